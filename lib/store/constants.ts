@@ -1,0 +1,55 @@
+// Defaults of S3FifoStore, each with where it comes from. See s3fifo.ts for the algorithm.
+
+/**
+ * Share of the capacity given to the small (probationary) FIFO.
+ * Yang et al., SOSP 2023, §4: 10% "works well across traces"; libCacheSim's default.
+ */
+export const DEFAULT_SMALL_RATIO = 0.1
+
+/**
+ * Bound of the ghost FIFO, as a share of the capacity, measured in the charges of the
+ * entries it remembers (the ghost itself holds only key, version and kind).
+ * libCacheSim's S3FIFO.c default; the paper's prose says "as many entries as the main queue",
+ * i.e. 0.9 of the capacity.
+ */
+export const DEFAULT_GHOST_RATIO = 0.9
+
+/**
+ * Frequency an entry must reach in the small queue to be promoted to main when it reaches
+ * the small queue's tail. 2 is libCacheSim's default (`S3FIFO-0.1000-2`); the paper's prose
+ * and its author's blog use 1. Both reproduce libCacheSim exactly (test/store/traces.test.ts).
+ */
+export const DEFAULT_PROMOTION_THRESHOLD = 2
+
+/**
+ * Cap of the frequency counter when an entry is reinserted in main: it comes back with
+ * min(freq, MAIN_REINSERT_FREQ_CAP) − 1. The paper uses a 2-bit counter (cap 3); quick-cache
+ * uses the same `MAX_F`. On a hit the counter is NOT capped (libCacheSim increments it
+ * freely); we saturate it at FREQ_SATURATION, which is equivalent for every threshold ≤ 255.
+ */
+export const MAIN_REINSERT_FREQ_CAP = 3
+
+/** Where the hit counter saturates (Uint8Array); promotionThreshold must stay at or below it. */
+export const FREQ_SATURATION = 255
+
+/**
+ * Fixed charge added to every entry on top of its UTF-8 key bytes and value bytes, so that
+ * `maxBytes` approximates the heap the store really uses. Measured with
+ * `npm run bench -- store` (heap per entry at 1,000,000 entries of 100 B values, minus the
+ * key and value bytes): see the README's store table. Pass 0 to charge keys and values only.
+ */
+export const DEFAULT_ENTRY_OVERHEAD_BYTES = 160
+
+/**
+ * Slots allocated up front. The byte capacity decides how many entries fit, so this is only
+ * an estimate: the slot arrays double when full (never grow in small steps).
+ * Cost: about 40 B of typed arrays per slot.
+ */
+export const DEFAULT_ESTIMATED_ENTRIES = 1024
+
+/**
+ * Slots inspected for expired entries on each write while some entry has a TTL: the
+ * incremental reclamation that keeps expired entries from waiting for eviction. With k = 2,
+ * a slab of n slots is swept in n/2 writes; reads also reclaim what they touch.
+ */
+export const EXPIRY_SWEEP_SLOTS_PER_WRITE = 2

@@ -1,0 +1,592 @@
+// S3FifoStore: an S3-FIFO cache (Yang et al., "FIFO queues are all you need for cache
+// eviction", SOSP 2023) sized in bytes, with versions, TTLs and tombstones for the replica.
+//
+// Theory of operation
+// - Two FIFOs share one slab of slots: small (S, floor(smallRatio × maxBytes)) and main
+//   (M, the rest). New keys enter S; a key found in the ghost FIFO enters M.
+// - A hit only increments the entry's frequency: no list is touched, so reads are cheap.
+// - To make room, one eviction step evicts from M when M is over its share or S is empty,
+//   else from S:
+//   · S: the oldest entry with freq ≥ promotionThreshold moves to M's head (freq 0) and the
+//     step goes on; the first one below it is dropped into the ghost FIFO and the step ends.
+//   · M: the oldest entry with freq ≥ 1 is reinserted at M's head with min(freq, 3) − 1; the
+//     first one at 0 is dropped (its version goes to onForget) and the step ends.
+// - These are libCacheSim's rules to the request (shared/traces/README.md), including its two
+//   admission quirks: an entry larger than S is refused without evicting anything, and an
+//   entry of exactly |S| that was not in the ghost is refused after the evictions made for it.
+//   Both refusals throw EntryTooLargeError: `maxEntryBytes` (|S| − 1) is always admitted.
+// - An update keeps the entry's frequency and queue and moves it to that queue's head.
+// - TTLs are absolute `expiresAt` times. A read never returns an expired entry (checked by the
+//   injected clock, only for entries that have a TTL); expired entries are reclaimed when a
+//   read touches them, when eviction reaches them, and by a sweep of a few slots per write.
+//
+// Layout (node-lru-cache's and quick-cache's): entries are slots in parallel typed arrays
+// (links, charge, expiry, frequency, queue) plus plain arrays of keys, values and versions;
+// a Map indexes key → slot; a stack holds free slots; arrays double when full. `get`
+// allocates nothing.
+
+import { EntryTooLargeError } from '../errors.ts'
+import { EXPIRY_SWEEP_SLOTS_PER_WRITE, FREQ_SATURATION, MAIN_REINSERT_FREQ_CAP } from './constants.ts'
+import { GhostKindCode, GhostQueue, growFloat64, growInt32, growUint8, type GhostEntry } from './ghost.ts'
+import { resolveStoreOptions, type S3FifoStoreInit } from './options.ts'
+import { utf8Length } from './utf8.ts'
+
+export type { S3FifoStoreInit } from './options.ts'
+
+/** A slot index: a position in the slab, never a byte count. */
+type Slot = number & { readonly __brand: 'Slot' }
+
+const NONE = -1
+const SMALL = 0
+const MAIN = 1
+type Queue = typeof SMALL | typeof MAIN
+const EMPTY_VALUE = new Uint8Array(0)
+
+export interface StoreEntry<V> {
+  key: string
+  value: Uint8Array
+  version: V | undefined
+  /** Absolute expiry in ms of the store's clock; undefined: never expires. */
+  expiresAt: number | undefined
+}
+
+export interface StoreSetOptions<V> {
+  /** Absolute expiry in ms of the store's clock (`now`). Absent or 0: never expires. */
+  expiresAt?: number
+  /** Opaque version kept with the entry and, when it leaves, with its ghost. */
+  version?: V
+}
+
+export interface StoreStats {
+  hits: number
+  misses: number
+  inserts: number
+  updates: number
+  deletes: number
+  /** small → main at the small queue's tail (freq ≥ promotionThreshold). */
+  promotions: number
+  /** small → ghost at the small queue's tail. */
+  smallEvictions: number
+  /** Dropped from main's tail (freq 0). */
+  mainDrops: number
+  /** Reinserted at main's head with a decremented frequency. */
+  mainReinserts: number
+  expirations: number
+  /** Entries refused with EntryTooLargeError. */
+  rejections: number
+  entries: number
+  bytes: number
+  smallBytes: number
+  mainBytes: number
+  ghostEntries: number
+  ghostBytes: number
+}
+
+/** @internal See S3FifoStore.unsafeExposeInternals. Queues listed newest first. */
+export interface StoreInternals {
+  smallKeys(): string[]
+  mainKeys(): string[]
+  ghostKeys(): string[]
+  freqOf(key: string): number | undefined
+}
+
+export class S3FifoStore<V = unknown> {
+  readonly maxBytes: number
+  readonly maxEntries: number
+  readonly smallCapacityBytes: number
+  readonly mainCapacityBytes: number
+  readonly promotionThreshold: number
+  readonly entryOverheadBytes: number
+  readonly #sizeOf: ((key: string, value: Uint8Array) => number) | undefined
+  readonly #now: () => number
+  readonly #onForget: ((key: string, version: V | undefined) => void) | undefined
+  readonly #ghost: GhostQueue<V>
+  readonly #index = new Map<string, Slot>()
+  #keys: (string | undefined)[] = []
+  #values: (Uint8Array | undefined)[] = []
+  #versions: (V | undefined)[] = []
+  #charge: Float64Array
+  #expiresAt: Float64Array
+  #freq: Uint8Array
+  #queue: Uint8Array
+  #prev: Int32Array
+  #next: Int32Array
+  #free: Int32Array
+  #freeTop = 0
+  #slots = 0
+  readonly #head = new Int32Array([NONE, NONE])
+  readonly #tail = new Int32Array([NONE, NONE])
+  readonly #queueBytes = new Float64Array(2)
+  readonly #queueCount = new Int32Array(2)
+  #bytes = 0
+  /** Live entries with a TTL; while 0, no operation reads the clock. */
+  #ttlCount = 0
+  #sweepHand = 0
+  #hits = 0
+  #misses = 0
+  #inserts = 0
+  #updates = 0
+  #deletes = 0
+  #promotions = 0
+  #smallEvictions = 0
+  #mainDrops = 0
+  #mainReinserts = 0
+  #expirations = 0
+  #rejections = 0
+
+  constructor(init: S3FifoStoreInit<V>) {
+    const o = resolveStoreOptions(init)
+    this.maxBytes = o.maxBytes
+    this.maxEntries = o.maxEntries
+    this.smallCapacityBytes = o.smallCapacityBytes
+    this.mainCapacityBytes = o.mainCapacityBytes
+    this.promotionThreshold = o.promotionThreshold
+    this.entryOverheadBytes = o.entryOverheadBytes
+    this.#sizeOf = o.sizeOf
+    this.#now = o.now
+    this.#onForget = o.onForget
+    this.#ghost = new GhostQueue<V>(o.ghostCapacityBytes, Math.min(o.estimatedEntries, 1 << 16), o.onForget)
+    this.#charge = new Float64Array(0)
+    this.#expiresAt = new Float64Array(0)
+    this.#freq = new Uint8Array(0)
+    this.#queue = new Uint8Array(0)
+    this.#prev = new Int32Array(0)
+    this.#next = new Int32Array(0)
+    this.#free = new Int32Array(0)
+    this.#grow(o.estimatedEntries)
+  }
+
+  /** Entries held (expired ones not yet reclaimed included). */
+  get size(): number {
+    return this.#index.size
+  }
+
+  /** Sum of the charges of the entries held; always ≤ maxBytes. */
+  get bytes(): number {
+    return this.#bytes
+  }
+
+  /** The largest charge always admitted: one byte below the small queue's capacity. */
+  get maxEntryBytes(): number {
+    return this.smallCapacityBytes - 1
+  }
+
+  /** What an entry would be charged (see S3FifoStoreInit.sizeOf). */
+  chargeOf(key: string, value: Uint8Array): number {
+    if (this.#sizeOf === undefined) return Math.max(1, utf8Length(key) + value.byteLength + this.entryOverheadBytes)
+    const charge = this.#sizeOf(key, value)
+    if (!Number.isSafeInteger(charge) || charge < 1) {
+      throw new TypeError(`S3FifoStore: sizeOf must return a positive safe integer, got ${String(charge)}`)
+    }
+    return charge
+  }
+
+  /** The value, counting a hit (raises the entry's frequency), or undefined. Never copies. */
+  get(key: string): Uint8Array | undefined {
+    const slot = this.#index.get(key)
+    if (slot === undefined) {
+      this.#misses++
+      return undefined
+    }
+    const expiresAt = this.#expiresAt[slot]
+    if (expiresAt !== 0 && expiresAt <= this.#now()) {
+      this.#expire(slot)
+      this.#misses++
+      return undefined
+    }
+    const f = this.#freq[slot]
+    if (f < FREQ_SATURATION) this.#freq[slot] = f + 1
+    this.#hits++
+    return this.#values[slot]
+  }
+
+  /** The value without counting a hit, or undefined (expired entries included). */
+  peek(key: string): Uint8Array | undefined {
+    const slot = this.#index.get(key)
+    if (slot === undefined || this.#isExpired(slot)) return undefined
+    return this.#values[slot]
+  }
+
+  has(key: string): boolean {
+    const slot = this.#index.get(key)
+    return slot !== undefined && !this.#isExpired(slot)
+  }
+
+  /** Value, version and expiry, without counting a hit. Allocates the returned object. */
+  getEntry(key: string): StoreEntry<V> | undefined {
+    const slot = this.#index.get(key)
+    if (slot === undefined || this.#isExpired(slot)) return undefined
+    return this.#entryAt(slot)
+  }
+
+  /**
+   * Inserts or updates `key`. The value is stored as given (not copied: do not mutate it
+   * afterwards). Throws EntryTooLargeError, with the store unchanged except for evictions in
+   * the one libCacheSim case described at the top of this file.
+   */
+  set(key: string, value: Uint8Array, options?: StoreSetOptions<V>): void {
+    if (typeof key !== 'string') throw new TypeError(`S3FifoStore.set: key must be a string, got ${typeof key}`)
+    if (!(value instanceof Uint8Array)) throw new TypeError('S3FifoStore.set: value must be a Uint8Array')
+    const expiresAt = options?.expiresAt ?? 0
+    if (typeof expiresAt !== 'number' || !(expiresAt >= 0)) {
+      throw new TypeError(`S3FifoStore.set: expiresAt must be a time in ms, got ${String(expiresAt)}`)
+    }
+    const version = options?.version
+    const charge = this.chargeOf(key, value)
+    // The clock is read once, and only when expiry can matter to this write.
+    const now = this.#ttlCount > 0 ? this.#now() : 0
+    const slot = this.#index.get(key)
+    if (slot === undefined) this.#insert(key, value, charge, expiresAt, version, now)
+    else this.#update(slot, value, charge, expiresAt, version, now)
+    if (this.#ttlCount > 0) this.#sweep(now === 0 ? this.#now() : now)
+  }
+
+  /**
+   * Removes `key`. When the key was present or a version is given, a ghost of kind 'deleted'
+   * remembers the version (the entry's own when none is given): the replica's tombstone.
+   * Returns whether an entry was removed.
+   */
+  delete(key: string, options?: { version?: V }): boolean {
+    const slot = this.#index.get(key)
+    const hasVersion = options !== undefined && options.version !== undefined
+    if (slot === undefined) {
+      if (hasVersion) this.#ghost.insert(key, options.version, GhostKindCode.deleted, this.chargeOf(key, EMPTY_VALUE))
+      return false
+    }
+    const version = hasVersion ? options.version : this.#versions[slot]
+    const charge = this.#charge[slot]
+    this.#remove(slot)
+    this.#deletes++
+    this.#ghost.insert(key, version, GhostKindCode.deleted, charge)
+    return true
+  }
+
+  /** The ghost record of a key the store does not hold (evicted, deleted or expired). */
+  ghost(key: string): GhostEntry<V> | undefined {
+    return this.#ghost.entry(key)
+  }
+
+  /**
+   * Live entries, main queue first, then small, each newest first: hottest first, the order
+   * a warm-up wants. A snapshot of the keys is taken at the call; entries changed or removed
+   * while iterating are seen as they are at that moment, or skipped.
+   */
+  *entries(): IterableIterator<StoreEntry<V>> {
+    const keys: string[] = []
+    for (const q of [MAIN, SMALL]) {
+      for (let s = this.#head[q]; s !== NONE; s = this.#next[s]) keys.push(this.#keys[s] as string)
+    }
+    for (const key of keys) {
+      const entry = this.getEntry(key)
+      if (entry !== undefined) yield entry
+    }
+  }
+
+  /** Every ghost (evicted, deleted, expired), newest first. */
+  ghosts(): IterableIterator<GhostEntry<V>> {
+    return this.#ghost.entries()
+  }
+
+  /**
+   * Reclaims up to `maxSlots` slots' worth of expired entries (an incremental sweep; writes
+   * already run one). Returns how many expired entries were reclaimed.
+   */
+  purgeExpired(maxSlots = this.#slots): number {
+    if (this.#ttlCount === 0) return 0
+    const before = this.#expirations
+    let budget = maxSlots
+    const now = this.#now()
+    while (budget-- > 0 && this.#ttlCount > 0) this.#sweepOne(now)
+    return this.#expirations - before
+  }
+
+  /** Removes every entry and ghost; each version goes to onForget. */
+  clear(): void {
+    for (const q of [SMALL, MAIN]) {
+      while (this.#tail[q] !== NONE) {
+        const slot = this.#tail[q] as Slot
+        const key = this.#keys[slot] as string
+        const version = this.#versions[slot]
+        this.#remove(slot)
+        this.#onForget?.(key, version)
+      }
+    }
+    this.#ghost.clear()
+  }
+
+  stats(): StoreStats {
+    return {
+      hits: this.#hits,
+      misses: this.#misses,
+      inserts: this.#inserts,
+      updates: this.#updates,
+      deletes: this.#deletes,
+      promotions: this.#promotions,
+      smallEvictions: this.#smallEvictions,
+      mainDrops: this.#mainDrops,
+      mainReinserts: this.#mainReinserts,
+      expirations: this.#expirations,
+      rejections: this.#rejections,
+      entries: this.#index.size,
+      bytes: this.#bytes,
+      smallBytes: this.#queueBytes[SMALL],
+      mainBytes: this.#queueBytes[MAIN],
+      ghostEntries: this.#ghost.size,
+      ghostBytes: this.#ghost.bytes,
+    }
+  }
+
+  /** Recounts everything from scratch; throws on any inconsistency. For tests and the simulator. */
+  validate(): void {
+    let count = 0
+    let bytes = 0
+    let ttl = 0
+    for (const q of [SMALL, MAIN]) {
+      let n = 0
+      let b = 0
+      let prev = NONE
+      for (let s = this.#head[q]; s !== NONE; s = this.#next[s]) {
+        if (this.#prev[s] !== prev) throw new Error(`store: broken back link at slot ${s}`)
+        if (this.#queue[s] !== q) throw new Error(`store: slot ${s} linked in queue ${q} but marked ${this.#queue[s]}`)
+        const key = this.#keys[s]
+        if (key === undefined || this.#index.get(key) !== s) throw new Error(`store: slot ${s} not indexed`)
+        if (this.#values[s] === undefined) throw new Error(`store: slot ${s} has no value`)
+        if (this.#ghost.find(key) !== -1) throw new Error(`store: key ${key} both held and in the ghost`)
+        if (this.#expiresAt[s] !== 0) ttl++
+        n++
+        b += this.#charge[s]
+        prev = s
+        if (n > this.#slots) throw new Error('store: cycle in a queue')
+      }
+      if (prev !== this.#tail[q]) throw new Error(`store: tail of queue ${q} is not its last slot`)
+      if (n !== this.#queueCount[q] || b !== this.#queueBytes[q]) {
+        throw new Error(`store: queue ${q} counted ${n}/${b} B, tracked ${this.#queueCount[q]}/${this.#queueBytes[q]} B`)
+      }
+      count += n
+      bytes += b
+    }
+    if (count !== this.#index.size) throw new Error(`store: ${count} linked, ${this.#index.size} indexed`)
+    if (count + this.#freeTop !== this.#slots) throw new Error('store: slots leaked')
+    if (bytes !== this.#bytes) throw new Error(`store: ${bytes} B counted, ${this.#bytes} B tracked`)
+    if (bytes > this.maxBytes) throw new Error(`store: ${bytes} B over maxBytes ${this.maxBytes}`)
+    if (count > this.maxEntries) throw new Error(`store: ${count} entries over maxEntries ${this.maxEntries}`)
+    if (ttl !== this.#ttlCount) throw new Error(`store: ${ttl} entries with a TTL, tracked ${this.#ttlCount}`)
+    this.#ghost.validate()
+  }
+
+  /**
+   * @internal The one door tests use to see the queues (test/store/model.test.ts). Not part
+   * of the public API: its shape may change in any release.
+   */
+  static unsafeExposeInternals<V>(store: S3FifoStore<V>): StoreInternals {
+    const keysOf = (q: Queue): string[] => {
+      const keys: string[] = []
+      for (let s = store.#head[q]; s !== NONE; s = store.#next[s]) keys.push(store.#keys[s] as string)
+      return keys
+    }
+    return {
+      smallKeys: () => keysOf(SMALL),
+      mainKeys: () => keysOf(MAIN),
+      ghostKeys: () => [...store.#ghost.entries()].map((g) => g.key),
+      freqOf: (key) => {
+        const slot = store.#index.get(key)
+        return slot === undefined ? undefined : store.#freq[slot]
+      },
+    }
+  }
+
+  #insert(key: string, value: Uint8Array, charge: number, expiresAt: number, version: V | undefined, now: number): void {
+    // A miss always takes the key out of the ghost, even when the entry is then refused.
+    let toMain = false
+    const ghostSlot = this.#ghost.find(key)
+    if (ghostSlot !== -1) {
+      toMain = this.#ghost.kindAt(ghostSlot) === GhostKindCode.evicted
+      if (charge > this.smallCapacityBytes) this.#ghost.forget(ghostSlot)
+      else this.#ghost.remove(ghostSlot)
+    }
+    if (charge > this.smallCapacityBytes) throw this.#reject(key, charge)
+    this.#makeRoom(charge, 1, now)
+    // libCacheSim's second quirk: exactly |S|, not from the ghost, is refused after evicting.
+    if (charge === this.smallCapacityBytes && !toMain) throw this.#reject(key, charge)
+    if (this.#freeTop === 0) this.#grow(this.#slots * 2)
+    const slot = this.#free[--this.#freeTop] as Slot
+    this.#keys[slot] = key
+    this.#values[slot] = value
+    this.#versions[slot] = version
+    this.#charge[slot] = charge
+    this.#expiresAt[slot] = expiresAt
+    if (expiresAt !== 0) this.#ttlCount++
+    this.#freq[slot] = 0
+    this.#index.set(key, slot)
+    this.#link(toMain ? MAIN : SMALL, slot)
+    this.#inserts++
+  }
+
+  #update(slot: Slot, value: Uint8Array, charge: number, expiresAt: number, version: V | undefined, now: number): void {
+    if (charge >= this.smallCapacityBytes) throw this.#reject(this.#keys[slot] as string, charge)
+    // Detach so that making room cannot evict the entry being written; frequency is kept.
+    const queue = this.#queue[slot] as Queue
+    this.#unlink(slot)
+    this.#makeRoom(charge, 0, now)
+    this.#values[slot] = value
+    this.#versions[slot] = version
+    this.#charge[slot] = charge
+    if ((this.#expiresAt[slot] !== 0) !== (expiresAt !== 0)) this.#ttlCount += expiresAt !== 0 ? 1 : -1
+    this.#expiresAt[slot] = expiresAt
+    this.#link(queue, slot)
+    this.#updates++
+  }
+
+  #reject(key: string, charge: number): EntryTooLargeError {
+    this.#rejections++
+    return new EntryTooLargeError(key, charge, this.maxEntryBytes)
+  }
+
+  /** Evicts until `charge` more bytes and `extraEntries` more entries fit. */
+  #makeRoom(charge: number, extraEntries: number, now: number): void {
+    while (this.#bytes + charge > this.maxBytes || this.#index.size + extraEntries > this.maxEntries) {
+      if (this.#queueBytes[MAIN] > this.mainCapacityBytes || this.#queueCount[SMALL] === 0) {
+        if (this.#queueCount[MAIN] === 0) return // nothing left to evict (charge ≤ |S| ≤ maxBytes: unreachable)
+        this.#evictMain(now)
+      } else {
+        this.#evictSmall(now)
+      }
+    }
+  }
+
+  #evictSmall(now: number): void {
+    while (this.#queueCount[SMALL] > 0) {
+      const slot = this.#tail[SMALL] as Slot
+      if (this.#ttlCount > 0 && this.#expiredAt(slot, now)) return this.#expire(slot)
+      if (this.#freq[slot] >= this.promotionThreshold) {
+        this.#unlink(slot)
+        this.#freq[slot] = 0
+        this.#link(MAIN, slot)
+        this.#promotions++
+        continue
+      }
+      const key = this.#keys[slot] as string
+      const version = this.#versions[slot]
+      const charge = this.#charge[slot]
+      this.#remove(slot)
+      this.#smallEvictions++
+      this.#ghost.insert(key, version, GhostKindCode.evicted, charge)
+      return
+    }
+  }
+
+  #evictMain(now: number): void {
+    while (this.#queueCount[MAIN] > 0) {
+      const slot = this.#tail[MAIN] as Slot
+      if (this.#ttlCount > 0 && this.#expiredAt(slot, now)) return this.#expire(slot)
+      const f = this.#freq[slot]
+      if (f >= 1) {
+        this.#unlink(slot)
+        this.#freq[slot] = Math.min(f, MAIN_REINSERT_FREQ_CAP) - 1
+        this.#link(MAIN, slot)
+        this.#mainReinserts++
+        continue
+      }
+      const key = this.#keys[slot] as string
+      const version = this.#versions[slot]
+      this.#remove(slot)
+      this.#mainDrops++
+      this.#onForget?.(key, version)
+      return
+    }
+  }
+
+  #isExpired(slot: Slot): boolean {
+    const expiresAt = this.#expiresAt[slot]
+    return expiresAt !== 0 && expiresAt <= this.#now()
+  }
+
+  #expiredAt(slot: number, now: number): boolean {
+    const expiresAt = this.#expiresAt[slot]
+    return expiresAt !== 0 && expiresAt <= now
+  }
+
+  #expire(slot: Slot): void {
+    const key = this.#keys[slot] as string
+    const version = this.#versions[slot]
+    const charge = this.#charge[slot]
+    this.#remove(slot)
+    this.#expirations++
+    this.#ghost.insert(key, version, GhostKindCode.expired, charge)
+  }
+
+  /** Inspects the next few slots of the slab for expired entries (incremental reclamation). */
+  #sweep(now: number): void {
+    for (let i = 0; i < EXPIRY_SWEEP_SLOTS_PER_WRITE && this.#ttlCount > 0; i++) this.#sweepOne(now)
+  }
+
+  #sweepOne(now: number): void {
+    const slot = this.#sweepHand as Slot
+    this.#sweepHand = this.#sweepHand + 1 === this.#slots ? 0 : this.#sweepHand + 1
+    if (this.#keys[slot] !== undefined && this.#expiredAt(slot, now)) this.#expire(slot)
+  }
+
+  #entryAt(slot: Slot): StoreEntry<V> {
+    const expiresAt = this.#expiresAt[slot]
+    return {
+      key: this.#keys[slot] as string,
+      value: this.#values[slot] as Uint8Array,
+      version: this.#versions[slot],
+      expiresAt: expiresAt === 0 ? undefined : expiresAt,
+    }
+  }
+
+  /** Unlinks and frees a slot (no ghost, no callback: the caller decides). */
+  #remove(slot: Slot): void {
+    this.#unlink(slot)
+    this.#index.delete(this.#keys[slot] as string)
+    if (this.#expiresAt[slot] !== 0) this.#ttlCount--
+    this.#keys[slot] = undefined
+    this.#values[slot] = undefined
+    this.#versions[slot] = undefined
+    this.#expiresAt[slot] = 0
+    this.#free[this.#freeTop++] = slot
+  }
+
+  /** Pushes a slot at the head (newest end) of a queue and counts its charge there. */
+  #link(q: Queue, slot: number): void {
+    const head = this.#head[q]
+    this.#queue[slot] = q
+    this.#prev[slot] = NONE
+    this.#next[slot] = head
+    if (head !== NONE) this.#prev[head] = slot
+    else this.#tail[q] = slot
+    this.#head[q] = slot
+    this.#queueBytes[q] += this.#charge[slot]
+    this.#queueCount[q]++
+    this.#bytes += this.#charge[slot]
+  }
+
+  #unlink(slot: number): void {
+    const q = this.#queue[slot]
+    const p = this.#prev[slot]
+    const n = this.#next[slot]
+    if (p !== NONE) this.#next[p] = n
+    else this.#head[q] = n
+    if (n !== NONE) this.#prev[n] = p
+    else this.#tail[q] = p
+    this.#queueBytes[q] -= this.#charge[slot]
+    this.#queueCount[q]--
+    this.#bytes -= this.#charge[slot]
+  }
+
+  #grow(slots: number): void {
+    const old = this.#slots
+    this.#charge = growFloat64(this.#charge, slots)
+    this.#expiresAt = growFloat64(this.#expiresAt, slots)
+    this.#freq = growUint8(this.#freq, slots)
+    this.#queue = growUint8(this.#queue, slots)
+    this.#prev = growInt32(this.#prev, slots)
+    this.#next = growInt32(this.#next, slots)
+    const free = new Int32Array(slots)
+    free.set(this.#free.subarray(0, this.#freeTop))
+    for (let s = slots - 1; s >= old; s--) free[this.#freeTop++] = s
+    this.#free = free
+    this.#slots = slots
+  }
+}
