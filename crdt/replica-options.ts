@@ -1,0 +1,78 @@
+// Options of Replica: the init type (each field with its default and cost) and their
+// validation, resolved once at construction.
+
+import type { S3FifoStoreInit } from '../lib/store/index.ts'
+import { DEFAULT_MAX_CLOCK_DRIFT_MS } from './constants.ts'
+import type { OriginLogInit } from './origin-log.ts'
+import type { SeqTrackerInit } from './seq-tracker.ts'
+import { MAX_NODE_ID_BYTES } from './constants.ts'
+import type { Version } from './version.ts'
+
+/** Store tuning for the replica's S3FifoStore; the replica owns its clock and onForget. */
+export type ReplicaStoreInit = Omit<S3FifoStoreInit<Version>, 'now' | 'onForget' | 'maxBytes'> & { maxBytes?: number }
+
+export interface ReplicaInit {
+  /**
+   * This node's id (its libp2p peer id): the last tie-breaker of the version order and the
+   * origin of its deltas. A non-empty string of at most 256 UTF-8 bytes. Required.
+   */
+  nodeId: string
+  /**
+   * This run of the node: must differ at every start (the node passes its start time in ms,
+   * or a counter it persists), so a restarted node's seq can start again at 1 without its new
+   * deltas being taken for duplicates of its old ones (DESIGN §5). A safe integer ≥ 0.
+   * @default 0 (fine for a replica that is never restarted, e.g. in tests)
+   */
+  epoch?: number
+  /**
+   * Capacity of the store in bytes (see S3FifoStoreInit.maxBytes); required unless
+   * `store.maxBytes` is given. Ghosts and tombstones take up to ghostRatio (0.9) × this on top,
+   * in charges.
+   */
+  maxBytes?: number
+  /** Further store tuning (smallRatio, ghostRatio, entryOverheadBytes, ...). @default {} */
+  store?: ReplicaStoreInit
+  /**
+   * Largest lead of a remote hlc over local time that `apply` accepts (G7); deltas further
+   * ahead are 'dropped' and counted. See HybridLogicalClockInit.maxClockDriftMs.
+   * @default 60_000 (DEFAULT_MAX_CLOCK_DRIFT_MS)
+   */
+  maxClockDriftMs?: number
+  /** Bounds of this replica's own replication log (gap repair). @default {} (65,536 deltas, 16 MiB) */
+  log?: OriginLogInit
+  /** Bounds of the receive-progress tracker. @default {} (1,024 origins, 64 ranges each) */
+  tracker?: SeqTrackerInit
+}
+
+export interface ResolvedReplicaOptions {
+  nodeId: string
+  epoch: number
+  store: S3FifoStoreInit<Version>
+  maxClockDriftMs: number
+  log: OriginLogInit
+  tracker: SeqTrackerInit
+}
+
+export function resolveReplicaOptions(init: ReplicaInit): ResolvedReplicaOptions {
+  if (init === null || typeof init !== 'object') throw new TypeError('Replica: options object required ({ nodeId, maxBytes })')
+  const { nodeId } = init
+  if (typeof nodeId !== 'string' || nodeId.length === 0 || Buffer.byteLength(nodeId) > MAX_NODE_ID_BYTES) {
+    throw new TypeError(`Replica: nodeId must be a non-empty string of at most ${MAX_NODE_ID_BYTES} UTF-8 bytes`)
+  }
+  const epoch = init.epoch ?? 0
+  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new TypeError(`Replica: epoch must be a safe integer ≥ 0, got ${String(epoch)}`)
+  const maxBytes = init.maxBytes ?? init.store?.maxBytes
+  if (maxBytes === undefined) throw new TypeError('Replica: maxBytes is required (the store has no default capacity)')
+  const maxClockDriftMs = init.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS
+  if (typeof maxClockDriftMs !== 'number' || !Number.isFinite(maxClockDriftMs) || maxClockDriftMs < 0) {
+    throw new TypeError(`Replica: maxClockDriftMs must be a finite number ≥ 0, got ${String(maxClockDriftMs)}`)
+  }
+  return {
+    nodeId,
+    epoch,
+    store: { ...init.store, maxBytes },
+    maxClockDriftMs,
+    log: init.log ?? {},
+    tracker: init.tracker ?? {},
+  }
+}

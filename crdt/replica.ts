@@ -1,0 +1,484 @@
+// Replica: the last-writer-wins map of one node over an S3FifoStore (DESIGN §5a), sans-IO.
+// Local writes (set, delete, merge) apply at once and return the Delta to send; remote deltas
+// go through apply(). Time is an argument of every call; nothing here reads a clock.
+//
+// Theory of operation (docs/replication.md has the long form)
+// - What a replica knows about a key is one of: an entry (value + version), a tombstone (a
+//   'deleted' ghost with the delete's version), a shadow (a version whose value this replica
+//   does not hold: evicted, expired, refused as too large, or announced by a 'ghost' delta),
+//   or nothing. Entries live in the store; tombstones and shadows in its ghost FIFO.
+// - The register version of a delta is its version, except for a merge, whose register
+//   version is its `base` (the set/delete that started the document it edits). Against what
+//   is known: higher wins and replaces; lower is 'stale'; equal is the same write, so it is
+//   'stale' unless it adds something: the value behind a shadow, or yjs content (a merge, or
+//   the base set of a document that so far holds only merges) folded into the document.
+//   This is a lattice (LWW on the register version × yjs union inside one document), so apply
+//   is commutative, associative and idempotent: any order, any duplicates, same state.
+// - Nothing known about a key and an hlc ≤ horizon: 'dropped'. The horizon is the highest
+//   hlc the store forgot for good (a ghost fell out, a main entry was dropped): an update that
+//   old may be older than the forgotten version, and a miss is safe where a stale hit is not
+//   (G4). Known versions need no horizon: they are compared.
+// - A remote hlc more than maxClockDriftMs ahead of nowMs is 'dropped' and counted, and never
+//   reaches the clock (G7). Accepted hlcs raise the clock, so a later local write wins over
+//   every value this replica has served.
+// - A value the store refuses (EntryTooLargeError) leaves a shadow with its version: the
+//   older value is dropped, never served again (a miss is safe).
+// - Local eviction never makes a delta; since(T) streams shadows as 'ghost' deltas, which
+//   drop older values elsewhere but never delete an equal or newer one.
+//
+// Worked scenario (why a shadow of equal version still takes the value):
+//   1. A sets k=v1 (version V1); B receives it, then evicts k: B holds a shadow of V1.
+//   2. C warms up from B: since(0) gives C 'ghost V1' for k; C holds a shadow of V1.
+//   3. C then receives A's set V1 by gossip repair: equal version, but C only has a shadow,
+//      so C stores v1. Answering 'stale' would keep C on a miss forever for a live value.
+
+import { EntryTooLargeError } from '../lib/errors.ts'
+import { S3FifoStore, type StoreEntry } from '../lib/store/index.ts'
+import { makeDelta, type Delta, type Origin } from './delta.ts'
+import { YjsValueError } from './errors.ts'
+import { HLC_ZERO, HybridLogicalClock, type Hlc } from './hlc.ts'
+import { OriginLog } from './origin-log.ts'
+import { resolveReplicaOptions, type ReplicaInit } from './replica-options.ts'
+import { SeqTracker, type OriginProgress } from './seq-tracker.ts'
+import { checkUserVersion, compareVersions, makeVersion, maxVersion, ZERO_VERSION, type Version } from './version.ts'
+import { bytesEqual, EMPTY_YJS_STATE, foldYjsUpdates } from './yjs-value.ts'
+
+export type { ReplicaInit, ReplicaStoreInit } from './replica-options.ts'
+
+export type ApplyResult = 'applied' | 'stale' | 'dropped'
+
+export interface SetOptions {
+  /** The application's row version (G3): a safe integer ≥ 0. @default 0 */
+  userVersion?: number
+  /** Time to live in ms from `nowMs` (G5); the delta carries the absolute expiry. > 0. @default never expires */
+  ttlMs?: number
+}
+
+export interface DeleteOptions {
+  /** The application's row version of the deletion (G3). @default 0 */
+  userVersion?: number
+}
+
+export interface ReplicaEntry {
+  key: string
+  /** The stored bytes (for a yjs key, the document state). Not a copy: do not mutate. */
+  value: Uint8Array
+  /** The winning set's version (for a yjs document, the set or delete it started from). */
+  version: Version
+  /** yjs documents only: the highest merge folded in. */
+  lastMerge: Version | undefined
+  expiresAt: number | undefined
+}
+
+export interface ReplicaStats {
+  /** Local writes (each made one delta). */
+  writes: number
+  applied: number
+  stale: number
+  dropped: number
+  /** Of dropped: hlc too far ahead (G7). */
+  droppedDrift: number
+  /** Of dropped: absent key below the horizon (G4). */
+  droppedBelowHorizon: number
+  /** Of dropped: value refused by the store as too large (the key is a miss, its version kept). */
+  droppedTooLarge: number
+  /** Of dropped: a merge whose bytes yjs refused. */
+  droppedYjs: number
+}
+
+/** What the node puts in an anti-entropy exchange. */
+export interface ReplicaDigest {
+  origin: Origin
+  /** This replica's own last seq (its log's lastSeq). */
+  lastSeq: number
+  /** Its clock: every version it holds has an hlc ≤ this. */
+  clock: Hlc
+  horizon: Hlc
+  /** Receive progress per origin. */
+  progress: OriginProgress[]
+}
+
+const KNOWN_ENTRY = 0
+const KNOWN_TOMBSTONE = 1
+const KNOWN_SHADOW = 2
+
+export class Replica {
+  readonly nodeId: string
+  readonly origin: Origin
+  /** This replica's own deltas by seq, for peers' gap repair. */
+  readonly log: OriginLog
+  /** Seqs received per origin: gaps and the anti-entropy digest. */
+  readonly progress: SeqTracker
+  readonly #clock: HybridLogicalClock
+  readonly #store: S3FifoStore<Version>
+  /** Store versions that are yjs documents → the highest merge folded in. Keys are private copies. */
+  readonly #docs = new WeakMap<Version, Version>()
+  /** Ghost versions that are shadows, not tombstones. Private copies. */
+  readonly #shadows = new WeakSet<Version>()
+  /** The store's clock: the nowMs of the current call; -Infinity to see expired entries too. */
+  #storeNowMs = 0
+  #nowMs = 0
+  #horizon: Hlc = HLC_ZERO
+  #seq = 0
+  #writes = 0
+  #applied = 0
+  #stale = 0
+  #droppedDrift = 0
+  #droppedBelowHorizon = 0
+  #droppedTooLarge = 0
+  #droppedYjs = 0
+
+  constructor(init: ReplicaInit) {
+    const o = resolveReplicaOptions(init)
+    this.nodeId = o.nodeId
+    this.origin = Object.freeze({ nodeId: o.nodeId, epoch: o.epoch })
+    this.log = new OriginLog(o.log)
+    this.progress = new SeqTracker(o.tracker)
+    this.#clock = new HybridLogicalClock({ maxClockDriftMs: o.maxClockDriftMs })
+    this.#store = new S3FifoStore<Version>({
+      ...o.store,
+      now: () => this.#storeNowMs,
+      onForget: (_key, version) => this.#forget(version),
+    })
+  }
+
+  /** The highest hlc forgotten for good: absent keys' updates at or below it are dropped. */
+  get horizon(): Hlc {
+    return this.#horizon
+  }
+
+  /** The clock's last timestamp. */
+  get clock(): Hlc {
+    return this.#clock.last
+  }
+
+  get maxClockDriftMs(): number {
+    return this.#clock.maxClockDriftMs
+  }
+
+  /** The store underneath (read-only use: sizes and stats; writing to it breaks the rules above). */
+  get store(): S3FifoStore<Version> {
+    return this.#store
+  }
+
+  /**
+   * Sets `key` to `value` and returns the delta to send. The value is copied once (the copy
+   * is shared by the store and the delta). A value the store cannot hold still makes a
+   * delta (peers may hold it) but is a miss here, like any dropped value.
+   */
+  set(key: string, value: Uint8Array, options: SetOptions = {}, nowMs: number): Delta {
+    checkKey(key, 'set')
+    if (!(value instanceof Uint8Array)) throw new TypeError('Replica.set: value must be a Uint8Array')
+    const userVersion = checkUserVersion(options.userVersion, 'Replica.set')
+    const ttlMs = options.ttlMs
+    if (ttlMs !== undefined && !(typeof ttlMs === 'number' && ttlMs > 0 && Number.isFinite(ttlMs))) {
+      throw new TypeError(`Replica.set: ttlMs must be a finite number > 0, got ${String(ttlMs)}`)
+    }
+    const version = makeVersion(userVersion, this.#clock.now(nowMs), this.nodeId)
+    const expiresAt = ttlMs === undefined ? undefined : Math.ceil(nowMs + ttlMs)
+    return this.#local(makeDelta('set', key, version, undefined, value.slice(), expiresAt, this.origin, this.#seq + 1), nowMs)
+  }
+
+  /** Deletes `key` (a tombstone with this version) and returns the delta to send. */
+  delete(key: string, options: DeleteOptions = {}, nowMs: number): Delta {
+    checkKey(key, 'delete')
+    const userVersion = checkUserVersion(options.userVersion, 'Replica.delete')
+    const version = makeVersion(userVersion, this.#clock.now(nowMs), this.nodeId)
+    return this.#local(makeDelta('delete', key, version, undefined, undefined, undefined, this.origin, this.#seq + 1), nowMs)
+  }
+
+  /**
+   * Folds a yjs update into the document of `key` and returns the delta to send. The merge
+   * edits the document started by the key's current set or delete (its base): a set or delete
+   * with a higher version replaces the document and merges made on an older one are discarded
+   * everywhere. A key holding nothing starts an empty document. Throws YjsValueError (and
+   * changes nothing) when `update` is not a yjs update or the key holds non-yjs bytes.
+   */
+  merge(key: string, update: Uint8Array, nowMs: number): Delta {
+    checkKey(key, 'merge')
+    if (!(update instanceof Uint8Array)) throw new TypeError('Replica.merge: update must be a Uint8Array')
+    this.#setNow(nowMs)
+    const entry = this.#rawEntry(key)
+    let base: Version = ZERO_VERSION
+    if (entry !== undefined) base = entry.version as Version
+    else {
+      const ghost = this.#store.ghost(key)
+      if (ghost !== undefined && ghost.version !== undefined) base = ghost.version
+    }
+    try {
+      foldYjsUpdates(entry === undefined ? EMPTY_YJS_STATE : entry.value, update)
+    } catch (err) {
+      throw new YjsValueError(key, err)
+    }
+    const version = makeVersion(base.userVersion, this.#clock.now(nowMs), this.nodeId)
+    const baseCopy = makeVersion(base.userVersion, base.hlc, base.nodeId)
+    const delta = makeDelta('merge', key, version, baseCopy, update.slice(), entry?.expiresAt, this.origin, this.#seq + 1)
+    return this.#local(delta, nowMs)
+  }
+
+  /**
+   * Applies a remote delta at local time `nowMs`: 'applied' (the state changed), 'stale'
+   * (nothing new: an older or duplicate write) or 'dropped' (refused: hlc too far ahead,
+   * absent key below the horizon, value too large for the store, or yjs bytes refused).
+   * Idempotent and order-insensitive. Notes the delta's seq in `progress` whatever the result.
+   * The delta's bytes are copied before they enter the store.
+   */
+  apply(delta: Delta, nowMs: number): ApplyResult {
+    if (delta.seq > 0) this.progress.note(delta.origin, delta.seq)
+    if (!this.#clock.accepts(delta.version.hlc, nowMs)) {
+      this.#droppedDrift++
+      return 'dropped'
+    }
+    this.#clock.observe(delta.version.hlc)
+    this.#setNow(nowMs)
+    return this.#count(this.#apply(delta, true))
+  }
+
+  /** The value of `key` at `nowMs` (counts a hit for eviction), or undefined. Never copies. */
+  get(key: string, nowMs: number): Uint8Array | undefined {
+    this.#setNow(nowMs)
+    return this.#store.get(key)
+  }
+
+  /** Value, version and expiry of `key` at `nowMs`, without counting a hit, or undefined. */
+  getEntry(key: string, nowMs: number): ReplicaEntry | undefined {
+    this.#setNow(nowMs)
+    const e = this.#store.getEntry(key)
+    if (e === undefined) return undefined
+    const version = e.version as Version
+    return { key, value: e.value, version, lastMerge: this.#docs.get(version), expiresAt: e.expiresAt }
+  }
+
+  /** Every live entry at `nowMs`, hottest first (main queue, then small). */
+  *entries(nowMs: number): IterableIterator<ReplicaEntry> {
+    this.#setNow(nowMs)
+    for (const e of this.#store.entries()) {
+      const version = e.version as Version
+      yield { key: e.key, value: e.value, version, lastMerge: this.#docs.get(version), expiresAt: e.expiresAt }
+    }
+  }
+
+  /**
+   * Everything this replica knows with an hlc > `hlc`, as state-transfer deltas (seq 0, this
+   * replica's origin): first tombstones ('delete') and shadows ('ghost'), newest first —
+   * small, and they make the receiver safe before it spends its budget on values — then
+   * entries hottest first (main, then small) as 'set', or 'merge' with the full document
+   * state for yjs keys. Lazy: the caller stops when its byte budget is spent
+   * (codec.ts deltaEncodedBytesMax). Entries expired at the last call's nowMs are skipped.
+   */
+  *since(hlc: Hlc): IterableIterator<Delta> {
+    for (const g of this.#store.ghosts()) {
+      const v = g.version
+      if (v === undefined || this.#topHlc(v) <= hlc) continue
+      const op = g.kind === 'deleted' && !this.#shadows.has(v) ? 'delete' : 'ghost'
+      yield makeDelta(op, g.key, v, undefined, undefined, undefined, this.origin, 0)
+    }
+    for (const e of this.#store.entries()) {
+      const v = e.version as Version
+      const lastMerge = this.#docs.get(v)
+      if (lastMerge === undefined) {
+        if (v.hlc > hlc) yield makeDelta('set', e.key, v, undefined, e.value, e.expiresAt, this.origin, 0)
+      } else if (lastMerge.hlc > hlc || v.hlc > hlc) {
+        yield makeDelta('merge', e.key, lastMerge, v, e.value, e.expiresAt, this.origin, 0)
+      }
+    }
+  }
+
+  /** The anti-entropy digest (see ReplicaDigest). */
+  digest(): ReplicaDigest {
+    return {
+      origin: this.origin,
+      lastSeq: this.log.lastSeq,
+      clock: this.#clock.last,
+      horizon: this.#horizon,
+      progress: this.progress.digest(),
+    }
+  }
+
+  stats(): ReplicaStats {
+    return {
+      writes: this.#writes,
+      applied: this.#applied,
+      stale: this.#stale,
+      dropped: this.#droppedDrift + this.#droppedBelowHorizon + this.#droppedTooLarge + this.#droppedYjs,
+      droppedDrift: this.#droppedDrift,
+      droppedBelowHorizon: this.#droppedBelowHorizon,
+      droppedTooLarge: this.#droppedTooLarge,
+      droppedYjs: this.#droppedYjs,
+    }
+  }
+
+  /** Recounts every structure from scratch; throws on any inconsistency (tests call it). */
+  validate(): void {
+    this.#store.validate()
+    this.log.validate()
+    this.progress.validate()
+    if (this.#horizon > this.#clock.last) throw new Error('Replica: horizon above the clock')
+    if (this.log.lastSeq !== this.#seq) throw new Error('Replica: log and seq disagree')
+    this.#storeNowMs = Number.NEGATIVE_INFINITY
+    try {
+      for (const e of this.#store.entries()) {
+        const v = e.version
+        if (v === undefined) throw new Error(`Replica: entry ${e.key} without a version`)
+        if (v.hlc > this.#clock.last) throw new Error(`Replica: entry ${e.key} is ahead of the clock`)
+      }
+    } finally {
+      this.#storeNowMs = this.#nowMs
+    }
+  }
+
+  #local(delta: Delta, nowMs: number): Delta {
+    this.#seq = delta.seq
+    this.log.append(delta)
+    this.#writes++
+    this.#setNow(nowMs)
+    this.#apply(delta, false)
+    return delta
+  }
+
+  #count(result: ApplyResult): ApplyResult {
+    if (result === 'applied') this.#applied++
+    else if (result === 'stale') this.#stale++
+    return result
+  }
+
+  #apply(delta: Delta, remote: boolean): ApplyResult {
+    const key = delta.key
+    const entry = this.#rawEntry(key)
+    let known: Version | undefined
+    let kind = KNOWN_ENTRY
+    if (entry !== undefined) known = entry.version
+    else {
+      const g = this.#store.ghost(key)
+      if (g !== undefined && g.version !== undefined) {
+        known = g.version
+        kind = g.kind === 'deleted' && !this.#shadows.has(known) ? KNOWN_TOMBSTONE : KNOWN_SHADOW
+      }
+    }
+    if (known === undefined) {
+      if (remote && delta.version.hlc <= this.#horizon) {
+        this.#droppedBelowHorizon++
+        return 'dropped'
+      }
+      return this.#install(delta, remote)
+    }
+    const c = compareVersions(delta.op === 'merge' ? (delta.base as Version) : delta.version, known)
+    if (c < 0) return 'stale'
+    if (c > 0) return this.#install(delta, remote)
+    // The same write (or, for a merge, the same document): only content can be new.
+    if (delta.op === 'ghost') return 'stale'
+    if (kind === KNOWN_SHADOW) {
+      // An expired set would only become the same shadow again.
+      if (delta.op === 'set' && delta.expiresAt !== undefined && delta.expiresAt <= this.#nowMs) return 'stale'
+      return this.#install(delta, remote)
+    }
+    if (delta.op === 'merge') {
+      if (kind === KNOWN_TOMBSTONE) return this.#install(delta, remote)
+      return this.#fold(entry as StoreEntry<Version>, delta)
+    }
+    if (delta.op === 'set' && kind === KNOWN_ENTRY && this.#docs.has(known)) return this.#fold(entry as StoreEntry<Version>, delta)
+    return 'stale'
+  }
+
+  /** Replaces what is known about the key with the delta's content. */
+  #install(delta: Delta, copy: boolean): ApplyResult {
+    const key = delta.key
+    switch (delta.op) {
+      case 'delete':
+        this.#store.delete(key, { version: delta.version })
+        return 'applied'
+      case 'ghost':
+        this.#shadow(key, delta.version)
+        return 'applied'
+      case 'set': {
+        if (delta.expiresAt !== undefined && delta.expiresAt <= this.#nowMs) {
+          this.#shadow(key, delta.version)
+          return 'applied'
+        }
+        const value = delta.value as Uint8Array
+        return this.#put(key, copy ? value.slice() : value, delta.version, delta.expiresAt)
+      }
+      case 'merge': {
+        const base = delta.base as Version
+        let state: Uint8Array
+        try {
+          state = foldYjsUpdates(EMPTY_YJS_STATE, delta.value as Uint8Array)
+        } catch {
+          this.#droppedYjs++
+          return 'dropped'
+        }
+        const doc = makeVersion(base.userVersion, base.hlc, base.nodeId)
+        this.#docs.set(doc, delta.version)
+        return this.#put(key, state, doc, delta.expiresAt)
+      }
+    }
+  }
+
+  /** Folds yjs content of the same document into the entry. */
+  #fold(entry: StoreEntry<Version>, delta: Delta): ApplyResult {
+    const current = entry.version as Version
+    let state: Uint8Array
+    try {
+      state = foldYjsUpdates(entry.value, delta.value as Uint8Array)
+    } catch {
+      this.#droppedYjs++
+      return 'dropped'
+    }
+    const lastMerge = this.#docs.get(current)
+    const nextMerge = delta.op !== 'merge' ? lastMerge : lastMerge === undefined ? delta.version : maxVersion(lastMerge, delta.version)
+    if (nextMerge === lastMerge && bytesEqual(state, entry.value)) return 'stale'
+    const doc = lastMerge === undefined ? makeVersion(current.userVersion, current.hlc, current.nodeId) : current
+    this.#docs.set(doc, nextMerge as Version)
+    return this.#put(entry.key, state, doc, entry.expiresAt)
+  }
+
+  #put(key: string, value: Uint8Array, version: Version, expiresAt: number | undefined): ApplyResult {
+    try {
+      this.#store.set(key, value, { version, expiresAt })
+      return 'applied'
+    } catch (err) {
+      if (!(err instanceof EntryTooLargeError)) throw err
+      // Never keep serving an older value: drop it, remember this version (a miss is safe).
+      this.#shadow(key, version)
+      this.#droppedTooLarge++
+      return 'dropped'
+    }
+  }
+
+  #shadow(key: string, version: Version): void {
+    const v = makeVersion(version.userVersion, version.hlc, version.nodeId)
+    const lastMerge = this.#docs.get(version)
+    if (lastMerge !== undefined) this.#docs.set(v, lastMerge)
+    this.#shadows.add(v)
+    this.#store.delete(key, { version: v })
+  }
+
+  /** The entry even if expired (its version still orders writes), without counting a hit. */
+  #rawEntry(key: string): StoreEntry<Version> | undefined {
+    this.#storeNowMs = Number.NEGATIVE_INFINITY
+    const e = this.#store.getEntry(key)
+    this.#storeNowMs = this.#nowMs
+    return e
+  }
+
+  #topHlc(v: Version): number {
+    const lastMerge = this.#docs.get(v)
+    return lastMerge === undefined || lastMerge.hlc < v.hlc ? v.hlc : lastMerge.hlc
+  }
+
+  #forget(version: Version | undefined): void {
+    if (version === undefined) return
+    const hlc = this.#topHlc(version)
+    if (hlc > this.#horizon) this.#horizon = hlc as Hlc
+  }
+
+  #setNow(nowMs: number): void {
+    if (typeof nowMs !== 'number' || Number.isNaN(nowMs)) throw new TypeError(`Replica: nowMs must be a number, got ${String(nowMs)}`)
+    this.#nowMs = nowMs
+    this.#storeNowMs = nowMs
+  }
+}
+
+function checkKey(key: string, op: string): void {
+  if (typeof key !== 'string') throw new TypeError(`Replica.${op}: key must be a string, got ${typeof key}`)
+}

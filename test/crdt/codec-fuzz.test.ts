@@ -1,0 +1,135 @@
+// Fuzz of decodeDeltas (DESIGN G7, §8): random and mutated batches must raise only
+// DecodeError — never another throw, never a hang — and a decode must never allocate beyond
+// what its input bounds: values alias the input (no copies), and a batch of n bytes yields
+// at most n / MIN_ENCODED_DELTA_BYTES deltas.
+//
+// In `npm test`: 120,000 inputs from the fixed seed. The long run:
+//   FUZZ_INPUTS=1000000 npx mocha --no-config --timeout 0 test/crdt/codec-fuzz.test.ts
+// (FC_SEED=<n> picks another seed, FC_SEED=random a fresh one; a failure prints the seed.)
+import { expect } from 'chai'
+import fc from 'fast-check'
+import { DecodeError } from '../../lib/errors.ts'
+import { decodeDeltas, encodeDeltas } from '../../crdt/index.ts'
+import { testSeed } from '../support/seed.ts'
+import { arbDelta } from './arbitraries.ts'
+
+const INPUTS = Number(process.env.FUZZ_INPUTS ?? 120_000)
+const MIN_ENCODED_DELTA_BYTES = 6
+
+/** xorshift32: a tiny seeded PRNG so the fuzz loop costs nothing but decoding. */
+function prng(seed: number): () => number {
+  let x = seed | 0 || 1
+  return () => {
+    x ^= x << 13
+    x ^= x >>> 17
+    x ^= x << 5
+    return (x >>> 0) / 4294967296
+  }
+}
+
+function mutate(src: Uint8Array, rnd: () => number): Uint8Array {
+  const int = (n: number): number => Math.floor(rnd() * n)
+  let b: Uint8Array = src.slice()
+  const edits = 1 + int(4)
+  for (let e = 0; e < edits; e++) {
+    switch (int(7)) {
+      case 0: // flip a bit
+        if (b.length > 0) b[int(b.length)] ^= 1 << int(8)
+        break
+      case 1: // random byte
+        if (b.length > 0) b[int(b.length)] = int(256)
+        break
+      case 2: // truncate
+        b = b.subarray(0, int(b.length + 1))
+        break
+      case 3: { // insert bytes
+        const at = int(b.length + 1)
+        const ins = Uint8Array.from({ length: 1 + int(8) }, () => int(256))
+        const next = new Uint8Array(b.length + ins.length)
+        next.set(b.subarray(0, at))
+        next.set(ins, at)
+        next.set(b.subarray(at), at + ins.length)
+        b = next
+        break
+      }
+      case 4: { // delete a run
+        const at = int(b.length + 1)
+        const n = int(8)
+        const next = new Uint8Array(Math.max(0, b.length - n))
+        next.set(b.subarray(0, at).subarray(0, next.length))
+        if (at + n < b.length) next.set(b.subarray(at + n), at)
+        b = next
+        break
+      }
+      case 5: { // a huge varint (counts and lengths near and over their bounds)
+        if (b.length === 0) break
+        const at = int(b.length)
+        const huge = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f].slice(int(4))
+        const next = new Uint8Array(b.length + huge.length)
+        next.set(b.subarray(0, at))
+        next.set(huge, at)
+        next.set(b.subarray(at), at + huge.length)
+        b = next
+        break
+      }
+      case 6: // keep the format byte valid so mutations reach the body
+        if (b.length > 0) b[0] = 1
+        break
+    }
+  }
+  return b
+}
+
+describe('crdt/codec fuzz', function () {
+  this.timeout(Math.max(60_000, INPUTS / 5))
+
+  it(`decodeDeltas sees only DecodeError on ${INPUTS.toLocaleString('en')} random and mutated buffers, and allocates within bounds`, () => {
+    const rnd = prng(testSeed)
+    // Valid corpora to mutate, from the same seed.
+    const corpus = fc.sample(fc.array(arbDelta, { minLength: 1, maxLength: 12 }), { seed: testSeed, numRuns: 200 }).map(encodeDeltas)
+    const codes = new Map<string, number>()
+    let decoded = 0
+    const heapBefore = process.memoryUsage().heapUsed
+    for (let i = 0; i < INPUTS; i++) {
+      let input: Uint8Array
+      if (i % 4 === 0) {
+        input = Uint8Array.from({ length: Math.floor(rnd() * 64) }, () => Math.floor(rnd() * 256))
+        if (input.length > 0 && rnd() < 0.5) input[0] = 1
+      } else {
+        input = mutate(corpus[i % corpus.length], rnd)
+      }
+      try {
+        const deltas = decodeDeltas(input)
+        decoded++
+        expect(deltas.length * MIN_ENCODED_DELTA_BYTES).to.be.at.most(input.byteLength)
+        for (const d of deltas) if (d.value !== undefined) expect(d.value.buffer, 'values alias the input').to.equal(input.buffer)
+      } catch (err) {
+        if (!(err instanceof DecodeError)) {
+          throw new Error(`input ${i} (seed ${testSeed}) threw ${String(err)}: ${Buffer.from(input).toString('hex')}`)
+        }
+        codes.set(err.code, (codes.get(err.code) ?? 0) + 1)
+      }
+    }
+    const heapGrowthBytes = process.memoryUsage().heapUsed - heapBefore
+    // Every kind of refusal was exercised, and some mutations still decoded.
+    expect([...codes.keys()].sort()).to.deep.equal(['ERR_DECODE_LIMIT', 'ERR_DECODE_MALFORMED', 'ERR_DECODE_TRUNCATED', 'ERR_DECODE_VERSION'])
+    expect(decoded).to.be.greaterThan(0)
+    // Nothing was retained or pre-sized from a count off the wire (generous: GC timing varies).
+    expect(heapGrowthBytes).to.be.below(256 * 1024 * 1024)
+  })
+
+  it('decodeDeltas refuses counts and lengths over their bounds before allocating (worst cases)', () => {
+    const cases = [
+      '01ffffffffffffff0f', // 2^53 − 1 node ids
+      '0100ffffff7f', // 2^28 origins
+      '010000008080808080808001', // hlcBase then a 2^49 delta count
+      '01000000ffffffff0f', // 2^32 deltas
+      '0101026e310100000001000000ffffffff0f', // key of 4 GiB
+    ]
+    for (const h of cases) {
+      const t = process.hrtime.bigint()
+      expect(() => decodeDeltas(new Uint8Array(Buffer.from(h, 'hex')))).to.throw(DecodeError)
+      expect(Number(process.hrtime.bigint() - t) / 1e6, h).to.be.below(50)
+    }
+  })
+})
