@@ -16,6 +16,9 @@
 //
 // Storage: slots in parallel typed arrays with a doubly linked FIFO (head = newest) and a
 // free-slot stack, like the store itself; removal from the middle (a ghost hit) is O(1).
+// The ghost shares the store's key index: a ghost slot g is stored there as −1 − g, so one
+// Map lookup tells a miss whether the key is a ghost, and an eviction turns an entry into a
+// ghost by overwriting its index value (measured: this halves the Map work of a miss).
 
 export const GhostKindCode = { evicted: 0, deleted: 1, expired: 2 } as const
 export type GhostKindCode = (typeof GhostKindCode)[keyof typeof GhostKindCode]
@@ -24,6 +27,15 @@ const KIND_NAMES: readonly GhostKind[] = ['evicted', 'deleted', 'expired']
 
 export type GhostSlot = number & { readonly __brand: 'GhostSlot' }
 const NONE = -1
+
+/** Index value of a ghost slot in the shared key index (store slots are ≥ 0). */
+export function ghostIndexValue(slot: GhostSlot): number {
+  return -1 - slot
+}
+/** The ghost slot behind a negative index value. */
+export function ghostSlotOf(indexValue: number): GhostSlot {
+  return (-1 - indexValue) as GhostSlot
+}
 
 export interface GhostEntry<V> {
   key: string
@@ -34,8 +46,11 @@ export interface GhostEntry<V> {
 export class GhostQueue<V> {
   readonly capacityBytes: number
   readonly #onForget: ((key: string, version: V | undefined) => void) | undefined
-  readonly #index = new Map<string, GhostSlot>()
+  /** Shared with the store: key → store slot (≥ 0) or ghostIndexValue(ghost slot) (< 0). */
+  readonly #index: Map<string, number>
+  #count = 0
   #keys: (string | undefined)[] = []
+  /** Written only once some ghost has a version, so a plain cache pays nothing for it. */
   #versions: (V | undefined)[] = []
   #charge: Float64Array
   #kind: Uint8Array
@@ -50,7 +65,13 @@ export class GhostQueue<V> {
   /** Ghosts that fell out of the queue (their versions went to onForget). */
   forgotten = 0
 
-  constructor(capacityBytes: number, initialSlots: number, onForget?: (key: string, version: V | undefined) => void) {
+  constructor(
+    index: Map<string, number>,
+    capacityBytes: number,
+    initialSlots: number,
+    onForget?: (key: string, version: V | undefined) => void,
+  ) {
+    this.#index = index
     this.capacityBytes = capacityBytes
     this.#onForget = onForget
     this.#charge = new Float64Array(0)
@@ -62,7 +83,7 @@ export class GhostQueue<V> {
   }
 
   get size(): number {
-    return this.#index.size
+    return this.#count
   }
 
   get bytes(): number {
@@ -71,8 +92,8 @@ export class GhostQueue<V> {
 
   /** The slot remembering `key`, or -1. */
   find(key: string): GhostSlot | -1 {
-    const slot = this.#index.get(key)
-    return slot === undefined ? NONE : slot
+    const v = this.#index.get(key)
+    return v === undefined || v >= 0 ? NONE : ghostSlotOf(v)
   }
 
   kindAt(slot: GhostSlot): GhostKindCode {
@@ -84,19 +105,20 @@ export class GhostQueue<V> {
   }
 
   entry(key: string): GhostEntry<V> | undefined {
-    const slot = this.#index.get(key)
-    if (slot === undefined) return undefined
+    const slot = this.find(key)
+    if (slot === NONE) return undefined
     return { key, version: this.#versions[slot], kind: KIND_NAMES[this.#kind[slot]] }
   }
 
   /**
    * Remembers `key`. A key already in the ghost keeps its place in the FIFO (as libCacheSim
    * does) and takes the new version, kind and charge. A charge larger than the whole ghost is
-   * not remembered: its version is forgotten at once.
+   * not remembered: its version is forgotten at once (and the key leaves the index).
+   * The caller has already taken the key out of the store (its index value is overwritten).
    */
   insert(key: string, version: V | undefined, kind: GhostKindCode, charge: number): void {
-    const existing = this.#index.get(key)
-    if (existing !== undefined) {
+    const existing = this.find(key)
+    if (existing !== NONE) {
       this.#versions[existing] = version
       this.#kind[existing] = kind
       this.#bytes += charge - this.#charge[existing]
@@ -105,7 +127,16 @@ export class GhostQueue<V> {
       else this.#trim()
       return
     }
+    this.add(key, version, kind, charge)
+  }
+
+  /**
+   * Remembers a key known not to be in the ghost (an entry the store just let go of): skips
+   * the lookup `insert` makes.
+   */
+  add(key: string, version: V | undefined, kind: GhostKindCode, charge: number): void {
     if (charge > this.capacityBytes) {
+      this.#index.delete(key)
       this.forgotten++
       this.#onForget?.(key, version)
       return
@@ -113,7 +144,7 @@ export class GhostQueue<V> {
     if (this.#freeTop === 0) this.#grow(this.#slots * 2)
     const slot = this.#free[--this.#freeTop] as GhostSlot
     this.#keys[slot] = key
-    this.#versions[slot] = version
+    if (version !== undefined || slot < this.#versions.length) this.#versions[slot] = version
     this.#charge[slot] = charge
     this.#kind[slot] = kind
     this.#prev[slot] = NONE
@@ -121,21 +152,26 @@ export class GhostQueue<V> {
     if (this.#head !== NONE) this.#prev[this.#head] = slot
     else this.#tail = slot
     this.#head = slot
-    this.#index.set(key, slot)
+    this.#index.set(key, ghostIndexValue(slot))
+    this.#count++
     this.#bytes += charge
     this.#trim()
   }
 
-  /** Drops a ghost without forgetting its version (the key is back in the store). */
+  /**
+   * Drops a ghost without forgetting its version: the key is going back into the store,
+   * which overwrites its index value.
+   */
   remove(slot: GhostSlot): void {
     this.#unlink(slot)
   }
 
-  /** Drops a ghost and hands its version to onForget. */
+  /** Drops a ghost, takes its key out of the index, and hands its version to onForget. */
   forget(slot: GhostSlot): void {
     const key = this.#keys[slot] as string
     const version = this.#versions[slot]
     this.#unlink(slot)
+    this.#index.delete(key)
     this.forgotten++
     this.#onForget?.(key, version)
   }
@@ -163,14 +199,16 @@ export class GhostQueue<V> {
     for (let s = this.#head; s !== NONE; s = this.#next[s]) {
       if (this.#prev[s] !== prev) throw new Error(`ghost: broken back link at slot ${s}`)
       const key = this.#keys[s]
-      if (key === undefined || this.#index.get(key) !== s) throw new Error(`ghost: slot ${s} not indexed`)
+      if (key === undefined || this.#index.get(key) !== ghostIndexValue(s as GhostSlot)) {
+        throw new Error(`ghost: slot ${s} not indexed`)
+      }
       count++
       bytes += this.#charge[s]
       prev = s
       if (count > this.#slots) throw new Error('ghost: cycle in the FIFO')
     }
     if (prev !== this.#tail) throw new Error('ghost: tail is not the last slot')
-    if (count !== this.#index.size) throw new Error(`ghost: ${count} linked, ${this.#index.size} indexed`)
+    if (count !== this.#count) throw new Error(`ghost: ${count} linked, ${this.#count} counted`)
     if (count + this.#freeTop !== this.#slots) throw new Error('ghost: slots leaked')
     if (bytes !== this.#bytes) throw new Error(`ghost: ${bytes} B counted, ${this.#bytes} B tracked`)
     if (bytes > this.capacityBytes) throw new Error(`ghost: ${bytes} B over its bound ${this.capacityBytes} B`)
@@ -188,10 +226,10 @@ export class GhostQueue<V> {
     else this.#head = n
     if (n !== NONE) this.#prev[n] = p
     else this.#tail = p
-    this.#index.delete(this.#keys[slot] as string)
+    this.#count--
     this.#bytes -= this.#charge[slot]
     this.#keys[slot] = undefined
-    this.#versions[slot] = undefined
+    if (slot < this.#versions.length) this.#versions[slot] = undefined
     this.#free[this.#freeTop++] = slot
   }
 

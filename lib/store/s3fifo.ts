@@ -27,7 +27,7 @@
 
 import { EntryTooLargeError } from '../errors.ts'
 import { EXPIRY_SWEEP_SLOTS_PER_WRITE, FREQ_SATURATION, MAIN_REINSERT_FREQ_CAP } from './constants.ts'
-import { GhostKindCode, GhostQueue, growFloat64, growInt32, growUint8, type GhostEntry } from './ghost.ts'
+import { GhostKindCode, GhostQueue, ghostSlotOf, growFloat64, growInt32, growUint8, type GhostEntry } from './ghost.ts'
 import { resolveStoreOptions, type S3FifoStoreInit } from './options.ts'
 import { utf8Length } from './utf8.ts'
 
@@ -41,6 +41,10 @@ const SMALL = 0
 const MAIN = 1
 type Queue = typeof SMALL | typeof MAIN
 const EMPTY_VALUE = new Uint8Array(0)
+/** Index lookup result for a key that is neither held nor a ghost (a Smi, like slots). */
+const ABSENT = 0x3fffffff
+/** Per-entry charges are Uint32 (4 B a slot instead of 8): no single entry reaches 4 GiB. */
+const MAX_CHARGE = 0xffffffff
 
 export interface StoreEntry<V> {
   key: string
@@ -101,19 +105,29 @@ export class S3FifoStore<V = unknown> {
   readonly #now: () => number
   readonly #onForget: ((key: string, version: V | undefined) => void) | undefined
   readonly #ghost: GhostQueue<V>
-  readonly #index = new Map<string, Slot>()
+  /** key → slot (≥ 0) of a held entry, or a ghost's negative index value (see ghost.ts). */
+  readonly #index = new Map<string, number>()
   #keys: (string | undefined)[] = []
   #values: (Uint8Array | undefined)[] = []
+  /** Written only once some entry has a version, so a plain cache pays nothing for it. */
   #versions: (V | undefined)[] = []
-  #charge: Float64Array
+  #charge: Uint32Array
   #expiresAt: Float64Array
   #freq: Uint8Array
   #queue: Uint8Array
   #prev: Int32Array
+  /** Next older slot in a queue, or the next free slot (free slots are chained through it). */
   #next: Int32Array
-  #free: Int32Array
-  #freeTop = 0
+  #freeHead = NONE
+  #freeCount = 0
   #slots = 0
+  /**
+   * The last key `get` missed and what the index said for it, so that the `set` that follows
+   * a miss (the cache-aside pattern) does not look the key up again. Valid only until the
+   * next mutation: every mutating path clears it.
+   */
+  #missedKey: string | undefined = undefined
+  #missedIndex = ABSENT
   readonly #head = new Int32Array([NONE, NONE])
   readonly #tail = new Int32Array([NONE, NONE])
   readonly #queueBytes = new Float64Array(2)
@@ -145,20 +159,19 @@ export class S3FifoStore<V = unknown> {
     this.#sizeOf = o.sizeOf
     this.#now = o.now
     this.#onForget = o.onForget
-    this.#ghost = new GhostQueue<V>(o.ghostCapacityBytes, Math.min(o.estimatedEntries, 1 << 16), o.onForget)
-    this.#charge = new Float64Array(0)
+    this.#ghost = new GhostQueue<V>(this.#index, o.ghostCapacityBytes, Math.min(o.estimatedEntries, 1 << 16), o.onForget)
+    this.#charge = new Uint32Array(0)
     this.#expiresAt = new Float64Array(0)
     this.#freq = new Uint8Array(0)
     this.#queue = new Uint8Array(0)
     this.#prev = new Int32Array(0)
     this.#next = new Int32Array(0)
-    this.#free = new Int32Array(0)
     this.#grow(o.estimatedEntries)
   }
 
   /** Entries held (expired ones not yet reclaimed included). */
   get size(): number {
-    return this.#index.size
+    return this.#queueCount[SMALL] + this.#queueCount[MAIN]
   }
 
   /** Sum of the charges of the entries held; always ≤ maxBytes. */
@@ -168,7 +181,7 @@ export class S3FifoStore<V = unknown> {
 
   /** The largest charge always admitted: one byte below the small queue's capacity. */
   get maxEntryBytes(): number {
-    return this.smallCapacityBytes - 1
+    return Math.min(this.smallCapacityBytes - 1, MAX_CHARGE)
   }
 
   /** What an entry would be charged (see S3FifoStoreInit.sizeOf). */
@@ -184,15 +197,20 @@ export class S3FifoStore<V = unknown> {
   /** The value, counting a hit (raises the entry's frequency), or undefined. Never copies. */
   get(key: string): Uint8Array | undefined {
     const slot = this.#index.get(key)
-    if (slot === undefined) {
+    if (slot === undefined || slot < 0) {
       this.#misses++
+      this.#missedKey = key
+      this.#missedIndex = slot === undefined ? ABSENT : slot
       return undefined
     }
-    const expiresAt = this.#expiresAt[slot]
-    if (expiresAt !== 0 && expiresAt <= this.#now()) {
-      this.#expire(slot)
-      this.#misses++
-      return undefined
+    // While no entry has a TTL the expiry array is not even read (one cache line fewer).
+    if (this.#ttlCount !== 0) {
+      const expiresAt = this.#expiresAt[slot]
+      if (expiresAt !== 0 && expiresAt <= this.#now()) {
+        this.#expire(slot as Slot)
+        this.#misses++
+        return undefined
+      }
     }
     const f = this.#freq[slot]
     if (f < FREQ_SATURATION) this.#freq[slot] = f + 1
@@ -203,20 +221,20 @@ export class S3FifoStore<V = unknown> {
   /** The value without counting a hit, or undefined (expired entries included). */
   peek(key: string): Uint8Array | undefined {
     const slot = this.#index.get(key)
-    if (slot === undefined || this.#isExpired(slot)) return undefined
+    if (slot === undefined || slot < 0 || this.#isExpired(slot as Slot)) return undefined
     return this.#values[slot]
   }
 
   has(key: string): boolean {
     const slot = this.#index.get(key)
-    return slot !== undefined && !this.#isExpired(slot)
+    return slot !== undefined && slot >= 0 && !this.#isExpired(slot as Slot)
   }
 
   /** Value, version and expiry, without counting a hit. Allocates the returned object. */
   getEntry(key: string): StoreEntry<V> | undefined {
     const slot = this.#index.get(key)
-    if (slot === undefined || this.#isExpired(slot)) return undefined
-    return this.#entryAt(slot)
+    if (slot === undefined || slot < 0 || this.#isExpired(slot as Slot)) return undefined
+    return this.#entryAt(slot as Slot)
   }
 
   /**
@@ -235,9 +253,10 @@ export class S3FifoStore<V = unknown> {
     const charge = this.chargeOf(key, value)
     // The clock is read once, and only when expiry can matter to this write.
     const now = this.#ttlCount > 0 ? this.#now() : 0
-    const slot = this.#index.get(key)
-    if (slot === undefined) this.#insert(key, value, charge, expiresAt, version, now)
-    else this.#update(slot, value, charge, expiresAt, version, now)
+    const found = key === this.#missedKey ? this.#missedIndex : (this.#index.get(key) ?? ABSENT)
+    this.#missedKey = undefined
+    if (found >= 0 && found !== ABSENT) this.#update(found as Slot, value, charge, expiresAt, version, now)
+    else this.#insert(key, value, charge, expiresAt, version, now, found)
     if (this.#ttlCount > 0) this.#sweep(now === 0 ? this.#now() : now)
   }
 
@@ -247,17 +266,18 @@ export class S3FifoStore<V = unknown> {
    * Returns whether an entry was removed.
    */
   delete(key: string, options?: { version?: V }): boolean {
+    this.#missedKey = undefined
     const slot = this.#index.get(key)
     const hasVersion = options !== undefined && options.version !== undefined
-    if (slot === undefined) {
+    if (slot === undefined || slot < 0) {
       if (hasVersion) this.#ghost.insert(key, options.version, GhostKindCode.deleted, this.chargeOf(key, EMPTY_VALUE))
       return false
     }
     const version = hasVersion ? options.version : this.#versions[slot]
     const charge = this.#charge[slot]
-    this.#remove(slot)
+    this.#free(slot as Slot)
     this.#deletes++
-    this.#ghost.insert(key, version, GhostKindCode.deleted, charge)
+    this.#ghost.add(key, version, GhostKindCode.deleted, charge)
     return true
   }
 
@@ -292,6 +312,7 @@ export class S3FifoStore<V = unknown> {
    * already run one). Returns how many expired entries were reclaimed.
    */
   purgeExpired(maxSlots = this.#slots): number {
+    this.#missedKey = undefined
     if (this.#ttlCount === 0) return 0
     const before = this.#expirations
     let budget = maxSlots
@@ -302,12 +323,14 @@ export class S3FifoStore<V = unknown> {
 
   /** Removes every entry and ghost; each version goes to onForget. */
   clear(): void {
+    this.#missedKey = undefined
     for (const q of [SMALL, MAIN]) {
       while (this.#tail[q] !== NONE) {
         const slot = this.#tail[q] as Slot
         const key = this.#keys[slot] as string
         const version = this.#versions[slot]
-        this.#remove(slot)
+        this.#free(slot)
+        this.#index.delete(key)
         this.#onForget?.(key, version)
       }
     }
@@ -327,7 +350,7 @@ export class S3FifoStore<V = unknown> {
       mainReinserts: this.#mainReinserts,
       expirations: this.#expirations,
       rejections: this.#rejections,
-      entries: this.#index.size,
+      entries: this.size,
       bytes: this.#bytes,
       smallBytes: this.#queueBytes[SMALL],
       mainBytes: this.#queueBytes[MAIN],
@@ -351,7 +374,6 @@ export class S3FifoStore<V = unknown> {
         const key = this.#keys[s]
         if (key === undefined || this.#index.get(key) !== s) throw new Error(`store: slot ${s} not indexed`)
         if (this.#values[s] === undefined) throw new Error(`store: slot ${s} has no value`)
-        if (this.#ghost.find(key) !== -1) throw new Error(`store: key ${key} both held and in the ghost`)
         if (this.#expiresAt[s] !== 0) ttl++
         n++
         b += this.#charge[s]
@@ -365,8 +387,15 @@ export class S3FifoStore<V = unknown> {
       count += n
       bytes += b
     }
-    if (count !== this.#index.size) throw new Error(`store: ${count} linked, ${this.#index.size} indexed`)
-    if (count + this.#freeTop !== this.#slots) throw new Error('store: slots leaked')
+    if (count + this.#ghost.size !== this.#index.size) {
+      throw new Error(`store: ${count} entries + ${this.#ghost.size} ghosts, ${this.#index.size} indexed`)
+    }
+    let free = 0
+    for (let s = this.#freeHead; s !== NONE; s = this.#next[s]) {
+      if (this.#keys[s] !== undefined) throw new Error(`store: free slot ${s} holds a key`)
+      if (++free > this.#slots) throw new Error('store: cycle in the free list')
+    }
+    if (free !== this.#freeCount || count + free !== this.#slots) throw new Error('store: slots leaked')
     if (bytes !== this.#bytes) throw new Error(`store: ${bytes} B counted, ${this.#bytes} B tracked`)
     if (bytes > this.maxBytes) throw new Error(`store: ${bytes} B over maxBytes ${this.maxBytes}`)
     if (count > this.maxEntries) throw new Error(`store: ${count} entries over maxEntries ${this.maxEntries}`)
@@ -395,24 +424,32 @@ export class S3FifoStore<V = unknown> {
     }
   }
 
-  #insert(key: string, value: Uint8Array, charge: number, expiresAt: number, version: V | undefined, now: number): void {
+  /** `found` is the key's index value: ABSENT, or a ghost's (negative). */
+  #insert(key: string, value: Uint8Array, charge: number, expiresAt: number, version: V | undefined, now: number, found: number): void {
     // A miss always takes the key out of the ghost, even when the entry is then refused.
     let toMain = false
-    const ghostSlot = this.#ghost.find(key)
-    if (ghostSlot !== -1) {
+    if (found < 0) {
+      const ghostSlot = ghostSlotOf(found)
       toMain = this.#ghost.kindAt(ghostSlot) === GhostKindCode.evicted
-      if (charge > this.smallCapacityBytes) this.#ghost.forget(ghostSlot)
+      // remove() leaves the key's index value stale until the index.set below; nothing in
+      // between looks this key up (evictions touch only the keys they evict).
+      if (charge > this.maxEntryBytes + 1) this.#ghost.forget(ghostSlot)
       else this.#ghost.remove(ghostSlot)
     }
-    if (charge > this.smallCapacityBytes) throw this.#reject(key, charge)
+    if (charge > this.maxEntryBytes + 1) throw this.#reject(key, charge)
     this.#makeRoom(charge, 1, now)
     // libCacheSim's second quirk: exactly |S|, not from the ghost, is refused after evicting.
-    if (charge === this.smallCapacityBytes && !toMain) throw this.#reject(key, charge)
-    if (this.#freeTop === 0) this.#grow(this.#slots * 2)
-    const slot = this.#free[--this.#freeTop] as Slot
+    if (charge === this.smallCapacityBytes && !toMain) {
+      if (found < 0) this.#index.delete(key)
+      throw this.#reject(key, charge)
+    }
+    if (this.#freeHead === NONE) this.#grow(this.#slots * 2)
+    const slot = this.#freeHead as Slot
+    this.#freeHead = this.#next[slot]
+    this.#freeCount--
     this.#keys[slot] = key
     this.#values[slot] = value
-    this.#versions[slot] = version
+    if (version !== undefined || slot < this.#versions.length) this.#versions[slot] = version
     this.#charge[slot] = charge
     this.#expiresAt[slot] = expiresAt
     if (expiresAt !== 0) this.#ttlCount++
@@ -423,13 +460,13 @@ export class S3FifoStore<V = unknown> {
   }
 
   #update(slot: Slot, value: Uint8Array, charge: number, expiresAt: number, version: V | undefined, now: number): void {
-    if (charge >= this.smallCapacityBytes) throw this.#reject(this.#keys[slot] as string, charge)
+    if (charge > this.maxEntryBytes) throw this.#reject(this.#keys[slot] as string, charge)
     // Detach so that making room cannot evict the entry being written; frequency is kept.
     const queue = this.#queue[slot] as Queue
     this.#unlink(slot)
     this.#makeRoom(charge, 0, now)
     this.#values[slot] = value
-    this.#versions[slot] = version
+    if (version !== undefined || slot < this.#versions.length) this.#versions[slot] = version
     this.#charge[slot] = charge
     if ((this.#expiresAt[slot] !== 0) !== (expiresAt !== 0)) this.#ttlCount += expiresAt !== 0 ? 1 : -1
     this.#expiresAt[slot] = expiresAt
@@ -444,7 +481,7 @@ export class S3FifoStore<V = unknown> {
 
   /** Evicts until `charge` more bytes and `extraEntries` more entries fit. */
   #makeRoom(charge: number, extraEntries: number, now: number): void {
-    while (this.#bytes + charge > this.maxBytes || this.#index.size + extraEntries > this.maxEntries) {
+    while (this.#bytes + charge > this.maxBytes || this.size + extraEntries > this.maxEntries) {
       if (this.#queueBytes[MAIN] > this.mainCapacityBytes || this.#queueCount[SMALL] === 0) {
         if (this.#queueCount[MAIN] === 0) return // nothing left to evict (charge ≤ |S| ≤ maxBytes: unreachable)
         this.#evictMain(now)
@@ -468,9 +505,9 @@ export class S3FifoStore<V = unknown> {
       const key = this.#keys[slot] as string
       const version = this.#versions[slot]
       const charge = this.#charge[slot]
-      this.#remove(slot)
+      this.#free(slot)
       this.#smallEvictions++
-      this.#ghost.insert(key, version, GhostKindCode.evicted, charge)
+      this.#ghost.add(key, version, GhostKindCode.evicted, charge)
       return
     }
   }
@@ -481,15 +518,15 @@ export class S3FifoStore<V = unknown> {
       if (this.#ttlCount > 0 && this.#expiredAt(slot, now)) return this.#expire(slot)
       const f = this.#freq[slot]
       if (f >= 1) {
-        this.#unlink(slot)
-        this.#freq[slot] = Math.min(f, MAIN_REINSERT_FREQ_CAP) - 1
-        this.#link(MAIN, slot)
+        this.#freq[slot] = (f < MAIN_REINSERT_FREQ_CAP ? f : MAIN_REINSERT_FREQ_CAP) - 1
+        this.#moveTailToHead(MAIN)
         this.#mainReinserts++
         continue
       }
       const key = this.#keys[slot] as string
       const version = this.#versions[slot]
-      this.#remove(slot)
+      this.#free(slot)
+      this.#index.delete(key)
       this.#mainDrops++
       this.#onForget?.(key, version)
       return
@@ -507,12 +544,13 @@ export class S3FifoStore<V = unknown> {
   }
 
   #expire(slot: Slot): void {
+    this.#missedKey = undefined
     const key = this.#keys[slot] as string
     const version = this.#versions[slot]
     const charge = this.#charge[slot]
-    this.#remove(slot)
+    this.#free(slot)
     this.#expirations++
-    this.#ghost.insert(key, version, GhostKindCode.expired, charge)
+    this.#ghost.add(key, version, GhostKindCode.expired, charge)
   }
 
   /** Inspects the next few slots of the slab for expired entries (incremental reclamation). */
@@ -536,16 +574,20 @@ export class S3FifoStore<V = unknown> {
     }
   }
 
-  /** Unlinks and frees a slot (no ghost, no callback: the caller decides). */
-  #remove(slot: Slot): void {
+  /**
+   * Unlinks a slot and puts it on the free list. The key's index value is left for the
+   * caller: a ghost overwrites it, a drop deletes it (one Map operation either way).
+   */
+  #free(slot: Slot): void {
     this.#unlink(slot)
-    this.#index.delete(this.#keys[slot] as string)
     if (this.#expiresAt[slot] !== 0) this.#ttlCount--
     this.#keys[slot] = undefined
     this.#values[slot] = undefined
-    this.#versions[slot] = undefined
+    if (slot < this.#versions.length) this.#versions[slot] = undefined
     this.#expiresAt[slot] = 0
-    this.#free[this.#freeTop++] = slot
+    this.#next[slot] = this.#freeHead
+    this.#freeHead = slot
+    this.#freeCount++
   }
 
   /** Pushes a slot at the head (newest end) of a queue and counts its charge there. */
@@ -562,6 +604,20 @@ export class S3FifoStore<V = unknown> {
     this.#bytes += this.#charge[slot]
   }
 
+  /** Moves a queue's oldest slot to its head: a reinsertion, so no byte accounting changes. */
+  #moveTailToHead(q: Queue): void {
+    const slot = this.#tail[q]
+    const head = this.#head[q]
+    if (slot === head) return
+    const p = this.#prev[slot]
+    this.#next[p] = NONE
+    this.#tail[q] = p
+    this.#prev[slot] = NONE
+    this.#next[slot] = head
+    this.#prev[head] = slot
+    this.#head[q] = slot
+  }
+
   #unlink(slot: number): void {
     const q = this.#queue[slot]
     const p = this.#prev[slot]
@@ -576,17 +632,22 @@ export class S3FifoStore<V = unknown> {
   }
 
   #grow(slots: number): void {
+    if (slots >= ABSENT) throw new RangeError(`S3FifoStore: more than ${ABSENT} slots`)
     const old = this.#slots
-    this.#charge = growFloat64(this.#charge, slots)
+    const charge = new Uint32Array(slots)
+    charge.set(this.#charge)
+    this.#charge = charge
     this.#expiresAt = growFloat64(this.#expiresAt, slots)
     this.#freq = growUint8(this.#freq, slots)
     this.#queue = growUint8(this.#queue, slots)
     this.#prev = growInt32(this.#prev, slots)
     this.#next = growInt32(this.#next, slots)
-    const free = new Int32Array(slots)
-    free.set(this.#free.subarray(0, this.#freeTop))
-    for (let s = slots - 1; s >= old; s--) free[this.#freeTop++] = s
-    this.#free = free
+    // Chain the new slots so the lowest is handed out first.
+    for (let s = slots - 1; s >= old; s--) {
+      this.#next[s] = this.#freeHead
+      this.#freeHead = s
+    }
+    this.#freeCount += slots - old
     this.#slots = slots
   }
 }
