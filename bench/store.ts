@@ -187,6 +187,8 @@ async function measureMemory(impl: Impl | 's3fifo+slabs'): Promise<MemoryResult>
   // Values the caller made; as-given caches keep these very objects.
   let values: Uint8Array[] | undefined = impl === 's3fifo+slabs' ? undefined : Array.from({ length: MEMORY_ENTRIES }, () => new Uint8Array(VALUE_BYTES))
   const before = heapNow()
+  // heapNow's forced GCs are reported asynchronously: let them pass before observing.
+  await new Promise((resolve) => setTimeout(resolve, 100))
   let maxGcPauseMs = 0
   const obs = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) maxGcPauseMs = Math.max(maxGcPauseMs, e.duration)

@@ -34,11 +34,15 @@ export const FREQ_SATURATION = 255
 
 /**
  * Fixed charge added to every entry on top of its UTF-8 key bytes and value bytes, so that
- * `maxBytes` approximates the heap the store really uses. Measured with
- * `npm run bench -- store` (heap per entry at 1,000,000 entries of 100 B values, minus the
- * key and value bytes): see the README's store table. Pass 0 to charge keys and values only.
+ * `maxBytes` approximates the heap an entry really costs. Measured with
+ * `npm run bench -- store` at 1,000,000 entries of 100 B values (node 24, x64):
+ *   store bookkeeping (index Map entry + slot arrays)   ≈  70 B
+ * + a Uint8Array value's own objects (view + ArrayBuffer + backing store record) ≈ 200 B
+ * + a key string's header                              ≈  16 B
+ * ≈ 286 B, rounded to 288. Values that are views into one shared buffer cost less; pass a
+ * smaller figure (or 0 to charge keys and values only) if yours are.
  */
-export const DEFAULT_ENTRY_OVERHEAD_BYTES = 160
+export const DEFAULT_ENTRY_OVERHEAD_BYTES = 288
 
 /**
  * Slots allocated up front. The byte capacity decides how many entries fit, so this is only

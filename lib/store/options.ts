@@ -46,7 +46,7 @@ export interface S3FifoStoreInit<V = unknown> {
   /**
    * Fixed charge per entry on top of key and value bytes, so `maxBytes` approximates heap.
    * Ignored when `sizeOf` is given.
-   * @default 160 (measured heap per entry beyond key and value; see constants.ts)
+   * @default 288 (measured heap per entry beyond key and value bytes; see constants.ts)
    */
   entryOverheadBytes?: number
   /**
