@@ -41,6 +41,7 @@ import { OriginLog } from './origin-log.ts'
 import { resolveReplicaOptions, type ReplicaInit } from './replica-options.ts'
 import { SeqTracker, type OriginProgress } from './seq-tracker.ts'
 import { checkUserVersion, compareVersions, makeVersion, maxVersion, ZERO_VERSION, type Version } from './version.ts'
+import { ValueCopier } from './value-copier.ts'
 import { bytesEqual, EMPTY_YJS_STATE, foldYjsUpdates } from './yjs-value.ts'
 
 export type { ReplicaInit, ReplicaStoreInit } from './replica-options.ts'
@@ -111,6 +112,7 @@ export class Replica {
   readonly progress: SeqTracker
   readonly #clock: HybridLogicalClock
   readonly #store: S3FifoStore<Version>
+  readonly #copier: ValueCopier
   /** Store versions that are yjs documents → the highest merge folded in. Keys are private copies. */
   readonly #docs = new WeakMap<Version, Version>()
   /** Ghost versions that are shadows, not tombstones. Private copies. */
@@ -134,6 +136,7 @@ export class Replica {
     this.origin = Object.freeze({ nodeId: o.nodeId, epoch: o.epoch })
     this.log = new OriginLog(o.log)
     this.progress = new SeqTracker(o.tracker)
+    this.#copier = new ValueCopier(o.valueCopy)
     this.#clock = new HybridLogicalClock({ maxClockDriftMs: o.maxClockDriftMs })
     this.#store = new S3FifoStore<Version>({
       ...o.store,
@@ -396,7 +399,7 @@ export class Replica {
           return 'applied'
         }
         const value = delta.value as Uint8Array
-        return this.#put(key, copy ? value.slice() : value, delta.version, delta.expiresAt)
+        return this.#put(key, copy ? this.#copier.copy(value) : value, delta.version, delta.expiresAt)
       }
       case 'merge': {
         const base = delta.base as Version

@@ -54,6 +54,8 @@ interface State {
   /** Flat [start0, end0, start1, end1, ...], sorted, disjoint, non-adjacent, all > contiguous + 1. */
   ranges: number[]
   abandoned: number
+  /** False once dropped from the map (the cached #lastState must not be used then). */
+  live: boolean
 }
 
 export class SeqTracker {
@@ -62,6 +64,10 @@ export class SeqTracker {
   readonly #states = new Map<string, State>()
   /** node id → key of its newest epoch's state. */
   readonly #epochOf = new Map<string, string>()
+  /** The last origin object noted and its state: decoded batches share one origin object, so
+      a run of deltas from one batch skips the key string and the two Map operations. */
+  #lastOrigin: Origin | undefined = undefined
+  #lastState: State | undefined = undefined
 
   constructor(init: SeqTrackerInit = {}) {
     this.maxOrigins = checkPositive(init.maxOrigins ?? DEFAULT_MAX_TRACKED_ORIGINS, 'maxOrigins')
@@ -163,6 +169,14 @@ export class SeqTracker {
   }
 
   #state(origin: Origin, firstSeq: number): State | undefined {
+    if (origin === this.#lastOrigin && this.#lastState !== undefined && this.#lastState.live) return this.#lastState
+    const s = this.#lookup(origin, firstSeq)
+    this.#lastOrigin = origin
+    this.#lastState = s
+    return s
+  }
+
+  #lookup(origin: Origin, firstSeq: number): State | undefined {
     const key = originKey(origin)
     let s = this.#states.get(key)
     if (s !== undefined) {
@@ -176,13 +190,15 @@ export class SeqTracker {
       const old = this.#states.get(newest)
       if (old !== undefined && old.origin.epoch > origin.epoch) return undefined
       this.#states.delete(newest)
+      if (old !== undefined) old.live = false
     }
-    s = { origin, contiguous: firstSeq - 1, ranges: [], abandoned: 0 }
+    s = { origin, contiguous: firstSeq - 1, ranges: [], abandoned: 0, live: true }
     this.#states.set(key, s)
     this.#epochOf.set(origin.nodeId, key)
     if (this.#states.size > this.maxOrigins) {
       const [lruKey, lru] = this.#states.entries().next().value as [string, State]
       this.#states.delete(lruKey)
+      lru.live = false
       if (this.#epochOf.get(lru.origin.nodeId) === lruKey) this.#epochOf.delete(lru.origin.nodeId)
     }
     return s

@@ -1,0 +1,240 @@
+// Replica benchmark: apply throughput of remote deltas, and the delta codec side by side with
+// JSON.stringify/JSON.parse of the same batches, in one process and one run.
+//
+//   npm run bench -- replica            7 rounds + 1 warm-up (~1 min on 2 cores)
+//   npm run bench -- replica --quick    3 rounds
+//   npm run bench -- replica --json     one JSON object with every median on the last line
+//
+// Workloads (keys `key:<i>` strings, values 100 B Uint8Array, one writer node, hlcs 1 ms
+// apart, deltas as they arrive off the wire: decoded from batches of 256, so versions and
+// origins are fresh objects and values alias the batch):
+// - apply-new:   200,000 deltas for 200,000 distinct keys into an empty replica big enough
+//                that nothing is evicted (every delta 'applied': one store insert each);
+//                once with the default valueCopy 'each', once with 'slab' (value-copier.ts).
+// - apply-update: 200,000 deltas that overwrite 20,000 keys already held (10 versions each).
+// - apply-stale: the apply-new deltas again, in reverse (every one 'stale': lookup + compare).
+// - apply-evict: apply-new into a replica of 1/10 of the bytes (S3-FIFO evicts, ghosts
+//                fall out, the horizon rises).
+// - codec: the 200,000 deltas as 782 batches of 256; encodeDeltas / decodeDeltas against
+//   JSON.stringify / JSON.parse of the same deltas with values as base64 strings (the naive
+//   alternative; JSON cannot carry bytes) and, after JSON.parse, the values turned back into
+//   Uint8Array and the objects into deltas, so both sides end with usable deltas. MB/s are of
+//   each format's own bytes; deltas/s compare like with like.
+// Each figure is the median of the rounds; the workloads of one round run back to back, so
+// machine noise hits them alike. Time is wall clock (performance.now).
+//
+// When something else serves better: if the payload is a handful of large values, the codec's
+// work is a memcpy and JSON's base64 cost dominates anyway; if you need schema evolution across
+// languages, protobuf (protons) would be the tool; this codec is for many small deltas.
+
+import { cpus } from 'node:os'
+import { decodeDeltas, encodeDeltas, hlcFromParts, makeDelta, makeVersion, Replica, type Delta, type DeltaOp } from '../crdt/index.ts'
+
+const quick = process.argv.includes('--quick')
+const asJson = process.argv.includes('--json')
+const ROUNDS = quick ? 3 : 7
+const DELTAS = 200_000
+const UPDATE_KEYS = 20_000
+const VALUE_BYTES = 100
+const BATCH = 256
+const T0 = Date.UTC(2026, 10, 25)
+const gc = (globalThis as { gc?: () => void }).gc ?? ((): void => {})
+
+const origin = { nodeId: 'QmWriterNodeIdxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx', epoch: T0 }
+
+function makeDeltas(keys: number, count: number): Delta[] {
+  const out: Delta[] = []
+  for (let i = 0; i < count; i++) {
+    const value = new Uint8Array(VALUE_BYTES)
+    value.fill(i & 0xff)
+    const version = makeVersion(0, hlcFromParts(T0 + i), origin.nodeId)
+    out.push(makeDelta('set', `key:${i % keys}`, version, undefined, value, undefined, origin, i + 1))
+  }
+  return out
+}
+
+function batches(deltas: Delta[]): Delta[][] {
+  const out: Delta[][] = []
+  for (let i = 0; i < deltas.length; i += BATCH) out.push(deltas.slice(i, i + BATCH))
+  return out
+}
+
+/** As deltas arrive at a receiver: decoded from the wire. */
+function offTheWire(deltas: Delta[]): Delta[] {
+  return batches(deltas).flatMap((b) => decodeDeltas(encodeDeltas(b)))
+}
+
+// ---- The JSON baseline: the same information, values as base64.
+interface JsonDelta {
+  op: DeltaOp
+  key: string
+  version: { userVersion: number; hlc: number; nodeId: string }
+  base?: { userVersion: number; hlc: number; nodeId: string }
+  value?: string
+  expiresAt?: number
+  origin: { nodeId: string; epoch: number }
+  seq: number
+}
+
+function jsonEncode(deltas: Delta[]): string {
+  const out: JsonDelta[] = []
+  for (const d of deltas) {
+    out.push({
+      op: d.op,
+      key: d.key,
+      version: d.version,
+      base: d.base,
+      value: d.value === undefined ? undefined : Buffer.from(d.value.buffer, d.value.byteOffset, d.value.byteLength).toString('base64'),
+      expiresAt: d.expiresAt,
+      origin: d.origin,
+      seq: d.seq,
+    })
+  }
+  return JSON.stringify(out)
+}
+
+function jsonDecode(text: string): Delta[] {
+  const raw = JSON.parse(text) as JsonDelta[]
+  const out: Delta[] = []
+  for (const j of raw) {
+    const value = j.value === undefined ? undefined : new Uint8Array(Buffer.from(j.value, 'base64'))
+    out.push(makeDelta(j.op, j.key, j.version as Delta['version'], j.base as Delta['base'], value, j.expiresAt, j.origin, j.seq))
+  }
+  return out
+}
+
+// ---- Measurements
+
+function applyAll(r: Replica, deltas: Delta[], nowMs: number): { seconds: number; results: Record<string, number> } {
+  const results: Record<string, number> = { applied: 0, stale: 0, dropped: 0 }
+  const t0 = performance.now()
+  for (let i = 0; i < deltas.length; i++) results[r.apply(deltas[i], nowMs)]++
+  return { seconds: (performance.now() - t0) / 1000, results }
+}
+
+const NOW = T0 + DELTAS + 1
+const bigReplica = (valueCopy: 'each' | 'slab' = 'each'): Replica =>
+  new Replica({ nodeId: 'receiver', maxBytes: 1 << 30, store: { estimatedEntries: DELTAS }, valueCopy })
+
+function roundApply(newDeltas: Delta[], updateDeltas: Delta[], reversed: Delta[]): Record<string, number> {
+  const out: Record<string, number> = {}
+  gc()
+  const r1 = bigReplica()
+  const a = applyAll(r1, newDeltas, NOW)
+  check(a.results.applied === DELTAS, 'apply-new: every delta applied')
+  out['apply-new'] = DELTAS / a.seconds
+  gc()
+  const r0 = bigReplica('slab')
+  const sl = applyAll(r0, newDeltas, NOW)
+  check(sl.results.applied === DELTAS, 'apply-new slab: every delta applied')
+  out['apply-new, valueCopy slab'] = DELTAS / sl.seconds
+  gc()
+  const s = applyAll(r1, reversed, NOW)
+  check(s.results.stale === DELTAS, 'apply-stale: every delta stale')
+  out['apply-stale'] = DELTAS / s.seconds
+  gc()
+  const r2 = bigReplica()
+  const u = applyAll(r2, updateDeltas, NOW)
+  check(u.results.applied === DELTAS, 'apply-update: every delta applied')
+  out['apply-update'] = DELTAS / u.seconds
+  gc()
+  const fullBytes = r1.store.bytes
+  const r3 = new Replica({ nodeId: 'receiver', maxBytes: Math.floor(fullBytes / 10) })
+  const e = applyAll(r3, newDeltas, NOW)
+  out['apply-evict'] = DELTAS / e.seconds
+  out['apply-evict horizon drops'] = e.results.dropped
+  return out
+}
+
+function roundCodec(groups: Delta[][]): Record<string, number> {
+  const out: Record<string, number> = {}
+  let binBytes = 0
+  let jsonBytes = 0
+  gc()
+  let t0 = performance.now()
+  const encoded: Uint8Array[] = []
+  for (const g of groups) encoded.push(encodeDeltas(g))
+  const encSeconds = (performance.now() - t0) / 1000
+  for (const b of encoded) binBytes += b.byteLength
+  gc()
+  t0 = performance.now()
+  let n = 0
+  for (const b of encoded) n += decodeDeltas(b).length
+  const decSeconds = (performance.now() - t0) / 1000
+  check(n === DELTAS, 'decode: every delta back')
+  gc()
+  t0 = performance.now()
+  const texts: string[] = []
+  for (const g of groups) texts.push(jsonEncode(g))
+  const jsonEncSeconds = (performance.now() - t0) / 1000
+  for (const t of texts) jsonBytes += Buffer.byteLength(t)
+  gc()
+  t0 = performance.now()
+  n = 0
+  for (const t of texts) n += jsonDecode(t).length
+  const jsonDecSeconds = (performance.now() - t0) / 1000
+  check(n === DELTAS, 'JSON decode: every delta back')
+  out['encode deltas/s'] = DELTAS / encSeconds
+  out['decode deltas/s'] = DELTAS / decSeconds
+  out['JSON encode deltas/s'] = DELTAS / jsonEncSeconds
+  out['JSON decode deltas/s'] = DELTAS / jsonDecSeconds
+  out['encode MB/s'] = binBytes / 1e6 / encSeconds
+  out['decode MB/s'] = binBytes / 1e6 / decSeconds
+  out['JSON encode MB/s'] = jsonBytes / 1e6 / jsonEncSeconds
+  out['JSON decode MB/s'] = jsonBytes / 1e6 / jsonDecSeconds
+  out['bytes/delta'] = binBytes / DELTAS
+  out['JSON bytes/delta'] = jsonBytes / DELTAS
+  return out
+}
+
+function check(ok: boolean, what: string): void {
+  if (!ok) throw new Error(`bench self-check failed: ${what}`)
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2
+}
+
+function fmt(x: number): string {
+  if (x >= 1e6) return `${(x / 1e6).toFixed(2)} M`
+  if (x >= 1e3) return `${(x / 1e3).toFixed(1)} k`
+  return x.toFixed(1)
+}
+
+const newDeltas = offTheWire(makeDeltas(DELTAS, DELTAS))
+const updateDeltas = offTheWire(makeDeltas(UPDATE_KEYS, DELTAS))
+const reversed = [...newDeltas].reverse()
+const groups = batches(makeDeltas(DELTAS, DELTAS))
+
+const samples: Record<string, number[]> = {}
+// One uncounted round first: the JIT settles, and the first figures are not the slowest by accident.
+roundApply(newDeltas, updateDeltas, reversed)
+roundCodec(groups)
+for (let round = 0; round < ROUNDS; round++) {
+  const figures = { ...roundApply(newDeltas, updateDeltas, reversed), ...roundCodec(groups) }
+  for (const [k, v] of Object.entries(figures)) (samples[k] ??= []).push(v)
+  if (!asJson) process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`)
+}
+const med: Record<string, number> = {}
+for (const [k, v] of Object.entries(samples)) med[k] = median(v)
+
+const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}`
+if (asJson) {
+  console.log(JSON.stringify({ machine, rounds: ROUNDS, medians: med, samples }))
+} else {
+  console.log(`\nReplica benchmark — ${machine}; median of ${ROUNDS} rounds; ${DELTAS.toLocaleString('en')} deltas of ${VALUE_BYTES} B values\n`)
+  console.log('| apply workload | deltas/s (median) | min – max |')
+  console.log('|---|---:|---:|')
+  for (const k of ['apply-new', 'apply-new, valueCopy slab', 'apply-update', 'apply-stale', 'apply-evict']) {
+    console.log(`| ${k} | ${fmt(med[k])} | ${fmt(Math.min(...samples[k]))} – ${fmt(Math.max(...samples[k]))} |`)
+  }
+  console.log(`\napply-evict: ${med['apply-evict horizon drops']} deltas dropped below the horizon (median)\n`)
+  console.log('| codec (batches of 256) | binary | JSON + base64 | binary / JSON |')
+  console.log('|---|---:|---:|---:|')
+  for (const op of ['encode', 'decode']) {
+    console.log(`| ${op} deltas/s | ${fmt(med[`${op} deltas/s`])} | ${fmt(med[`JSON ${op} deltas/s`])} | ${(med[`${op} deltas/s`] / med[`JSON ${op} deltas/s`]).toFixed(1)}× |`)
+    console.log(`| ${op} MB/s (own bytes) | ${med[`${op} MB/s`].toFixed(0)} | ${med[`JSON ${op} MB/s`].toFixed(0)} | ${(med[`${op} MB/s`] / med[`JSON ${op} MB/s`]).toFixed(1)}× |`)
+  }
+  console.log(`| bytes per delta | ${med['bytes/delta'].toFixed(1)} | ${med['JSON bytes/delta'].toFixed(1)} | ${(med['bytes/delta'] / med['JSON bytes/delta']).toFixed(2)}× |`)
+}
