@@ -64,33 +64,56 @@ const FLAG_RESERVED = 0b1110_0000
 /** Bytes per delta beyond key and value, for sizing the first buffer (not a bound). */
 const ESTIMATED_DELTA_OVERHEAD_BYTES = 16
 
+// Per-delta table indexes between the two passes of encodeDeltas, reused across calls (the
+// function is synchronous): a fresh typed array per batch costs an off-heap allocation.
+let scratchNodeIndex = new Uint32Array(256)
+let scratchOriginIndex = new Uint32Array(256)
+
 /** Encodes a batch. Throws TypeError/RangeError on a malformed delta (a programmer error). */
 export function encodeDeltas(deltas: readonly Delta[]): Uint8Array {
   if (deltas.length > MAX_DELTAS_PER_BATCH) {
     throw new RangeError(`encodeDeltas: ${deltas.length} deltas exceed MAX_DELTAS_PER_BATCH (${MAX_DELTAS_PER_BATCH}): split the batch`)
   }
+  // Pass 1: the node id and origin tables, the hlc base, and each delta's table indexes. A
+  // batch is usually one writer's deltas, so a one-entry cache answers most lookups.
   const nodes = new Map<string, number>()
-  const origins = new Map<Origin, number>()
   const originList: Origin[] = []
   const originByKey = new Map<string, number>()
+  if (scratchNodeIndex.length < deltas.length) {
+    scratchNodeIndex = new Uint32Array(Math.max(deltas.length, scratchNodeIndex.length * 2))
+    scratchOriginIndex = new Uint32Array(scratchNodeIndex.length)
+  }
+  const nodeIndex = scratchNodeIndex
+  const originIndex = scratchOriginIndex
+  let lastNode: string | undefined
+  let lastNodeIndex = 0
+  let lastOrigin: Origin | undefined
+  let lastOriginIndex = 0
   let hlcBase = Number.MAX_SAFE_INTEGER
   let estimate = 64
   for (let i = 0; i < deltas.length; i++) {
     const d = deltas[i]
     assertDelta(d, i)
-    internNode(nodes, d.version.nodeId)
-    internNode(nodes, d.origin.nodeId)
-    if (d.base !== undefined) internNode(nodes, d.base.nodeId)
-    if (!origins.has(d.origin)) {
+    const id = d.version.nodeId
+    if (id !== lastNode) {
+      lastNode = id
+      lastNodeIndex = internNode(nodes, id)
+    }
+    nodeIndex[i] = lastNodeIndex
+    if (d.origin !== lastOrigin) {
+      lastOrigin = d.origin
       const ok = `${d.origin.epoch}/${d.origin.nodeId}`
       let index = originByKey.get(ok)
       if (index === undefined) {
         index = originList.length
         originList.push(d.origin)
         originByKey.set(ok, index)
+        internNode(nodes, d.origin.nodeId)
       }
-      origins.set(d.origin, index)
+      lastOriginIndex = index
     }
+    originIndex[i] = lastOriginIndex
+    if (d.base !== undefined) internNode(nodes, d.base.nodeId)
     if (d.version.hlc < hlcBase) hlcBase = d.version.hlc
     estimate += d.key.length + (d.value === undefined ? 0 : d.value.byteLength) + ESTIMATED_DELTA_OVERHEAD_BYTES
   }
@@ -117,12 +140,12 @@ export function encodeDeltas(deltas: readonly Delta[]): Uint8Array {
     if (v.userVersion !== 0) flags |= FLAG_USER_VERSION
     if (d.base !== undefined) flags |= FLAG_BASE
     e.writeUint8(flags)
-    e.writeVarUint(origins.get(d.origin) as number)
+    e.writeVarUint(originIndex[i])
     e.writeVarUint(d.seq)
     e.writeString(d.key)
     if (v.userVersion !== 0) e.writeVarUint(v.userVersion)
     e.writeVarUint(v.hlc - hlcBase)
-    e.writeVarUint(nodes.get(v.nodeId) as number)
+    e.writeVarUint(nodeIndex[i])
     if (d.base !== undefined) {
       e.writeVarUint(d.base.userVersion)
       e.writeVarUint(d.base.hlc)
@@ -222,8 +245,13 @@ export function assertDelta(d: Delta, i = 0): void {
   if (!Number.isSafeInteger(d.seq) || d.seq < 0) throw new TypeError(`delta ${i}: seq must be a safe integer ≥ 0`)
 }
 
-function internNode(nodes: Map<string, number>, id: string): void {
-  if (!nodes.has(id)) nodes.set(id, nodes.size)
+function internNode(nodes: Map<string, number>, id: string): number {
+  let index = nodes.get(id)
+  if (index === undefined) {
+    index = nodes.size
+    nodes.set(id, index)
+  }
+  return index
 }
 
 /** A count off the wire: ≤ its bound and ≤ what the rest of the input can hold. */

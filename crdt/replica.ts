@@ -113,6 +113,7 @@ export class Replica {
   readonly #clock: HybridLogicalClock
   readonly #store: S3FifoStore<Version>
   readonly #copier: ValueCopier
+  readonly #setOptions: { version: Version | undefined; expiresAt: number | undefined } = { version: undefined, expiresAt: undefined }
   /** Store versions that are yjs documents → the highest merge folded in. Keys are private copies. */
   readonly #docs = new WeakMap<Version, Version>()
   /** Ghost versions that are shadows, not tombstones. Private copies. */
@@ -436,8 +437,12 @@ export class Replica {
   }
 
   #put(key: string, value: Uint8Array, version: Version, expiresAt: number | undefined): ApplyResult {
+    // One options object reused for every write (the store reads it synchronously).
+    const opts = this.#setOptions
+    opts.version = version
+    opts.expiresAt = expiresAt
     try {
-      this.#store.set(key, value, { version, expiresAt })
+      this.#store.set(key, value, opts)
       return 'applied'
     } catch (err) {
       if (!(err instanceof EntryTooLargeError)) throw err
