@@ -118,7 +118,7 @@ export class HybridLogicalClock {
 }
 
 function physicalUnits(physicalMs: number): number {
-  if (typeof physicalMs !== 'number' || !(physicalMs >= 0) || physicalMs > HLC_MAX_PHYSICAL_MS + 1) {
+  if (typeof physicalMs !== 'number' || !(physicalMs >= 0) || Math.floor(physicalMs) > HLC_MAX_PHYSICAL_MS) {
     throw new RangeError(`hlc: physical time must be a ms count in [0, ${HLC_MAX_PHYSICAL_MS}], got ${String(physicalMs)}`)
   }
   return Math.floor(physicalMs) * HLC_LOGICAL_SCALE

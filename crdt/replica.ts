@@ -233,6 +233,12 @@ export class Replica {
       this.#droppedDrift++
       return 'dropped'
     }
+    // A merge's base is a version it saw, so never later than the merge itself; one that is
+    // would let a peer plant a far-future document that outranks every later set (G7).
+    if (delta.base !== undefined && delta.base.hlc > delta.version.hlc) {
+      this.#droppedDrift++
+      return 'dropped'
+    }
     this.#clock.observe(delta.version.hlc)
     this.#setNow(nowMs)
     return this.#count(this.#apply(delta, true))

@@ -55,6 +55,13 @@ describe('crdt/replica', () => {
     expect(r.set('j', bytes(), {}, T0).version.hlc).to.be.greaterThan(hlcFromParts(T0 + 5_000)) // the clock follows what it accepts
   })
 
+  it('apply refuses a merge whose base is later than the merge itself (a planted far-future document)', () => {
+    const r = mk('a')
+    const m = makeDelta('merge', 'doc', makeVersion(0, hlcFromParts(T0), 'z'), makeVersion(0, hlcFromParts(T0 + 3_600_000), 'z'), new Uint8Array([0, 0]), undefined, { nodeId: 'z', epoch: 1 }, 0)
+    expect(r.apply(m, T0)).to.equal('dropped')
+    expect(r.get('doc', T0)).to.equal(undefined)
+  })
+
   it('apply of a value the store refuses drops the older value and keeps the new version (a miss is safe)', () => {
     const r = mk('a', { maxBytes: 10_000 })
     r.apply(remote('set', 'k', T0, bytes(1)), T0)
