@@ -1,0 +1,256 @@
+// The SWIM wire format: one version byte, one kind byte, the kind's fields, then the
+// piggybacked updates. Every length and count is bounded by a named constant before
+// anything is allocated; bad input raises DecodeError (truncated ≠ malformed ≠ limit).
+//
+//   const bytes = encodeMessage({ kind: MessageKind.ping, seq: 7 }, [encodeUpdate(u)])
+//   decodeMessage(bytes) // { kind: 1, seq: 7, updates: [u], ... }
+//
+// Updates are encoded once, when queued (encodeUpdate), and copied as raw bytes into each
+// message that carries them, so a broadcast retransmitted 20 times is encoded once.
+
+import { Encoder } from '../lib/wire/encoder.ts'
+import { Decoder } from '../lib/wire/decoder.ts'
+import { DecodeError, DecodeErrorCode } from '../lib/errors.ts'
+import { MemberState } from './member-state.ts'
+import * as C from './constants.ts'
+
+/** Format version. A receiver refuses any other with ERR_DECODE_VERSION. */
+export const WIRE_VERSION = 1
+
+/** Message kinds. THESE NUMBERS ARE THE PROTOCOL: append only, never renumber. */
+export const MessageKind = {
+  ping: 1,
+  pingReq: 2,
+  ack: 3,
+  nack: 4,
+  gossip: 5,
+  pushPull: 6,
+} as const
+export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind]
+
+/** Update kinds. THESE NUMBERS ARE THE PROTOCOL: append only, never renumber. */
+export const UpdateKind = {
+  alive: 1,
+  suspect: 2,
+  dead: 3,
+  left: 4,
+} as const
+export type UpdateKind = (typeof UpdateKind)[keyof typeof UpdateKind]
+
+/** A membership update, piggybacked. `from` is the accuser (suspect, dead); '' otherwise. */
+export interface Update {
+  kind: UpdateKind
+  id: string
+  incarnation: number
+  /** Alive only; [] for others. */
+  addrs: readonly string[]
+  /** Suspect and dead only; '' for others. */
+  from: string
+}
+
+/** One member in a push-pull state exchange. */
+export interface PushPullMember {
+  id: string
+  state: MemberState
+  incarnation: number
+  addrs: readonly string[]
+}
+
+export const PushPullFlag = { join: 1, reply: 2 } as const
+
+export interface Message {
+  kind: MessageKind
+  /** ping, pingReq, ack, nack; 0 otherwise. */
+  seq: number
+  /** pingReq: whom to probe; '' otherwise. */
+  target: string
+  /** pingReq: the requester wants a nack if the target is silent. */
+  nack: boolean
+  /** pushPull: PushPullFlag bits. */
+  flags: number
+  /** pushPull only. */
+  members: PushPullMember[]
+  updates: Update[]
+}
+
+export type MessageHead = Partial<Omit<Message, 'updates'>> & { kind: MessageKind }
+
+export function encodeUpdate(u: Update): Uint8Array {
+  assertUpdate(u)
+  const e = new Encoder(32 + u.id.length + u.from.length)
+  writeUpdate(e, u)
+  return e.finish()
+}
+
+function writeUpdate(e: Encoder, u: Update): void {
+  e.writeUint8(u.kind)
+  e.writeString(u.id)
+  e.writeVarUint(u.incarnation)
+  if (u.kind === UpdateKind.alive) writeAddrs(e, u.addrs)
+  else if (u.kind === UpdateKind.suspect || u.kind === UpdateKind.dead) e.writeString(u.from)
+}
+
+function writeAddrs(e: Encoder, addrs: readonly string[]): void {
+  e.writeVarUint(addrs.length)
+  for (const a of addrs) e.writeString(a)
+}
+
+/** Encodes a message whose piggyback is already-encoded updates (see encodeUpdate). */
+export function encodeMessage(head: MessageHead, updates: readonly Uint8Array[] = []): Uint8Array {
+  if (updates.length > C.UPDATES_MAX) throw new RangeError(`encodeMessage: ${updates.length} updates exceed UPDATES_MAX`)
+  let size = 16
+  for (const u of updates) size += u.byteLength
+  const k = head.kind
+  if (k === MessageKind.ping || k === MessageKind.ack || k === MessageKind.nack || k === MessageKind.gossip) return encodeSmall(head, updates, size)
+  const e = new Encoder(size)
+  e.writeUint8(WIRE_VERSION)
+  e.writeUint8(head.kind)
+  switch (head.kind) {
+    case MessageKind.ping:
+    case MessageKind.ack:
+    case MessageKind.nack:
+      e.writeVarUint(head.seq ?? 0)
+      break
+    case MessageKind.pingReq:
+      e.writeVarUint(head.seq ?? 0)
+      e.writeString(head.target ?? '')
+      e.writeUint8(head.nack === true ? 1 : 0)
+      break
+    case MessageKind.gossip:
+      break
+    case MessageKind.pushPull: {
+      const members = head.members ?? []
+      e.writeUint8(head.flags ?? 0)
+      e.writeVarUint(members.length)
+      for (const m of members) {
+        e.writeUint8(m.state)
+        e.writeString(m.id)
+        e.writeVarUint(m.incarnation)
+        writeAddrs(e, m.addrs)
+      }
+      break
+    }
+    default:
+      throw new TypeError(`encodeMessage: unknown kind ${String(head.kind)}`)
+  }
+  e.writeVarUint(updates.length)
+  for (const u of updates) e.writeRaw(u)
+  return e.finish()
+}
+
+/**
+ * The probe and gossip messages (most of the traffic) are a header and already-encoded
+ * updates: written straight into one exact-size array, the same bytes Encoder would write.
+ */
+function encodeSmall(head: MessageHead, updates: readonly Uint8Array[], sizeBound: number): Uint8Array {
+  const scratch = new Uint8Array(sizeBound)
+  scratch[0] = WIRE_VERSION
+  scratch[1] = head.kind
+  let pos = 2
+  if (head.kind !== MessageKind.gossip) pos = putVarUint(scratch, pos, head.seq ?? 0)
+  pos = putVarUint(scratch, pos, updates.length)
+  for (const u of updates) {
+    scratch.set(u, pos)
+    pos += u.byteLength
+  }
+  return pos === sizeBound ? scratch : scratch.subarray(0, pos)
+}
+
+function putVarUint(buf: Uint8Array, pos: number, v: number): number {
+  if (!Number.isSafeInteger(v) || v < 0) throw new RangeError(`varint ${v} is not a safe unsigned integer`)
+  while (v > 0x7f) {
+    buf[pos++] = (v % 0x80) | 0x80
+    v = Math.floor(v / 0x80)
+  }
+  buf[pos++] = v
+  return pos
+}
+
+/** Decodes one message; throws DecodeError only. String fields are copies; nothing aliases `bytes`. */
+export function decodeMessage(bytes: Uint8Array): Message {
+  const d = new Decoder(bytes)
+  const version = d.readUint8()
+  if (version !== WIRE_VERSION) throw new DecodeError(DecodeErrorCode.version, `SWIM wire version ${version} is not ${WIRE_VERSION}`)
+  const kind = d.readUint8()
+  const m: Message = { kind: kind as MessageKind, seq: 0, target: '', nack: false, flags: 0, members: [], updates: [] }
+  switch (kind) {
+    case MessageKind.ping:
+    case MessageKind.ack:
+    case MessageKind.nack:
+      m.seq = d.readBoundedVarUint(C.SEQ_MAX, 'seq')
+      break
+    case MessageKind.pingReq: {
+      m.seq = d.readBoundedVarUint(C.SEQ_MAX, 'seq')
+      m.target = readId(d, 'target id')
+      const nack = d.readUint8()
+      if (nack > 1) throw malformed(`nack flag ${nack}`)
+      m.nack = nack === 1
+      break
+    }
+    case MessageKind.gossip:
+      break
+    case MessageKind.pushPull: {
+      m.flags = d.readUint8()
+      if (m.flags > 3) throw malformed(`push-pull flags ${m.flags}`)
+      const n = d.readBoundedVarUint(C.PUSH_PULL_MEMBERS_WIRE_MAX, 'push-pull member count')
+      // Each member takes at least 4 bytes: refuse a count the input cannot hold before
+      // allocating for it.
+      if (n * 4 > d.remaining) throw new DecodeError(DecodeErrorCode.truncated, `push-pull claims ${n} members in ${d.remaining} bytes`)
+      for (let i = 0; i < n; i++) {
+        const state = d.readUint8()
+        if (state < MemberState.alive || state > MemberState.left) throw malformed(`member state ${state}`)
+        const id = readId(d, 'member id')
+        const incarnation = d.readBoundedVarUint(C.INCARNATION_MAX, 'incarnation')
+        m.members.push({ id, state: state as MemberState, incarnation, addrs: readAddrs(d) })
+      }
+      break
+    }
+    default:
+      throw malformed(`unknown message kind ${kind}`)
+  }
+  const count = d.readBoundedVarUint(C.UPDATES_MAX, 'update count')
+  if (count * 3 > d.remaining) throw new DecodeError(DecodeErrorCode.truncated, `${count} updates claimed in ${d.remaining} bytes`)
+  for (let i = 0; i < count; i++) m.updates.push(readUpdate(d))
+  d.expectEnd('SWIM message')
+  return m
+}
+
+function readUpdate(d: Decoder): Update {
+  const kind = d.readUint8()
+  if (kind < UpdateKind.alive || kind > UpdateKind.left) throw malformed(`unknown update kind ${kind}`)
+  const id = readId(d, 'update id')
+  const incarnation = d.readBoundedVarUint(C.INCARNATION_MAX, 'incarnation')
+  let addrs: readonly string[] = EMPTY
+  let from = ''
+  if (kind === UpdateKind.alive) addrs = readAddrs(d)
+  else if (kind === UpdateKind.suspect || kind === UpdateKind.dead) from = readId(d, 'accuser id')
+  return { kind: kind as UpdateKind, id, incarnation, addrs, from }
+}
+
+const EMPTY: readonly string[] = Object.freeze([])
+
+function readAddrs(d: Decoder): readonly string[] {
+  const n = d.readBoundedVarUint(C.ADDRS_MAX, 'address count')
+  if (n === 0) return EMPTY
+  const out: string[] = []
+  for (let i = 0; i < n; i++) out.push(d.readString(C.ADDR_BYTES_MAX, 'address'))
+  return out
+}
+
+function readId(d: Decoder, what: string): string {
+  const id = d.readString(C.ID_BYTES_MAX, what)
+  if (id.length === 0) throw malformed(`empty ${what}`)
+  return id
+}
+
+function malformed(what: string): DecodeError {
+  return new DecodeError(DecodeErrorCode.malformed, what)
+}
+
+/** Paired assertion: an update we are about to encode must be one we would decode. */
+function assertUpdate(u: Update): void {
+  if (u.id.length === 0 || u.id.length > C.ID_BYTES_MAX) throw new RangeError(`update id length ${u.id.length}`)
+  if (!Number.isInteger(u.incarnation) || u.incarnation < 0 || u.incarnation > C.INCARNATION_MAX) throw new RangeError(`incarnation ${u.incarnation}`)
+  if (u.addrs.length > C.ADDRS_MAX) throw new RangeError(`${u.addrs.length} addrs exceed ADDRS_MAX`)
+  if ((u.kind === UpdateKind.suspect || u.kind === UpdateKind.dead) && u.from.length === 0) throw new RangeError('suspect/dead update without an accuser')
+}

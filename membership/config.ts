@@ -1,0 +1,178 @@
+// Configuration of the SWIM core: a `SwimConfigInit` of optional fields, resolved once into a
+// readonly `SwimConfig`. Profiles derive from one base (memberlist's DefaultLANConfig) by
+// overriding a few fields, as memberlist's DefaultWANConfig and DefaultLocalConfig do.
+
+import * as C from './constants.ts'
+
+export interface SwimConfig {
+  /** Time between probes. @default 1000 (lan) */
+  readonly probeIntervalMs: number
+  /** Direct ping timeout before ping-req. Must be < probeIntervalMs. @default 500 (lan) */
+  readonly probeTimeoutMs: number
+  /** Relays per failed direct ping (SWIM k). 0 disables indirect probes. @default 3 */
+  readonly indirectChecks: number
+  /** Retransmits per update = retransmitMult × ceil(log10(n + 1)). @default 4 */
+  readonly retransmitMult: number
+  /** Suspicion minimum = suspicionMult × max(1, log10(n)) × probeIntervalMs. @default 4 */
+  readonly suspicionMult: number
+  /** Lifeguard: suspicion maximum = this × minimum. 1 = fixed timeout. @default 6 */
+  readonly suspicionMaxTimeoutMult: number
+  /** Lifeguard: largest health multiplier on probe interval and timeout. 1 = off. @default 8 */
+  readonly awarenessMaxMultiplier: number
+  /** Ask relays for nacks (Lifeguard). @default true */
+  readonly nacks: boolean
+  /** Tell a suspected member directly when probing it (Lifeguard buddy system). @default true */
+  readonly buddy: boolean
+  /** Push-pull period before log2(n) scaling; 0 disables periodic push-pull. @default 30000 */
+  readonly pushPullIntervalMs: number
+  /** Gossip tick. 0 disables separate gossip (updates ride only on probes). @default 200 */
+  readonly gossipIntervalMs: number
+  /** Members gossiped to per tick. @default 3 */
+  readonly gossipNodes: number
+  /** Piggyback budget per message. @default 1400 */
+  readonly piggybackBytesMax: number
+  /** Members per push-pull message. @default 2048 */
+  readonly pushPullMembersMax: number
+  /** Updates held for piggybacking. @default 4096 */
+  readonly broadcastQueueMax: number
+  /** Open ping-req relays. @default 128 */
+  readonly relaysMax: number
+  /** Members tracked. @default 2^20 */
+  readonly membersMax: number
+  /** Join retry period and attempts. @default 2000, 5 */
+  readonly joinRetryMs: number
+  readonly joinAttemptsMax: number
+}
+
+export type SwimConfigInit = Partial<SwimConfig> & {
+  /** Start from this profile. @default 'lan' */
+  profile?: ProfileName
+  /**
+   * false turns every Lifeguard mechanism off at once (awareness multiplier 1, fixed
+   * suspicion timeout, no nacks, no buddy): plain SWIM, for comparison. @default true
+   */
+  lifeguard?: boolean
+}
+
+/** memberlist DefaultLANConfig. */
+export const lan: SwimConfig = Object.freeze({
+  probeIntervalMs: C.PROBE_INTERVAL_MS,
+  probeTimeoutMs: C.PROBE_TIMEOUT_MS,
+  indirectChecks: C.INDIRECT_CHECKS,
+  retransmitMult: C.RETRANSMIT_MULT,
+  suspicionMult: C.SUSPICION_MULT,
+  suspicionMaxTimeoutMult: C.SUSPICION_MAX_TIMEOUT_MULT,
+  awarenessMaxMultiplier: C.AWARENESS_MAX_MULTIPLIER,
+  nacks: true,
+  buddy: true,
+  pushPullIntervalMs: C.PUSH_PULL_INTERVAL_MS,
+  gossipIntervalMs: C.GOSSIP_INTERVAL_MS,
+  gossipNodes: C.GOSSIP_NODES,
+  piggybackBytesMax: C.PIGGYBACK_BYTES_MAX,
+  pushPullMembersMax: C.PUSH_PULL_MEMBERS_MAX,
+  broadcastQueueMax: C.BROADCAST_QUEUE_MAX,
+  relaysMax: C.RELAYS_MAX,
+  membersMax: C.MEMBERS_MAX,
+  joinRetryMs: C.JOIN_RETRY_MS,
+  joinAttemptsMax: C.JOIN_ATTEMPTS_MAX,
+})
+
+/**
+ * memberlist DefaultWANConfig: long timeouts for round trips of hundreds of ms; detection is
+ * slower (suspicion minimum 6 × log10(n) × 5 s) and false positives rarer.
+ */
+export const wan: SwimConfig = Object.freeze({
+  ...lan,
+  suspicionMult: 6,
+  pushPullIntervalMs: 60_000,
+  probeTimeoutMs: 3000,
+  probeIntervalMs: 5000,
+  gossipNodes: 4,
+  gossipIntervalMs: 500,
+})
+
+/**
+ * memberlist DefaultLocalConfig: one host or a fast LAN; fewer relays and retransmits, a
+ * 200 ms probe timeout. Tests use it (with a virtual clock its timings cost nothing).
+ */
+export const local: SwimConfig = Object.freeze({
+  ...lan,
+  indirectChecks: 1,
+  retransmitMult: 2,
+  suspicionMult: 3,
+  pushPullIntervalMs: 15_000,
+  probeTimeoutMs: 200,
+  gossipIntervalMs: 100,
+})
+
+export const profiles = { lan, wan, local } as const
+export type ProfileName = keyof typeof profiles
+
+/** Resolves an init into a full config, validating every field (TypeError names the option). */
+export function resolveConfig(init: SwimConfigInit = {}): SwimConfig {
+  const { profile = 'lan', lifeguard = true, ...overrides } = init
+  const base = profiles[profile]
+  if (base === undefined) throw new TypeError(`profile must be one of ${Object.keys(profiles).join(', ')}, got ${String(profile)}`)
+  const c: { -readonly [K in keyof SwimConfig]: SwimConfig[K] } = { ...base }
+  for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (c as Record<string, unknown>)[k] = v
+  if (!lifeguard) {
+    c.suspicionMaxTimeoutMult = 1
+    c.awarenessMaxMultiplier = 1
+    c.nacks = false
+    c.buddy = false
+  }
+  positive(c, 'probeIntervalMs')
+  positive(c, 'probeTimeoutMs')
+  if (c.probeTimeoutMs >= c.probeIntervalMs) throw new TypeError(`probeTimeoutMs (${c.probeTimeoutMs}) must be below probeIntervalMs (${c.probeIntervalMs})`)
+  nonNegativeInt(c, 'indirectChecks')
+  positiveInt(c, 'retransmitMult')
+  positive(c, 'suspicionMult')
+  atLeast(c, 'suspicionMaxTimeoutMult', 1)
+  atLeast(c, 'awarenessMaxMultiplier', 1)
+  nonNegative(c, 'pushPullIntervalMs')
+  nonNegative(c, 'gossipIntervalMs')
+  positiveInt(c, 'gossipNodes')
+  atLeast(c, 'piggybackBytesMax', 64)
+  positiveInt(c, 'pushPullMembersMax')
+  positiveInt(c, 'broadcastQueueMax')
+  positiveInt(c, 'relaysMax')
+  positiveInt(c, 'membersMax')
+  positive(c, 'joinRetryMs')
+  positiveInt(c, 'joinAttemptsMax')
+  if (typeof c.nacks !== 'boolean') throw new TypeError('nacks must be a boolean')
+  if (typeof c.buddy !== 'boolean') throw new TypeError('buddy must be a boolean')
+  return Object.freeze(c)
+}
+
+/** memberlist `pushPullScale`: interval × (ceil(log2(n) − log2(32)) + 1) above 32 members. */
+export function pushPullScaleMs(intervalMs: number, n: number): number {
+  if (n <= C.PUSH_PULL_SCALE_THRESHOLD) return intervalMs
+  const multiplier = Math.ceil(Math.log2(n) - Math.log2(C.PUSH_PULL_SCALE_THRESHOLD)) + 1
+  return intervalMs * multiplier
+}
+
+/** memberlist `retransmitLimit`: mult × ceil(log10(n + 1)). */
+export function retransmitLimit(retransmitMult: number, n: number): number {
+  return retransmitMult * Math.ceil(Math.log10(n + 1))
+}
+
+type NumKey = { [K in keyof SwimConfig]: SwimConfig[K] extends number ? K : never }[keyof SwimConfig]
+function check(c: SwimConfig, k: NumKey, ok: (v: number) => boolean, what: string): void {
+  const v = c[k]
+  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new TypeError(`${k} must be ${what}, got ${String(v)}`)
+}
+function positive(c: SwimConfig, k: NumKey): void {
+  check(c, k, (v) => v > 0, 'a positive number')
+}
+function nonNegative(c: SwimConfig, k: NumKey): void {
+  check(c, k, (v) => v >= 0, 'a non-negative number')
+}
+function positiveInt(c: SwimConfig, k: NumKey): void {
+  check(c, k, (v) => Number.isInteger(v) && v > 0, 'a positive integer')
+}
+function nonNegativeInt(c: SwimConfig, k: NumKey): void {
+  check(c, k, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer')
+}
+function atLeast(c: SwimConfig, k: NumKey, min: number): void {
+  check(c, k, (v) => v >= min, `≥ ${min}`)
+}

@@ -1,0 +1,111 @@
+// Defaults for the SWIM core, modelled on hashicorp/memberlist's DefaultLANConfig
+// (config.go). Each value says what it costs; profiles in config.ts derive from these.
+
+/**
+ * Time between probes of one member. A crashed member is first probed, on average, within
+ * about one interval (each member is probed once per round of N intervals by each node, so
+ * by someone about once per interval). Cost: one ping + one ack per member per interval.
+ */
+export const PROBE_INTERVAL_MS = 1000
+
+/**
+ * How long a direct ping waits for its ack before asking relays. Must sit well above the
+ * network's 99th-percentile round trip; memberlist's LAN value.
+ */
+export const PROBE_TIMEOUT_MS = 500
+
+/** Relays asked with ping-req when a direct ping fails (SWIM's k). Cost: 4 messages each. */
+export const INDIRECT_CHECKS = 3
+
+/**
+ * Each update is piggybacked retransmitMult × ceil(log10(n + 1)) times by each node that
+ * holds it (memberlist `retransmitLimit`): 4 → 12 sends at n = 100, 20 at n = 10,000.
+ */
+export const RETRANSMIT_MULT = 4
+
+/**
+ * Suspicion timeout minimum = suspicionMult × max(1, log10(n)) × probeInterval:
+ * 4 s at n ≤ 10, 12 s at n = 1,000, 16 s at n = 10,000. Longer gives a falsely accused member
+ * more time to refute; shorter detects faster.
+ */
+export const SUSPICION_MULT = 4
+
+/**
+ * Lifeguard: the suspicion timeout starts at this multiple of the minimum and shrinks with
+ * independent confirmations (memberlist's 6). With Lifeguard off it is 1 (fixed timeout).
+ */
+export const SUSPICION_MAX_TIMEOUT_MULT = 6
+
+/**
+ * Lifeguard: a node's health score stretches its probe interval and timeout up to this
+ * factor (memberlist's 8: at worst one probe per 8 s with a 4 s timeout).
+ */
+export const AWARENESS_MAX_MULTIPLIER = 8
+
+/**
+ * Full-state exchange with one random member, for joins and for healing partitions. Scaled
+ * by ceil(log2(n) − log2(32)) + 1 above 32 members (memberlist `pushPullScale`): 30 s at
+ * n ≤ 32, 180 s at n = 1,000, 300 s at n = 10,000, because each exchange costs O(state).
+ */
+export const PUSH_PULL_INTERVAL_MS = 30_000
+
+/** Cluster size above which the push-pull interval grows with log2(n) (memberlist's 32). */
+export const PUSH_PULL_SCALE_THRESHOLD = 32
+
+/**
+ * Gossip tick: when updates are waiting, send them to gossipNodes members. Nothing is sent
+ * when there is nothing to say, so a quiet cluster pays only the probe traffic.
+ */
+export const GOSSIP_INTERVAL_MS = 200
+
+/** Members gossiped to per gossip tick. Dissemination takes about log_{fanout}(n) ticks. */
+export const GOSSIP_NODES = 3
+
+/**
+ * Byte budget for updates piggybacked on one message: memberlist's UDP buffer (1400 B, under
+ * a typical 1500 B MTU). About 80 updates with short ids, about 20 with 52-char peer ids.
+ */
+export const PIGGYBACK_BYTES_MAX = 1400
+
+/**
+ * Members in one push-pull message. memberlist sends its whole state (up to 20 MB); at
+ * 10,000 members that is about 0.5 MB per exchange and O(n) work for the receiver, so
+ * above this bound a node sends itself plus a rotating window of its view, and the
+ * remainder arrives in later exchanges and by gossip. 2,048 × ~30 B ≈ 60 kB.
+ */
+export const PUSH_PULL_MEMBERS_MAX = 2048
+
+/**
+ * Updates held for piggybacking. When more are waiting, the most-retransmitted are dropped
+ * first (they have spread furthest). Cost: one small byte array each.
+ */
+export const BROADCAST_QUEUE_MAX = 4096
+
+/** Open ping-req relays held at once; past it the oldest is dropped (no ack, no nack). */
+export const RELAYS_MAX = 128
+
+/** Members this node will track. Alive updates for new members past it are refused and counted. */
+export const MEMBERS_MAX = 1 << 20
+
+/** A join push-pull with no reply is retried after this long... */
+export const JOIN_RETRY_MS = 2000
+/** ...this many times in all. */
+export const JOIN_ATTEMPTS_MAX = 5
+
+// Wire bounds (codec.ts). Every length off the wire is checked against one of these before
+// anything is allocated.
+
+/** A member id (a libp2p peer id is 52 chars in base58; room to spare). */
+export const ID_BYTES_MAX = 128
+/** One address (a multiaddr string). */
+export const ADDR_BYTES_MAX = 256
+/** Addresses carried per member. */
+export const ADDRS_MAX = 16
+/** Updates in one message: the piggyback budget cannot hold more than this anyway. */
+export const UPDATES_MAX = 512
+/** Members in one push-pull message that a receiver accepts (senders use PUSH_PULL_MEMBERS_MAX). */
+export const PUSH_PULL_MEMBERS_WIRE_MAX = 65_536
+/** Incarnations are unsigned 32-bit, as in memberlist. */
+export const INCARNATION_MAX = 0xffffffff
+/** Sequence numbers wrap below 2^32 so they stay small varints. */
+export const SEQ_MAX = 0xffffffff

@@ -1,0 +1,23 @@
+// The public surface of membership/: the sans-IO SWIM core, its config and codec, and the
+// Lifeguard formulas. The simulator lives in membership/sim/ and is not part of it.
+
+export { Swim, TimerKind } from './swim.ts'
+export type { SwimInit, Member, MemberEvent, Outgoing, SwimStats } from './swim-types.ts'
+export { resolveConfig, profiles, lan, wan, local, pushPullScaleMs, retransmitLimit } from './config.ts'
+export type { SwimConfig, SwimConfigInit, ProfileName } from './config.ts'
+export { MemberState, memberStateNames } from './member-state.ts'
+export type { MemberStateName } from './member-state.ts'
+export { MessageKind, UpdateKind, PushPullFlag, WIRE_VERSION, encodeMessage, decodeMessage, encodeUpdate } from './codec.ts'
+export type { Message, MessageHead, Update, PushPullMember } from './codec.ts'
+export { Prng } from './prng.ts'
+export { TimeHeap } from './heap.ts'
+export { MemberDirectory } from './directory.ts'
+export type { Slot } from './directory.ts'
+export { Awareness, applyAwarenessDelta, scaleTimeoutMs, probeAwarenessDelta } from './awareness.ts'
+export { Suspicion, suspicionTimeoutMs, suspicionTotalMs, expectedConfirmations } from './suspicion.ts'
+export { relayNackDelayMs, expectedNacks, RELAY_NACK_FRACTION } from './nack.ts'
+export { shouldTellSuspect } from './buddy.ts'
+export { TRANSITIONS, transitionFor } from './transitions.ts'
+export type { Transition, Guard } from './transitions.ts'
+export { BroadcastQueue } from './broadcasts.ts'
+export * as constants from './constants.ts'
