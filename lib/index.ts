@@ -2,3 +2,8 @@
 export { S3FifoStore } from './store/index.ts'
 export type { S3FifoStoreInit, StoreEntry, StoreSetOptions, StoreStats, GhostEntry, GhostKind } from './store/index.ts'
 export { AlsoCacheError, DecodeError, DecodeErrorCode, EntryTooLargeError } from './errors.ts'
+export { createCacheNode, CacheNode, AckTimeoutError } from './node/index.ts'
+export type { CacheNodeInit, NodeStats, CacheEntry, CacheNodeEventMap, DeltaDropped, DroppedReason, SyncDone, SyncProgress, WriteOptions } from './node/index.ts'
+export { Replica, compareVersions, encodeDeltas, decodeDeltas, ClockDriftError, YjsValueError } from '../crdt/index.ts'
+export type { Delta, Version, Hlc, ReplicaInit, ApplyResult } from '../crdt/index.ts'
+export type { Member, MemberStateName } from '../membership/index.ts'

@@ -1,0 +1,55 @@
+// Builds the libp2p node a cache node runs on: TCP, Noise (always: G8), yamux, identify
+// (gossipsub needs it), gossipsub for deltas and the SWIM service. Nothing else is enabled:
+// no DHT, no relay, no auto-dialler — members are found by bootstrap addresses and SWIM.
+
+import { createLibp2p, type Libp2p } from 'libp2p'
+import { tcp } from '@libp2p/tcp'
+import { noise } from '@chainsafe/libp2p-noise'
+import { yamux } from '@chainsafe/libp2p-yamux'
+import { identify, type Identify } from '@libp2p/identify'
+import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import type { PrivateKey } from '@libp2p/interface'
+import { swimService, type SwimService, type SwimServiceInit } from './swim-service.ts'
+
+/**
+ * Gossipsub's inbound message limit, the same on every node (STACK.md: a receiver whose limit
+ * is below a message loses its whole stream from that peer). 4 MiB is gossipsub's own cap;
+ * the node's batches stay far below it (batchMaxBytes).
+ */
+export const GOSSIP_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+
+export type CacheServices = {
+  identify: Identify
+  pubsub: GossipSub
+  swim: SwimService
+}
+
+
+export interface TransportInit {
+  listen: string[]
+  swim: SwimServiceInit
+  privateKey?: PrivateKey
+}
+
+export async function createTransport(init: TransportInit): Promise<Libp2p<CacheServices>> {
+  return createLibp2p({
+    ...(init.privateKey === undefined ? {} : { privateKey: init.privateKey }),
+    addresses: { listen: init.listen },
+    transports: [tcp()],
+    connectionEncrypters: [noise()],
+    streamMuxers: [yamux()],
+    services: {
+      identify: identify(),
+      pubsub: gossipsub({
+        // The transport already authenticates every peer (Noise), so messages are not signed
+        // (STACK.md: every peer must use the same policy). Each batch carries origin + seq, so
+        // no two messages have equal bytes (the unsigned message id hashes the data).
+        globalSignaturePolicy: 'StrictNoSign',
+        allowPublishToZeroTopicPeers: true,
+        emitSelf: false,
+        maxInboundDataLength: GOSSIP_MAX_MESSAGE_BYTES,
+      }),
+      swim: swimService(init.swim),
+    },
+  })
+}

@@ -1,0 +1,252 @@
+// The SWIM adapter: runs the sans-IO core (membership/swim.ts) over the libp2p protocol
+// `/also-cache/swim/1.0.0`. It makes no protocol decisions: it feeds frames and timer expiries
+// into the core and performs whatever the core polls out (STYLE §8).
+//
+// - Each peer we send to gets one long-lived outbound stream of length-prefixed frames
+//   (opening a stream per SWIM message would cost a protocol negotiation per ping). Inbound
+//   streams are read frame by frame into handleMessage(remotePeer, bytes).
+// - A send that cannot be made (peer unreachable, queue full) is dropped: SWIM is built for
+//   lossy datagrams and its timeouts decide, never the transport.
+// - Addresses: this node announces its listen addresses; members' addresses from the core's
+//   events go into the peer store so a member can be dialled by id.
+// - A member confirmed dead (or left) is hung up on.
+// - A peer that connects (bootstrap dial, mDNS) and is not a member yet is joined through.
+
+import { peerIdFromString } from '@libp2p/peer-id'
+import { multiaddr } from '@multiformats/multiaddr'
+import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
+import type { Connection, PeerId, PeerStore, Stream, TypedEventTarget, Libp2pEvents, Startable } from '@libp2p/interface'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import { Swim, type Member, type MemberEvent, type SwimConfigInit } from '../../membership/index.ts'
+
+export const SWIM_PROTOCOL = '/also-cache/swim/1.0.0'
+/** Largest SWIM frame accepted (push-pull of a large view included). */
+export const SWIM_MAX_FRAME_BYTES = 1024 * 1024
+/** Frames queued per peer while its stream opens or drains; more are dropped (and counted). */
+export const SWIM_MAX_QUEUED_FRAMES = 256
+/** How long to wait for a stream to a peer to open before dropping what was queued for it. */
+export const SWIM_OPEN_TIMEOUT_MS = 2_000
+
+export interface SwimServiceInit {
+  config?: SwimConfigInit
+  /** PRNG seed of the core. @default random per start */
+  seed?: number
+  /** Clock for the core (ms, never going backwards). @default Date.now */
+  now?: () => number
+  /** Called for every member change (after the adapter has acted on it). */
+  onEvent?: (event: MemberEvent) => void
+}
+
+export interface SwimServiceComponents {
+  peerId: PeerId
+  registrar: Registrar
+  connectionManager: ConnectionManager
+  peerStore: PeerStore
+  events: TypedEventTarget<Libp2pEvents>
+  addressManager: { getAddresses(): { toString(): string }[] }
+}
+
+interface Outbound {
+  lp: LengthPrefixedStream<Stream> | undefined
+  queue: Uint8Array[]
+  busy: boolean
+}
+
+export class SwimService implements Startable {
+  readonly #components: SwimServiceComponents
+  readonly #init: SwimServiceInit
+  readonly #now: () => number
+  #core: Swim | undefined
+  readonly #outbound = new Map<string, Outbound>()
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #timerAt = Infinity
+  #running = false
+  /** Frames dropped because a peer's queue was full or its stream would not open. */
+  droppedFrames = 0
+  readonly #onConnect = (e: CustomEvent<PeerId>): void => this.#peerConnected(e.detail)
+
+  constructor(components: SwimServiceComponents, init: SwimServiceInit = {}) {
+    this.#components = components
+    this.#init = init
+    this.#now = init.now ?? Date.now
+  }
+
+  get core(): Swim {
+    if (this.#core === undefined) throw new Error('SwimService: not started')
+    return this.#core
+  }
+
+  async start(): Promise<void> {
+    await this.#components.registrar.handle(SWIM_PROTOCOL, (stream, connection) => this.#read(stream, connection), {
+      maxInboundStreams: 64,
+      maxOutboundStreams: 64,
+    })
+  }
+
+  /**
+   * Starts the core. The node calls it once libp2p has started and its listen addresses are
+   * known (libp2p's address manager is still empty in the services' start hooks), so the
+   * core announces where this node can be dialled. Frames that arrive before are dropped.
+   */
+  begin(): void {
+    if (this.#core !== undefined) return
+    this.#core = new Swim({
+      id: this.#components.peerId.toString(),
+      addrs: this.#components.addressManager.getAddresses().map(String),
+      seed: this.#init.seed ?? Math.floor(Math.random() * 2 ** 31),
+      nowMs: this.#now(),
+      config: this.#init.config,
+    })
+    this.#running = true
+    this.#components.events.addEventListener('peer:connect', this.#onConnect)
+    this.#drive()
+  }
+
+  async stop(): Promise<void> {
+    this.#running = false
+    this.#components.events.removeEventListener('peer:connect', this.#onConnect)
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    await this.#components.registrar.unhandle(SWIM_PROTOCOL)
+    for (const o of this.#outbound.values()) o.lp?.unwrap().abort(new Error('SWIM service stopping'))
+    this.#outbound.clear()
+  }
+
+  /** Joins through peers already connected (or dialled by the caller). */
+  join(peerIds: readonly string[]): void {
+    if (!this.#running || peerIds.length === 0) return
+    this.core.join(peerIds, this.#now())
+    this.#drive()
+  }
+
+  /**
+   * Graceful leave: gossips "left", then keeps the core running until its broadcasts are
+   * out or `maxWaitMs` passed.
+   */
+  async leave(maxWaitMs: number): Promise<void> {
+    if (!this.#running) return
+    this.core.leave(this.#now())
+    this.#drive()
+    const deadline = this.#now() + maxWaitMs
+    while (this.core.pendingBroadcasts > 0 && this.#now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20))
+    }
+  }
+
+  members(): Member[] {
+    return this.#core?.members() ?? []
+  }
+
+  aliveMembers(): string[] {
+    return this.#core?.aliveMembers() ?? []
+  }
+
+  isAlive(id: string): boolean {
+    return this.#core?.isAlive(id) ?? false
+  }
+
+  #peerConnected(peer: PeerId): void {
+    if (!this.#running) return
+    const id = peer.toString()
+    const m = this.#core?.member(id)
+    if (m === undefined || m.state === 'dead' || m.state === 'left') this.join([id])
+  }
+
+  async #read(stream: Stream, connection: Connection): Promise<void> {
+    const from = connection.remotePeer.toString()
+    const lp = lpStream(stream, { maxDataLength: SWIM_MAX_FRAME_BYTES })
+    try {
+      for (;;) {
+        const frame = await lp.read()
+        if (!this.#running) continue // not started yet, or stopping: SWIM tolerates the loss
+        this.core.handleMessage(from, frame.subarray(), this.#now())
+        this.#drive()
+      }
+    } catch {
+      // The stream ended or broke; the sender opens another when it next sends.
+    } finally {
+      stream.abort(new Error('SWIM inbound stream closed'))
+    }
+  }
+
+  /** After every input: perform sends, publish events, re-arm the one timer. */
+  #drive(): void {
+    const core = this.#core
+    if (core === undefined || !this.#running) return
+    for (let out = core.pollSend(); out !== undefined; out = core.pollSend()) this.#send(out.to, out.bytes)
+    for (let ev = core.pollEvent(); ev !== undefined; ev = core.pollEvent()) this.#onMemberEvent(ev)
+    const at = core.pollTimeout()
+    if (at === undefined || at === this.#timerAt) return
+    if (this.#timer !== undefined) clearTimeout(this.#timer)
+    this.#timerAt = at
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined
+      this.#timerAt = Infinity
+      if (!this.#running) return
+      core.handleTimeout(this.#now())
+      this.#drive()
+    }, Math.max(0, at - this.#now()))
+  }
+
+  #onMemberEvent(ev: MemberEvent): void {
+    if (ev.addrs.length > 0 && ev.state === 'alive') {
+      const addrs = ev.addrs.flatMap((a) => {
+        try {
+          return [multiaddr(a)]
+        } catch {
+          return []
+        }
+      })
+      void this.#components.peerStore.merge(peerIdFromString(ev.id), { multiaddrs: addrs }).catch(() => {})
+    }
+    if (ev.state === 'dead' || ev.state === 'left') {
+      const o = this.#outbound.get(ev.id)
+      o?.lp?.unwrap().abort(new Error(`member ${ev.state}`))
+      this.#outbound.delete(ev.id)
+      void this.#components.connectionManager.closeConnections(peerIdFromString(ev.id)).catch(() => {})
+    }
+    this.#init.onEvent?.(ev)
+  }
+
+  #send(to: string, bytes: Uint8Array): void {
+    let o = this.#outbound.get(to)
+    if (o === undefined) {
+      o = { lp: undefined, queue: [], busy: false }
+      this.#outbound.set(to, o)
+    }
+    if (o.queue.length >= SWIM_MAX_QUEUED_FRAMES) {
+      this.droppedFrames++
+      return
+    }
+    o.queue.push(bytes)
+    if (!o.busy) void this.#flush(to, o)
+  }
+
+  async #flush(to: string, o: Outbound): Promise<void> {
+    o.busy = true
+    try {
+      if (o.lp === undefined) {
+        const stream = await this.#components.connectionManager.openStream(peerIdFromString(to), SWIM_PROTOCOL, {
+          signal: AbortSignal.timeout(SWIM_OPEN_TIMEOUT_MS),
+        })
+        o.lp = lpStream(stream, { maxDataLength: SWIM_MAX_FRAME_BYTES })
+      }
+      while (o.queue.length > 0 && this.#running) {
+        const frames = o.queue.splice(0, o.queue.length)
+        await o.lp.writeV(frames)
+      }
+    } catch {
+      // Unreachable or broken: drop what was queued, open a fresh stream next time.
+      this.droppedFrames += o.queue.length
+      o.queue.length = 0
+      o.lp?.unwrap().abort(new Error('SWIM send failed'))
+      o.lp = undefined
+    } finally {
+      o.busy = false
+    }
+  }
+}
+
+/** The libp2p service factory: `services: { swim: swimService({...}) }`. */
+export function swimService(init: SwimServiceInit = {}): (components: SwimServiceComponents) => SwimService {
+  return (components) => new SwimService(components, init)
+}

@@ -1,0 +1,216 @@
+// Messages of the sync protocol `/also-cache/sync/1.0.0` (DESIGN §5, §8): gap repair from an
+// origin's log, since(T) state transfer (warm-up and fallback repair), anti-entropy digests,
+// and acknowledged pushes. Each message is one length-prefixed frame (lpStream) holding:
+//
+//   version byte (SYNC_WIRE_VERSION) · kind byte (SyncKind) · fields of that kind
+//
+// Round trip:
+//   const bytes = encodeSyncMessage({ kind: 'range', origin, from: 5, to: 9, maxBytes: 1 << 20 })
+//   decodeSyncMessage(bytes)  // → the same object
+//
+// The kind numbers are part of the protocol: the table is append-only. Deltas travel as
+// batches of crdt/codec.ts inside a `deltas` or `push` message (their own bounds apply).
+// Decoding validates every length and enum before allocating; bad input is a DecodeError.
+
+import { DecodeError, DecodeErrorCode } from '../errors.ts'
+import { Decoder } from '../wire/decoder.ts'
+import { Encoder } from '../wire/encoder.ts'
+import { MAX_BATCH_BYTES, MAX_NODE_ID_BYTES, type Hlc, type Origin, type OriginProgress, type ReplicaDigest } from '../../crdt/index.ts'
+
+/** Format version byte; a peer speaking another is answered with nothing and counted. */
+export const SYNC_WIRE_VERSION = 1
+
+/** Kind codes. APPEND-ONLY: these numbers are on the wire. */
+export const SyncKindCode = {
+  range: 1,
+  since: 2,
+  digest: 3,
+  push: 4,
+  deltas: 16,
+  end: 17,
+  unavailable: 18,
+  digestReply: 19,
+  pushed: 20,
+  refused: 21,
+} as const
+export type SyncKind = keyof typeof SyncKindCode
+const KIND_BY_CODE = new Map<number, SyncKind>(Object.entries(SyncKindCode).map(([k, v]) => [v, k as SyncKind]))
+
+/** Largest frame accepted: one deltas chunk at most, plus headers. */
+export const MAX_SYNC_FRAME_BYTES = MAX_BATCH_BYTES + 1024
+/** Origins listed in one digest (crdt SeqTracker tracks at most 1024 by default). */
+export const MAX_DIGEST_ORIGINS = 4096
+/** Key-hash space split among warm-up peers: [rangeLo, rangeHi) within [0, 2^32]. */
+export const KEY_HASH_SPACE = 2 ** 32
+
+export type SyncMessage =
+  /** Ask an origin for its own deltas from..to (inclusive) from its replication log. */
+  | { kind: 'range'; origin: Origin; from: number; to: number; maxBytes: number }
+  /** Ask for everything known with hlc > `hlc` whose key hash is in [rangeLo, rangeHi). */
+  | { kind: 'since'; hlc: number; maxBytes: number; rangeLo: number; rangeHi: number }
+  /** Anti-entropy: my digest; the answer is a digestReply with the peer's. */
+  | { kind: 'digest'; digest: ReplicaDigest }
+  /** Apply these deltas and answer `pushed` (acknowledged writes, G6). */
+  | { kind: 'push'; batch: Uint8Array }
+  /** A chunk of deltas (an encoded batch; the view aliases the frame). */
+  | { kind: 'deltas'; batch: Uint8Array }
+  /** The answer is over: `complete` false when the byte budget cut it short. */
+  | { kind: 'end'; deltas: number; bytes: number; complete: boolean }
+  /** The origin's log no longer holds the range: fall back to since(T). */
+  | { kind: 'unavailable'; firstSeq: number }
+  | { kind: 'digestReply'; digest: ReplicaDigest }
+  /** Push applied: how many deltas changed state. */
+  | { kind: 'pushed'; applied: number }
+  /** The request was refused (over a limit, or not served here); `reason` says why. */
+  | { kind: 'refused'; reason: string }
+
+const MAX_REASON_BYTES = 512
+
+export function encodeSyncMessage(m: SyncMessage): Uint8Array {
+  const e = new Encoder(m.kind === 'deltas' || m.kind === 'push' ? m.batch.byteLength + 16 : 64)
+  e.writeUint8(SYNC_WIRE_VERSION)
+  e.writeUint8(SyncKindCode[m.kind])
+  switch (m.kind) {
+    case 'range':
+      writeOrigin(e, m.origin)
+      e.writeVarUint(m.from)
+      e.writeVarUint(m.to)
+      e.writeVarUint(m.maxBytes)
+      break
+    case 'since':
+      e.writeVarUint(m.hlc)
+      e.writeVarUint(m.maxBytes)
+      e.writeVarUint(m.rangeLo)
+      e.writeVarUint(m.rangeHi)
+      break
+    case 'digest':
+    case 'digestReply':
+      writeDigest(e, m.digest)
+      break
+    case 'push':
+    case 'deltas':
+      e.writeBytes(m.batch)
+      break
+    case 'end':
+      e.writeVarUint(m.deltas)
+      e.writeVarUint(m.bytes)
+      e.writeUint8(m.complete ? 1 : 0)
+      break
+    case 'unavailable':
+      e.writeVarUint(m.firstSeq)
+      break
+    case 'pushed':
+      e.writeVarUint(m.applied)
+      break
+    case 'refused':
+      e.writeString(m.reason.slice(0, MAX_REASON_BYTES / 4))
+      break
+  }
+  return e.finish()
+}
+
+export function decodeSyncMessage(bytes: Uint8Array): SyncMessage {
+  if (bytes.byteLength > MAX_SYNC_FRAME_BYTES) {
+    throw new DecodeError(DecodeErrorCode.limit, `sync frame of ${bytes.byteLength} B exceeds ${MAX_SYNC_FRAME_BYTES} B`)
+  }
+  const d = new Decoder(bytes)
+  const version = d.readUint8()
+  if (version !== SYNC_WIRE_VERSION) {
+    throw new DecodeError(DecodeErrorCode.version, `sync wire version ${version}, this build speaks ${SYNC_WIRE_VERSION}`)
+  }
+  const code = d.readUint8()
+  const kind = KIND_BY_CODE.get(code)
+  if (kind === undefined) throw new DecodeError(DecodeErrorCode.malformed, `unknown sync message kind ${code}`)
+  let m: SyncMessage
+  switch (kind) {
+    case 'range': {
+      const origin = readOrigin(d)
+      const from = d.readVarUint()
+      const to = d.readVarUint()
+      if (from < 1 || to < from) throw new DecodeError(DecodeErrorCode.malformed, `range ${from}..${to} is empty or starts below 1`)
+      m = { kind, origin, from, to, maxBytes: d.readVarUint() }
+      break
+    }
+    case 'since': {
+      const hlc = d.readVarUint()
+      const maxBytes = d.readVarUint()
+      const rangeLo = d.readBoundedVarUint(KEY_HASH_SPACE, 'rangeLo')
+      const rangeHi = d.readBoundedVarUint(KEY_HASH_SPACE, 'rangeHi')
+      if (rangeHi <= rangeLo) throw new DecodeError(DecodeErrorCode.malformed, `empty key range [${rangeLo}, ${rangeHi})`)
+      m = { kind, hlc, maxBytes, rangeLo, rangeHi }
+      break
+    }
+    case 'digest':
+    case 'digestReply':
+      m = { kind, digest: readDigest(d) }
+      break
+    case 'push':
+    case 'deltas':
+      m = { kind, batch: d.readBytes(MAX_BATCH_BYTES, 'delta batch') }
+      break
+    case 'end': {
+      const deltas = d.readVarUint()
+      const sent = d.readVarUint()
+      const flag = d.readUint8()
+      if (flag > 1) throw new DecodeError(DecodeErrorCode.malformed, `end flag ${flag}`)
+      m = { kind, deltas, bytes: sent, complete: flag === 1 }
+      break
+    }
+    case 'unavailable':
+      m = { kind, firstSeq: d.readVarUint() }
+      break
+    case 'pushed':
+      m = { kind, applied: d.readVarUint() }
+      break
+    case 'refused':
+      m = { kind, reason: d.readString(MAX_REASON_BYTES, 'reason') }
+      break
+  }
+  d.expectEnd('sync message')
+  return m
+}
+
+function writeOrigin(e: Encoder, o: Origin): void {
+  e.writeString(o.nodeId)
+  e.writeVarUint(o.epoch)
+}
+
+function readOrigin(d: Decoder): Origin {
+  const nodeId = d.readString(MAX_NODE_ID_BYTES, 'node id')
+  if (nodeId.length === 0) throw new DecodeError(DecodeErrorCode.malformed, 'empty node id')
+  return { nodeId, epoch: d.readVarUint() }
+}
+
+function writeDigest(e: Encoder, g: ReplicaDigest): void {
+  writeOrigin(e, g.origin)
+  e.writeVarUint(g.lastSeq)
+  e.writeVarUint(g.clock)
+  e.writeVarUint(g.horizon)
+  const progress = g.progress.slice(0, MAX_DIGEST_ORIGINS)
+  e.writeVarUint(progress.length)
+  for (const p of progress) {
+    writeOrigin(e, p.origin)
+    e.writeVarUint(p.contiguous)
+    e.writeVarUint(p.highest)
+    e.writeVarUint(p.abandoned)
+  }
+}
+
+function readDigest(d: Decoder): ReplicaDigest {
+  const origin = readOrigin(d)
+  const lastSeq = d.readVarUint()
+  // Any varint is a valid Hlc (≤ 2^53 − 1); drift checks happen where hlcs are applied.
+  const clock = d.readVarUint() as Hlc
+  const horizon = d.readVarUint() as Hlc
+  // Each progress entry takes ≥ 5 bytes: a count above remaining / 5 cannot be honest.
+  const n = d.readBoundedVarUint(Math.min(MAX_DIGEST_ORIGINS, Math.floor(d.remaining / 5)), 'digest origins')
+  const progress: OriginProgress[] = []
+  for (let i = 0; i < n; i++) {
+    const o = readOrigin(d)
+    const contiguous = d.readVarUint()
+    const highest = d.readVarUint()
+    if (highest < contiguous) throw new DecodeError(DecodeErrorCode.malformed, `progress highest ${highest} < contiguous ${contiguous}`)
+    progress.push({ origin: o, contiguous, highest, abandoned: d.readVarUint() })
+  }
+  return { origin, lastSeq, clock, horizon, progress }
+}

@@ -1,0 +1,397 @@
+// The cache node (DESIGN §9): a Replica (crdt/) plus transport. It wires the parts together
+// and decides nothing they can decide alone:
+//
+//   libp2p (TCP + Noise + yamux) ── gossipsub ── Replicator (batches out, applies in)
+//            ├── SWIM service ── membership: who is alive, events, hang up on the dead
+//            └── sync protocol ── Repair (gaps, anti-entropy), warm-up, acknowledged writes
+//
+// Reads are local and synchronous (G1). Writes apply locally at once, then replicate.
+// Two clocks: the wall clock (+ clockOffsetMs) stamps versions and expiry; a monotonic clock
+// drives SWIM, whose timers must never see time go backwards.
+
+import type { Libp2p } from 'libp2p'
+import { multiaddr } from '@multiformats/multiaddr'
+import { Replica, type ApplyResult, type Delta, type ReplicaStats } from '../../crdt/index.ts'
+import type { StoreStats } from '../store/index.ts'
+import type { Member, MemberEvent, SwimStats } from '../../membership/index.ts'
+import type { DecodeError } from '../errors.ts'
+import { createTransport, type CacheServices } from '../networking/libp2p.ts'
+import { keyHash32 } from '../networking/key-hash.ts'
+import { SyncService } from '../networking/sync-service.ts'
+import { pushWithAck } from './acks.ts'
+import { CacheNodeEvents, type CacheEntry, type DroppedReason, type SyncDone, type WriteOptions } from './events.ts'
+import { resolveNodeOptions, type CacheNodeInit, type ResolvedNodeOptions } from './options.ts'
+import { Repair, type RepairStats } from './repair.ts'
+import { Replicator, type ReplicatorStats } from './replicator.ts'
+import { warmUp, type WarmupProgress } from './warmup.ts'
+
+/** How long start waits for the first bootstrap peer to answer SWIM before warming up anyway. */
+const JOIN_WAIT_MS = 5_000
+const monotonicNow = (): number => performance.timeOrigin + performance.now()
+
+export interface NodeStats {
+  id: string
+  hits: number
+  misses: number
+  /** hits / (hits + misses); 0 before any read. */
+  hitRatio: number
+  store: StoreStats
+  replica: ReplicaStats
+  replication: ReplicatorStats
+  repair: RepairStats & { pendingOrigins: number }
+  swim: SwimStats
+  members: Record<Member['state'], number>
+  warmup: (SyncDone & { done: boolean }) | { done: false }
+  /** Bytes from peers that did not decode, by peer id. */
+  malformedByPeer: Record<string, number>
+}
+
+export class CacheNode extends CacheNodeEvents {
+  readonly id: string
+  readonly #o: ResolvedNodeOptions
+  readonly #p2p: Libp2p<CacheServices>
+  readonly #replica: Replica
+  readonly #sync: SyncService
+  readonly #replicator: Replicator
+  readonly #repair: Repair
+  readonly #now: () => number
+  readonly #malformed = new Map<string, number>()
+  #dropCounters = { drift: 0, horizon: 0, tooLarge: 0, yjs: 0 }
+  #warmup: (SyncDone & { done: true }) | undefined
+  #closed = false
+  /** Resolves when the warm-up is over (also announced by the `sync:done` event). */
+  readonly warmedUp: Promise<SyncDone>
+
+  /** Use createCacheNode(). */
+  private constructor(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>) {
+    super()
+    this.#o = o
+    this.#p2p = p2p
+    this.id = p2p.peerId.toString()
+    const offset = o.clockOffsetMs
+    this.#now = offset === 0 ? Date.now : () => Date.now() + offset
+    this.#replica = new Replica({
+      nodeId: this.id,
+      epoch: Date.now(),
+      maxBytes: o.maxBytes,
+      store: o.store,
+      log: o.replicationLog,
+      ...(o.maxClockDriftMs === undefined ? {} : { maxClockDriftMs: o.maxClockDriftMs }),
+    })
+    const components = (p2p as unknown as { components: { registrar: never; connectionManager: never } }).components
+    this.#sync = new SyncService({
+      registrar: components.registrar,
+      connectionManager: components.connectionManager,
+      handlers: {
+        range: (origin, from, to, maxBytes) => {
+          const mine = this.#replica.origin
+          if (origin.nodeId !== mine.nodeId || origin.epoch !== mine.epoch) return 'not-mine'
+          return this.#replica.log.range(from, to, maxBytes)
+        },
+        since: (hlc, lo, hi) => this.#since(hlc, lo, hi),
+        digest: (remote) => {
+          this.#repair.compare(remote)
+          return this.#replica.digest()
+        },
+        push: (deltas, from) => deltas.reduce((n, d) => n + (this.#applyRemote(d, from) === 'applied' ? 1 : 0), 0),
+        malformed: (from, err) => this.#onMalformed(from, err),
+      },
+    })
+    let faultState = o.faultSeed >>> 0 || 1
+    this.#replicator = new Replicator({
+      pubsub: p2p.services.pubsub,
+      topic: `also-cache/${o.cluster}/deltas/1`,
+      replica: this.#replica,
+      now: this.#now,
+      batchMaxDeltas: o.batchMaxDeltas,
+      batchMaxBytes: o.batchMaxBytes,
+      batchIntervalMs: o.batchIntervalMs,
+      onApplied: (d, result, from) => this.#afterApply(d, result, from),
+      onMalformed: (from, err) => this.#onMalformed(from, err),
+      dropIncoming:
+        o.dropGossipRate === 0
+          ? undefined
+          : () => {
+              faultState ^= faultState << 13
+              faultState ^= faultState >>> 17
+              faultState ^= faultState << 5
+              return (faultState >>> 0) / 2 ** 32 < o.dropGossipRate
+            },
+    })
+    this.#repair = new Repair({
+      replica: this.#replica,
+      sync: this.#sync,
+      now: this.#now,
+      selfId: this.id,
+      isAlive: (id) => this.#swim.isAlive(id),
+      randomPeer: () => {
+        const alive = this.#swim.aliveMembers().filter((m) => m !== this.id)
+        return alive.length === 0 ? undefined : alive[Math.floor(Math.random() * alive.length)]
+      },
+      gapGraceMs: o.gapGraceMs,
+      repairIntervalMs: o.repairIntervalMs,
+      antiEntropyIntervalMs: o.antiEntropyIntervalMs,
+      repairMaxBytes: o.repairMaxBytes,
+      apply: (d, from) => void this.#applyRemote(d, from),
+    })
+    let resolveWarm: (d: SyncDone) => void = () => {}
+    this.warmedUp = new Promise((resolve) => (resolveWarm = resolve))
+    this.addEventListener('sync:done', (e) => resolveWarm(e.detail))
+  }
+
+  /** @internal Use createCacheNode(). */
+  static async create(init?: CacheNodeInit): Promise<CacheNode> {
+    const o = resolveNodeOptions(init)
+    let node: CacheNode | undefined
+    const p2p = await createTransport({
+      listen: o.listen,
+      swim: {
+        config: o.swim,
+        now: monotonicNow,
+        onEvent: (ev) => {
+          if (node !== undefined) node.#onMemberEvent(ev)
+        },
+      },
+    })
+    node = new CacheNode(o, p2p)
+    await node.#start()
+    return node
+  }
+
+  get #swim() {
+    return this.#p2p.services.swim
+  }
+
+  // ---- reads (G1: local, synchronous, no copy) ----
+
+  /** The value of `key`, or undefined. Counts a hit or a miss. Never touches the network. */
+  get(key: string): Uint8Array | undefined {
+    return this.#replica.get(key, this.#now())
+  }
+
+  /** Value, version and expiry of `key` (no hit counted), or undefined. */
+  getEntry(key: string): CacheEntry | undefined {
+    const e = this.#replica.getEntry(key, this.#now())
+    return e === undefined ? undefined : { value: e.value, version: e.version, expiresAt: e.expiresAt }
+  }
+
+  /** Every live entry, hottest first (main queue, then small). No hit is counted. */
+  *entries(): IterableIterator<[string, CacheEntry]> {
+    for (const e of this.#replica.entries(this.#now())) yield [e.key, { value: e.value, version: e.version, expiresAt: e.expiresAt }]
+  }
+
+  // ---- writes: applied here at once, then replicated ----
+
+  /**
+   * Sets `key` (the value is copied). Readable here as soon as this returns; the promise
+   * resolves at once, or with `ack: 'all'` once every live member applied it (G6).
+   */
+  set(key: string, value: Uint8Array, options: WriteOptions = {}): Promise<void> {
+    this.#assertOpen()
+    return this.#replicate(this.#replica.set(key, value, options, this.#now()), options)
+  }
+
+  /** Deletes `key` everywhere (a tombstone with this write's version). */
+  delete(key: string, options: Omit<WriteOptions, 'ttlMs'> = {}): Promise<void> {
+    this.#assertOpen()
+    return this.#replicate(this.#replica.delete(key, options, this.#now()), options)
+  }
+
+  /** Folds a yjs update into the document of `key` (see docs/replication.md). */
+  merge(key: string, update: Uint8Array, options: Pick<WriteOptions, 'ack' | 'timeoutMs'> = {}): Promise<void> {
+    this.#assertOpen()
+    return this.#replicate(this.#replica.merge(key, update, this.#now()), options)
+  }
+
+  /** Sends every queued delta now. */
+  flush(): Promise<void> {
+    return this.#replicator.flush()
+  }
+
+  // ---- what is going on ----
+
+  /** The listening multiaddrs, each ending in /p2p/<this node's id>. */
+  addresses(): string[] {
+    return this.#p2p.getMultiaddrs().map(String)
+  }
+
+  /** Every member this node knows of, itself first, with SWIM state and incarnation. */
+  members(): Member[] {
+    const core = this.#swim.core
+    const self: Member = { id: this.id, state: core.leaving ? 'left' : 'alive', incarnation: core.incarnation, addrs: this.addresses() }
+    return [self, ...this.#swim.members()]
+  }
+
+  stats(): NodeStats {
+    const store = this.#replica.store.stats()
+    const members: Record<Member['state'], number> = { alive: 0, suspect: 0, dead: 0, left: 0 }
+    for (const m of this.members()) members[m.state]++
+    const reads = store.hits + store.misses
+    return {
+      id: this.id,
+      hits: store.hits,
+      misses: store.misses,
+      hitRatio: reads === 0 ? 0 : store.hits / reads,
+      store,
+      replica: this.#replica.stats(),
+      replication: { ...this.#replicator.stats },
+      repair: { ...this.#repair.stats, pendingOrigins: this.#repair.pendingOrigins },
+      swim: { ...this.#swim.core.stats },
+      members,
+      warmup: this.#warmup ?? { done: false },
+      malformedByPeer: Object.fromEntries(this.#malformed),
+    }
+  }
+
+  /** @internal Recounts the replica and store; throws on inconsistency (tests). */
+  validate(): void {
+    this.#replica.validate()
+  }
+
+  /** Leaves the cluster gracefully (SWIM "left"), sends what is queued, and stops. */
+  async close(): Promise<void> {
+    if (this.#closed) return
+    this.#closed = true
+    this.#repair.stop()
+    await this.#replicator.flush().catch(() => {})
+    await this.#swim.leave(this.#o.leaveTimeoutMs).catch(() => {})
+    await this.#replicator.stop().catch(() => {})
+    await this.#sync.stop().catch(() => {})
+    await this.#p2p.stop()
+  }
+
+  // ---- internals ----
+
+  async #start(): Promise<void> {
+    this.#swim.begin()
+    await this.#sync.start()
+    this.#replicator.start()
+    this.#repair.start()
+    const joined = await this.#dialBootstrap()
+    if (joined.length > 0) this.#swim.join(joined)
+    void this.#warmUp(joined.length > 0)
+  }
+
+  /** Dials every bootstrap address; returns the peer ids reached. */
+  async #dialBootstrap(): Promise<string[]> {
+    const reached: string[] = []
+    await Promise.all(
+      this.#o.bootstrap.map(async (addr) => {
+        try {
+          const conn = await this.#p2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(JOIN_WAIT_MS) })
+          reached.push(conn.remotePeer.toString())
+        } catch {
+          // Unreachable bootstrap peers are skipped; SWIM learns the rest from those that answer.
+        }
+      }),
+    )
+    return reached
+  }
+
+  async #warmUp(joining: boolean): Promise<void> {
+    const started = this.#now()
+    if (joining && this.#o.warmupPeers > 0) {
+      const deadline = monotonicNow() + JOIN_WAIT_MS
+      while (this.#others().length === 0 && monotonicNow() < deadline && !this.#closed) {
+        await new Promise((resolve) => setTimeout(resolve, 20))
+      }
+    }
+    const peers = this.#o.warmupPeers === 0 ? [] : shuffle(this.#others()).slice(0, this.#o.warmupPeers)
+    const result =
+      peers.length === 0
+        ? { entries: 0, bytes: 0, peers: 0, ms: this.#now() - started, complete: true, failedSlices: 0 }
+        : await warmUp({
+            sync: this.#sync,
+            peers,
+            digest: () => this.#replica.digest(),
+            maxBytes: this.#o.maxBytes,
+            now: this.#now,
+            apply: (d, from) => void this.#applyRemote(d, from),
+            baseline: (origin, contiguous, hlc) => this.#repair.baseline(origin, contiguous, hlc),
+            onProgress: (p: WarmupProgress) => this.dispatch('sync:progress', p),
+          })
+    if (this.#closed) return
+    this.#warmup = { ...result, done: true }
+    this.dispatch('sync:done', result)
+  }
+
+  #others(): string[] {
+    return this.#swim.aliveMembers().filter((m) => m !== this.id)
+  }
+
+  async #replicate(delta: Delta, options: { ack?: 'all' | 'none'; timeoutMs?: number }): Promise<void> {
+    this.#replicator.enqueue(delta)
+    if (options.ack !== 'all') return
+    // Suspected members still count: SWIM has not declared them dead (G6).
+    const counts = (id: string): boolean => {
+      const state = this.#swim.core.member(id)?.state
+      return state === 'alive' || state === 'suspect'
+    }
+    await pushWithAck(delta, {
+      sync: this.#sync,
+      members: this.#swim.members().filter((m) => counts(m.id)).map((m) => m.id),
+      isAlive: counts,
+      timeoutMs: options.timeoutMs ?? this.#o.ackTimeoutMs,
+    })
+  }
+
+  /** Applies a delta from a peer (gossip, repair, warm-up or push) and accounts for it. */
+  #applyRemote(d: Delta, from: string): ApplyResult {
+    const result = this.#replica.apply(d, this.#now())
+    this.#afterApply(d, result, from)
+    return result
+  }
+
+  #afterApply(d: Delta, result: ApplyResult, from: string): void {
+    this.#repair.noteDelta(d)
+    if (result === 'dropped') this.#emitDropped(d, from)
+  }
+
+  #emitDropped(d: Delta, from: string): void {
+    const s = this.#replica.stats()
+    const before = this.#dropCounters
+    const reason: DroppedReason =
+      s.droppedDrift > before.drift ? 'clock-drift' : s.droppedBelowHorizon > before.horizon ? 'below-horizon' : s.droppedTooLarge > before.tooLarge ? 'too-large' : 'invalid-yjs'
+    this.#dropCounters = { drift: s.droppedDrift, horizon: s.droppedBelowHorizon, tooLarge: s.droppedTooLarge, yjs: s.droppedYjs }
+    this.dispatch('delta:dropped', { key: d.key, origin: d.origin.nodeId, from, reason })
+  }
+
+  /** since(T) for a peer, restricted to a slice of the key-hash space. */
+  *#since(hlc: number, lo: number, hi: number): Iterable<Delta> {
+    const all = lo === 0 && hi >= 2 ** 32
+    for (const d of this.#replica.since(hlc as never)) {
+      if (all) yield d
+      else {
+        const h = keyHash32(d.key)
+        if (h >= lo && h < hi) yield d
+      }
+    }
+  }
+
+  #onMalformed(from: string, _err: DecodeError): void {
+    this.#malformed.set(from, (this.#malformed.get(from) ?? 0) + 1)
+  }
+
+  #onMemberEvent(ev: MemberEvent): void {
+    const { by: _by, ...member } = ev
+    this.dispatch(`member:${ev.state}`, member)
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new TypeError('CacheNode: closed; create a new node')
+  }
+}
+
+/** Starts a cache node: listens, joins through `bootstrap`, warms up in the background. */
+export function createCacheNode(init?: CacheNodeInit): Promise<CacheNode> {
+  return CacheNode.create(init)
+}
+
+function shuffle<T>(xs: T[]): T[] {
+  for (let i = xs.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    ;[xs[i], xs[j]] = [xs[j], xs[i]]
+  }
+  return xs
+}
+

@@ -1,0 +1,148 @@
+// Options of createCacheNode: every field optional, each with its default and what it costs;
+// resolved and validated once (a TypeError names the bad option).
+
+import type { OriginLogInit, ReplicaStoreInit } from '../../crdt/index.ts'
+import type { SwimConfigInit } from '../../membership/index.ts'
+import {
+  DEFAULT_ACK_TIMEOUT_MS,
+  DEFAULT_ANTI_ENTROPY_INTERVAL_MS,
+  DEFAULT_BATCH_INTERVAL_MS,
+  DEFAULT_BATCH_MAX_BYTES,
+  DEFAULT_BATCH_MAX_DELTAS,
+  DEFAULT_CLUSTER,
+  DEFAULT_GAP_GRACE_MS,
+  DEFAULT_LEAVE_TIMEOUT_MS,
+  DEFAULT_LISTEN,
+  DEFAULT_MAX_BYTES,
+  DEFAULT_REPAIR_INTERVAL_MS,
+  DEFAULT_REPAIR_MAX_BYTES,
+  DEFAULT_WARMUP_PEERS,
+} from './constants.ts'
+
+export interface CacheNodeInit {
+  /** Multiaddrs to listen on. @default ['/ip4/127.0.0.1/tcp/0'] (loopback, a free port) */
+  listen?: string[]
+  /** Multiaddrs (with /p2p/<peer id>) of members to join through. @default [] */
+  bootstrap?: string[]
+  /** Cluster name; nodes of different clusters ignore each other's deltas. @default 'default' */
+  cluster?: string
+  /** Store capacity in bytes of charges (see S3FifoStore). @default 64 MiB */
+  maxBytes?: number
+  /** Further store options (entryOverheadBytes, promotionThreshold, ...). */
+  store?: Omit<ReplicaStoreInit, 'maxBytes'>
+  /** Remote hlc further ahead than this is refused (G7). @default 60 s (crdt/constants.ts) */
+  maxClockDriftMs?: number
+  /**
+   * Bounds of this node's replication log, from which peers pull the deltas gossip lost.
+   * A peer further behind falls back to since(T). @default 65,536 deltas, 16 MiB
+   */
+  replicationLog?: OriginLogInit
+  /** Deltas per gossip message. @default 256 */
+  batchMaxDeltas?: number
+  /** Encoded bytes per gossip message. @default 512 KiB */
+  batchMaxBytes?: number
+  /** Longest a write waits for its batch. 0 sends every write alone. @default 2 ms */
+  batchIntervalMs?: number
+  /** Anti-entropy period. @default 2 s */
+  antiEntropyIntervalMs?: number
+  /** How long a seq gap may stay open before it is repaired. @default 100 ms */
+  gapGraceMs?: number
+  /** Period of the gap check. @default 100 ms */
+  repairIntervalMs?: number
+  /** Bytes one repair request may pull. @default 8 MiB */
+  repairMaxBytes?: number
+  /** Peers to warm up from at once (key-hash slices); 0 skips warm-up. @default 2 */
+  warmupPeers?: number
+  /** Deadline of `ack: 'all'` writes when the call gives none. @default 5 s */
+  ackTimeoutMs?: number
+  /** Longest `close()` waits for the SWIM leave to spread. @default 1 s */
+  leaveTimeoutMs?: number
+  /** SWIM timing: a profile name ('lan', 'wan', 'local') or fields. @default 'lan' */
+  swim?: SwimConfigInit
+  /** Added to this node's wall clock (tests of clock skew). @default 0 */
+  clockOffsetMs?: number
+  /**
+   * @internal Fault injection for tests: drop this share of incoming gossip messages
+   * (deterministic from `faultSeed`), to exercise gap repair.
+   */
+  dropGossipRate?: number
+  /** @internal Seed of the fault injection. @default 1 */
+  faultSeed?: number
+}
+
+export interface ResolvedNodeOptions {
+  listen: string[]
+  bootstrap: string[]
+  cluster: string
+  maxBytes: number
+  store: Omit<ReplicaStoreInit, 'maxBytes'>
+  maxClockDriftMs: number | undefined
+  replicationLog: OriginLogInit
+  batchMaxDeltas: number
+  batchMaxBytes: number
+  batchIntervalMs: number
+  antiEntropyIntervalMs: number
+  gapGraceMs: number
+  repairIntervalMs: number
+  repairMaxBytes: number
+  warmupPeers: number
+  ackTimeoutMs: number
+  leaveTimeoutMs: number
+  swim: SwimConfigInit | undefined
+  clockOffsetMs: number
+  dropGossipRate: number
+  faultSeed: number
+}
+
+const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/
+
+export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOptions {
+  const listen = init.listen ?? [...DEFAULT_LISTEN]
+  if (!Array.isArray(listen) || !listen.every((a) => typeof a === 'string')) throw new TypeError('createCacheNode: listen must be an array of multiaddr strings')
+  const bootstrap = init.bootstrap ?? []
+  if (!Array.isArray(bootstrap) || !bootstrap.every((a) => typeof a === 'string')) throw new TypeError('createCacheNode: bootstrap must be an array of multiaddr strings')
+  const cluster = init.cluster ?? DEFAULT_CLUSTER
+  if (typeof cluster !== 'string' || !CLUSTER_NAME.test(cluster)) {
+    throw new TypeError(`createCacheNode: cluster must be 1–64 characters of A–Z a–z 0–9 . _ -, got ${JSON.stringify(cluster)}`)
+  }
+  return {
+    listen,
+    bootstrap,
+    cluster,
+    maxBytes: positiveInt(init.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes'),
+    store: init.store ?? {},
+    maxClockDriftMs: init.maxClockDriftMs,
+    replicationLog: init.replicationLog ?? {},
+    batchMaxDeltas: positiveInt(init.batchMaxDeltas ?? DEFAULT_BATCH_MAX_DELTAS, 'batchMaxDeltas'),
+    batchMaxBytes: positiveInt(init.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES, 'batchMaxBytes'),
+    batchIntervalMs: nonNegative(init.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS, 'batchIntervalMs'),
+    antiEntropyIntervalMs: positiveInt(init.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_INTERVAL_MS, 'antiEntropyIntervalMs'),
+    gapGraceMs: nonNegative(init.gapGraceMs ?? DEFAULT_GAP_GRACE_MS, 'gapGraceMs'),
+    repairIntervalMs: positiveInt(init.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS, 'repairIntervalMs'),
+    repairMaxBytes: positiveInt(init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES, 'repairMaxBytes'),
+    warmupPeers: nonNegative(init.warmupPeers ?? DEFAULT_WARMUP_PEERS, 'warmupPeers'),
+    ackTimeoutMs: positiveInt(init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 'ackTimeoutMs'),
+    leaveTimeoutMs: nonNegative(init.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS, 'leaveTimeoutMs'),
+    swim: init.swim,
+    clockOffsetMs: finite(init.clockOffsetMs ?? 0, 'clockOffsetMs'),
+    dropGossipRate: ratio(init.dropGossipRate ?? 0, 'dropGossipRate'),
+    faultSeed: finite(init.faultSeed ?? 1, 'faultSeed'),
+  }
+}
+
+function positiveInt(v: number, name: string): number {
+  if (!Number.isSafeInteger(v) || v <= 0) throw new TypeError(`createCacheNode: ${name} must be a positive integer, got ${String(v)}`)
+  return v
+}
+function nonNegative(v: number, name: string): number {
+  if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`createCacheNode: ${name} must be an integer ≥ 0, got ${String(v)}`)
+  return v
+}
+function finite(v: number, name: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`createCacheNode: ${name} must be a finite number, got ${String(v)}`)
+  return v
+}
+function ratio(v: number, name: string): number {
+  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new TypeError(`createCacheNode: ${name} must be in [0, 1], got ${String(v)}`)
+  return v
+}

@@ -1,0 +1,198 @@
+// Repair: pulls what gossip missed (DESIGN §5).
+//
+// - Gaps: the replica notes every seq it receives; a hole in an origin's sequence that stays
+//   open past gapGraceMs is pulled from the origin's own replication log (sync `range`).
+// - Tails: a lost last message leaves no hole. Anti-entropy finds it: every period this node
+//   exchanges digests with one random live member and wants every origin's seqs up to the
+//   highest the peer has seen (and up to the peer's own last seq).
+// - Fallback: when the origin's log no longer holds the range, or the origin is gone, the
+//   node asks a live peer for since(T), where T is the highest hlc this node received from
+//   that origin at or below its contiguous seq. An origin's hlcs grow with its seqs, so every
+//   missing delta has an hlc > T: since(T) is a superset of what is missing. Then the range
+//   is marked seen.
+// Bounds: one repair in flight per origin, at most `repairMaxBytes` per request, wanted
+// origins bounded by the replica's SeqTracker (its maxOrigins): untracked origins are pruned.
+
+import { peerIdFromString } from '@libp2p/peer-id'
+import { originKey, type Delta, type Origin, type Replica, type ReplicaDigest } from '../../crdt/index.ts'
+import type { SyncService } from '../networking/sync-service.ts'
+import { KEY_HASH_SPACE } from '../networking/sync-codec.ts'
+
+export interface RepairInit {
+  replica: Replica
+  sync: SyncService
+  now: () => number
+  selfId: string
+  isAlive: (id: string) => boolean
+  /** A random live member other than this node, or undefined. */
+  randomPeer: () => string | undefined
+  gapGraceMs: number
+  repairIntervalMs: number
+  antiEntropyIntervalMs: number
+  repairMaxBytes: number
+  /** Applies a repaired delta (the node counts it like a gossip one). */
+  apply: (delta: Delta, from: string) => void
+}
+
+export interface RepairStats {
+  rangeRequests: number
+  rangeDeltas: number
+  sinceFallbacks: number
+  sinceDeltas: number
+  antiEntropyRounds: number
+  failures: number
+}
+
+interface Want {
+  origin: Origin
+  /** Seqs up to this are wanted. */
+  upTo: number
+  /** When the want was first noticed (grace for reordering). */
+  sinceMs: number
+  busy: boolean
+}
+
+export class Repair {
+  readonly #i: RepairInit
+  readonly #wants = new Map<string, Want>()
+  /** originKey → highest hlc received at or below the origin's contiguous seq. */
+  readonly #frontier = new Map<string, number>()
+  #repairTimer: ReturnType<typeof setInterval> | undefined
+  #aeTimer: ReturnType<typeof setInterval> | undefined
+  #aeBusy = false
+  readonly stats: RepairStats = { rangeRequests: 0, rangeDeltas: 0, sinceFallbacks: 0, sinceDeltas: 0, antiEntropyRounds: 0, failures: 0 }
+
+  constructor(init: RepairInit) {
+    this.#i = init
+  }
+
+  start(): void {
+    this.#repairTimer = setInterval(() => this.#tick(), this.#i.repairIntervalMs)
+    this.#aeTimer = setInterval(() => void this.antiEntropy(), this.#i.antiEntropyIntervalMs)
+    this.#repairTimer.unref?.()
+    this.#aeTimer.unref?.()
+  }
+
+  stop(): void {
+    clearInterval(this.#repairTimer)
+    clearInterval(this.#aeTimer)
+  }
+
+  /** Origins with seqs still wanted (for stats: per-peer sync state). */
+  get pendingOrigins(): number {
+    return this.#wants.size
+  }
+
+  /** After every applied delta with a seq: track the frontier and notice holes. */
+  noteDelta(d: Delta): void {
+    if (d.seq === 0 || d.origin.nodeId === this.#i.selfId) return
+    const p = this.#i.replica.progress.progress(d.origin)
+    if (p === undefined) return
+    const key = originKey(d.origin)
+    if (d.seq <= p.contiguous && d.version.hlc > (this.#frontier.get(key) ?? 0)) this.#frontier.set(key, d.version.hlc)
+    if (p.highest > p.contiguous) this.#want(d.origin, p.highest)
+  }
+
+  /** Baselines an origin after a warm-up: its seqs up to `contiguous` count as received. */
+  baseline(origin: Origin, contiguous: number, hlc: number): void {
+    this.#i.replica.progress.start(origin, contiguous)
+    const key = originKey(origin)
+    if (hlc > (this.#frontier.get(key) ?? 0)) this.#frontier.set(key, hlc)
+  }
+
+  /** Compares a peer's digest with ours and wants whatever the peer has seen that we have not. */
+  compare(theirs: ReplicaDigest): void {
+    const self = this.#i.selfId
+    if (theirs.origin.nodeId !== self) this.#wantIfBehind(theirs.origin, theirs.lastSeq)
+    for (const p of theirs.progress) if (p.origin.nodeId !== self) this.#wantIfBehind(p.origin, p.highest)
+  }
+
+  /** One anti-entropy round with a random live member. */
+  async antiEntropy(): Promise<void> {
+    const peer = this.#i.randomPeer()
+    if (peer === undefined || this.#aeBusy) return
+    this.#aeBusy = true
+    try {
+      this.compare(await this.#i.sync.digest(peerIdFromString(peer), this.#i.replica.digest()))
+      this.stats.antiEntropyRounds++
+    } catch {
+      this.stats.failures++
+    } finally {
+      this.#aeBusy = false
+    }
+  }
+
+  #wantIfBehind(origin: Origin, highest: number): void {
+    const mine = this.#i.replica.progress.progress(origin)
+    if (mine === undefined) {
+      // Never heard of it: start it at 0 so that everything it wrote is wanted.
+      if (highest === 0) return
+      this.#i.replica.progress.start(origin, 0)
+    } else if (mine.contiguous >= highest) return
+    this.#want(origin, highest)
+  }
+
+  #want(origin: Origin, upTo: number): void {
+    const key = originKey(origin)
+    const w = this.#wants.get(key)
+    if (w === undefined) this.#wants.set(key, { origin, upTo, sinceMs: this.#i.now(), busy: false })
+    else if (upTo > w.upTo) w.upTo = upTo
+  }
+
+  #tick(): void {
+    const now = this.#i.now()
+    for (const [key, w] of this.#wants) {
+      const p = this.#i.replica.progress.progress(w.origin)
+      if (p === undefined) {
+        this.#wants.delete(key)
+        this.#frontier.delete(key)
+        continue
+      }
+      if (p.contiguous >= w.upTo) {
+        this.#wants.delete(key)
+        continue
+      }
+      if (w.busy || now - w.sinceMs < this.#i.gapGraceMs) continue
+      w.busy = true
+      void this.#repair(w, p.contiguous + 1).finally(() => {
+        w.busy = false
+      })
+    }
+  }
+
+  async #repair(w: Want, from: number): Promise<void> {
+    const origin = w.origin
+    const to = w.upTo
+    if (this.#i.isAlive(origin.nodeId)) {
+      try {
+        this.stats.rangeRequests++
+        const got = await this.#i.sync.range(peerIdFromString(origin.nodeId), origin, from, to, this.#i.repairMaxBytes)
+        if (got !== 'unavailable') {
+          for (const d of got) this.#i.apply(d, origin.nodeId)
+          this.stats.rangeDeltas += got.length
+          if (got.length > 0) return
+        }
+      } catch {
+        this.stats.failures++
+      }
+    }
+    await this.#fallback(origin, to)
+  }
+
+  /** since(T) from a live peer (the origin itself when alive), then mark ..to as received. */
+  async #fallback(origin: Origin, to: number): Promise<void> {
+    const peer = this.#i.isAlive(origin.nodeId) ? origin.nodeId : this.#i.randomPeer()
+    if (peer === undefined) return
+    const hlc = this.#frontier.get(originKey(origin)) ?? 0
+    try {
+      this.stats.sinceFallbacks++
+      await this.#i.sync.since(peerIdFromString(peer), hlc, 0, KEY_HASH_SPACE, this.#i.repairMaxBytes, (deltas) => {
+        for (const d of deltas) this.#i.apply(d, peer)
+        this.stats.sinceDeltas += deltas.length
+      })
+      this.#i.replica.progress.start(origin, to)
+    } catch {
+      this.stats.failures++
+    }
+  }
+}

@@ -1,0 +1,147 @@
+// Gossip replication: local deltas are batched and published on the cluster's gossipsub
+// topic; received batches are decoded and applied to the replica (DESIGN §5).
+//
+// - A batch flushes when it reaches batchMaxDeltas or batchMaxBytes, or batchIntervalMs after
+//   its first delta: a lone write waits at most that long; a burst fills whole messages.
+// - Every batch carries its deltas' origin and seq, so no two messages have the same bytes
+//   (gossipsub's unsigned message id hashes the data: identical bytes would be a duplicate).
+// - A receive that does not decode is counted against the peer that forwarded it. Seq gaps
+//   are not handled here: the replica notes every seq, and repair.ts pulls what is missing.
+
+import type { GossipSub, GossipsubMessage } from '@libp2p/gossipsub'
+import { decodeDeltas, deltaEncodedBytesMax, encodeDeltas, type Delta, type Replica, type ApplyResult } from '../../crdt/index.ts'
+import { DecodeError } from '../errors.ts'
+
+export interface ReplicatorInit {
+  pubsub: GossipSub
+  topic: string
+  replica: Replica
+  now: () => number
+  batchMaxDeltas: number
+  batchMaxBytes: number
+  batchIntervalMs: number
+  /** Called for every remote delta after it was applied. */
+  onApplied: (delta: Delta, result: ApplyResult, from: string) => void
+  /** Called when a peer forwards bytes that do not decode. */
+  onMalformed: (from: string, err: DecodeError) => void
+  /** @internal Drop this incoming message? (fault injection for gap-repair tests) */
+  dropIncoming?: () => boolean
+}
+
+export interface ReplicatorStats {
+  batchesSent: number
+  deltasSent: number
+  bytesSent: number
+  batchesReceived: number
+  deltasReceived: number
+  bytesReceived: number
+  /** Incoming messages that did not decode. */
+  malformed: number
+  /** Publishes gossipsub refused (no peers subscribed yet, or a transport error). */
+  publishFailures: number
+  /** @internal Incoming messages dropped by fault injection. */
+  injectedDrops: number
+}
+
+export class Replicator {
+  readonly #i: ReplicatorInit
+  #pending: Delta[] = []
+  #pendingBytes = 0
+  #timer: ReturnType<typeof setTimeout> | undefined
+  #inflight: Promise<void> = Promise.resolve()
+  readonly stats: ReplicatorStats = {
+    batchesSent: 0,
+    deltasSent: 0,
+    bytesSent: 0,
+    batchesReceived: 0,
+    deltasReceived: 0,
+    bytesReceived: 0,
+    malformed: 0,
+    publishFailures: 0,
+    injectedDrops: 0,
+  }
+  readonly #onMessage = (e: CustomEvent<GossipsubMessage>): void => this.#receive(e.detail)
+
+  constructor(init: ReplicatorInit) {
+    this.#i = init
+  }
+
+  start(): void {
+    this.#i.pubsub.subscribe(this.#i.topic)
+    this.#i.pubsub.addEventListener('gossipsub:message', this.#onMessage)
+  }
+
+  async stop(): Promise<void> {
+    await this.flush()
+    this.#i.pubsub.removeEventListener('gossipsub:message', this.#onMessage)
+    this.#i.pubsub.unsubscribe(this.#i.topic)
+  }
+
+  /** Queues a local delta for the next batch. */
+  enqueue(delta: Delta): void {
+    this.#pending.push(delta)
+    this.#pendingBytes += deltaEncodedBytesMax(delta)
+    if (this.#pending.length >= this.#i.batchMaxDeltas || this.#pendingBytes >= this.#i.batchMaxBytes || this.#i.batchIntervalMs === 0) {
+      void this.flush()
+    } else if (this.#timer === undefined) {
+      this.#timer = setTimeout(() => void this.flush(), this.#i.batchIntervalMs)
+    }
+  }
+
+  /** Publishes what is queued; resolves when every publish so far has been handed to gossipsub. */
+  flush(): Promise<void> {
+    if (this.#timer !== undefined) {
+      clearTimeout(this.#timer)
+      this.#timer = undefined
+    }
+    if (this.#pending.length > 0) {
+      const batch = this.#pending
+      this.#pending = []
+      this.#pendingBytes = 0
+      // Publishes are chained so batches leave in seq order.
+      this.#inflight = this.#inflight.then(() => this.#publish(batch))
+    }
+    return this.#inflight
+  }
+
+  get pendingDeltas(): number {
+    return this.#pending.length
+  }
+
+  async #publish(batch: Delta[]): Promise<void> {
+    const bytes = encodeDeltas(batch)
+    try {
+      await this.#i.pubsub.publish(this.#i.topic, bytes)
+      this.stats.batchesSent++
+      this.stats.deltasSent += batch.length
+      this.stats.bytesSent += bytes.byteLength
+    } catch {
+      // Not lost: the deltas are in this node's replication log; peers repair from it
+      // (gap repair on their next receive, or anti-entropy for the tail).
+      this.stats.publishFailures++
+    }
+  }
+
+  #receive(m: GossipsubMessage): void {
+    if (m.msg.topic !== this.#i.topic) return
+    const from = m.propagationSource.toString()
+    if (this.#i.dropIncoming?.() === true) {
+      this.stats.injectedDrops++
+      return
+    }
+    let deltas: Delta[]
+    try {
+      deltas = decodeDeltas(m.msg.data)
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err
+      this.stats.malformed++
+      this.#i.onMalformed(from, err)
+      return
+    }
+    this.stats.batchesReceived++
+    this.stats.deltasReceived += deltas.length
+    this.stats.bytesReceived += m.msg.data.byteLength
+    const now = this.#i.now()
+    for (const d of deltas) this.#i.onApplied(d, this.#i.replica.apply(d, now), from)
+  }
+}

@@ -1,0 +1,111 @@
+// Warm-up: a new or restarted node loads the cache from its peers (DESIGN §5).
+//
+// 1. Ask each chosen peer for its digest first: what it has seen of every origin.
+// 2. Split the key-hash space into one slice per peer and stream since(0) of each slice
+//    from its peer, in chunks, hottest first, within this node's byte budget (split evenly).
+//    Every chunk is applied as it lands, so `get` starts hitting before the end.
+// 3. A slice whose peer fails is retried once from another peer.
+// 4. Baseline every origin at the lowest contiguous seq the peers reported: everything up to
+//    it is in what was streamed (each since() ran after its digest); gossip received during
+//    the warm-up above it is repaired as a gap.
+
+import { peerIdFromString } from '@libp2p/peer-id'
+import { originKey, type Delta, type Origin, type ReplicaDigest } from '../../crdt/index.ts'
+import type { SyncService } from '../networking/sync-service.ts'
+import { KEY_HASH_SPACE } from '../networking/sync-codec.ts'
+
+export interface WarmupProgress {
+  /** Deltas applied so far (entries, tombstones and ghosts). */
+  entries: number
+  /** Encoded bytes received so far. */
+  bytes: number
+  /** Peers streaming. */
+  peers: number
+}
+
+export interface WarmupResult extends WarmupProgress {
+  ms: number
+  /** False when a byte budget cut a slice short (the coldest entries were left out). */
+  complete: boolean
+  /** Slices that no peer could serve. */
+  failedSlices: number
+}
+
+export interface WarmupInit {
+  sync: SyncService
+  peers: string[]
+  digest: () => ReplicaDigest
+  maxBytes: number
+  now: () => number
+  apply: (delta: Delta, from: string) => void
+  baseline: (origin: Origin, contiguous: number, hlc: number) => void
+  onProgress: (p: WarmupProgress) => void
+}
+
+export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
+  const started = init.now()
+  const progress: WarmupProgress = { entries: 0, bytes: 0, peers: init.peers.length }
+  const digests = new Map<string, ReplicaDigest>()
+  await Promise.all(
+    init.peers.map(async (p) => {
+      try {
+        digests.set(p, await init.sync.digest(peerIdFromString(p), init.digest()))
+      } catch {
+        // A peer that does not answer its digest is not used.
+      }
+    }),
+  )
+  const peers = init.peers.filter((p) => digests.has(p))
+  progress.peers = peers.length
+  if (peers.length === 0) return { ...progress, ms: init.now() - started, complete: init.peers.length === 0, failedSlices: init.peers.length > 0 ? 1 : 0 }
+
+  const n = peers.length
+  const budget = Math.floor(init.maxBytes / n)
+  let complete = true
+  let failedSlices = 0
+  const stream = async (peer: string, lo: number, hi: number): Promise<boolean> => {
+    try {
+      const r = await init.sync.since(peerIdFromString(peer), 0, lo, hi, budget, (deltas, bytes) => {
+        for (const d of deltas) init.apply(d, peer)
+        progress.entries += deltas.length
+        progress.bytes += bytes
+        init.onProgress({ ...progress })
+      })
+      if (!r.complete) complete = false
+      return true
+    } catch {
+      return false
+    }
+  }
+  await Promise.all(
+    peers.map(async (peer, i) => {
+      const lo = Math.floor((KEY_HASH_SPACE * i) / n)
+      const hi = Math.floor((KEY_HASH_SPACE * (i + 1)) / n)
+      if (await stream(peer, lo, hi)) return
+      const other = peers[(i + 1) % n]
+      if (other === peer || !(await stream(other, lo, hi))) failedSlices++
+    }),
+  )
+
+  // Baselines: the lowest contiguous seq any peer reported for each origin (0 if one did not
+  // know it), and each peer's own last seq for its own origin.
+  const low = new Map<string, { origin: Origin; contiguous: number; hlc: number }>()
+  const seen = (origin: Origin, contiguous: number, hlc: number): void => {
+    const k = originKey(origin)
+    const cur = low.get(k)
+    if (cur === undefined) low.set(k, { origin, contiguous, hlc })
+    else {
+      cur.contiguous = Math.min(cur.contiguous, contiguous)
+      cur.hlc = Math.min(cur.hlc, hlc)
+    }
+  }
+  for (const d of digests.values()) {
+    seen(d.origin, d.lastSeq, d.clock)
+    for (const p of d.progress) seen(p.origin, p.contiguous, 0)
+  }
+  for (const { origin, contiguous, hlc } of low.values()) {
+    const reportedBy = [...digests.values()].filter((d) => originKey(d.origin) === originKey(origin) || d.progress.some((p) => originKey(p.origin) === originKey(origin))).length
+    init.baseline(origin, reportedBy === digests.size ? contiguous : 0, hlc)
+  }
+  return { ...progress, ms: init.now() - started, complete, failedSlices }
+}

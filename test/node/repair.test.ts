@@ -1,0 +1,55 @@
+// Gap repair: a node that loses gossip messages (fault injection in its transport layer) pulls
+// the missing seq ranges from the origin's log; when the log no longer holds them, it falls
+// back to since(T). Either way it ends with every write.
+import { expect } from 'chai'
+import { killAll, startCluster, waitFor, type NodeProcess } from '../support/cluster.ts'
+
+const FAST = { swim: { profile: 'local' }, antiEntropyIntervalMs: 500 }
+const KEYS = 2000
+
+async function lossyCluster(originInit: object): Promise<NodeProcess[]> {
+  // startCluster bootstraps everyone from the first node: make the lossy one the last.
+  const [a, b] = await startCluster(2, { ...FAST, ...originInit })
+  const { startNode } = await import('../support/cluster.ts')
+  const c = await startNode({ ...FAST, bootstrap: a.addresses, dropGossipRate: 0.5, faultSeed: 7 })
+  await waitFor(async () => ((await c.call('members')) as { state: string }[]).filter((m) => m.state === 'alive').length === 3, {
+    timeoutMs: 15_000,
+    what: 'the lossy node to join',
+  })
+  // Its warm-up must be over, or it would get the writes by since(0) instead of by repair.
+  await c.call('warmed')
+  return [a, b, c]
+}
+
+type Stats = { replication: { injectedDrops: number }; repair: { rangeRequests: number; rangeDeltas: number; sinceFallbacks: number; sinceDeltas: number } }
+
+describe('gap repair', function () {
+  afterEach(killAll)
+
+  it('pulls the seq ranges gossip lost from the origin log', async () => {
+    const [a, , c] = await lossyCluster({})
+    await a.call('load', 'k', KEYS)
+    await waitFor(async () => (await c.get(`k${KEYS - 1}`)) !== null && (await c.call('dump') as unknown[]).length >= KEYS, {
+      timeoutMs: 20_000,
+      what: `all ${KEYS} keys on the lossy node`,
+    })
+    const stats = (await c.call('stats')) as Stats
+    expect(stats.replication.injectedDrops, 'messages dropped by the fault hook').to.be.greaterThan(0)
+    expect(stats.repair.rangeRequests, 'range requests').to.be.greaterThan(0)
+    expect(stats.repair.rangeDeltas, 'deltas repaired from the log').to.be.greaterThan(0)
+    expect(JSON.stringify(await c.call('dump'))).to.equal(JSON.stringify(await a.call('dump')))
+  })
+
+  it('falls back to since(T) when the origin log no longer holds the range', async () => {
+    const [a, , c] = await lossyCluster({ replicationLog: { maxDeltas: 64 } })
+    await a.call('load', 'k', KEYS)
+    await waitFor(async () => ((await c.call('dump')) as unknown[]).length >= KEYS, {
+      timeoutMs: 20_000,
+      what: `all ${KEYS} keys on the lossy node`,
+    })
+    const stats = (await c.call('stats')) as Stats
+    expect(stats.replication.injectedDrops).to.be.greaterThan(0)
+    expect(stats.repair.sinceFallbacks, 'since(T) fallbacks').to.be.greaterThan(0)
+    expect(JSON.stringify(await c.call('dump'))).to.equal(JSON.stringify(await a.call('dump')))
+  })
+})

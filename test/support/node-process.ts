@@ -1,0 +1,66 @@
+// A cache node in its own process, driven over IPC by test/support/cluster.ts.
+// argv[2]: JSON of CacheNodeInit. Messages in: { id, cmd, args }; out: { id, ok, result | error }
+// and { event, detail } for node events. Values travel as UTF-8 strings.
+import { createCacheNode, type CacheNode } from '../../lib/index.ts'
+
+const init = JSON.parse(process.argv[2] ?? '{}')
+const node: CacheNode = await createCacheNode(init)
+const text = new TextDecoder()
+const bytes = new TextEncoder()
+
+for (const type of ['member:alive', 'member:suspect', 'member:dead', 'member:left', 'sync:done'] as const) {
+  node.addEventListener(type, (e) => process.send?.({ event: type, detail: e.detail }))
+}
+
+type Cmd = { id: number; cmd: string; args: unknown[] }
+const handlers: Record<string, (...args: never[]) => unknown> = {
+  info: () => ({ id: node.id, addresses: node.addresses(), pid: process.pid }),
+  set: (key: string, value: string, opts?: object) => node.set(key, bytes.encode(value), opts),
+  delete: (key: string, opts?: object) => node.delete(key, opts),
+  get: (key: string) => {
+    const v = node.get(key)
+    return v === undefined ? null : text.decode(v)
+  },
+  getEntry: (key: string) => {
+    const e = node.getEntry(key)
+    return e === undefined ? null : { value: text.decode(e.value), version: e.version, expiresAt: e.expiresAt ?? null }
+  },
+  /** Every key with its value and version, sorted: for comparing replicas. */
+  dump: () => {
+    const out: [string, string, unknown][] = []
+    for (const [key, e] of node.entries()) out.push([key, text.decode(e.value), e.version])
+    return out.sort((a, b) => (a[0] < b[0] ? -1 : 1))
+  },
+  /** Writes n keys prefix0..prefix(n-1) as fast as the node takes them. */
+  load: async (prefix: string, n: number, valueBytes = 100) => {
+    const pad = 'x'.repeat(valueBytes)
+    for (let i = 0; i < n; i++) {
+      void node.set(`${prefix}${i}`, bytes.encode(`${i}:${pad}`.slice(0, valueBytes)))
+      if (i % 500 === 499) await new Promise((r) => setImmediate(r))
+    }
+    await node.flush()
+    return n
+  },
+  members: () => node.members(),
+  stats: () => node.stats(),
+  warmed: () => node.warmedUp,
+  flush: () => node.flush(),
+  validate: () => node.validate(),
+  close: async () => {
+    await node.close()
+    setImmediate(() => process.exit(0))
+  },
+}
+
+process.on('message', async (m: Cmd) => {
+  try {
+    const h = handlers[m.cmd]
+    if (h === undefined) throw new Error(`unknown command ${m.cmd}`)
+    const result = await (h as (...a: unknown[]) => unknown)(...m.args)
+    process.send?.({ id: m.id, ok: true, result: result ?? null })
+  } catch (err) {
+    const e = err as { name?: string; code?: string; message?: string; missing?: unknown }
+    process.send?.({ id: m.id, ok: false, error: { name: e.name, code: e.code, message: e.message, missing: e.missing } })
+  }
+})
+process.send?.({ ready: true })
