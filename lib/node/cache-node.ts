@@ -24,6 +24,7 @@ import { resolveNodeOptions, type CacheNodeInit, type ResolvedNodeOptions } from
 import { Repair, type RepairStats } from './repair.ts'
 import { Replicator, type ReplicatorStats } from './replicator.ts'
 import { warmUp, type WarmupProgress } from './warmup.ts'
+import { loadSnapshot, saveSnapshot, type LoadedSnapshot } from './snapshot.ts'
 
 /** How long start waits for the first bootstrap peer to answer SWIM before warming up anyway. */
 const JOIN_WAIT_MS = 5_000
@@ -258,6 +259,7 @@ export class CacheNode extends CacheNodeEvents {
     await this.#replicator.stop().catch(() => {})
     await this.#sync.stop().catch(() => {})
     await this.#p2p.stop()
+    if (this.#o.snapshotPath !== undefined) await saveSnapshot(this.#o.snapshotPath, this.#replica)
   }
 
   // ---- internals ----
@@ -267,9 +269,11 @@ export class CacheNode extends CacheNodeEvents {
     await this.#sync.start()
     this.#replicator.start()
     this.#repair.start()
+    // A snapshot that does not load is not fatal: the node starts empty and warms up.
+    const snapshot = this.#o.snapshotPath === undefined ? undefined : await loadSnapshot(this.#o.snapshotPath).catch(() => undefined)
     const joined = await this.#dialBootstrap()
     if (joined.length > 0) this.#swim.join(joined)
-    void this.#warmUp(joined.length > 0)
+    void this.#warmUp(joined.length > 0, snapshot)
   }
 
   /** Dials every bootstrap address; returns the peer ids reached. */
@@ -288,7 +292,7 @@ export class CacheNode extends CacheNodeEvents {
     return reached
   }
 
-  async #warmUp(joining: boolean): Promise<void> {
+  async #warmUp(joining: boolean, snapshot: LoadedSnapshot | undefined): Promise<void> {
     const started = this.#now()
     if (joining && this.#o.warmupPeers > 0) {
       const deadline = monotonicNow() + JOIN_WAIT_MS
@@ -298,9 +302,10 @@ export class CacheNode extends CacheNodeEvents {
     }
     const peers = this.#o.warmupPeers === 0 ? [] : shuffle(this.#others()).slice(0, this.#o.warmupPeers)
     const result =
-      peers.length === 0
-        ? { entries: 0, bytes: 0, peers: 0, ms: this.#now() - started, complete: true, failedSlices: 0 }
+      peers.length === 0 && snapshot === undefined
+        ? { entries: 0, bytes: 0, peers: 0, ms: this.#now() - started, snapshot: 'none' as const, complete: true, failedSlices: 0 }
         : await warmUp({
+            snapshot,
             sync: this.#sync,
             peers,
             digest: () => this.#replica.digest(),

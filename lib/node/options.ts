@@ -53,6 +53,12 @@ export interface CacheNodeInit {
   repairMaxBytes?: number
   /** Peers to warm up from at once (key-hash slices); 0 skips warm-up. @default 2 */
   warmupPeers?: number
+  /**
+   * A file to save the replica to on close() and load at the next start, before asking peers
+   * only for what is newer (see lib/node/snapshot.ts). Created with mode 0600.
+   * @default undefined (no snapshot: warm up from since(0))
+   */
+  snapshotPath?: string
   /** Deadline of `ack: 'all'` writes when the call gives none. @default 5 s */
   ackTimeoutMs?: number
   /** Longest `close()` waits for the SWIM leave to spread. @default 1 s */
@@ -86,6 +92,7 @@ export interface ResolvedNodeOptions {
   repairIntervalMs: number
   repairMaxBytes: number
   warmupPeers: number
+  snapshotPath: string | undefined
   ackTimeoutMs: number
   leaveTimeoutMs: number
   swim: SwimConfigInit | undefined
@@ -121,6 +128,7 @@ export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOption
     repairIntervalMs: positiveInt(init.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS, 'repairIntervalMs'),
     repairMaxBytes: positiveInt(init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES, 'repairMaxBytes'),
     warmupPeers: nonNegative(init.warmupPeers ?? DEFAULT_WARMUP_PEERS, 'warmupPeers'),
+    snapshotPath: optionalString(init.snapshotPath, 'snapshotPath'),
     ackTimeoutMs: positiveInt(init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 'ackTimeoutMs'),
     leaveTimeoutMs: nonNegative(init.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS, 'leaveTimeoutMs'),
     swim: init.swim,
@@ -130,6 +138,10 @@ export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOption
   }
 }
 
+function optionalString(v: string | undefined, name: string): string | undefined {
+  if (v !== undefined && (typeof v !== 'string' || v.length === 0)) throw new TypeError(`createCacheNode: ${name} must be a non-empty string`)
+  return v
+}
 function positiveInt(v: number, name: string): number {
   if (!Number.isSafeInteger(v) || v <= 0) throw new TypeError(`createCacheNode: ${name} must be a positive integer, got ${String(v)}`)
   return v

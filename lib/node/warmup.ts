@@ -12,6 +12,7 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import { originKey, type Delta, type Origin, type ReplicaDigest } from '../../crdt/index.ts'
 import type { SyncService } from '../networking/sync-service.ts'
+import type { LoadedSnapshot } from './snapshot.ts'
 import { KEY_HASH_SPACE } from '../networking/sync-codec.ts'
 
 export interface WarmupProgress {
@@ -25,6 +26,8 @@ export interface WarmupProgress {
 
 export interface WarmupResult extends WarmupProgress {
   ms: number
+  /** 'used': loaded, then since(its clock); 'discarded': a peer had forgotten newer state. */
+  snapshot: 'none' | 'used' | 'discarded'
   /** False when a byte budget cut a slice short (the coldest entries were left out). */
   complete: boolean
   /** Slices that no peer could serve. */
@@ -40,6 +43,8 @@ export interface WarmupInit {
   apply: (delta: Delta, from: string) => void
   baseline: (origin: Origin, contiguous: number, hlc: number) => void
   onProgress: (p: WarmupProgress) => void
+  /** A local snapshot to start from (see snapshot.ts). */
+  snapshot?: LoadedSnapshot
 }
 
 export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
@@ -57,7 +62,22 @@ export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
   )
   const peers = init.peers.filter((p) => digests.has(p))
   progress.peers = peers.length
-  if (peers.length === 0) return { ...progress, ms: init.now() - started, complete: init.peers.length === 0, failedSlices: init.peers.length > 0 ? 1 : 0 }
+  // A snapshot is safe only if no peer forgot anything newer than it (G4; snapshot.ts).
+  const snap = init.snapshot
+  const snapshotUsable = snap !== undefined && [...digests.values()].every((d) => d.horizon <= snap.clock)
+  let sinceHlc = 0
+  let used = false
+  if (snap !== undefined && (snapshotUsable || peers.length === 0)) {
+    used = true
+    for (const d of snap.deltas) init.apply(d, 'snapshot')
+    progress.entries += snap.deltas.length
+    sinceHlc = snap.clock
+    init.onProgress({ ...progress })
+  }
+  const snapshot = snap === undefined ? 'none' : used ? 'used' : 'discarded'
+  if (peers.length === 0) {
+    return { ...progress, ms: init.now() - started, snapshot, complete: init.peers.length === 0, failedSlices: init.peers.length > 0 ? 1 : 0 }
+  }
 
   const n = peers.length
   const budget = Math.floor(init.maxBytes / n)
@@ -65,7 +85,7 @@ export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
   let failedSlices = 0
   const stream = async (peer: string, lo: number, hi: number): Promise<boolean> => {
     try {
-      const r = await init.sync.since(peerIdFromString(peer), 0, lo, hi, budget, (deltas, bytes) => {
+      const r = await init.sync.since(peerIdFromString(peer), sinceHlc, lo, hi, budget, (deltas, bytes) => {
         for (const d of deltas) init.apply(d, peer)
         progress.entries += deltas.length
         progress.bytes += bytes
@@ -107,5 +127,5 @@ export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
     const reportedBy = [...digests.values()].filter((d) => originKey(d.origin) === originKey(origin) || d.progress.some((p) => originKey(p.origin) === originKey(origin))).length
     init.baseline(origin, reportedBy === digests.size ? contiguous : 0, hlc)
   }
-  return { ...progress, ms: init.now() - started, complete, failedSlices }
+  return { ...progress, ms: init.now() - started, snapshot, complete, failedSlices }
 }
