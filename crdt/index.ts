@@ -3,7 +3,7 @@
 // codec. Pure: no I/O, no timers, no clock reads. docs/replication.md is the theory of
 // operation.
 export { Replica } from './replica.ts'
-export type { ApplyResult, DeleteOptions, ReplicaDigest, ReplicaEntry, ReplicaInit, ReplicaStats, ReplicaStoreInit, SetOptions } from './replica.ts'
+export type { ApplyResult, DeleteOptions, ReplicaDigest, SinceOptions, ReplicaEntry, ReplicaInit, ReplicaStats, ReplicaStoreInit, SetOptions } from './replica.ts'
 export { HybridLogicalClock, HLC_ZERO, hlcFromParts, hlcLogical, hlcPhysicalMs, isHlc } from './hlc.ts'
 export type { Hlc, HybridLogicalClockInit } from './hlc.ts'
 export { compareVersions, isVersion, makeVersion, maxVersion, ZERO_VERSION } from './version.ts'
@@ -11,6 +11,9 @@ export type { Version } from './version.ts'
 export { DeltaOp, makeDelta, originKey } from './delta.ts'
 export type { Delta, Origin } from './delta.ts'
 export { assertDelta, decodeDeltas, deltaEncodedBytesMax, DELTA_FORMAT_VERSION, DeltaOpCode, encodeDeltas } from './codec.ts'
+export { chunkDeltas } from './chunks.ts'
+export type { ValueCopy } from './value-copier.ts'
+export type { ChunkOptions } from './chunks.ts'
 export { OriginLog } from './origin-log.ts'
 export type { OriginLogInit } from './origin-log.ts'
 export { SeqTracker } from './seq-tracker.ts'

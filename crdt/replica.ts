@@ -55,6 +55,11 @@ export interface SetOptions {
   ttlMs?: number
 }
 
+export interface SinceOptions {
+  /** Only keys this accepts are streamed (e.g. one peer's share of a split warm-up). @default every key */
+  keys?: (key: string) => boolean
+}
+
 export interface DeleteOptions {
   /** The application's row version of the deletion (G3). @default 0 */
   userVersion?: number
@@ -180,7 +185,8 @@ export class Replica {
     }
     const version = makeVersion(userVersion, this.#clock.now(nowMs), this.nodeId)
     const expiresAt = ttlMs === undefined ? undefined : Math.ceil(nowMs + ttlMs)
-    return this.#local(makeDelta('set', key, version, undefined, value.slice(), expiresAt, this.origin, this.#seq + 1), nowMs)
+    const copy = this.#copier.copy(value)
+    return this.#local(makeDelta('set', key, version, undefined, copy, expiresAt, this.origin, this.#seq + 1), nowMs)
   }
 
   /** Deletes `key` (a tombstone with this version) and returns the delta to send. */
@@ -273,22 +279,36 @@ export class Replica {
    * replica's origin): first tombstones ('delete') and shadows ('ghost'), newest first —
    * small, and they make the receiver safe before it spends its budget on values — then
    * entries hottest first (main, then small) as 'set', or 'merge' with the full document
-   * state for yjs keys. Lazy: the caller stops when its byte budget is spent
-   * (codec.ts deltaEncodedBytesMax). Entries expired at the last call's nowMs are skipped.
+   * state for yjs keys. An entry already expired at the last call's nowMs travels as a
+   * 'ghost' of its version (a receiver may hold an older value that has not expired).
+   * Lazy: the caller stops when its byte budget is spent (see chunkDeltas). `options.keys`
+   * keeps only the keys it accepts (a warm-up split over several peers by key range).
    */
-  *since(hlc: Hlc): IterableIterator<Delta> {
+  *since(hlc: Hlc, options: SinceOptions = {}): IterableIterator<Delta> {
+    const accept = options.keys
     for (const g of this.#store.ghosts()) {
       const v = g.version
-      if (v === undefined || this.#topHlc(v) <= hlc) continue
+      if (v === undefined || this.#topHlc(v) <= hlc || (accept !== undefined && !accept(g.key))) continue
       const op = g.kind === 'deleted' && !this.#shadows.has(v) ? 'delete' : 'ghost'
       yield makeDelta(op, g.key, v, undefined, undefined, undefined, this.origin, 0)
     }
-    for (const e of this.#store.entries()) {
+    const it = this.#store.entries()
+    for (;;) {
+      // See expired entries too: their versions must travel.
+      this.#storeNowMs = Number.NEGATIVE_INFINITY
+      const next = it.next()
+      this.#storeNowMs = this.#nowMs
+      if (next.done === true) return
+      const e = next.value
+      if (accept !== undefined && !accept(e.key)) continue
       const v = e.version as Version
       const lastMerge = this.#docs.get(v)
-      if (lastMerge === undefined) {
-        if (v.hlc > hlc) yield makeDelta('set', e.key, v, undefined, e.value, e.expiresAt, this.origin, 0)
-      } else if (lastMerge.hlc > hlc || v.hlc > hlc) {
+      if (v.hlc <= hlc && (lastMerge === undefined || lastMerge.hlc <= hlc)) continue
+      if (e.expiresAt !== undefined && e.expiresAt <= this.#nowMs) {
+        yield makeDelta('ghost', e.key, v, undefined, undefined, undefined, this.origin, 0)
+      } else if (lastMerge === undefined) {
+        yield makeDelta('set', e.key, v, undefined, e.value, e.expiresAt, this.origin, 0)
+      } else {
         yield makeDelta('merge', e.key, lastMerge, v, e.value, e.expiresAt, this.origin, 0)
       }
     }

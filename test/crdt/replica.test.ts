@@ -127,3 +127,24 @@ describe('crdt/replica', () => {
     expect(() => mk('a').set('k', bytes(), { userVersion: -1 }, T0)).to.throw(TypeError, /userVersion/)
   })
 })
+
+describe('crdt/replica since', () => {
+  it('since sends an entry expired at the last call as a ghost of its version', () => {
+    const [a, b] = [mk('a'), mk('b')]
+    const old = a.set('k', bytes(1), {}, T0)
+    b.apply(old, T0)
+    a.set('k', bytes(2), { ttlMs: 10 }, T0 + 1)
+    a.get('other', T0 + 100) // the clock of the last call: the new value has expired
+    const sent = [...a.since(0 as Hlc)]
+    expect(sent.map((d) => d.op)).to.deep.equal(['ghost'])
+    for (const d of sent) b.apply(d, T0 + 100)
+    expect(b.get('k', T0 + 100)).to.equal(undefined) // the older value is not served
+  })
+
+  it('since keeps only the keys options.keys accepts', () => {
+    const r = mk('a')
+    for (const k of ['a1', 'b1', 'a2']) r.set(k, bytes(1), {}, T0)
+    r.delete('b2', {}, T0)
+    expect([...r.since(0 as Hlc, { keys: (k) => k.startsWith('a') })].map((d) => d.key).sort()).to.deep.equal(['a1', 'a2'])
+  })
+})
