@@ -15,7 +15,7 @@
 import { lpStream } from '@libp2p/utils'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
-import { decodeDeltas, deltaEncodedBytesMax, encodeDeltas, type Delta, type Origin, type ReplicaDigest } from '../../crdt/index.ts'
+import { chunkDeltas, decodeDeltas, encodeDeltas, type Delta, type Origin, type ReplicaDigest } from '../../crdt/index.ts'
 import { AlsoCacheError, DecodeError } from '../errors.ts'
 import { decodeSyncMessage, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, type SyncMessage } from './sync-codec.ts'
 
@@ -173,25 +173,28 @@ export class SyncService {
           if (deltas === 'not-mine') await send({ kind: 'refused', reason: 'ask the origin itself for its range' })
           else if (deltas === undefined) await send({ kind: 'unavailable', firstSeq: 0 })
           else {
-            for (const chunk of this.#chunks(deltas, Number.POSITIVE_INFINITY)) await send({ kind: 'deltas', batch: chunk.batch })
+            for (const chunk of chunkDeltas(deltas, { chunkBytes: this.chunkBytes })) await send({ kind: 'deltas', batch: encodeDeltas(chunk) })
             await send({ kind: 'end', deltas: deltas.length, bytes: 0, complete: true })
           }
           break
         }
         case 'since': {
+          // Whether the budget cut the stream short: the source tells when it ran dry.
+          let exhausted = false
+          const source = this.#h.since(req.hlc, req.rangeLo, req.rangeHi)
+          const tracked = (function* () {
+            yield* source
+            exhausted = true
+          })()
           let deltas = 0
           let bytes = 0
-          let complete = true
-          for (const chunk of this.#chunks(this.#h.since(req.hlc, req.rangeLo, req.rangeHi), req.maxBytes)) {
-            if (chunk.overBudget) {
-              complete = false
-              break
-            }
-            await send({ kind: 'deltas', batch: chunk.batch })
-            deltas += chunk.count
-            bytes += chunk.batch.byteLength
+          for (const chunk of chunkDeltas(tracked, { chunkBytes: this.chunkBytes, budgetBytes: req.maxBytes })) {
+            const batch = encodeDeltas(chunk)
+            await send({ kind: 'deltas', batch })
+            deltas += chunk.length
+            bytes += batch.byteLength
           }
-          await send({ kind: 'end', deltas, bytes, complete })
+          await send({ kind: 'end', deltas, bytes, complete: exhausted })
           break
         }
         case 'digest':
@@ -215,32 +218,5 @@ export class SyncService {
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
     }
-  }
-
-  /**
-   * Groups deltas into encoded batches of about chunkBytes. With a budget, the chunk that
-   * would pass it is reported `overBudget` instead (hottest first: what is cut is coldest).
-   */
-  *#chunks(deltas: Iterable<Delta>, budgetBytes: number): Generator<{ batch: Uint8Array; count: number; overBudget: boolean }> {
-    let batch: Delta[] = []
-    let estimate = 0
-    let spent = 0
-    for (const d of deltas) {
-      const size = deltaEncodedBytesMax(d)
-      if (spent + estimate + size > budgetBytes) {
-        if (batch.length > 0) yield { batch: encodeDeltas(batch), count: batch.length, overBudget: false }
-        yield { batch: new Uint8Array(0), count: 0, overBudget: true }
-        return
-      }
-      batch.push(d)
-      estimate += size
-      if (estimate >= this.chunkBytes) {
-        spent += estimate
-        yield { batch: encodeDeltas(batch), count: batch.length, overBudget: false }
-        batch = []
-        estimate = 0
-      }
-    }
-    if (batch.length > 0) yield { batch: encodeDeltas(batch), count: batch.length, overBudget: false }
   }
 }

@@ -11,7 +11,7 @@
 
 import type { Libp2p } from 'libp2p'
 import { multiaddr } from '@multiformats/multiaddr'
-import { Replica, type ApplyResult, type Delta, type ReplicaStats } from '../../crdt/index.ts'
+import { Replica, type ApplyResult, type Delta, type Hlc, type ReplicaStats } from '../../crdt/index.ts'
 import type { StoreStats } from '../store/index.ts'
 import type { Member, MemberEvent, SwimStats } from '../../membership/index.ts'
 import type { DecodeError } from '../errors.ts'
@@ -362,15 +362,12 @@ export class CacheNode extends CacheNodeEvents {
   }
 
   /** since(T) for a peer, restricted to a slice of the key-hash space. */
-  *#since(hlc: number, lo: number, hi: number): Iterable<Delta> {
+  #since(hlc: number, lo: number, hi: number): Iterable<Delta> {
     const all = lo === 0 && hi >= 2 ** 32
-    for (const d of this.#replica.since(hlc as never)) {
-      if (all) yield d
-      else {
-        const h = keyHash32(d.key)
-        if (h >= lo && h < hi) yield d
-      }
-    }
+    return this.#replica.since(hlc as Hlc, all ? {} : { keys: (key) => {
+      const h = keyHash32(key)
+      return h >= lo && h < hi
+    } })
   }
 
   #onMalformed(from: string, _err: DecodeError): void {
