@@ -24,6 +24,7 @@ import { resolveNodeOptions, type CacheNodeInit, type ResolvedNodeOptions } from
 import { Repair, type RepairStats } from './repair.ts'
 import { Replicator, type ReplicatorStats } from './replicator.ts'
 import { warmUp, type WarmupProgress } from './warmup.ts'
+import { LagTracker, type LagStats } from './lag.ts'
 import { loadSnapshot, saveSnapshot, type LoadedSnapshot } from './snapshot.ts'
 
 /** How long start waits for the first bootstrap peer to answer SWIM before warming up anyway. */
@@ -43,6 +44,10 @@ export interface NodeStats {
   swim: SwimStats
   members: Record<Member['state'], number>
   warmup: (SyncDone & { done: boolean }) | { done: false }
+  /** Write-to-visible lag of deltas received by gossip (see lag.ts). */
+  lag: LagStats
+  /** Receive progress per origin (a node in one run): the per-peer sync state. */
+  origins: { nodeId: string; epoch: number; contiguous: number; highest: number; abandoned: number }[]
   /** Bytes from peers that did not decode, by peer id. */
   malformedByPeer: Record<string, number>
 }
@@ -57,6 +62,7 @@ export class CacheNode extends CacheNodeEvents {
   readonly #repair: Repair
   readonly #now: () => number
   readonly #malformed = new Map<string, number>()
+  readonly #lag = new LagTracker()
   #dropCounters = { drift: 0, horizon: 0, tooLarge: 0, yjs: 0 }
   #warmup: (SyncDone & { done: true }) | undefined
   #closed = false
@@ -107,7 +113,10 @@ export class CacheNode extends CacheNodeEvents {
       batchMaxDeltas: o.batchMaxDeltas,
       batchMaxBytes: o.batchMaxBytes,
       batchIntervalMs: o.batchIntervalMs,
-      onApplied: (d, result, from) => this.#afterApply(d, result, from),
+      onApplied: (d, result, from) => {
+        this.#lag.note(d.version.hlc, this.#now())
+        this.#afterApply(d, result, from)
+      },
       onMalformed: (from, err) => this.#onMalformed(from, err),
       dropIncoming:
         o.dropGossipRate === 0
@@ -240,6 +249,8 @@ export class CacheNode extends CacheNodeEvents {
       swim: { ...this.#swim.core.stats },
       members,
       warmup: this.#warmup ?? { done: false },
+      lag: this.#lag.stats(),
+      origins: this.#replica.progress.digest().map((p) => ({ nodeId: p.origin.nodeId, epoch: p.origin.epoch, contiguous: p.contiguous, highest: p.highest, abandoned: p.abandoned })),
       malformedByPeer: Object.fromEntries(this.#malformed),
     }
   }
