@@ -25,6 +25,7 @@ import { Repair, type RepairStats } from './repair.ts'
 import { Replicator, type ReplicatorStats } from './replicator.ts'
 import { warmUp, type WarmupProgress } from './warmup.ts'
 import { LagTracker, type LagStats } from './lag.ts'
+import { SingleFlightLoader, type GetOrLoadOptions, type LoaderFn, type LoaderStats } from './get-or-load.ts'
 import { loadSnapshot, saveSnapshot, type LoadedSnapshot } from './snapshot.ts'
 
 /** How long start waits for the first bootstrap peer to answer SWIM before warming up anyway. */
@@ -44,6 +45,8 @@ export interface NodeStats {
   swim: SwimStats
   members: Record<Member['state'], number>
   warmup: (SyncDone & { done: boolean }) | { done: false }
+  /** getOrLoad: loads, failures, coalesced callers, stale values served, refreshes. */
+  loader: LoaderStats
   /** Write-to-visible lag of deltas received by gossip (see lag.ts). */
   lag: LagStats
   /** Receive progress per origin (a node in one run): the per-peer sync state. */
@@ -63,6 +66,7 @@ export class CacheNode extends CacheNodeEvents {
   readonly #now: () => number
   readonly #malformed = new Map<string, number>()
   readonly #lag = new LagTracker()
+  readonly #loader: SingleFlightLoader
   #dropCounters = { drift: 0, horizon: 0, tooLarge: 0, yjs: 0 }
   #warmup: (SyncDone & { done: true }) | undefined
   #closed = false
@@ -76,7 +80,8 @@ export class CacheNode extends CacheNodeEvents {
     this.#p2p = p2p
     this.id = p2p.peerId.toString()
     const offset = o.clockOffsetMs
-    this.#now = offset === 0 ? Date.now : () => Date.now() + offset
+    const clock = o.clock
+    this.#now = offset === 0 ? clock : () => clock() + offset
     this.#replica = new Replica({
       nodeId: this.id,
       epoch: Date.now(),
@@ -144,6 +149,11 @@ export class CacheNode extends CacheNodeEvents {
       repairMaxBytes: o.repairMaxBytes,
       apply: (d, from) => void this.#applyRemote(d, from),
     })
+    this.#loader = new SingleFlightLoader({
+      getEntry: (key) => this.getEntry(key),
+      set: (key, value, options) => this.set(key, value, options),
+      now: this.#now,
+    })
     let resolveWarm: (d: SyncDone) => void = () => {}
     this.warmedUp = new Promise((resolve) => (resolveWarm = resolve))
     this.addEventListener('sync:done', (e) => resolveWarm(e.detail))
@@ -188,6 +198,16 @@ export class CacheNode extends CacheNodeEvents {
   /** Every live entry, hottest first (main queue, then small). No hit is counted. */
   *entries(): IterableIterator<[string, CacheEntry]> {
     for (const e of this.#replica.entries(this.#now())) yield [e.key, { value: e.value, version: e.version, expiresAt: e.expiresAt }]
+  }
+
+  /**
+   * The value of `key`, loading it with `loader` on a miss: one loader call per key however
+   * many callers wait, stale-while-revalidate inside `staleWhileRevalidateMs`, stale kept on
+   * a failed refresh. The loaded value replicates like a set. See get-or-load.ts.
+   */
+  getOrLoad(key: string, loader: LoaderFn, options: GetOrLoadOptions): Promise<Uint8Array> {
+    this.#assertOpen()
+    return this.#loader.getOrLoad(key, loader, options)
   }
 
   // ---- writes: applied here at once, then replicated ----
@@ -249,6 +269,7 @@ export class CacheNode extends CacheNodeEvents {
       swim: { ...this.#swim.core.stats },
       members,
       warmup: this.#warmup ?? { done: false },
+      loader: { ...this.#loader.stats },
       lag: this.#lag.stats(),
       origins: this.#replica.progress.digest().map((p) => ({ nodeId: p.origin.nodeId, epoch: p.origin.epoch, contiguous: p.contiguous, highest: p.highest, abandoned: p.abandoned })),
       malformedByPeer: Object.fromEntries(this.#malformed),

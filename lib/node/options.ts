@@ -68,6 +68,11 @@ export interface CacheNodeInit {
   /** Added to this node's wall clock (tests of clock skew). @default 0 */
   clockOffsetMs?: number
   /**
+   * The wall clock in ms: stamps versions, decides expiry. Tests inject a fake one.
+   * @default Date.now
+   */
+  clock?: () => number
+  /**
    * @internal Fault injection for tests: drop this share of incoming gossip messages
    * (deterministic from `faultSeed`), to exercise gap repair.
    */
@@ -97,6 +102,7 @@ export interface ResolvedNodeOptions {
   leaveTimeoutMs: number
   swim: SwimConfigInit | undefined
   clockOffsetMs: number
+  clock: () => number
   dropGossipRate: number
   faultSeed: number
 }
@@ -133,11 +139,16 @@ export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOption
     leaveTimeoutMs: nonNegative(init.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS, 'leaveTimeoutMs'),
     swim: init.swim,
     clockOffsetMs: finite(init.clockOffsetMs ?? 0, 'clockOffsetMs'),
+    clock: clockFn(init.clock),
     dropGossipRate: ratio(init.dropGossipRate ?? 0, 'dropGossipRate'),
     faultSeed: finite(init.faultSeed ?? 1, 'faultSeed'),
   }
 }
 
+function clockFn(v: (() => number) | undefined): () => number {
+  if (v !== undefined && typeof v !== 'function') throw new TypeError('createCacheNode: clock must be a function returning ms')
+  return v ?? Date.now
+}
 function optionalString(v: string | undefined, name: string): string | undefined {
   if (v !== undefined && (typeof v !== 'string' || v.length === 0)) throw new TypeError(`createCacheNode: ${name} must be a non-empty string`)
   return v

@@ -1,0 +1,116 @@
+// getOrLoad through the public API, on one node with an injected clock: single flight,
+// stale-while-revalidate, stale kept when the refresh fails, and loader errors.
+import { expect } from 'chai'
+import { createCacheNode, LoaderError, type CacheNode } from '../../lib/index.ts'
+
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
+const text = (b: Uint8Array): string => new TextDecoder().decode(b)
+
+/** A loader whose calls are counted and whose answers the test releases. */
+function gatedLoader(): { fn: (key: string) => Promise<Uint8Array>; calls: string[]; release(value: string): void; fail(err: Error): void } {
+  const calls: string[] = []
+  let pending: { resolve(v: Uint8Array): void; reject(e: Error): void }[] = []
+  return {
+    calls,
+    fn: (key) => {
+      calls.push(key)
+      return new Promise((resolve, reject) => pending.push({ resolve, reject }))
+    },
+    release(value) {
+      for (const p of pending) p.resolve(bytes(value))
+      pending = []
+    },
+    fail(err) {
+      for (const p of pending) p.reject(err)
+      pending = []
+    },
+  }
+}
+
+describe('CacheNode.getOrLoad', () => {
+  let now = 1_700_000_000_000
+  let node: CacheNode
+  beforeEach(async () => {
+    node = await createCacheNode({ clock: () => now, warmupPeers: 0 })
+  })
+  afterEach(() => node.close())
+
+  it('N concurrent callers on a miss share one loader call', async () => {
+    const loader = gatedLoader()
+    const callers = Array.from({ length: 50 }, () => node.getOrLoad('user:1', loader.fn, { ttlMs: 1000 }))
+    expect(loader.calls).to.deep.equal(['user:1'])
+    loader.release('alice')
+    const values = await Promise.all(callers)
+    expect(values.map(text)).to.deep.equal(Array(50).fill('alice'))
+    expect(text(node.get('user:1')!)).to.equal('alice')
+    expect(node.stats().loader).to.include({ loads: 1, coalesced: 49 })
+  })
+
+  it('a fresh hit does not call the loader', async () => {
+    await node.set('k', bytes('cached'), { ttlMs: 10_000 })
+    const loader = gatedLoader()
+    expect(text(await node.getOrLoad('k', loader.fn, { ttlMs: 1000 }))).to.equal('cached')
+    expect(loader.calls).to.deep.equal([])
+  })
+
+  it('serves the stale value inside the window while one refresh runs', async () => {
+    const first = gatedLoader()
+    const p = node.getOrLoad('k', first.fn, { ttlMs: 1000, staleWhileRevalidateMs: 5000 })
+    first.release('v1')
+    await p
+    now += 1500 // past ttl, inside the stale window
+    const refresh = gatedLoader()
+    const stale = await Promise.all([1, 2, 3].map(() => node.getOrLoad('k', refresh.fn, { ttlMs: 1000, staleWhileRevalidateMs: 5000 })))
+    expect(stale.map(text)).to.deep.equal(['v1', 'v1', 'v1'])
+    expect(refresh.calls).to.have.length(1)
+    refresh.release('v2')
+    await waitForValue(node, 'k', 'v2')
+    expect(node.stats().loader.staleServed).to.equal(3)
+  })
+
+  it('keeps serving stale when the refresh fails, and misses after the window', async () => {
+    const first = gatedLoader()
+    const p = node.getOrLoad('k', first.fn, { ttlMs: 1000, staleWhileRevalidateMs: 5000 })
+    first.release('v1')
+    await p
+    now += 2000
+    const failing = gatedLoader()
+    expect(text(await node.getOrLoad('k', failing.fn, { ttlMs: 1000, staleWhileRevalidateMs: 5000 }))).to.equal('v1')
+    failing.fail(new Error('database down'))
+    await waitFor(() => node.stats().loader.loadFailures === 1)
+    expect(text(await node.getOrLoad('k', failing.fn, { ttlMs: 1000, staleWhileRevalidateMs: 5000 }))).to.equal('v1')
+    now += 10_000 // past ttl + window: the value is gone (G5), the loader is needed again
+    expect(node.get('k')).to.equal(undefined)
+    const again = node.getOrLoad('k', failing.fn, { ttlMs: 1000, staleWhileRevalidateMs: 5000 })
+    failing.fail(new Error('still down'))
+    const err = await again.catch((e: unknown) => e)
+    expect(err).to.be.instanceOf(LoaderError).with.property('code', 'ERR_LOADER_FAILED')
+  })
+
+  it('refuses bad options with a TypeError naming them', async () => {
+    const loader = gatedLoader()
+    expect(() => node.getOrLoad('k', loader.fn, { ttlMs: 0 })).to.throw(TypeError, 'ttlMs')
+    expect(() => node.getOrLoad('k', loader.fn, { ttlMs: 1, staleWhileRevalidateMs: -1 })).to.throw(TypeError, 'staleWhileRevalidateMs')
+  })
+
+  it('a loader returning { value, userVersion } sets with that version', async () => {
+    const v = await node.getOrLoad('row:1', () => ({ value: bytes('r'), userVersion: 42 }), { ttlMs: 1000 })
+    expect(text(v)).to.equal('r')
+    expect(node.getEntry('row:1')?.version.userVersion).to.equal(42)
+  })
+})
+
+async function waitFor(cond: () => boolean, timeoutMs = 2000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time')
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+function waitForValue(node: CacheNode, key: string, value: string): Promise<void> {
+  return waitFor(() => {
+    const v = node.get(key)
+    return v !== undefined && text(v) === value
+  })
+}
