@@ -143,17 +143,32 @@ export function encodeMessage(head: MessageHead, updates: readonly Uint8Array[] 
  * updates: written straight into one exact-size array, the same bytes Encoder would write.
  */
 function encodeSmall(head: MessageHead, updates: readonly Uint8Array[], sizeBound: number): Uint8Array {
-  const scratch = new Uint8Array(sizeBound)
-  scratch[0] = WIRE_VERSION
-  scratch[1] = head.kind
+  const seq = head.kind === MessageKind.gossip ? -1 : (head.seq ?? 0)
+  // Exact size, so that one allocation is the whole cost.
+  const size = sizeBound - 16 + 2 + (seq < 0 ? 0 : varUintBytes(seq)) + varUintBytes(updates.length)
+  const out = new Uint8Array(size)
+  out[0] = WIRE_VERSION
+  out[1] = head.kind
   let pos = 2
-  if (head.kind !== MessageKind.gossip) pos = putVarUint(scratch, pos, head.seq ?? 0)
-  pos = putVarUint(scratch, pos, updates.length)
+  if (seq >= 0) pos = putVarUint(out, pos, seq)
+  pos = putVarUint(out, pos, updates.length)
   for (const u of updates) {
-    scratch.set(u, pos)
-    pos += u.byteLength
+    // Updates are a few dozen bytes: a plain loop beats TypedArray#set at this size.
+    const n = u.length
+    if (n > 64) out.set(u, pos)
+    else for (let i = 0; i < n; i++) out[pos + i] = u[i]
+    pos += n
   }
-  return pos === sizeBound ? scratch : scratch.subarray(0, pos)
+  return out
+}
+
+function varUintBytes(v: number): number {
+  let n = 1
+  while (v > 0x7f) {
+    v = Math.floor(v / 0x80)
+    n++
+  }
+  return n
 }
 
 function putVarUint(buf: Uint8Array, pos: number, v: number): number {
@@ -168,6 +183,8 @@ function putVarUint(buf: Uint8Array, pos: number, v: number): number {
 
 /** Decodes one message; throws DecodeError only. String fields are copies; nothing aliases `bytes`. */
 export function decodeMessage(bytes: Uint8Array): Message {
+  const small = decodeSmall(bytes)
+  if (small !== undefined) return small
   const d = new Decoder(bytes)
   const version = d.readUint8()
   if (version !== WIRE_VERSION) throw new DecodeError(DecodeErrorCode.version, `SWIM wire version ${version} is not ${WIRE_VERSION}`)
@@ -214,6 +231,34 @@ export function decodeMessage(bytes: Uint8Array): Message {
   d.expectEnd('SWIM message')
   return m
 }
+
+/**
+ * Fast path for the commonest message, a ping, ack or nack with nothing piggybacked:
+ * [version][kind][seq varint ≤ 5 bytes][0]. Anything else (or anything odd) returns
+ * undefined and takes the general path, which produces the precise error.
+ */
+function decodeSmall(b: Uint8Array): Message | undefined {
+  const n = b.length
+  if (n < 4 || n > 8 || b[0] !== WIRE_VERSION || b[n - 1] !== 0) return undefined
+  const kind = b[1]
+  if (kind !== MessageKind.ping && kind !== MessageKind.ack && kind !== MessageKind.nack) return undefined
+  let seq = 0
+  let mul = 1
+  let i = 2
+  for (; i < n - 1; i++) {
+    const c = b[i]
+    seq += (c & 0x7f) * mul
+    mul *= 0x80
+    if (c < 0x80) break
+  }
+  if (i !== n - 2 || seq > C.SEQ_MAX) return undefined
+  return { kind: kind as MessageKind, seq, target: '', nack: false, flags: 0, members: NO_MEMBERS, updates: NO_UPDATES }
+}
+
+const NO_MEMBERS: PushPullMember[] = []
+const NO_UPDATES: Update[] = []
+Object.freeze(NO_MEMBERS)
+Object.freeze(NO_UPDATES)
 
 function readUpdate(d: Decoder): Update {
   const kind = d.readUint8()

@@ -31,7 +31,7 @@ export interface SwimConfig {
   readonly gossipNodes: number
   /** Piggyback budget per message. @default 1400 */
   readonly piggybackBytesMax: number
-  /** Members per push-pull message. @default 2048 */
+  /** Members per push-pull message. @default 1024 */
   readonly pushPullMembersMax: number
   /** Updates held for piggybacking. @default 4096 */
   readonly broadcastQueueMax: number

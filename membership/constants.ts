@@ -69,11 +69,12 @@ export const PIGGYBACK_BYTES_MAX = 1400
 
 /**
  * Members in one push-pull message. memberlist sends its whole state (up to 20 MB); at
- * 10,000 members that is about 0.5 MB per exchange and O(n) work for the receiver, so
+ * 10,000 members that is about 0.3 MB per exchange and O(n) work for the receiver, so
  * above this bound a node sends itself plus a rotating window of its view, and the
- * remainder arrives in later exchanges and by gossip. 2,048 × ~30 B ≈ 60 kB.
+ * remainder arrives in later exchanges and by gossip. 1,024 × ~10-70 B ≈ 10-70 kB; at
+ * n = 10,000 (interval 300 s) about 7 members per node per period.
  */
-export const PUSH_PULL_MEMBERS_MAX = 2048
+export const PUSH_PULL_MEMBERS_MAX = 1024
 
 /**
  * Updates held for piggybacking. When more are waiting, the most-retransmitted are dropped

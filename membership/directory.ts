@@ -13,6 +13,7 @@ export class MemberDirectory {
   readonly #slots = new Map<string, Slot>()
   readonly #ids: string[] = []
   readonly #lists = new WeakMap<readonly string[], Int32Array>()
+  readonly #ranges = new WeakMap<Int32Array, boolean>()
 
   get size(): number {
     return this.#ids.length
@@ -44,6 +45,17 @@ export class MemberDirectory {
       this.#lists.set(ids, slots)
     }
     return slots
+  }
+
+  /** True when `slots` (from slotsOf) is exactly 0, 1, …, length − 1. Memoized. */
+  isRange(slots: Int32Array): boolean {
+    let r = this.#ranges.get(slots)
+    if (r === undefined) {
+      r = true
+      for (let i = 0; i < slots.length && r; i++) r = slots[i] === i
+      this.#ranges.set(slots, r)
+    }
+    return r
   }
 
   idOf(slot: Slot): string {

@@ -74,6 +74,14 @@ export class MemberTable {
 
   /** Loads a starting view: every slot not yet known becomes alive at incarnation 0. */
   loadAlive(slots: Int32Array): void {
+    const n = slots.length
+    if (this.knownCount === 0 && n > 0 && slots[0] === 0 && slots[n - 1] === n - 1 && this.directory.isRange(slots)) {
+      // A fresh table loading slots 0..n−1 (a simulator's starting view): one fill.
+      this.#ensure((n - 1) as Slot)
+      this.#state.fill(MemberState.alive, 0, n)
+      this.#counts[MemberState.alive] += this.self < n ? n - 1 : n
+      return
+    }
     let added = 0
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i] as Slot

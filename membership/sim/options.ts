@@ -26,7 +26,7 @@ export interface SimOptions {
   /** One-way delay = delayMinMs + exponential(delayMeanMs). @default 1, 2 */
   delayMinMs: number
   delayMeanMs: number
-  /** A slow node handles each input (message or timer) after a further uniform [0, this] delay, in order. @default 2000 */
+  /** A slow node handles each input (message or timer) after a further independent uniform [0, this] delay. @default 2000 */
   slowDelayMaxMs: number
   /** Probability that a message is delivered twice. @default 0 */
   duplicate: number

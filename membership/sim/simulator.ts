@@ -9,7 +9,7 @@
 //   one encode in the sender, one heap push and pop, one decode: O(log events).
 // - Faults: per-message loss and duplication; one-way delay min + exponential(mean);
 //   named partitions (halves, isolate) that drop messages across groups for a window;
-//   slow nodes whose every input waits a uniform extra delay, in order (CPU starvation);
+//   slow nodes whose every input waits an independent uniform extra delay (CPU starvation);
 //   crashes (state lost), optional restart with an empty view, graceful leaves, joins.
 // - Every core shares one MemberDirectory, so 10,000 views of 10,000 members take
 //   10,000 × 10,000 × 5 bytes, not 10^8 Map entries.
@@ -35,8 +35,6 @@ interface SimNode {
   /** Bumped at each restart so stale timer events of an earlier life are ignored. */
   life: number
   timerAt: number
-  /** Slow nodes: when the node will be done with the inputs queued so far. */
-  busyUntil: number
 }
 
 const Ev = { deliver: 0, timer: 1, run: 2, crash: 3, restart: 4, join: 5, leave: 6, stop: 7, validate: 8 } as const
@@ -121,7 +119,7 @@ export class Simulator {
     const leaveSet = order.slice(crashes, crashes + leaves)
     const reference = new Uint8Array(n + joins)
     for (let i = 0; i < n + joins; i++) {
-      const node: SimNode = { index: i, id: ids[i], core: null, up: false, slow: false, leaving: false, group: 0, life: 0, timerAt: Infinity, busyUntil: 0 }
+      const node: SimNode = { index: i, id: ids[i], core: null, up: false, slow: false, leaving: false, group: 0, life: 0, timerAt: Infinity }
       this.nodes.push(node)
       this.#byId.set(node.id, node)
       if (i < n) reference[i] = 1
@@ -176,9 +174,9 @@ export class Simulator {
       case Ev.timer:
         if (!node.up || (ev.kind === Ev.timer && (ev.life !== node.life || t !== node.timerAt))) return
         if (node.slow) {
-          // CPU starvation: the input waits its turn behind earlier ones, plus a random stall.
-          const runAt = Math.max(node.busyUntil, t + this.#rng.next() * this.options.slowDelayMaxMs)
-          node.busyUntil = runAt
+          // CPU starvation: each input waits an independent random stall before the node
+          // gets to it (inputs may overtake each other; the core still sees time advance).
+          const runAt = t + this.#rng.next() * this.options.slowDelayMaxMs
           this.#heap.push(runAt, { kind: Ev.run, node, from: ev.from, bytes: ev.bytes, life: node.life })
           return
         }
@@ -254,7 +252,6 @@ export class Simulator {
     node.up = true
     node.leaving = false
     node.timerAt = Infinity
-    node.busyUntil = this.#nowMs
     this.#flush(node, this.#nowMs)
   }
 
