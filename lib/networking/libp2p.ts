@@ -1,6 +1,7 @@
 // Builds the libp2p node a cache node runs on: TCP, Noise (always: G8), yamux, identify
-// (gossipsub needs it), gossipsub for deltas and the SWIM service. Nothing else is enabled:
-// no DHT, no relay, no auto-dialler — members are found by bootstrap addresses and SWIM.
+// (gossipsub needs it), gossipsub for deltas and the SWIM service, and mDNS when asked.
+// Nothing else: no DHT, no relay, no auto-dialler — members are found by bootstrap
+// addresses, mDNS and SWIM.
 
 import { createLibp2p, type Libp2p } from 'libp2p'
 import { tcp } from '@libp2p/tcp'
@@ -8,6 +9,7 @@ import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify, type Identify } from '@libp2p/identify'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
+import { mdns } from '@libp2p/mdns'
 import type { PrivateKey } from '@libp2p/interface'
 import { swimService, type SwimService, type SwimServiceInit } from './swim-service.ts'
 
@@ -29,12 +31,16 @@ export interface TransportInit {
   listen: string[]
   swim: SwimServiceInit
   privateKey?: PrivateKey
+  /** mDNS discovery on the LAN: the service tag (one per cluster), or undefined for none. */
+  mdnsServiceTag?: string
 }
 
 export async function createTransport(init: TransportInit): Promise<Libp2p<CacheServices>> {
   return createLibp2p({
     ...(init.privateKey === undefined ? {} : { privateKey: init.privateKey }),
     addresses: { listen: init.listen },
+    // mDNS finds peers; it does not dial them (libp2p 3): the node dials on peer:discovery.
+    peerDiscovery: init.mdnsServiceTag === undefined ? [] : [mdns({ serviceTag: init.mdnsServiceTag })],
     transports: [tcp()],
     connectionEncrypters: [noise()],
     streamMuxers: [yamux()],

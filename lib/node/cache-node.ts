@@ -165,6 +165,7 @@ export class CacheNode extends CacheNodeEvents {
     let node: CacheNode | undefined
     const p2p = await createTransport({
       listen: o.listen,
+      ...(o.mdns ? { mdnsServiceTag: `also-cache-${o.cluster}.local` } : {}),
       swim: {
         config: o.swim,
         now: monotonicNow,
@@ -303,9 +304,10 @@ export class CacheNode extends CacheNodeEvents {
     this.#repair.start()
     // A snapshot that does not load is not fatal: the node starts empty and warms up.
     const snapshot = this.#o.snapshotPath === undefined ? undefined : await loadSnapshot(this.#o.snapshotPath).catch(() => undefined)
+    if (this.#o.mdns) this.#p2p.addEventListener('peer:discovery', (e) => void this.#dialDiscovered(e.detail))
     const joined = await this.#dialBootstrap()
     if (joined.length > 0) this.#swim.join(joined)
-    void this.#warmUp(joined.length > 0, snapshot)
+    void this.#warmUp(joined.length > 0 || this.#o.mdns, snapshot)
   }
 
   /** Dials every bootstrap address; returns the peer ids reached. */
@@ -322,6 +324,24 @@ export class CacheNode extends CacheNodeEvents {
       }),
     )
     return reached
+  }
+
+  /**
+   * Dials a peer mDNS found (the SWIM service joins through it on connect). Loopback
+   * addresses are dropped: mDNS advertises 127.0.0.1 too, which is this host, not theirs.
+   */
+  async #dialDiscovered(peer: { id: { toString(): string }; multiaddrs: { toString(): string }[] }): Promise<void> {
+    if (this.#closed || peer.id.toString() === this.id || this.#swim.isAlive(peer.id.toString())) return
+    const addrs = peer.multiaddrs.map(String).filter((a) => !/^\/ip4\/127\.|^\/ip6\/::1\//.test(a))
+    if (addrs.length === 0) return
+    try {
+      await this.#p2p.dial(
+        addrs.map((a) => multiaddr(a.includes('/p2p/') ? a : `${a}/p2p/${peer.id.toString()}`)),
+        { signal: AbortSignal.timeout(JOIN_WAIT_MS) },
+      )
+    } catch {
+      // Unreachable now; mDNS announces again and SWIM may learn it from others.
+    }
   }
 
   async #warmUp(joining: boolean, snapshot: LoadedSnapshot | undefined): Promise<void> {

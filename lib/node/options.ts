@@ -26,6 +26,12 @@ export interface CacheNodeInit {
   bootstrap?: string[]
   /** Cluster name; nodes of different clusters ignore each other's deltas. @default 'default' */
   cluster?: string
+  /**
+   * Find peers on the LAN by mDNS (service `also-cache-<cluster>.local`), with no bootstrap
+   * list. Multicast on every interface the node listens on: enable it on trusted LANs only.
+   * @default false
+   */
+  mdns?: boolean
   /** Store capacity in bytes of charges (see S3FifoStore). @default 64 MiB */
   maxBytes?: number
   /** Further store options (entryOverheadBytes, promotionThreshold, ...). */
@@ -85,6 +91,7 @@ export interface ResolvedNodeOptions {
   listen: string[]
   bootstrap: string[]
   cluster: string
+  mdns: boolean
   maxBytes: number
   store: Omit<ReplicaStoreInit, 'maxBytes'>
   maxClockDriftMs: number | undefined
@@ -122,6 +129,7 @@ export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOption
     listen,
     bootstrap,
     cluster,
+    mdns: bool(init.mdns ?? false, 'mdns'),
     maxBytes: positiveInt(init.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes'),
     store: init.store ?? {},
     maxClockDriftMs: init.maxClockDriftMs,
@@ -145,6 +153,10 @@ export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOption
   }
 }
 
+function bool(v: boolean, name: string): boolean {
+  if (typeof v !== 'boolean') throw new TypeError(`createCacheNode: ${name} must be true or false, got ${String(v)}`)
+  return v
+}
 function clockFn(v: (() => number) | undefined): () => number {
   if (v !== undefined && typeof v !== 'function') throw new TypeError('createCacheNode: clock must be a function returning ms')
   return v ?? Date.now

@@ -1,7 +1,7 @@
 // Multi-process clusters on loopback for tests: each node is a child process
 // (node-process.ts) driven over IPC. Every process started here is killed when the test file
 // ends (killAll in an after hook) and when this process exits, even on failure.
-import { fork, type ChildProcess } from 'node:child_process'
+import { fork, spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 
 const script = fileURLToPath(new URL('./node-process.ts', import.meta.url))
@@ -24,8 +24,13 @@ export class NodeProcess {
   readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>()
   readonly exited: Promise<number | null>
 
-  constructor(init: object) {
-    this.child = fork(script, [JSON.stringify(init)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  /** `netns`: run inside that network namespace (test/support/netns.ts). */
+  constructor(init: object, netns?: string) {
+    const args = [script, JSON.stringify(init)]
+    this.child =
+      netns === undefined
+        ? fork(script, args.slice(1), { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+        : spawn('ip', ['netns', 'exec', netns, process.execPath, ...args], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
     live.add(this.child)
     this.exited = new Promise((resolve) =>
       this.child.once('exit', (code) => {
@@ -78,8 +83,8 @@ export class NodeProcess {
   }
 }
 
-export async function startNode(init: object = {}): Promise<NodeProcess> {
-  return new NodeProcess(init).ready()
+export async function startNode(init: object = {}, netns?: string): Promise<NodeProcess> {
+  return new NodeProcess(init, netns).ready()
 }
 
 /** Starts n nodes, each after the first bootstrapping from the first, and waits until all see all alive. */
