@@ -16,6 +16,7 @@ import type { StoreStats } from '../store/index.ts'
 import type { Member, MemberEvent, SwimStats } from '../../membership/index.ts'
 import type { DecodeError } from '../errors.ts'
 import { createTransport, type CacheServices } from '../networking/libp2p.ts'
+import { loadOrCreateIdentity } from '../networking/identity.ts'
 import { keyHash32 } from '../networking/key-hash.ts'
 import { SyncService } from '../networking/sync-service.ts'
 import { pushWithAck } from './acks.ts'
@@ -53,6 +54,8 @@ export interface NodeStats {
   origins: { nodeId: string; epoch: number; contiguous: number; highest: number; abandoned: number }[]
   /** Bytes from peers that did not decode, by peer id. */
   malformedByPeer: Record<string, number>
+  /** Connections the allowPeers list refused. */
+  refusedConnections: number
 }
 
 export class CacheNode extends CacheNodeEvents {
@@ -66,6 +69,7 @@ export class CacheNode extends CacheNodeEvents {
   readonly #now: () => number
   readonly #malformed = new Map<string, number>()
   readonly #lag = new LagTracker()
+  #refused = { count: 0 }
   readonly #loader: SingleFlightLoader
   #dropCounters = { drift: 0, horizon: 0, tooLarge: 0, yjs: 0 }
   #warmup: (SyncDone & { done: true }) | undefined
@@ -163,8 +167,13 @@ export class CacheNode extends CacheNodeEvents {
   static async create(init?: CacheNodeInit): Promise<CacheNode> {
     const o = resolveNodeOptions(init)
     let node: CacheNode | undefined
+    // Counted before the node exists: connections can be refused while libp2p starts.
+    const refused = { count: 0 }
     const p2p = await createTransport({
       listen: o.listen,
+      ...(o.identityPath === undefined ? {} : { privateKey: await loadOrCreateIdentity(o.identityPath) }),
+      ...(o.clusterKey === undefined ? {} : { clusterKey: o.clusterKey }),
+      ...(o.allowPeers === undefined ? {} : { allowPeers: o.allowPeers, onPeerRefused: () => void (refused.count += 1) }),
       ...(o.mdns ? { mdnsServiceTag: `also-cache-${o.cluster}.local` } : {}),
       swim: {
         config: o.swim,
@@ -175,6 +184,7 @@ export class CacheNode extends CacheNodeEvents {
       },
     })
     node = new CacheNode(o, p2p)
+    node.#refused = refused
     await node.#start()
     return node
   }
@@ -274,6 +284,7 @@ export class CacheNode extends CacheNodeEvents {
       lag: this.#lag.stats(),
       origins: this.#replica.progress.digest().map((p) => ({ nodeId: p.origin.nodeId, epoch: p.origin.epoch, contiguous: p.contiguous, highest: p.highest, abandoned: p.abandoned })),
       malformedByPeer: Object.fromEntries(this.#malformed),
+      refusedConnections: this.#refused.count,
     }
   }
 
@@ -310,19 +321,32 @@ export class CacheNode extends CacheNodeEvents {
     void this.#warmUp(joined.length > 0 || this.#o.mdns, snapshot)
   }
 
-  /** Dials every bootstrap address; returns the peer ids reached. */
+  /**
+   * Dials every bootstrap address; returns the peer ids reached. When none answers, a
+   * `join:failed` event says why: libp2p's own errors for a refused private-network handshake
+   * are unclear (STACK.md: parse errors, resets, timeouts), so the hint names the cluster key.
+   */
   async #dialBootstrap(): Promise<string[]> {
     const reached: string[] = []
+    const errors: string[] = []
     await Promise.all(
       this.#o.bootstrap.map(async (addr) => {
         try {
           const conn = await this.#p2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(JOIN_WAIT_MS) })
           reached.push(conn.remotePeer.toString())
-        } catch {
-          // Unreachable bootstrap peers are skipped; SWIM learns the rest from those that answer.
+        } catch (err) {
+          errors.push(`${addr}: ${err instanceof Error ? err.message : String(err)}`)
         }
       }),
     )
+    if (reached.length === 0 && errors.length > 0) {
+      const hint =
+        this.#o.clusterKey === undefined
+          ? 'check the addresses are reachable; if the cluster uses a cluster key, this node needs the same clusterKey'
+          : 'check the addresses are reachable and that every node has the same clusterKey (a different key looks like a broken connection)'
+      // After createCacheNode resolves, so a listener added right after `await` hears it.
+      setTimeout(() => this.dispatch('join:failed', { addrs: [...this.#o.bootstrap], errors, hint }), 0)
+    }
     return reached
   }
 

@@ -38,6 +38,15 @@ export interface DeltaDropped {
   reason: DroppedReason
 }
 
+/** Every bootstrap address failed to connect. */
+export interface JoinFailed {
+  addrs: string[]
+  /** One message per address. */
+  errors: string[]
+  /** What to check (unreachable address, or a cluster key that differs). */
+  hint: string
+}
+
 export type SyncProgress = WarmupProgress
 export type SyncDone = WarmupResult
 
@@ -49,6 +58,7 @@ export interface CacheNodeEventMap {
   'sync:progress': CustomEvent<SyncProgress>
   'sync:done': CustomEvent<SyncDone>
   'delta:dropped': CustomEvent<DeltaDropped>
+  'join:failed': CustomEvent<JoinFailed>
 }
 
 type Listener = Parameters<EventTarget['addEventListener']>[1]

@@ -2,6 +2,7 @@
 // resolved and validated once (a TypeError names the bad option).
 
 import type { OriginLogInit, ReplicaStoreInit } from '../../crdt/index.ts'
+import { parseClusterKey } from '../networking/cluster-key.ts'
 import type { SwimConfigInit } from '../../membership/index.ts'
 import {
   DEFAULT_ACK_TIMEOUT_MS,
@@ -26,6 +27,24 @@ export interface CacheNodeInit {
   bootstrap?: string[]
   /** Cluster name; nodes of different clusters ignore each other's deltas. @default 'default' */
   cluster?: string
+  /**
+   * Private cluster (G8): the text of a key from generateClusterKey() / `also-cache keygen`.
+   * A process without it, or with another, cannot connect, read or write.
+   * @default undefined (any peer that speaks the protocol may join; Noise still encrypts)
+   */
+  clusterKey?: string | Uint8Array
+  /**
+   * Only these peer ids may connect (in and out), checked once Noise authenticated them.
+   * Combine with `identityPath` on every node so ids survive restarts.
+   * @default undefined (no allowlist)
+   */
+  allowPeers?: string[]
+  /**
+   * File holding this node's identity key: created on first start (mode 0600), loaded after,
+   * so the peer id survives restarts. A file readable by others is refused.
+   * @default undefined (a new identity at every start)
+   */
+  identityPath?: string
   /**
    * Find peers on the LAN by mDNS (service `also-cache-<cluster>.local`), with no bootstrap
    * list. Multicast on every interface the node listens on: enable it on trusted LANs only.
@@ -91,6 +110,9 @@ export interface ResolvedNodeOptions {
   listen: string[]
   bootstrap: string[]
   cluster: string
+  clusterKey: Uint8Array | undefined
+  allowPeers: ReadonlySet<string> | undefined
+  identityPath: string | undefined
   mdns: boolean
   maxBytes: number
   store: Omit<ReplicaStoreInit, 'maxBytes'>
@@ -129,6 +151,9 @@ export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOption
     listen,
     bootstrap,
     cluster,
+    clusterKey: init.clusterKey === undefined ? undefined : parseClusterKey(init.clusterKey),
+    allowPeers: peerList(init.allowPeers),
+    identityPath: optionalString(init.identityPath, 'identityPath'),
     mdns: bool(init.mdns ?? false, 'mdns'),
     maxBytes: positiveInt(init.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes'),
     store: init.store ?? {},
@@ -153,6 +178,13 @@ export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOption
   }
 }
 
+function peerList(v: string[] | undefined): ReadonlySet<string> | undefined {
+  if (v === undefined) return undefined
+  if (!Array.isArray(v) || !v.every((p) => typeof p === 'string' && p.length > 0)) {
+    throw new TypeError('createCacheNode: allowPeers must be an array of peer id strings')
+  }
+  return new Set(v)
+}
 function bool(v: boolean, name: string): boolean {
   if (typeof v !== 'boolean') throw new TypeError(`createCacheNode: ${name} must be true or false, got ${String(v)}`)
   return v

@@ -1,0 +1,195 @@
+// NodeStats in the Prometheus text exposition format (version 0.0.4), for `GET /metrics` of
+// the CLI or any HTTP server that embeds a node:
+//
+//   res.setHeader('content-type', PROMETHEUS_CONTENT_TYPE)
+//   res.end(renderPrometheus(node.stats(), node.members()))
+//
+// Conventions (https://prometheus.io/docs/practices/naming/), checked by `promtool check
+// metrics` in test/cli/metrics.test.ts: every family has # HELP and # TYPE; names start
+// with `also_cache_`; units are base units and last (`_bytes`, `_seconds`, `_ratio`); counters
+// end in `_total`; one family per quantity, with labels for its parts (a queue, a reason),
+// never one family per part. Values the node keeps in ms are rendered in seconds.
+//
+// Rendering is pure: the same stats give the same text, so a scrape costs one stats() call
+// plus string building (a few µs per member and origin).
+
+import type { Member, MemberStateName } from '../../membership/index.ts'
+import type { NodeStats } from './cache-node.ts'
+
+/** The content type of the 0.0.4 text format, for the `content-type` response header. */
+export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
+
+type Labels = Record<string, string | number>
+type Sample = readonly [labels: Labels | undefined, value: number]
+type Sampled = readonly Sample[]
+
+/** Every member state, so a state with no members still shows as 0 (absent ≠ zero in PromQL). */
+const STATES: readonly MemberStateName[] = ['alive', 'suspect', 'dead', 'left']
+
+/**
+ * Renders a node's stats. `members` (from `node.members()`) adds one incarnation sample per
+ * member: NodeStats itself holds only the counts per state.
+ */
+export function renderPrometheus(stats: NodeStats, members?: readonly Member[]): string {
+  const out: string[] = []
+  const counter = (name: string, help: string, samples: number | Sampled): void => family(out, name, 'counter', help, samples)
+  const gauge = (name: string, help: string, samples: number | Sampled): void => family(out, name, 'gauge', help, samples)
+  const { store, replica, replication: gossip, repair, swim, lag } = stats
+
+  gauge('also_cache_node_info', 'Always 1; the label carries this node\'s peer id.', [[{ id: stats.id }, 1]])
+
+  // ---- reads and the store ----
+  counter('also_cache_hits_total', 'Reads (get) that found a live entry.', stats.hits)
+  counter('also_cache_misses_total', 'Reads (get) that found no live entry.', stats.misses)
+  gauge('also_cache_hit_ratio', 'hits / (hits + misses) since start; 0 before any read.', stats.hitRatio)
+  counter('also_cache_store_operations_total', 'Entries written into the store, by kind (insert: new key, update: existing key, delete).', [
+    [{ kind: 'insert' }, store.inserts],
+    [{ kind: 'update' }, store.updates],
+    [{ kind: 'delete' }, store.deletes],
+  ])
+  counter('also_cache_evictions_total', 'Entries evicted for space, by S3-FIFO queue (small: to the ghost queue; main: dropped at frequency 0).', [
+    [{ queue: 'small' }, store.smallEvictions],
+    [{ queue: 'main' }, store.mainDrops],
+  ])
+  counter(
+    'also_cache_store_events_total',
+    'Other S3-FIFO movements, by kind: promotion (small to main), main_reinsert (second chance in main), expiration (TTL), rejection (entry larger than the small queue).',
+    [
+      [{ kind: 'promotion' }, store.promotions],
+      [{ kind: 'main_reinsert' }, store.mainReinserts],
+      [{ kind: 'expiration' }, store.expirations],
+      [{ kind: 'rejection' }, store.rejections],
+    ],
+  )
+  gauge('also_cache_entries', 'Live entries in the store.', store.entries)
+  gauge('also_cache_store_bytes', 'Bytes charged for live entries (key + value + per-entry overhead), all queues.', store.bytes)
+  gauge('also_cache_store_queue_bytes', 'Bytes charged per S3-FIFO queue.', [
+    [{ queue: 'small' }, store.smallBytes],
+    [{ queue: 'main' }, store.mainBytes],
+  ])
+  gauge('also_cache_ghost_entries', 'Keys remembered in the ghost queue (evicted recently; a re-insert goes straight to main).', store.ghostEntries)
+  gauge('also_cache_ghost_bytes', 'Bytes charged for the ghost queue.', store.ghostBytes)
+
+  // ---- replication: the replica's view ----
+  counter('also_cache_local_writes_total', 'Writes made on this node (set, delete, merge); each is one delta.', replica.writes)
+  counter('also_cache_deltas_applied_total', 'Deltas from peers (gossip, repair, warm-up, push) that changed this replica.', replica.applied)
+  counter('also_cache_deltas_stale_total', 'Deltas from peers older than what this replica holds (ignored, last writer wins).', replica.stale)
+  counter('also_cache_deltas_dropped_total', 'Deltas from peers refused, by reason.', [
+    [{ reason: 'clock_drift' }, replica.droppedDrift],
+    [{ reason: 'below_horizon' }, replica.droppedBelowHorizon],
+    [{ reason: 'too_large' }, replica.droppedTooLarge],
+    [{ reason: 'invalid_yjs' }, replica.droppedYjs],
+  ])
+
+  // ---- gossip (gossipsub batches) ----
+  counter('also_cache_deltas_sent_total', 'Deltas published by gossip.', gossip.deltasSent)
+  counter('also_cache_deltas_received_total', 'Deltas received by gossip (before apply).', gossip.deltasReceived)
+  counter('also_cache_gossip_batches_sent_total', 'Gossip messages (batches of deltas) published.', gossip.batchesSent)
+  counter('also_cache_gossip_batches_received_total', 'Gossip messages (batches of deltas) received.', gossip.batchesReceived)
+  counter('also_cache_gossip_sent_bytes_total', 'Encoded bytes of gossip messages published.', gossip.bytesSent)
+  counter('also_cache_gossip_received_bytes_total', 'Encoded bytes of gossip messages received.', gossip.bytesReceived)
+  counter('also_cache_gossip_malformed_total', 'Gossip messages that did not decode (dropped).', gossip.malformed)
+  counter('also_cache_gossip_publish_failures_total', 'Publishes gossipsub refused (no subscribed peer yet, or a transport error).', gossip.publishFailures)
+  counter(
+    'also_cache_malformed_messages_total',
+    'Messages from a peer (gossip or sync) that did not decode, by peer id.',
+    Object.entries(stats.malformedByPeer).map(([peer, n]) => [{ peer }, n] as const),
+  )
+
+  // ---- repair and anti-entropy ----
+  counter('also_cache_repair_range_requests_total', 'Requests for a missing range of an origin\'s deltas (gap repair).', repair.rangeRequests)
+  counter('also_cache_repair_range_deltas_total', 'Deltas received by gap repair.', repair.rangeDeltas)
+  counter('also_cache_repair_since_fallbacks_total', 'Repairs that fell back to since(T) because the origin\'s log no longer held the range.', repair.sinceFallbacks)
+  counter('also_cache_repair_since_deltas_total', 'Deltas received by since(T) fallbacks.', repair.sinceDeltas)
+  counter('also_cache_anti_entropy_rounds_total', 'Digest exchanges with a random live member.', repair.antiEntropyRounds)
+  counter('also_cache_repair_failures_total', 'Repair or anti-entropy requests that failed (retried later).', repair.failures)
+  gauge('also_cache_repair_pending_origins', 'Origins with a seq gap still open.', repair.pendingOrigins)
+
+  // ---- lag and per-origin progress ----
+  out.push(
+    '# HELP also_cache_replication_lag_seconds Write-to-visible lag of deltas received by gossip, over the last 1024 (count: all since start).',
+    '# TYPE also_cache_replication_lag_seconds summary',
+    `also_cache_replication_lag_seconds{quantile="0.5"} ${num(lag.p50Ms / 1000)}`,
+    `also_cache_replication_lag_seconds{quantile="0.99"} ${num(lag.p99Ms / 1000)}`,
+    `also_cache_replication_lag_seconds{quantile="1"} ${num(lag.maxMs / 1000)}`,
+    `also_cache_replication_lag_seconds_count ${num(lag.samples)}`,
+  )
+  // An origin is one run of a node: a restarted node is a new (id, epoch), so both are labels.
+  const origins = stats.origins
+  gauge('also_cache_origin_contiguous_seq', 'Per origin (node run): every delta up to this seq was received.', origins.map((o) => [{ origin: o.nodeId, epoch: o.epoch }, o.contiguous] as const))
+  gauge('also_cache_origin_highest_seq', 'Per origin (node run): highest delta seq seen; above contiguous means a gap.', origins.map((o) => [{ origin: o.nodeId, epoch: o.epoch }, o.highest] as const))
+  gauge('also_cache_origin_abandoned_seqs', 'Per origin (node run): seqs given up on (covered by a since(T) fallback instead).', origins.map((o) => [{ origin: o.nodeId, epoch: o.epoch }, o.abandoned] as const))
+
+  // ---- warm-up ----
+  const warm = stats.warmup
+  gauge('also_cache_warmup_done', '1 once the start-up warm-up from peers (and snapshot) is over.', warm.done ? 1 : 0)
+  if (warm.done) {
+    gauge('also_cache_warmup_entries', 'Deltas applied by the warm-up.', warm.entries)
+    gauge('also_cache_warmup_bytes', 'Encoded bytes received by the warm-up.', warm.bytes)
+    gauge('also_cache_warmup_duration_seconds', 'How long the warm-up took.', warm.ms / 1000)
+  }
+
+  // ---- membership (SWIM) ----
+  gauge('also_cache_members', 'Members this node knows of (itself included), by SWIM state.', STATES.map((state) => [{ state }, stats.members[state] ?? 0] as const))
+  if (members !== undefined) {
+    gauge(
+      'also_cache_member_incarnation',
+      'Each member\'s SWIM incarnation (it refutes suspicion by raising it), labelled with its id and state.',
+      members.map((m) => [{ id: m.id, state: m.state }, m.incarnation] as const),
+    )
+  }
+  counter('also_cache_swim_messages_sent_total', 'SWIM messages sent.', swim.messagesSent)
+  counter('also_cache_swim_messages_received_total', 'SWIM messages received.', swim.messagesReceived)
+  counter('also_cache_swim_sent_bytes_total', 'Bytes of SWIM messages sent.', swim.bytesSent)
+  counter('also_cache_swim_decode_errors_total', 'SWIM messages that did not decode (dropped).', swim.decodeErrors)
+  counter('also_cache_swim_refutations_total', 'Times this node refuted a suspicion of itself.', swim.refutations)
+  counter('also_cache_swim_suspicions_total', 'Suspicions this node started.', swim.suspicionsStarted)
+  counter('also_cache_swim_deaths_total', 'Members this node declared dead.', swim.deathsDeclared)
+  counter('also_cache_swim_members_refused_total', 'New members refused because the member table was full.', swim.membersRefused)
+  counter('also_cache_swim_relays_dropped_total', 'Indirect probes this node did not relay.', swim.relaysDropped)
+
+  return `${out.join('\n')}\n`
+}
+
+const NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
+const LABEL = /^[a-zA-Z_][a-zA-Z0-9_]*$/
+
+function family(out: string[], name: string, type: 'counter' | 'gauge', help: string, samples: number | Sampled): void {
+  // Programmer errors: names are constants of this file.
+  if (!NAME.test(name)) throw new TypeError(`renderPrometheus: bad metric name ${name}`)
+  if (type === 'counter' && !name.endsWith('_total')) throw new TypeError(`renderPrometheus: counter ${name} must end in _total`)
+  out.push(`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} ${type}`)
+  if (typeof samples === 'number') {
+    out.push(`${name} ${num(samples)}`)
+    return
+  }
+  for (const [labels, value] of samples) out.push(`${name}${renderLabels(labels)} ${num(value)}`)
+}
+
+function renderLabels(labels: Labels | undefined): string {
+  if (labels === undefined) return ''
+  const parts: string[] = []
+  for (const [k, v] of Object.entries(labels)) {
+    if (!LABEL.test(k) || k.startsWith('__')) throw new TypeError(`renderPrometheus: bad label name ${k}`)
+    parts.push(`${k}="${escapeLabelValue(String(v))}"`)
+  }
+  return `{${parts.join(',')}}`
+}
+
+/** Label values escape backslash, double quote and line feed (exposition format 0.0.4). */
+export function escapeLabelValue(value: string): string {
+  return value.replace(/[\\"\n]/g, (c) => (c === '\\' ? '\\\\' : c === '"' ? '\\"' : '\\n'))
+}
+
+/** HELP text escapes backslash and line feed only. */
+function escapeHelp(text: string): string {
+  return text.replace(/[\\\n]/g, (c) => (c === '\\' ? '\\\\' : '\\n'))
+}
+
+/** Go's ParseFloat spellings for the non-finite values; integers print without exponent. */
+function num(v: number): string {
+  if (Number.isNaN(v)) return 'NaN'
+  if (v === Infinity) return '+Inf'
+  if (v === -Infinity) return '-Inf'
+  return String(v)
+}
