@@ -5,7 +5,8 @@
 //   clean     no loss, no slow nodes
 //   degraded  10 % message loss and 10 % slow nodes (each input to a slow node waits a
 //             further independent uniform 0-2 s: CPU starvation)
-// Churn per run, the same formula at every N: crashes = clamp(round(N / 100), 1, 10),
+//   quiet     (with --scenarios quiet) no faults and no churn: the steady-state cost
+// Churn per run (clean, degraded), the same formula at every N: crashes = clamp(round(N / 100), 1, 10),
 // joins = leaves = clamp(round(N / 100), 2, 10), at random times in the first half.
 // Every run is a child process (`npm run sim -- ... --json`) so heaps do not mix; rows run
 // one after another. Usage:
@@ -29,7 +30,12 @@ const { values } = parseArgs({
 const root = join(dirname(fileURLToPath(import.meta.url)), '..')
 const cli = join(root, 'membership/sim/cli.ts')
 const sizes = values.sizes.split(',').map(Number)
-const scenarios: Record<string, string[]> = { clean: ['--loss', '0', '--slow', '0'], degraded: ['--loss', '0.1', '--slow', '0.1'] }
+const scenarios: Record<string, string[]> = {
+  clean: ['--loss', '0', '--slow', '0'],
+  degraded: ['--loss', '0.1', '--slow', '0.1'],
+  // No crashes, joins or leaves: the steady-state cost of membership alone.
+  quiet: ['--loss', '0', '--slow', '0'],
+}
 const clamp = (v: number, lo: number, hi: number): number => Math.min(hi, Math.max(lo, v))
 
 interface Row {
@@ -43,11 +49,12 @@ interface Row {
 const rows: Row[] = []
 for (const n of sizes) {
   for (const scenario of values.scenarios.split(',')) {
-    for (const lifeguard of [true, false]) {
+    for (const lifeguard of scenario === 'quiet' ? [true] : [true, false]) {
       const args = [
         '--nodes', String(n), '--periods', values.periods, ...scenarios[scenario],
-        '--crash', String(clamp(Math.round(n / 100), 1, 10)),
-        '--joins', String(clamp(Math.round(n / 100), 2, 10)), '--leaves', String(clamp(Math.round(n / 100), 2, 10)),
+        ...(scenario === 'quiet'
+          ? ['--crash', '0', '--joins', '0', '--leaves', '0']
+          : ['--crash', String(clamp(Math.round(n / 100), 1, 10)), '--joins', String(clamp(Math.round(n / 100), 2, 10)), '--leaves', String(clamp(Math.round(n / 100), 2, 10))]),
         '--seed', values.seed, '--json', ...(lifeguard ? [] : ['--no-lifeguard']),
       ]
       const before = loadavg()[0]

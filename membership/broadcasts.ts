@@ -1,11 +1,12 @@
 // The piggyback queue (memberlist's TransmitLimitedQueue). Each update waiting to spread is
 // kept once per member: a newer update about the same member replaces the older one. take()
-// fills a byte budget with the least-transmitted updates first (newest first within a
-// transmit count), and an update is dropped after `limit` transmits
-// (retransmitMult × ceil(log10(n + 1))).
+// fills a byte budget with the least-transmitted updates first, and an update is dropped
+// after `limit` transmits (retransmitMult × ceil(log10(n + 1))).
 //
-// Updates sit in buckets by transmit count, so take() touches only what it sends plus the
-// replaced entries it discards on the way: O(sent), not O(queue) per message.
+// Updates live in one dense array (swap-remove), with their total size kept. The common case
+// is a queue that fits the budget whole: take() then sends everything in one pass. Otherwise
+// one counting pass over the transmit counts finds the cut-off, and a second pass takes the
+// updates below it, then those at it, newest first. Either way O(queue) with no allocation.
 
 import type { Slot } from './directory.ts'
 
@@ -13,19 +14,17 @@ interface Broadcast {
   slot: Slot
   bytes: Uint8Array
   transmits: number
-  live: boolean
+  /** Position in #items. */
+  index: number
 }
 
 export class BroadcastQueue {
   readonly max: number
-  readonly #buckets: Broadcast[][] = [[]]
-  /** Entries per bucket, in one small array: take() skips empty buckets without touching them
-   * (at 10,000 simulated nodes every bucket array is a cache miss). */
-  readonly #counts: number[] = [0]
+  readonly #items: Broadcast[] = []
   readonly #bySlot = new Map<Slot, Broadcast>()
-  /** Entries in buckets, live or replaced. */
-  #stored = 0
+  #bytes = 0
   readonly #taken: Broadcast[] = []
+  readonly #bytesAt: number[] = []
 
   constructor(max: number) {
     this.max = max
@@ -33,112 +32,109 @@ export class BroadcastQueue {
 
   /** Updates waiting to be sent. */
   get size(): number {
-    return this.#bySlot.size
+    return this.#items.length
   }
 
   /** Queues an encoded update about `slot`, replacing any older one about it. */
   queue(slot: Slot, bytes: Uint8Array): void {
     const old = this.#bySlot.get(slot)
-    if (old !== undefined) old.live = false
-    const b: Broadcast = { slot, bytes, transmits: 0, live: true }
+    if (old !== undefined) {
+      this.#bytes += bytes.byteLength - old.bytes.byteLength
+      old.bytes = bytes
+      old.transmits = 0
+      // Move it to the end: the end of the array is "newest".
+      this.#removeAt(old.index)
+      old.index = this.#items.length
+      this.#items.push(old)
+      return
+    }
+    const b: Broadcast = { slot, bytes, transmits: 0, index: this.#items.length }
+    this.#items.push(b)
     this.#bySlot.set(slot, b)
-    this.#buckets[0].push(b)
-    this.#counts[0]++
-    this.#stored++
-    if (this.#bySlot.size > this.max || this.#stored > 2 * this.max) this.#prune()
+    this.#bytes += bytes.byteLength
+    if (this.#items.length > this.max) this.#dropMostSent()
   }
 
   /**
-   * Appends to `out` updates whose total size fits `budgetBytes`, counts a transmit for each
-   * and drops those that reach `limit`. Returns the bytes used.
+   * Appends to `out` updates whose total size fits `budgetBytes`, fewest transmits first,
+   * counts a transmit for each and drops those that reach `limit`. Returns the bytes used.
    */
   take(budgetBytes: number, limit: number, out: Uint8Array[]): number {
-    if (this.#bySlot.size === 0) return 0
-    let used = 0
+    const items = this.#items
+    if (items.length === 0) return 0
     const taken = this.#taken
-    const counts = this.#counts
-    for (let t = 0; t < counts.length && used < budgetBytes; t++) {
-      if (counts[t] === 0) continue
-      const b = this.#buckets[t]
-      for (let i = b.length - 1; i >= 0; i--) {
-        const item = b[i]
-        if (!item.live || item.transmits >= limit) {
-          this.#removeAt(b, t, i)
-          if (item.live) this.#retire(item)
-          continue
-        }
-        if (used + item.bytes.byteLength > budgetBytes) continue
-        used += item.bytes.byteLength
+    let used = 0
+    if (this.#bytes <= budgetBytes) {
+      for (const item of items) {
+        if (item.transmits >= limit) continue
         out.push(item.bytes)
-        this.#removeAt(b, t, i)
+        used += item.bytes.byteLength
+        taken.push(item)
+      }
+    } else {
+      // Bytes per transmit count, then the highest count whose lower counts all fit.
+      const bytesAt = this.#bytesAt
+      bytesAt.length = 0
+      for (let t = 0; t < limit; t++) bytesAt.push(0)
+      for (const item of items) if (item.transmits < limit) bytesAt[item.transmits] += item.bytes.byteLength
+      let cut = 0
+      let below = 0
+      while (cut < limit && below + bytesAt[cut] <= budgetBytes) below += bytesAt[cut++]
+      for (const item of items) {
+        if (item.transmits < cut) {
+          out.push(item.bytes)
+          used += item.bytes.byteLength
+          taken.push(item)
+        }
+      }
+      for (let i = items.length - 1; i >= 0 && cut < limit; i--) {
+        const item = items[i]
+        if (item.transmits !== cut || used + item.bytes.byteLength > budgetBytes) continue
+        out.push(item.bytes)
+        used += item.bytes.byteLength
         taken.push(item)
       }
     }
-    for (const item of taken) {
-      item.transmits++
-      if (item.transmits >= limit) {
-        this.#retire(item)
-        continue
-      }
-      while (this.#buckets.length <= item.transmits) {
-        this.#buckets.push([])
-        this.#counts.push(0)
-      }
-      this.#buckets[item.transmits].push(item)
-      this.#counts[item.transmits]++
-      this.#stored++
-    }
+    for (const item of taken) item.transmits++
     taken.length = 0
+    // Drop whatever has reached the limit (the limit may also have shrunk with n).
+    for (let i = items.length - 1; i >= 0; i--) if (items[i].transmits >= limit) this.#retire(items[i])
     return used
   }
 
-  #removeAt(b: Broadcast[], t: number, i: number): void {
-    b[i] = b[b.length - 1]
-    b.pop()
-    this.#counts[t]--
-    this.#stored--
-  }
-
   #retire(item: Broadcast): void {
-    item.live = false
-    if (this.#bySlot.get(item.slot) === item) this.#bySlot.delete(item.slot)
+    this.#removeAt(item.index)
+    this.#bySlot.delete(item.slot)
+    this.#bytes -= item.bytes.byteLength
   }
 
-  /** Drops replaced entries, then the most-transmitted live ones, until under the bound. */
-  #prune(): void {
-    for (let t = 0; t < this.#buckets.length; t++) {
-      const b = this.#buckets[t]
-      for (let i = b.length - 1; i >= 0; i--) if (!b[i].live) this.#removeAt(b, t, i)
+  /** Removes items[i] by moving the last item into its place. */
+  #removeAt(i: number): void {
+    const items = this.#items
+    const last = items.pop() as Broadcast
+    if (i < items.length) {
+      items[i] = last
+      last.index = i
     }
-    for (let t = this.#buckets.length - 1; t >= 0 && this.#bySlot.size > this.max; t--) {
-      const b = this.#buckets[t]
-      // Oldest first within the bucket: index 0 was pushed earliest.
-      while (b.length > 0 && this.#bySlot.size > this.max) {
-        const item = b.shift() as Broadcast
-        this.#counts[t]--
-        this.#stored--
-        this.#retire(item)
-      }
-    }
+  }
+
+  /** Over the bound: the update sent most often has spread furthest; drop it. */
+  #dropMostSent(): void {
+    let worst = this.#items[0]
+    for (const item of this.#items) if (item.transmits > worst.transmits) worst = item
+    this.#retire(worst)
   }
 
   /** Recounts from scratch. */
   validate(): void {
-    let stored = 0
-    let live = 0
-    for (let t = 0; t < this.#buckets.length; t++) {
-      if (this.#counts[t] !== this.#buckets[t].length) throw new Error(`BroadcastQueue: bucket ${t} count ${this.#counts[t]} but holds ${this.#buckets[t].length}`)
-      for (const item of this.#buckets[t]) {
-        stored++
-        if (item.transmits !== t) throw new Error(`BroadcastQueue: item with ${item.transmits} transmits in bucket ${t}`)
-        if (item.live) {
-          live++
-          if (this.#bySlot.get(item.slot) !== item) throw new Error('BroadcastQueue: live item not indexed')
-        }
-      }
-    }
-    if (stored !== this.#stored) throw new Error(`BroadcastQueue: stored ${this.#stored} but recount ${stored}`)
-    if (live !== this.#bySlot.size) throw new Error(`BroadcastQueue: ${this.#bySlot.size} indexed but ${live} live`)
-    if (this.#bySlot.size > this.max) throw new Error('BroadcastQueue: over its bound')
+    let bytes = 0
+    this.#items.forEach((item, i) => {
+      if (item.index !== i) throw new Error(`BroadcastQueue: item at ${i} thinks it is at ${item.index}`)
+      if (this.#bySlot.get(item.slot) !== item) throw new Error('BroadcastQueue: item not indexed by its slot')
+      bytes += item.bytes.byteLength
+    })
+    if (this.#bySlot.size !== this.#items.length) throw new Error(`BroadcastQueue: ${this.#bySlot.size} indexed but ${this.#items.length} held`)
+    if (bytes !== this.#bytes) throw new Error(`BroadcastQueue: ${this.#bytes} bytes counted but ${bytes} held`)
+    if (this.#items.length > this.max) throw new Error('BroadcastQueue: over its bound')
   }
 }

@@ -282,9 +282,46 @@ function readAddrs(d: Decoder): readonly string[] {
   return out
 }
 
+/**
+ * Ids repeat endlessly on the wire (a cluster has a bounded set of them), so decoded ids go
+ * through a direct-mapped cache of ID_CACHE_SIZE entries: a hit costs a hash and a compare
+ * instead of a new string, and the returned string, being the same object each time, keeps
+ * its hash for the member-table lookup that follows. Only valid ids enter the cache.
+ */
+const ID_CACHE_SIZE = 4096
+const idCacheBytes: (Uint8Array | undefined)[] = new Array(ID_CACHE_SIZE).fill(undefined)
+const idCacheStrings: string[] = new Array(ID_CACHE_SIZE).fill('')
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
 function readId(d: Decoder, what: string): string {
-  const id = d.readString(C.ID_BYTES_MAX, what)
-  if (id.length === 0) throw malformed(`empty ${what}`)
+  const n = d.readBoundedVarUint(C.ID_BYTES_MAX, 'id length')
+  if (n === 0) throw malformed(`empty ${what}`)
+  const raw = d.readRaw(n, what) // aliases the input: copied below before it is kept
+  let h = n
+  let ascii = true
+  for (let i = 0; i < n; i++) {
+    const c = raw[i]
+    if (c > 0x7f) ascii = false
+    h = Math.imul(h ^ c, 0x9e3779b1)
+  }
+  const at = (h >>> 20) & (ID_CACHE_SIZE - 1)
+  const cached = idCacheBytes[at]
+  if (cached !== undefined && cached.length === n) {
+    let same = true
+    for (let i = 0; i < n && same; i++) same = cached[i] === raw[i]
+    if (same) return idCacheStrings[at]
+  }
+  let id: string
+  if (ascii) id = String.fromCharCode.apply(null, raw as unknown as number[])
+  else {
+    try {
+      id = utf8.decode(raw)
+    } catch {
+      throw malformed(`${what} is not valid UTF-8`)
+    }
+  }
+  idCacheBytes[at] = raw.slice()
+  idCacheStrings[at] = id
   return id
 }
 
