@@ -11,7 +11,8 @@ import { identify, type Identify } from '@libp2p/identify'
 import { gossipsub, type GossipSub } from '@libp2p/gossipsub'
 import { mdns } from '@libp2p/mdns'
 import { preSharedKey } from '@libp2p/pnet'
-import type { PeerId, PrivateKey } from '@libp2p/interface'
+import type { PrivateKey } from '@libp2p/interface'
+import type { PeerGate } from './peer-gate.ts'
 import { swimService, type SwimService, type SwimServiceInit } from './swim-service.ts'
 
 /**
@@ -27,7 +28,6 @@ export type CacheServices = {
   swim: SwimService
 }
 
-
 export interface TransportInit {
   listen: string[]
   swim: SwimServiceInit
@@ -36,10 +36,8 @@ export interface TransportInit {
   mdnsServiceTag?: string
   /** Private network: the PSK bytes from parseClusterKey (cluster-key.ts). */
   clusterKey?: Uint8Array
-  /** Only these peer ids may connect, in or out (checked once Noise has authenticated them). */
-  allowPeers?: ReadonlySet<string>
-  /** Called for every connection the allowlist refuses (counted in the node's stats). */
-  onPeerRefused?: (peer: string) => void
+  /** Allowlist and bans, checked for every connection once Noise has authenticated the peer. */
+  gate: PeerGate
 }
 
 export async function createTransport(init: TransportInit): Promise<Libp2p<CacheServices>> {
@@ -47,7 +45,7 @@ export async function createTransport(init: TransportInit): Promise<Libp2p<Cache
     ...(init.privateKey === undefined ? {} : { privateKey: init.privateKey }),
     addresses: { listen: init.listen },
     ...(init.clusterKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: init.clusterKey }) }),
-    ...(init.allowPeers === undefined ? {} : { connectionGater: allowlistGater(init.allowPeers, init.onPeerRefused) }),
+    connectionGater: init.gate.gater(),
     // mDNS finds peers; it does not dial them (libp2p 3): the node dials on peer:discovery.
     peerDiscovery: init.mdnsServiceTag === undefined ? [] : [mdns({ serviceTag: init.mdnsServiceTag })],
     transports: [tcp()],
@@ -69,20 +67,3 @@ export async function createTransport(init: TransportInit): Promise<Libp2p<Cache
   })
 }
 
-/**
- * A connection gater that refuses every peer not on the list, at the earliest point where
- * the peer id is authenticated (after Noise), for inbound and outbound connections alike.
- */
-function allowlistGater(allowed: ReadonlySet<string>, onRefused?: (peer: string) => void) {
-  const denied = (peer: PeerId): boolean => {
-    const id = peer.toString()
-    if (allowed.has(id)) return false
-    onRefused?.(id)
-    return true
-  }
-  return {
-    denyDialPeer: async (peer: PeerId) => denied(peer),
-    denyInboundEncryptedConnection: async (peer: PeerId) => denied(peer),
-    denyOutboundEncryptedConnection: async (peer: PeerId) => denied(peer),
-  }
-}

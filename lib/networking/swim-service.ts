@@ -35,6 +35,8 @@ export interface SwimServiceInit {
   now?: () => number
   /** Called for every member change (after the adapter has acted on it). */
   onEvent?: (event: MemberEvent) => void
+  /** Called when a peer's frame did not decode (the core counted and dropped it). */
+  onMalformed?: (from: string) => void
 }
 
 export interface SwimServiceComponents {
@@ -158,7 +160,10 @@ export class SwimService implements Startable {
       for (;;) {
         const frame = await lp.read()
         if (!this.#running) continue // not started yet, or stopping: SWIM tolerates the loss
-        this.core.handleMessage(from, frame.subarray(), this.#now())
+        const core = this.core
+        const before = core.stats.decodeErrors
+        core.handleMessage(from, frame.subarray(), this.#now())
+        if (core.stats.decodeErrors !== before) this.#init.onMalformed?.(from)
         this.#drive()
       }
     } catch {

@@ -15,11 +15,14 @@ import { Replica, type ApplyResult, type Delta, type Hlc, type ReplicaStats } fr
 import type { StoreStats } from '../store/index.ts'
 import type { Member, MemberEvent, SwimStats } from '../../membership/index.ts'
 import type { DecodeError } from '../errors.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
 import { createTransport, type CacheServices } from '../networking/libp2p.ts'
 import { loadOrCreateIdentity } from '../networking/identity.ts'
+import { PeerGate } from '../networking/peer-gate.ts'
 import { keyHash32 } from '../networking/key-hash.ts'
 import { SyncService } from '../networking/sync-service.ts'
 import { pushWithAck } from './acks.ts'
+import { MALFORMED_WINDOW_MS, MAX_TRACKED_OFFENDERS } from './constants.ts'
 import { CacheNodeEvents, type CacheEntry, type DroppedReason, type SyncDone, type WriteOptions } from './events.ts'
 import { resolveNodeOptions, type CacheNodeInit, type ResolvedNodeOptions } from './options.ts'
 import { Repair, type RepairStats } from './repair.ts'
@@ -54,7 +57,7 @@ export interface NodeStats {
   origins: { nodeId: string; epoch: number; contiguous: number; highest: number; abandoned: number }[]
   /** Bytes from peers that did not decode, by peer id. */
   malformedByPeer: Record<string, number>
-  /** Connections the allowPeers list refused. */
+  /** Connections refused: not on allowPeers, or banned for malformed input. */
   refusedConnections: number
 }
 
@@ -67,9 +70,10 @@ export class CacheNode extends CacheNodeEvents {
   readonly #replicator: Replicator
   readonly #repair: Repair
   readonly #now: () => number
-  readonly #malformed = new Map<string, number>()
+  /** Per offending peer: malformed messages in the current window, window start, total. */
+  readonly #malformed = new Map<string, { count: number; sinceMs: number; total: number }>()
   readonly #lag = new LagTracker()
-  #refused = { count: 0 }
+  readonly #gate: PeerGate
   readonly #loader: SingleFlightLoader
   #dropCounters = { drift: 0, horizon: 0, tooLarge: 0, yjs: 0 }
   #warmup: (SyncDone & { done: true }) | undefined
@@ -78,8 +82,9 @@ export class CacheNode extends CacheNodeEvents {
   readonly warmedUp: Promise<SyncDone>
 
   /** Use createCacheNode(). */
-  private constructor(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>) {
+  private constructor(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>, gate: PeerGate) {
     super()
+    this.#gate = gate
     this.#o = o
     this.#p2p = p2p
     this.id = p2p.peerId.toString()
@@ -167,13 +172,12 @@ export class CacheNode extends CacheNodeEvents {
   static async create(init?: CacheNodeInit): Promise<CacheNode> {
     const o = resolveNodeOptions(init)
     let node: CacheNode | undefined
-    // Counted before the node exists: connections can be refused while libp2p starts.
-    const refused = { count: 0 }
+    const gate = new PeerGate({ ...(o.allowPeers === undefined ? {} : { allowed: o.allowPeers }) })
     const p2p = await createTransport({
+      gate,
       listen: o.listen,
       ...(o.identityPath === undefined ? {} : { privateKey: await loadOrCreateIdentity(o.identityPath) }),
       ...(o.clusterKey === undefined ? {} : { clusterKey: o.clusterKey }),
-      ...(o.allowPeers === undefined ? {} : { allowPeers: o.allowPeers, onPeerRefused: () => void (refused.count += 1) }),
       ...(o.mdns ? { mdnsServiceTag: `also-cache-${o.cluster}.local` } : {}),
       swim: {
         config: o.swim,
@@ -181,10 +185,12 @@ export class CacheNode extends CacheNodeEvents {
         onEvent: (ev) => {
           if (node !== undefined) node.#onMemberEvent(ev)
         },
+        onMalformed: (from) => {
+          if (node !== undefined) node.#onMalformed(from)
+        },
       },
     })
-    node = new CacheNode(o, p2p)
-    node.#refused = refused
+    node = new CacheNode(o, p2p, gate)
     await node.#start()
     return node
   }
@@ -283,8 +289,8 @@ export class CacheNode extends CacheNodeEvents {
       loader: { ...this.#loader.stats },
       lag: this.#lag.stats(),
       origins: this.#replica.progress.digest().map((p) => ({ nodeId: p.origin.nodeId, epoch: p.origin.epoch, contiguous: p.contiguous, highest: p.highest, abandoned: p.abandoned })),
-      malformedByPeer: Object.fromEntries(this.#malformed),
-      refusedConnections: this.#refused.count,
+      malformedByPeer: Object.fromEntries([...this.#malformed].map(([peer, o]) => [peer, o.total])),
+      refusedConnections: this.#gate.refused,
     }
   }
 
@@ -446,8 +452,26 @@ export class CacheNode extends CacheNodeEvents {
     } })
   }
 
-  #onMalformed(from: string, _err: DecodeError): void {
-    this.#malformed.set(from, (this.#malformed.get(from) ?? 0) + 1)
+  /**
+   * Bad bytes from a peer (any protocol): counted per peer; past malformedLimit within a
+   * minute the peer is hung up on and refused for banMs (G7).
+   */
+  #onMalformed(from: string, _err?: DecodeError): void {
+    const now = this.#now()
+    let o = this.#malformed.get(from)
+    if (o === undefined || now - o.sinceMs > MALFORMED_WINDOW_MS) {
+      o = { count: 0, sinceMs: now, total: o?.total ?? 0 }
+      this.#malformed.delete(from)
+      this.#malformed.set(from, o)
+      if (this.#malformed.size > MAX_TRACKED_OFFENDERS) this.#malformed.delete(this.#malformed.keys().next().value as string)
+    }
+    o.count++
+    o.total++
+    if (o.count < this.#o.malformedLimit) return
+    o.count = 0
+    this.#gate.ban(from, this.#o.banMs)
+    void this.#p2p.hangUp(peerIdFromString(from)).catch(() => {})
+    this.dispatch('peer:banned', { peer: from, malformed: o.total, untilMs: now + this.#o.banMs })
   }
 
   #onMemberEvent(ev: MemberEvent): void {

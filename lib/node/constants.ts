@@ -54,3 +54,19 @@ export const DEFAULT_ACK_TIMEOUT_MS = 5_000
 
 /** Longest `close()` waits for the SWIM "left" broadcast to go out. */
 export const DEFAULT_LEAVE_TIMEOUT_MS = 1_000
+
+/**
+ * Malformed messages (any protocol) a peer may send within MALFORMED_WINDOW_MS before it is
+ * disconnected and refused for DEFAULT_BAN_MS (G7). A healthy peer sends none: one version
+ * mismatch during a rolling upgrade stays far below it.
+ */
+export const DEFAULT_MALFORMED_LIMIT = 10
+
+/** The window over which malformed messages are counted. */
+export const MALFORMED_WINDOW_MS = 60_000
+
+/** How long a peer past the malformed limit is refused. */
+export const DEFAULT_BAN_MS = 60_000
+
+/** Peers whose malformed counts are tracked at once (oldest dropped first). */
+export const MAX_TRACKED_OFFENDERS = 1024

@@ -47,6 +47,13 @@ export interface JoinFailed {
   hint: string
 }
 
+/** A peer sent too much malformed input: it was disconnected and is refused until `untilMs`. */
+export interface PeerBanned {
+  peer: string
+  malformed: number
+  untilMs: number
+}
+
 export type SyncProgress = WarmupProgress
 export type SyncDone = WarmupResult
 
@@ -59,6 +66,7 @@ export interface CacheNodeEventMap {
   'sync:done': CustomEvent<SyncDone>
   'delta:dropped': CustomEvent<DeltaDropped>
   'join:failed': CustomEvent<JoinFailed>
+  'peer:banned': CustomEvent<PeerBanned>
 }
 
 type Listener = Parameters<EventTarget['addEventListener']>[1]

@@ -7,6 +7,8 @@ import type { SwimConfigInit } from '../../membership/index.ts'
 import {
   DEFAULT_ACK_TIMEOUT_MS,
   DEFAULT_ANTI_ENTROPY_INTERVAL_MS,
+  DEFAULT_BAN_MS,
+  DEFAULT_MALFORMED_LIMIT,
   DEFAULT_BATCH_INTERVAL_MS,
   DEFAULT_BATCH_MAX_BYTES,
   DEFAULT_BATCH_MAX_DELTAS,
@@ -86,6 +88,13 @@ export interface CacheNodeInit {
   snapshotPath?: string
   /** Deadline of `ack: 'all'` writes when the call gives none. @default 5 s */
   ackTimeoutMs?: number
+  /**
+   * Malformed messages a peer may send within a minute before it is disconnected and refused
+   * for `banMs` (a `peer:banned` event). @default 10
+   */
+  malformedLimit?: number
+  /** How long a peer past `malformedLimit` is refused. @default 60 s */
+  banMs?: number
   /** Longest `close()` waits for the SWIM leave to spread. @default 1 s */
   leaveTimeoutMs?: number
   /** SWIM timing: a profile name ('lan', 'wan', 'local') or fields. @default 'lan' */
@@ -128,6 +137,8 @@ export interface ResolvedNodeOptions {
   warmupPeers: number
   snapshotPath: string | undefined
   ackTimeoutMs: number
+  malformedLimit: number
+  banMs: number
   leaveTimeoutMs: number
   swim: SwimConfigInit | undefined
   clockOffsetMs: number
@@ -169,6 +180,8 @@ export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOption
     warmupPeers: nonNegative(init.warmupPeers ?? DEFAULT_WARMUP_PEERS, 'warmupPeers'),
     snapshotPath: optionalString(init.snapshotPath, 'snapshotPath'),
     ackTimeoutMs: positiveInt(init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 'ackTimeoutMs'),
+    malformedLimit: positiveInt(init.malformedLimit ?? DEFAULT_MALFORMED_LIMIT, 'malformedLimit'),
+    banMs: nonNegative(init.banMs ?? DEFAULT_BAN_MS, 'banMs'),
     leaveTimeoutMs: nonNegative(init.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS, 'leaveTimeoutMs'),
     swim: init.swim,
     clockOffsetMs: finite(init.clockOffsetMs ?? 0, 'clockOffsetMs'),

@@ -12,6 +12,13 @@ import type { GossipSub, GossipsubMessage } from '@libp2p/gossipsub'
 import { decodeDeltas, deltaEncodedBytesMax, encodeDeltas, type Delta, type Replica, type ApplyResult } from '../../crdt/index.ts'
 import { DecodeError } from '../errors.ts'
 
+/**
+ * Batches handed to gossipsub and not yet sent (G7: the publish chain is bounded). Past it a
+ * batch is not published but counted: its deltas stay in this node's replication log, and
+ * peers repair them as a gap when the next batch arrives (or by anti-entropy).
+ */
+export const MAX_PUBLISHES_IN_FLIGHT = 64
+
 export interface ReplicatorInit {
   pubsub: GossipSub
   topic: string
@@ -39,6 +46,8 @@ export interface ReplicatorStats {
   malformed: number
   /** Publishes gossipsub refused (no peers subscribed yet, or a transport error). */
   publishFailures: number
+  /** Batches not published because MAX_PUBLISHES_IN_FLIGHT were queued (peers repair them). */
+  publishBacklogDrops: number
   /** @internal Incoming messages dropped by fault injection. */
   injectedDrops: number
 }
@@ -49,6 +58,7 @@ export class Replicator {
   #pendingBytes = 0
   #timer: ReturnType<typeof setTimeout> | undefined
   #inflight: Promise<void> = Promise.resolve()
+  #inflightCount = 0
   readonly stats: ReplicatorStats = {
     batchesSent: 0,
     deltasSent: 0,
@@ -58,6 +68,7 @@ export class Replicator {
     bytesReceived: 0,
     malformed: 0,
     publishFailures: 0,
+    publishBacklogDrops: 0,
     injectedDrops: 0,
   }
   readonly #onMessage = (e: CustomEvent<GossipsubMessage>): void => this.#receive(e.detail)
@@ -98,8 +109,13 @@ export class Replicator {
       const batch = this.#pending
       this.#pending = []
       this.#pendingBytes = 0
+      if (this.#inflightCount >= MAX_PUBLISHES_IN_FLIGHT) {
+        this.stats.publishBacklogDrops++
+        return this.#inflight
+      }
       // Publishes are chained so batches leave in seq order.
-      this.#inflight = this.#inflight.then(() => this.#publish(batch))
+      this.#inflightCount++
+      this.#inflight = this.#inflight.then(() => this.#publish(batch)).finally(() => void this.#inflightCount--)
     }
     return this.#inflight
   }
