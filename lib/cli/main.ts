@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// `also-cache`: runs one cache node with the HTTP interface of http.ts. This file owns the
+// process: flags in, start-up order, what is printed, signals, exit codes (errors.ts).
+//
+// Start-up order: bind HTTP first (a taken port fails in milliseconds, before this node
+// joins and then leaves a cluster), then start the node, then print where everything is.
+// Shutdown: stop taking HTTP connections, close the node (it tells the cluster it is
+// leaving, so peers see "left" at once instead of suspecting it), exit 0.
+//
+// The hashbang is for the published build (dist/lib/cli/main.js, the package "bin"); Node's
+// type stripping skips it too, so `node lib/cli/main.ts` works from a clone.
+
+import type { CacheNode } from '../index.ts'
+import { parseCliArgs, type CliOptions } from './args.ts'
+import { SHUTDOWN_TIMEOUT_MS } from './constants.ts'
+import { AddressInUseError, BadFlagError, CliError, ExitCode } from './errors.ts'
+import { HttpApi } from './http.ts'
+import { usage } from './usage.ts'
+
+async function main(argv: readonly string[]): Promise<void> {
+  const options = parseCliArgs(argv)
+  if (options.help) {
+    process.stdout.write(`${usage()}\n`)
+    return
+  }
+  const api = new HttpApi({ maxBodyBytes: options.http.maxBodyBytes })
+  const url = await api.listen(options.http.host, options.http.port)
+  let node: CacheNode
+  try {
+    node = await startNode(options)
+  } catch (err) {
+    await api.close()
+    throw err
+  }
+  api.attach(node)
+  printBanner(node, url, options)
+  watch(node)
+  handleSignals(node, api)
+}
+
+async function startNode(options: CliOptions): Promise<CacheNode> {
+  // Loaded here, not at the top: libp2p takes a second or two to import, which --help, a bad
+  // flag and a taken HTTP port should not wait for.
+  const { createCacheNode } = await import('../index.ts')
+  try {
+    return await createCacheNode(options.node)
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException
+    // libp2p wraps the socket error; its text still carries the errno.
+    if (e.code === 'EADDRINUSE' || /EADDRINUSE/.test(String(e.message))) {
+      const addrs = (options.node.listen ?? []).join(', ')
+      throw new AddressInUseError(addrs, `a --listen address is already in use (${addrs}). Stop the process holding it, or listen on port 0: --listen /ip4/127.0.0.1/tcp/0.`, { cause: err })
+    }
+    // The node validates its options with TypeError: one of our flags carried a bad value.
+    if (err instanceof TypeError) throw new BadFlagError('', err.message.replace(/^createCacheNode: /, ''), { cause: err })
+    throw err
+  }
+}
+
+function printBanner(node: CacheNode, url: string, options: CliOptions): void {
+  const addrs = node.addresses()
+  const lines = [
+    'also-cache node started',
+    `  peer id   ${node.id}`,
+    `  cluster   ${options.node.cluster ?? 'default'}`,
+    ...addrs.map((a) => `  listen    ${a}`),
+    `  http      ${url}`,
+    '',
+    'Try it:',
+    `  curl -X PUT --data-binary 'hello' ${url}/keys/greeting`,
+    `  curl ${url}/keys/greeting`,
+    `  curl ${url}/members`,
+    '',
+    'Start another node in this cluster:',
+    `  also-cache --http 127.0.0.1:0 --bootstrap ${addrs[0] ?? '<this node\'s address>'}`,
+    '',
+    'Ctrl-C leaves the cluster and stops.',
+  ]
+  process.stdout.write(`${lines.join('\n')}\n`)
+}
+
+/** Membership and warm-up as they happen: what a newcomer wants to see while trying things. */
+function watch(node: CacheNode): void {
+  for (const state of ['alive', 'suspect', 'dead', 'left'] as const) {
+    node.addEventListener(`member:${state}`, (e) => log(`member ${e.detail.id} is ${state} (incarnation ${e.detail.incarnation})`))
+  }
+  node.addEventListener('sync:done', (e) => {
+    const d = e.detail
+    log(`warm-up done: ${d.entries} entries (${d.bytes} bytes) from ${d.peers} peer(s) in ${Math.round(d.ms)} ms${d.complete ? '' : ' (incomplete: byte budget reached)'}`)
+  })
+}
+
+function handleSignals(node: CacheNode, api: HttpApi): void {
+  let closing = false
+  const stop = (signal: NodeJS.Signals): void => {
+    if (closing) {
+      log(`${signal} again: exiting without leaving the cluster`)
+      process.exit(ExitCode.interrupted)
+    }
+    closing = true
+    log(`${signal}: leaving the cluster and stopping (press Ctrl-C again to force)`)
+    // A peer that never answers must not keep the process alive forever.
+    setTimeout(() => {
+      log(`did not stop within ${SHUTDOWN_TIMEOUT_MS} ms; exiting`)
+      process.exit(ExitCode.failure)
+    }, SHUTDOWN_TIMEOUT_MS).unref()
+    void (async () => {
+      const httpClosed = api.close()
+      await node.close()
+      await httpClosed
+      log('stopped')
+      process.exit(ExitCode.ok)
+    })()
+  }
+  process.on('SIGINT', stop)
+  process.on('SIGTERM', stop)
+}
+
+function log(line: string): void {
+  process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`)
+}
+
+try {
+  await main(process.argv.slice(2))
+} catch (err) {
+  const code = err instanceof CliError ? err.exitCode : ExitCode.failure
+  const e = err as { code?: string; message?: string }
+  process.stderr.write(`also-cache${e.code ? ` [${e.code}]` : ''}: ${e.message ?? String(err)}\n`)
+  // Exit now: a half-started libp2p may hold handles that would keep the process alive.
+  process.exit(code)
+}
