@@ -200,3 +200,10 @@ function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b]
   return a
 }
+
+/** Same addresses in the same order (an alive update that changes them is news). */
+export function sameAddrs(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}

@@ -32,7 +32,7 @@ import { DecodeError } from '../lib/errors.ts'
 import { Prng } from './prng.ts'
 import { TimeHeap } from './heap.ts'
 import { MemberDirectory, type Slot } from './directory.ts'
-import { MemberTable } from './members.ts'
+import { MemberTable, sameAddrs } from './members.ts'
 import { BroadcastQueue } from './broadcasts.ts'
 import { Awareness, probeAwarenessDelta } from './awareness.ts'
 import { Suspicion, expectedConfirmations, suspicionTimeoutMs } from './suspicion.ts'
@@ -596,10 +596,4 @@ export class Swim {
     const u: Update = { kind, id: this.id, incarnation: this.#incarnation, addrs: kind === UpdateKind.alive ? this.addrs : [], from: '' }
     this.#queue(this.#table.self, encodeUpdate(u))
   }
-}
-
-function sameAddrs(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
-  return true
 }

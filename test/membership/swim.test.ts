@@ -258,4 +258,24 @@ describe('membership/swim', () => {
     a.handleMessage('y', gossip(suspect('zz', 0, 'y')), 1)
     expect(a.member('zz'), 'accusations about strangers are dropped').to.equal(undefined)
   })
+
+  it('push-pull sends at most pushPullMembersMax members, self first, rotating through the view', () => {
+    const a = node('a', { pushPullMembersMax: 4 })
+    const seen = new Set<string>()
+    for (let i = 0; i < 3; i++) {
+      a.handleMessage('b', encodeMessage({ kind: MessageKind.pushPull, flags: 0, members: [] }), i)
+      const reply = decodeMessage(sends(a)[0].bytes)
+      expect(reply.members).to.have.length(4)
+      expect(reply.members[0]).to.include({ id: 'a', state: MemberState.alive })
+      for (const m of reply.members.slice(1)) seen.add(m.id)
+    }
+    expect(seen.size, 'three windows of three cover the nine others').to.equal(9)
+  })
+
+  it('apply refuses new members past membersMax and counts them (G7)', () => {
+    const a = node('a', { membersMax: 2 }, ['a'])
+    a.handleMessage('x', gossip(alive('x', 0), alive('y', 0), alive('z', 0)), 0)
+    expect(a.members().map((m) => m.id)).to.deep.equal(['x', 'y'])
+    expect(a.stats.membersRefused).to.equal(1)
+  })
 })
