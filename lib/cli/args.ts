@@ -42,6 +42,34 @@ export const FLAGS: readonly FlagSpec[] = [
   },
   { name: 'cluster', type: 'string', value: 'NAME', default: 'default', help: 'Cluster name: nodes only replicate with nodes of the same name. Letters, digits, dot, underscore and dash; at most 64.' },
   {
+    name: 'cluster-key',
+    type: 'string',
+    value: 'FILE',
+    default: 'none (any peer may join)',
+    help: 'Private cluster: a key file made by `also-cache keygen > FILE` (chmod 600). Only nodes with the same key can connect, read or write.',
+  },
+  {
+    name: 'mdns',
+    type: 'boolean',
+    default: 'off',
+    help: 'Find nodes of the same cluster on the LAN by multicast DNS, with no --bootstrap. Only on trusted networks; listen on a LAN address (--listen /ip4/0.0.0.0/tcp/0).',
+  },
+  {
+    name: 'identity',
+    type: 'string',
+    value: 'FILE',
+    default: 'none (a new peer id at every start)',
+    help: 'Keep this node\'s identity key in FILE (created on first start, mode 0600), so its peer id and bootstrap address survive restarts.',
+  },
+  {
+    name: 'allow-peer',
+    type: 'string',
+    multiple: true,
+    value: 'PEER_ID',
+    default: 'any peer',
+    help: 'Accept connections only from these peer ids (repeatable); give every node an --identity so ids stay stable.',
+  },
+  {
     name: 'max-bytes',
     type: 'string',
     value: 'SIZE',
@@ -87,8 +115,13 @@ export interface HttpOptions {
   maxBodyBytes: number
 }
 
+/** What the invocation asks for: run a node (the default), print help, or print a new cluster key. */
+export type CliCommand = 'run' | 'help' | 'keygen'
+
 export interface CliOptions {
-  help: boolean
+  command: CliCommand
+  /** --cluster-key FILE: read (and checked for its mode) by main.ts, not here: parsing does no I/O. */
+  clusterKeyPath: string | undefined
   /** Handed to createCacheNode as is; absent fields take the node's defaults. */
   node: CacheNodeInit
   http: HttpOptions
@@ -101,10 +134,15 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {}
   for (const f of FLAGS) options[f.name] = { type: f.type, ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}) }
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>
+  let positionals: string[]
   try {
-    values = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false }).values
+    ;({ values, positionals } = parseArgs({ args: [...argv], options, strict: true, allowPositionals: true }))
   } catch (err) {
     throw parseArgsError(err as Error & { code?: string })
+  }
+  // One subcommand exists: `keygen`. Anything else positional is a mistake worth naming.
+  if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'keygen')) {
+    throw new BadFlagError('', `Unexpected argument ${JSON.stringify(positionals.find((p) => p !== 'keygen') ?? positionals[1])}: also-cache takes flags, or the one command \`keygen\` (values go to the HTTP API once it runs).`)
   }
   const str = (name: string): string | undefined => values[name] as string | undefined
   const list = (name: string): string[] | undefined => values[name] as string[] | undefined
@@ -129,10 +167,15 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     node.swim = { profile: profile as ProfileName }
   }
   const snapshot = str('snapshot')
-  if (snapshot !== undefined) {
-    if (snapshot === '') throw new BadFlagError('--snapshot', '--snapshot needs a file path, e.g. --snapshot ./cache.snapshot.')
-    node.snapshotPath = snapshot
-  }
+  if (snapshot !== undefined) node.snapshotPath = nonEmptyPath(snapshot, '--snapshot')
+
+  if (values.mdns === true) node.mdns = true
+  const identity = str('identity')
+  if (identity !== undefined) node.identityPath = nonEmptyPath(identity, '--identity')
+  const allow = list('allow-peer')
+  if (allow !== undefined) node.allowPeers = allow.map((id) => parsePeerId(id))
+  const clusterKeyPath = str('cluster-key')
+  if (clusterKeyPath !== undefined) nonEmptyPath(clusterKeyPath, '--cluster-key')
 
   const isPublic = values['http-public'] === true
   const { host, port } = parseHostPort(str('http') ?? `${DEFAULT_HTTP_HOST}:${DEFAULT_HTTP_PORT}`)
@@ -145,7 +188,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   }
   const maxBody = str('max-body')
   return {
-    help: values.help === true,
+    command: values.help === true ? 'help' : positionals[0] === 'keygen' ? 'keygen' : 'run',
+    clusterKeyPath,
     node,
     http: { host, port, public: isPublic, maxBodyBytes: maxBody === undefined ? DEFAULT_HTTP_MAX_BODY_BYTES : parseByteSize(maxBody, '--max-body') },
   }
@@ -197,6 +241,19 @@ export function parseHostPort(text: string): { host: string; port: number } {
 export function isLoopback(host: string): boolean {
   if (host === 'localhost' || host === '::1') return true
   return isIP(host) === 4 && host.startsWith('127.')
+}
+
+function nonEmptyPath(path: string, flag: string): string {
+  if (path === '') throw new BadFlagError(flag, `${flag} needs a file path, e.g. ${flag} ./also-cache.${flag.slice(2)}.`)
+  return path
+}
+
+/** A libp2p peer id as printed by a node ('12D3Koo...', base58btc, no whitespace). */
+function parsePeerId(id: string): string {
+  if (!/^[1-9A-HJ-NP-Za-km-z]{40,100}$/.test(id)) {
+    throw new BadFlagError('--allow-peer', `--allow-peer ${JSON.stringify(id)} is not a peer id: copy the "peer id" line another node printed on start (it looks like 12D3KooW...).`)
+  }
+  return id
 }
 
 function parseMultiaddr(text: string, flag: string, needsPeerId: boolean): string {

@@ -15,14 +15,22 @@ import { parseCliArgs, type CliOptions } from './args.ts'
 import { SHUTDOWN_TIMEOUT_MS } from './constants.ts'
 import { AddressInUseError, BadFlagError, CliError, ExitCode } from './errors.ts'
 import { HttpApi } from './http.ts'
+import { readClusterKeyFile } from './key-file.ts'
 import { usage } from './usage.ts'
 
 async function main(argv: readonly string[]): Promise<void> {
   const options = parseCliArgs(argv)
-  if (options.help) {
+  if (options.command === 'help') {
     process.stdout.write(`${usage()}\n`)
     return
   }
+  if (options.command === 'keygen') {
+    // The module itself, not lib/index.ts: printing a key should not load libp2p.
+    const { generateClusterKey } = await import('../networking/cluster-key.ts')
+    process.stdout.write(generateClusterKey())
+    return
+  }
+  if (options.clusterKeyPath !== undefined) options.node.clusterKey = await readClusterKeyFile(options.clusterKeyPath)
   const api = new HttpApi({ maxBodyBytes: options.http.maxBodyBytes })
   const url = await api.listen(options.http.host, options.http.port)
   let node: CacheNode
@@ -53,8 +61,18 @@ async function startNode(options: CliOptions): Promise<CacheNode> {
     }
     // The node validates its options with TypeError: one of our flags carried a bad value.
     if (err instanceof TypeError) throw new BadFlagError('', err.message.replace(/^createCacheNode: /, ''), { cause: err })
+    // Typed node errors that point at a file a flag named.
+    const flag = FILE_ERRORS[String(e.code)]
+    if (flag !== undefined) throw new BadFlagError(flag, `${flag}: ${e.message}`, { cause: err })
     throw err
   }
+}
+
+/** Node error codes caused by the file behind a flag (exit 2: fix the flag or the file). */
+const FILE_ERRORS: Record<string, string> = {
+  ERR_INVALID_CLUSTER_KEY: '--cluster-key',
+  ERR_IDENTITY_FILE: '--identity',
+  ERR_SNAPSHOT: '--snapshot',
 }
 
 function printBanner(node: CacheNode, url: string, options: CliOptions): void {
@@ -62,7 +80,7 @@ function printBanner(node: CacheNode, url: string, options: CliOptions): void {
   const lines = [
     'also-cache node started',
     `  peer id   ${node.id}`,
-    `  cluster   ${options.node.cluster ?? 'default'}`,
+    `  cluster   ${options.node.cluster ?? 'default'}${options.node.clusterKey === undefined ? '' : ' (private: cluster key)'}${options.node.mdns ? ', mDNS on' : ''}`,
     ...addrs.map((a) => `  listen    ${a}`),
     `  http      ${url}`,
     '',
@@ -72,7 +90,7 @@ function printBanner(node: CacheNode, url: string, options: CliOptions): void {
     `  curl ${url}/members`,
     '',
     'Start another node in this cluster:',
-    `  also-cache --http 127.0.0.1:0 --bootstrap ${addrs[0] ?? '<this node\'s address>'}`,
+    `  also-cache --http 127.0.0.1:0 --bootstrap ${addrs[0] ?? '<this node\'s address>'}${options.clusterKeyPath === undefined ? '' : ` --cluster-key ${options.clusterKeyPath}`}${options.node.cluster === undefined ? '' : ` --cluster ${options.node.cluster}`}`,
     '',
     'Ctrl-C leaves the cluster and stops.',
   ]

@@ -7,7 +7,8 @@ on localhost to try it with curl. Every node holds every key; a write on one nod
 on the others within milliseconds (eventually consistent, last writer wins).
 
 Usage:
-  also-cache [flags]
+  also-cache [flags]        run a node until Ctrl-C
+  also-cache keygen         print a new cluster key (for --cluster-key) and exit
 
 Try it (two terminals):
   also-cache --http 127.0.0.1:7070

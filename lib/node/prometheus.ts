@@ -70,6 +70,14 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
   gauge('also_cache_ghost_entries', 'Keys remembered in the ghost queue (evicted recently; a re-insert goes straight to main).', store.ghostEntries)
   gauge('also_cache_ghost_bytes', 'Bytes charged for the ghost queue.', store.ghostBytes)
 
+  // ---- getOrLoad ----
+  const loader = stats.loader
+  counter('also_cache_loader_loads_total', 'Loader calls made by getOrLoad (one per miss, however many callers waited on it).', loader.loads)
+  counter('also_cache_loader_failures_total', 'Loader calls that threw or rejected.', loader.loadFailures)
+  counter('also_cache_loader_coalesced_total', 'getOrLoad callers that joined a load already running for their key (single flight).', loader.coalesced)
+  counter('also_cache_loader_stale_served_total', 'Expired values served inside their stale window while a refresh ran or after it failed.', loader.staleServed)
+  counter('also_cache_loader_refreshes_total', 'Background refreshes of stale values started.', loader.refreshes)
+
   // ---- replication: the replica's view ----
   counter('also_cache_local_writes_total', 'Writes made on this node (set, delete, merge); each is one delta.', replica.writes)
   counter('also_cache_deltas_applied_total', 'Deltas from peers (gossip, repair, warm-up, push) that changed this replica.', replica.applied)
@@ -90,6 +98,7 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
   counter('also_cache_gossip_received_bytes_total', 'Encoded bytes of gossip messages received.', gossip.bytesReceived)
   counter('also_cache_gossip_malformed_total', 'Gossip messages that did not decode (dropped).', gossip.malformed)
   counter('also_cache_gossip_publish_failures_total', 'Publishes gossipsub refused (no subscribed peer yet, or a transport error).', gossip.publishFailures)
+  counter('also_cache_refused_connections_total', 'Connections refused: peer not on allowPeers, or banned for malformed input.', stats.refusedConnections)
   counter(
     'also_cache_malformed_messages_total',
     'Messages from a peer (gossip or sync) that did not decode, by peer id.',

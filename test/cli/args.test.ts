@@ -5,7 +5,8 @@ import { FLAGS, isLoopback, parseByteSize, parseCliArgs, parseHostPort } from '.
 import { BadFlagError, ExitCode } from '../../lib/cli/errors.ts'
 import { runCli, stopAll } from './cli-process.ts'
 
-const PEER = '/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
+const PEER_ID = '12D3KooWQYhTNQdmr3ArTeUHRYzFg94BKyTkoWBDWez9kSCVe2Xo'
+const PEER = `/ip4/127.0.0.1/tcp/4001/p2p/${PEER_ID}`
 
 describe('cli args', function () {
   after(stopAll)
@@ -15,7 +16,8 @@ describe('cli args', function () {
       ['no flags: node defaults, HTTP on 127.0.0.1:7070', [], (o) => {
         expect(o.node).to.deep.equal({})
         expect(o.http).to.deep.equal({ host: '127.0.0.1', port: 7070, public: false, maxBodyBytes: 1024 * 1024 })
-        expect(o.help).to.equal(false)
+        expect(o.command).to.equal('run')
+        expect(o.clusterKeyPath).to.equal(undefined)
       }],
       ['repeated --listen and --bootstrap, in order', ['--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/4002', '--bootstrap', PEER], (o) => {
         expect(o.node.listen).to.deep.equal(['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/4002'])
@@ -32,7 +34,15 @@ describe('cli args', function () {
       ['--swim-profile local', ['--swim-profile', 'local'], (o) => expect(o.node.swim).to.deep.equal({ profile: 'local' })],
       ['--max-body 4mib', ['--max-body', '4mib'], (o) => expect(o.http.maxBodyBytes).to.equal(4 * 2 ** 20)],
       ['--snapshot', ['--snapshot', '/tmp/x.snap'], (o) => expect(o.node.snapshotPath).to.equal('/tmp/x.snap')],
-      ['-h', ['-h'], (o) => expect(o.help).to.equal(true)],
+      ['-h', ['-h'], (o) => expect(o.command).to.equal('help')],
+      ['keygen', ['keygen'], (o) => expect(o.command).to.equal('keygen')],
+      ['--mdns', ['--mdns'], (o) => expect(o.node.mdns).to.equal(true)],
+      ['--identity', ['--identity', 'id.key'], (o) => expect(o.node.identityPath).to.equal('id.key')],
+      ['--cluster-key (path only: main.ts reads it)', ['--cluster-key', 'c.key'], (o) => {
+        expect(o.clusterKeyPath).to.equal('c.key')
+        expect(o.node.clusterKey).to.equal(undefined)
+      }],
+      ['repeated --allow-peer', ['--allow-peer', PEER_ID, '--allow-peer', PEER_ID], (o) => expect(o.node.allowPeers).to.deep.equal([PEER_ID, PEER_ID])],
     ]
     for (const [name, argv, check] of good) it(name, () => check(parseCliArgs(argv)))
   })
@@ -41,7 +51,10 @@ describe('cli args', function () {
     const bad: [string[], string, RegExp][] = [
       [['--nope'], '--nope', /Unknown flag --nope/],
       [['--cluster'], '--cluster', /argument missing/],
-      [['positional'], '', /flags only/],
+      [['positional'], '', /takes flags, or the one command `keygen`/],
+      [['keygen', 'extra'], '', /"extra"/],
+      [['--allow-peer', 'bob'], '--allow-peer', /not a peer id/],
+      [['--identity='], '--identity', /needs a file path/],
       [['--help=yes'], '--help', /does not take an argument/],
       [['--listen', 'tcp:4001'], '--listen', /not a multiaddr/],
       [['--bootstrap', '/ip4/127.0.0.1/tcp/4001'], '--bootstrap', /no \/p2p\/<peer id>/],
