@@ -138,6 +138,12 @@ function log(line: string): void {
   process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`)
 }
 
+// Piped into `head` or a closed terminal: output is lost, the node keeps running and still
+// shuts down cleanly on a signal, instead of crashing on EPIPE mid-shutdown.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code !== 'EPIPE') throw err
+})
+
 try {
   await main(process.argv.slice(2))
 } catch (err) {

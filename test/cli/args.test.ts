@@ -1,5 +1,8 @@
 // Flags of `also-cache`: parseCliArgs from tables of good and bad argv, then the process's
 // exit codes and messages for the same mistakes (2 for a bad flag, with the --help hint).
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { expect } from 'chai'
 import { FLAGS, isLoopback, parseByteSize, parseCliArgs, parseHostPort } from '../../lib/cli/args.ts'
 import { BadFlagError, ExitCode } from '../../lib/cli/errors.ts'
@@ -110,6 +113,34 @@ describe('cli args', function () {
     for (const f of FLAGS) expect(r.stdout).to.include(`--${f.name}`)
     expect(r.stdout).to.include('[default: 127.0.0.1:7070]')
     expect(r.stdout).to.include('curl')
+  })
+
+  it('the process: keygen prints a cluster key and exits 0', async () => {
+    const r = await runCli(['keygen'])
+    expect(r.code).to.equal(0)
+    expect(r.stdout).to.match(/^\/key\/swarm\/psk\/1\.0\.0\/\n\/base16\/\n[0-9a-f]{64}\n$/)
+  })
+
+  it('the process: --cluster-key missing, readable by others, or not a key: exit 2 saying what to do', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'also-cache-cli-'))
+    try {
+      const missing = await runCli(['--cluster-key', join(dir, 'absent.key')])
+      expect(missing.code).to.equal(ExitCode.badFlag)
+      expect(missing.stderr).to.include('also-cache keygen >')
+      const open = join(dir, 'open.key')
+      writeFileSync(open, (await runCli(['keygen'])).stdout)
+      chmodSync(open, 0o644)
+      const readable = await runCli(['--cluster-key', open])
+      expect(readable.code).to.equal(ExitCode.badFlag)
+      expect(readable.stderr).to.include(`chmod 600 ${open}`)
+      const garbage = join(dir, 'garbage.key')
+      writeFileSync(garbage, 'not a key\n', { mode: 0o600 })
+      const invalid = await runCli(['--cluster-key', garbage])
+      expect(invalid.code).to.equal(ExitCode.badFlag)
+      expect(invalid.stderr).to.include(`[ERR_CLI_BAD_FLAG]: --cluster-key ${garbage}: cluster key is not valid`)
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
   })
 
   it('the process: a bad flag exits 2 with the code, the reason and the --help hint on stderr', async () => {

@@ -19,7 +19,7 @@ describe('cli http', function () {
     // Default SWIM profile (lan): a member paused for a few hundred ms stays alive to SWIM,
     // which the ack-timeout test relies on.
     a = await new CliProcess(['--http', '127.0.0.1:0', '--max-body', String(MAX_BODY)]).started()
-    b = await new CliProcess(['--http', '127.0.0.1:0', '--bootstrap', a.addresses[0]]).started()
+    b = await new CliProcess(['--http', '127.0.0.1:0', '--bootstrap', a.addresses[0], '--max-bytes', '256kib']).started()
     await waitFor(
       async () => {
         for (const p of [a, b]) {
@@ -171,6 +171,14 @@ describe('cli http', function () {
     expect((await request(`${a.url}/keys/big`)).status).to.equal(404)
     // Exactly the limit is fine.
     expect((await request(`${a.url}/keys/big`, { method: 'PUT', body: big.subarray(1) })).status).to.equal(200)
+  })
+
+  it('a value the store cannot hold: 413 ERR_ENTRY_TOO_LARGE (the body limit is higher)', async () => {
+    // b runs with --max-bytes 256kib: its small queue (10 %) cannot hold 40 KiB.
+    const r = await request(`${b.url}/keys/huge`, { method: 'PUT', body: new Uint8Array(40 * 1024) })
+    expect(r.status).to.equal(413)
+    expect(r.json<{ error: { code: string } }>().error.code).to.equal('ERR_ENTRY_TOO_LARGE')
+    expect((await request(`${b.url}/keys/huge`)).status).to.equal(404)
   })
 
   it('unknown route: 404; wrong method: 405 with Allow', async () => {
