@@ -2,6 +2,7 @@
 // family, prefix, _total counters, units, label escaping), then `promtool check metrics` on a
 // rendering with hostile label values. The stats come from a real node in this process, so
 // the fixture always has NodeStats' current shape; the test only overrides a few fields.
+import { readFileSync } from 'node:fs'
 import { expect } from 'chai'
 import { createCacheNode, renderPrometheus, type CacheNode, type Member, type NodeStats } from '../../lib/index.ts'
 import { escapeLabelValue } from '../../lib/node/prometheus.ts'
@@ -123,6 +124,12 @@ describe('renderPrometheus', function () {
     const text = renderPrometheus(stats)
     expect(text).to.not.include('also_cache_member_incarnation')
     expect(text).to.include('also_cache_members{state="suspect"} 0')
+  })
+
+  it('docs/cli.md lists every family rendered', () => {
+    const doc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8')
+    const text = renderPrometheus({ ...stats, warmup: { done: true, entries: 0, bytes: 0, peers: 0, ms: 0, snapshot: 'none', complete: true, failedSlices: 0 } }, members)
+    for (const [, name] of text.matchAll(/^# TYPE (\S+) /gm)) expect(doc, `docs/cli.md misses ${name}`).to.include(`| \`${name}\` |`)
   })
 
   it(
