@@ -125,6 +125,9 @@ function handleSignals(node: CacheNode, api: HttpApi): void {
     void (async () => {
       const httpClosed = api.close()
       await node.close()
+      // Requests still open (a keep-alive client, a slow ack) have had the node's close to
+      // finish; past it they could only get 503, so they are cut rather than waited for.
+      api.server.closeAllConnections()
       await httpClosed
       log('stopped')
       process.exit(ExitCode.ok)
