@@ -51,7 +51,7 @@ export class NodeProcess {
   }
 
   /** Waits for the process to be up, and learns its id and addresses. */
-  async ready(timeoutMs = 20_000): Promise<this> {
+  async ready(timeoutMs = 45_000): Promise<this> {
     await withDeadline(
       new Promise<void>((resolve, reject) => {
         this.child.on('message', (m: { ready?: boolean }) => m.ready && resolve())
