@@ -90,11 +90,25 @@ function printBanner(node: CacheNode, url: string, options: CliOptions): void {
     `  curl ${url}/members`,
     '',
     'Start another node in this cluster:',
-    `  also-cache --http 127.0.0.1:0 --bootstrap ${addrs[0] ?? '<this node\'s address>'}${options.clusterKeyPath === undefined ? '' : ` --cluster-key ${options.clusterKeyPath}`}${options.node.cluster === undefined ? '' : ` --cluster ${options.node.cluster}`}`,
+    `  ${[selfCommand(), '--http 127.0.0.1:0', `--bootstrap ${addrs[0] ?? '<this node\'s address>'}`, ...sameClusterFlags(options)].join(' ')}`,
     '',
     'Ctrl-C leaves the cluster and stops.',
   ]
   process.stdout.write(`${lines.join('\n')}\n`)
+}
+
+/** The flags another node needs to join this one's cluster. */
+function sameClusterFlags(options: CliOptions): string[] {
+  const flags: string[] = []
+  if (options.node.cluster !== undefined) flags.push(`--cluster ${options.node.cluster}`)
+  if (options.clusterKeyPath !== undefined) flags.push(`--cluster-key ${options.clusterKeyPath}`)
+  if (options.node.swim?.profile !== undefined) flags.push(`--swim-profile ${options.node.swim.profile}`)
+  return flags
+}
+
+/** How the user ran this: from a clone (`node lib/cli/main.ts`, `npm run cli`) or installed. */
+function selfCommand(): string {
+  return (process.argv[1] ?? '').endsWith('.ts') ? 'npm run cli --' : 'also-cache'
 }
 
 /** Membership and warm-up as they happen: what a newcomer wants to see while trying things. */
