@@ -193,6 +193,15 @@ export class SwimService implements Startable {
   }
 
   #onMemberEvent(ev: MemberEvent): void {
+    // Member ids come off the wire: one that is not a peer id is still a member to SWIM (its
+    // probes simply fail), but nothing here may throw on it.
+    let peer: PeerId
+    try {
+      peer = peerIdFromString(ev.id)
+    } catch {
+      this.#init.onEvent?.(ev)
+      return
+    }
     if (ev.addrs.length > 0 && ev.state === 'alive') {
       const addrs = ev.addrs.flatMap((a) => {
         try {
@@ -201,13 +210,13 @@ export class SwimService implements Startable {
           return []
         }
       })
-      void this.#components.peerStore.merge(peerIdFromString(ev.id), { multiaddrs: addrs }).catch(() => {})
+      void this.#components.peerStore.merge(peer, { multiaddrs: addrs }).catch(() => {})
     }
     if (ev.state === 'dead' || ev.state === 'left') {
       const o = this.#outbound.get(ev.id)
       o?.lp?.unwrap().abort(new Error(`member ${ev.state}`))
       this.#outbound.delete(ev.id)
-      void this.#components.connectionManager.closeConnections(peerIdFromString(ev.id)).catch(() => {})
+      void this.#components.connectionManager.closeConnections(peer).catch(() => {})
     }
     this.#init.onEvent?.(ev)
   }

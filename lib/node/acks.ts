@@ -8,6 +8,7 @@
 // ack before the database write, set after it (README, write-through recipe).
 
 import { peerIdFromString } from '@libp2p/peer-id'
+import type { PeerId } from '@libp2p/interface'
 import type { Delta } from '../../crdt/index.ts'
 import { AlsoCacheError } from '../errors.ts'
 import type { SyncService } from '../networking/sync-service.ts'
@@ -43,7 +44,12 @@ export async function pushWithAck(delta: Delta, init: AckInit): Promise<void> {
   const waiting = new Set(init.members)
   await Promise.all(
     init.members.map(async (member) => {
-      const peer = peerIdFromString(member)
+      let peer: PeerId
+      try {
+        peer = peerIdFromString(member)
+      } catch {
+        return // not a peer id (a member id off the wire): it can never be reached, so it never answers
+      }
       while (!deadline.aborted) {
         // Declared dead or left while we wait: it no longer counts.
         if (!init.isAlive(member)) return void waiting.delete(member)

@@ -383,6 +383,7 @@ export class CacheNode extends CacheNodeEvents {
       }
     }
     const peers = this.#o.warmupPeers === 0 ? [] : shuffle(this.#others()).slice(0, this.#o.warmupPeers)
+    const failed = { entries: 0, bytes: 0, peers: peers.length, ms: 0, snapshot: 'none' as const, complete: false, failedSlices: 1 }
     const result =
       peers.length === 0 && snapshot === undefined
         ? { entries: 0, bytes: 0, peers: 0, ms: this.#now() - started, snapshot: 'none' as const, complete: true, failedSlices: 0 }
@@ -396,7 +397,7 @@ export class CacheNode extends CacheNodeEvents {
             apply: (d, from) => void this.#applyRemote(d, from),
             baseline: (origin, contiguous, hlc) => this.#repair.baseline(origin, contiguous, hlc),
             onProgress: (p: WarmupProgress) => this.dispatch('sync:progress', p),
-          })
+          }).catch(() => ({ ...failed, ms: this.#now() - started })) // never an unhandled rejection: repair and anti-entropy go on
     if (this.#closed) return
     this.#warmup = { ...result, done: true }
     this.dispatch('sync:done', result)

@@ -154,9 +154,11 @@ export class Repair {
       }
       if (w.busy || now - w.sinceMs < this.#i.gapGraceMs) continue
       w.busy = true
-      void this.#repair(w, p.contiguous + 1).finally(() => {
-        w.busy = false
-      })
+      void this.#repair(w, p.contiguous + 1)
+        .catch(() => void this.stats.failures++)
+        .finally(() => {
+          w.busy = false
+        })
     }
   }
 

@@ -158,6 +158,15 @@ export class Replicator {
     this.stats.deltasReceived += deltas.length
     this.stats.bytesReceived += m.msg.data.byteLength
     const now = this.#i.now()
-    for (const d of deltas) this.#i.onApplied(d, this.#i.replica.apply(d, now), from)
+    for (const d of deltas) {
+      // An exception in an event listener would be an uncaught exception (a crash): a delta
+      // that breaks apply is counted as malformed instead (G7: nothing a peer sends crashes us).
+      try {
+        this.#i.onApplied(d, this.#i.replica.apply(d, now), from)
+      } catch (err) {
+        this.stats.malformed++
+        this.#i.onMalformed(from, err instanceof DecodeError ? err : new DecodeError('ERR_DECODE_MALFORMED', `delta for ${JSON.stringify(d.key)} could not be applied: ${String(err)}`))
+      }
+    }
   }
 }
