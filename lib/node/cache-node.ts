@@ -46,7 +46,7 @@ export interface NodeStats {
   replica: ReplicaStats
   replication: ReplicatorStats
   repair: RepairStats & { pendingOrigins: number }
-  swim: SwimStats
+  swim: SwimStats & { droppedFrames: number }
   members: Record<Member['state'], number>
   warmup: (SyncDone & { done: boolean }) | { done: false }
   /** getOrLoad: loads, failures, coalesced callers, stale values served, refreshes. */
@@ -283,7 +283,7 @@ export class CacheNode extends CacheNodeEvents {
       replica: this.#replica.stats(),
       replication: { ...this.#replicator.stats },
       repair: { ...this.#repair.stats, pendingOrigins: this.#repair.pendingOrigins },
-      swim: { ...this.#swim.core.stats },
+      swim: { ...this.#swim.core.stats, droppedFrames: this.#swim.droppedFrames },
       members,
       warmup: this.#warmup ?? { done: false },
       loader: { ...this.#loader.stats },
