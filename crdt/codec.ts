@@ -26,7 +26,7 @@
 // anything is allocated; running out of input is ERR_DECODE_TRUNCATED, a bad flag, index or
 // enum is ERR_DECODE_MALFORMED, an over-bound length is ERR_DECODE_LIMIT, an unknown format
 // byte is ERR_DECODE_VERSION. Decoded values ALIAS the input: the replica copies a value
-// before it enters the store (replica.ts, #store*).
+// before it enters the store (Replica.apply, through value-copier.ts).
 
 import { DecodeError, DecodeErrorCode } from '../lib/errors.ts'
 import { Decoder } from '../lib/wire/decoder.ts'

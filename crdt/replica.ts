@@ -25,6 +25,9 @@
 //   older value is dropped, never served again (a miss is safe).
 // - Local eviction never makes a delta; since(T) streams shadows as 'ghost' deltas, which
 //   drop older values elsewhere but never delete an equal or newer one.
+// - What this file does not know: peers, batching, timers. The node decides when to send a
+//   delta, whom to ask for a log range or since(T), and when; this class only keeps the log
+//   (`log`) and the receive progress (`progress`) it needs to answer.
 //
 // Worked scenario (why a shadow of equal version still takes the value):
 //   1. A sets k=v1 (version V1); B receives it, then evicts k: B holds a shadow of V1.
