@@ -142,22 +142,9 @@ export class HttpApi {
       const ttlMs = intParam(query, 'ttl', req.headers['x-ttl-ms'], 1)
       const write = writeOptions(req, query)
       const node = this.#running()
-      // set() applies here synchronously before its promise settles; a value the store cannot
-      // hold does not throw (the delta still replicates, peers may hold it) but counts a
-      // rejection, which is how this node learns it will answer 404 for the key.
-      const rejectionsBefore = node.stats().store.rejections
-      const written = node.set(key, value, { ...write, ...(ttlMs === undefined ? {} : { ttlMs }) })
-      const refused = node.stats().store.rejections > rejectionsBefore
-      await written
-      if (refused) {
-        throw new HttpError(
-          413,
-          'ERR_ENTRY_TOO_LARGE',
-          `this node's store refused the ${value.byteLength}-byte value for ${JSON.stringify(key)}: it is over the largest entry the store holds ` +
-            '(its small queue, 10 % of --max-bytes, minus per-entry overhead). Store a smaller value or restart with a larger --max-bytes ' +
-            '(the write was still sent to peers, whose stores may be larger)',
-        )
-      }
+      // A value this node's store could never hold is refused by set() (EntryTooLargeError →
+      // 413 below, in the error mapping) before anything replicates.
+      await node.set(key, value, { ...write, ...(ttlMs === undefined ? {} : { ttlMs }) })
       const e = node.getEntry(key)
       if (e !== undefined && e.version.userVersion > (write.userVersion ?? 0)) throw staleWrite(key, e.version)
       return sendJson(res, 200, { key, bytes: value.byteLength, version: e?.version, expiresAt: e?.expiresAt ?? null, acked: write.ack === 'all' })

@@ -14,7 +14,7 @@ import { multiaddr } from '@multiformats/multiaddr'
 import { Replica, type ApplyResult, type Delta, type Hlc, type ReplicaStats } from '../../crdt/index.ts'
 import type { StoreStats } from '../store/index.ts'
 import type { Member, MemberEvent, SwimStats } from '../../membership/index.ts'
-import type { DecodeError } from '../errors.ts'
+import { EntryTooLargeError, type DecodeError } from '../errors.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { createTransport, type CacheServices } from '../networking/libp2p.ts'
 import { loadOrCreateIdentity } from '../networking/identity.ts'
@@ -235,7 +235,19 @@ export class CacheNode extends CacheNodeEvents {
    */
   set(key: string, value: Uint8Array, options: WriteOptions = {}): Promise<void> {
     this.#assertOpen()
+    // Refused here, before it replicates, if this node's store could never hold it: the
+    // caller hears of it at once instead of finding a miss.
+    const store = this.#replica.store
+    if (value instanceof Uint8Array && typeof key === 'string') {
+      const charge = store.chargeOf(key, value)
+      if (charge > store.maxEntryBytes) throw new EntryTooLargeError(key, charge, store.maxEntryBytes)
+    }
     return this.#replicate(this.#replica.set(key, value, options, this.#now()), options)
+  }
+
+  /** The largest entry charge (key + value + overhead) this node's store admits. */
+  get maxEntryBytes(): number {
+    return this.#replica.store.maxEntryBytes
   }
 
   /** Deletes `key` everywhere (a tombstone with this write's version). */

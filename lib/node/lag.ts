@@ -10,7 +10,10 @@ import { hlcPhysicalMs, type Hlc } from '../../crdt/index.ts'
 export const LAG_SAMPLES = 1024
 
 export interface LagStats {
+  /** Deltas measured since start (all of them, not only those in the ring). */
   samples: number
+  /** Sum of every measured lag since start, in ms (a Prometheus summary's _sum). */
+  sumMs: number
   p50Ms: number
   p99Ms: number
   maxMs: number
@@ -19,16 +22,19 @@ export interface LagStats {
 export class LagTracker {
   readonly #ring = new Float64Array(LAG_SAMPLES)
   #count = 0
+  #sumMs = 0
 
   note(hlc: Hlc, nowMs: number): void {
-    this.#ring[this.#count++ % LAG_SAMPLES] = Math.max(0, nowMs - hlcPhysicalMs(hlc))
+    const lag = Math.max(0, nowMs - hlcPhysicalMs(hlc))
+    this.#ring[this.#count++ % LAG_SAMPLES] = lag
+    this.#sumMs += lag
   }
 
   stats(): LagStats {
     const n = Math.min(this.#count, LAG_SAMPLES)
-    if (n === 0) return { samples: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 }
+    if (n === 0) return { samples: 0, sumMs: 0, p50Ms: 0, p99Ms: 0, maxMs: 0 }
     const sorted = this.#ring.slice(0, n).sort()
     const at = (q: number): number => sorted[Math.min(n - 1, Math.ceil(q * n) - 1)]
-    return { samples: this.#count, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[n - 1] }
+    return { samples: this.#count, sumMs: this.#sumMs, p50Ms: at(0.5), p99Ms: at(0.99), maxMs: sorted[n - 1] }
   }
 }

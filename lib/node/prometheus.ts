@@ -121,6 +121,7 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
     `also_cache_replication_lag_seconds{quantile="0.5"} ${num(lag.p50Ms / 1000)}`,
     `also_cache_replication_lag_seconds{quantile="0.99"} ${num(lag.p99Ms / 1000)}`,
     `also_cache_replication_lag_seconds{quantile="1"} ${num(lag.maxMs / 1000)}`,
+    `also_cache_replication_lag_seconds_sum ${num(lag.sumMs / 1000)}`,
     `also_cache_replication_lag_seconds_count ${num(lag.samples)}`,
   )
   // An origin is one run of a node: a restarted node is a new (id, epoch), so both are labels.

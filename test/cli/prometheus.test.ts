@@ -23,7 +23,7 @@ describe('renderPrometheus', function () {
     node.get('missing')
     stats = {
       ...node.stats(),
-      lag: { samples: 10, p50Ms: 1500, p99Ms: 2500, maxMs: 4000 },
+      lag: { samples: 10, sumMs: 1234, p50Ms: 1500, p99Ms: 2500, maxMs: 4000 },
       malformedByPeer: { [NASTY]: 3 },
       origins: [{ nodeId: NASTY, epoch: 1, contiguous: 5, highest: 7, abandoned: 0 }],
     }
