@@ -121,6 +121,17 @@ describe('chaos history checker', () => {
     expect(checkHistory(h, same(s, 'n0', 'n1', 'n2')).all).to.deep.equal([])
   })
 
+  it('accepts an acked set with a TTL that expired (its version kept as a ghost), not one without', () => {
+    const h = new History()
+    const w = h.beginWrite('n0', 'k', 'set', 'a', true, h.t0, 1000)
+    h.endWrite(w, { version: v(10), acked: true })
+    const expired: ReplicaState = { entries: [], tombstones: [], ghosts: [{ key: 'k', version: v(10) }] }
+    expect(checkHistory(h, same(expired, 'n0', 'n1')).all).to.deep.equal([])
+    const h2 = new History()
+    set(h2, 'n0', 'k', 'a', v(10), 'acked')
+    expect(checkHistory(h2, same(expired, 'n0')).lostAckedWrites).to.have.length(1)
+  })
+
   it('catches divergence: a key absent on one replica, or held at different versions or expiries', () => {
     const a = state([['k', 'a', v(10)], ['j', 'x', v(11)], ['e', 'y', v(12), 7000]])
     const b = state([['k', 'b', v(20, 'B')], ['j', 'x', v(11)], ['e', 'y', v(12), 7001]])

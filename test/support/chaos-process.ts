@@ -11,7 +11,7 @@
 // read hands over the instance. That is a test-only wrapper around the prototype in this
 // process; the library is unchanged.
 // argv[2]: JSON of CacheNodeInit. Values travel as UTF-8 strings.
-import { createCacheNode, Replica, type CacheNode, type Delta, type Version } from '../../lib/index.ts'
+import { createCacheNode, Replica, type CacheNode, type Delta, type Version, type WriteOptions } from '../../lib/index.ts'
 
 let replica: Replica | undefined
 let lastWrite: Delta | undefined
@@ -64,6 +64,8 @@ export interface ReadReply {
 export interface StateReply {
   entries: { key: string; value: string; version: Version; expiresAt: number | null }[]
   tombstones: { key: string; version: Version }[]
+  /** Versions held without a value: expired (or evicted) entries. */
+  ghosts: { key: string; version: Version }[]
 }
 
 async function write(op: () => Promise<void>, opts?: { ack?: string }): Promise<WriteReply> {
@@ -88,8 +90,8 @@ async function write(op: () => Promise<void>, opts?: { ack?: string }): Promise<
 type Cmd = { id: number; cmd: string; args: unknown[] }
 const handlers: Record<string, (...args: never[]) => unknown> = {
   info: () => ({ id: node.id, addresses: node.addresses(), pid: process.pid }),
-  set: (key: string, value: string, opts?: { ack?: string }) => write(() => node.set(key, bytes.encode(value), opts), opts),
-  delete: (key: string, opts?: { ack?: string }) => write(() => node.delete(key, opts), opts),
+  set: (key: string, value: string, opts?: WriteOptions) => write(() => node.set(key, bytes.encode(value), opts), opts),
+  delete: (key: string, opts?: WriteOptions) => write(() => node.delete(key, opts), opts),
   read: (key: string): ReadReply => {
     const at = Date.now()
     const e = node.getEntry(key)
@@ -105,9 +107,15 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
     }
     entries.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
     const tombstones: StateReply['tombstones'] = []
-    if (replica !== undefined) for (const d of replica.since(0 as never)) if (d.op === 'delete') tombstones.push({ key: d.key, version: d.version })
-    tombstones.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-    return { entries, tombstones }
+    const ghosts: StateReply['ghosts'] = []
+    if (replica !== undefined) {
+      for (const d of replica.since(0 as never)) {
+        if (d.op === 'delete') tombstones.push({ key: d.key, version: d.version })
+        else if (d.op === 'ghost') ghosts.push({ key: d.key, version: d.version })
+      }
+    }
+    const byKey = (a: { key: string }, b: { key: string }): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
+    return { entries, tombstones: tombstones.sort(byKey), ghosts: ghosts.sort(byKey) }
   },
   members: () => node.members(),
   stats: () => node.stats(),

@@ -33,6 +33,8 @@ export interface WriteOp {
   /** set only. */
   value?: string
   ack: boolean
+  /** set with a time to live. */
+  ttlMs?: number
   start: number
   end?: number
   /** Undefined while in flight, and when the answer never came. */
@@ -64,6 +66,8 @@ export type Op = WriteOp | ReadOp
 export interface ReplicaState {
   entries: { key: string; value: string; version: Version; expiresAt: number | null }[]
   tombstones: { key: string; version: Version }[]
+  /** Versions held without a value (expired entries). */
+  ghosts?: { key: string; version: Version }[]
 }
 
 export interface Violation {
@@ -86,8 +90,8 @@ export class History {
   }
 
   /** A write is sent to `node` (call before sending, so the seq is the node's order). */
-  beginWrite(node: string, key: string, op: 'set' | 'delete', value: string | undefined, ack: boolean, start = Date.now()): WriteOp {
-    const w: WriteOp = { type: 'write', node, seq: this.#next(node), key, op, ack, start, ...(op === 'set' ? { value } : {}) }
+  beginWrite(node: string, key: string, op: 'set' | 'delete', value: string | undefined, ack: boolean, start = Date.now(), ttlMs?: number): WriteOp {
+    const w: WriteOp = { type: 'write', node, seq: this.#next(node), key, op, ack, start, ...(op === 'set' ? { value } : {}), ...(ttlMs === undefined ? {} : { ttlMs }) }
     this.ops.push(w)
     return w
   }
@@ -132,7 +136,7 @@ export class History {
     for (const op of this.ops) {
       if (keys !== undefined && !keys.has(op.key)) continue
       if (op.type === 'write') {
-        const what = op.op === 'set' ? `set ${op.key}=${op.value}` : `delete ${op.key}`
+        const what = op.op === 'set' ? `set ${op.key}=${op.value}${op.ttlMs === undefined ? '' : ` ttl=${op.ttlMs}`}` : `delete ${op.key}`
         lines.push({ at: op.start, text: `${op.node} #${op.seq} ${what}${op.ack ? ' ack:all' : ''} -> ${fmtVersion(op.version)} ${op.outcome ?? 'in flight'}${op.missing ? ` missing=${op.missing.map(shortId).join(',')}` : ''} (${op.end === undefined ? '?' : op.end - op.start} ms)` })
       } else {
         const got = op.failed ? 'no answer' : op.value === null ? 'miss' : `${op.value} ${fmtVersion(op.version ?? undefined)}`
@@ -214,11 +218,17 @@ export function checkReads(ops: readonly Op[]): Violation[] {
   return out
 }
 
-/** The winning version a replica knows for `key` (live entry or tombstone), if any. */
-function finalVersion(state: ReplicaState, key: string): { version: Version; entry?: ReplicaState['entries'][number] } | undefined {
-  let best: { version: Version; entry?: ReplicaState['entries'][number] } | undefined
-  for (const e of state.entries) if (e.key === key && (best === undefined || compareVersions(e.version, best.version) > 0)) best = { version: e.version, entry: e }
-  for (const t of state.tombstones) if (t.key === key && (best === undefined || compareVersions(t.version, best.version) > 0)) best = { version: t.version }
+type Final = { version: Version; entry?: ReplicaState['entries'][number]; ghost?: boolean }
+
+/** The winning version a replica knows for `key` (live entry, tombstone or expired ghost), if any. */
+function finalVersion(state: ReplicaState, key: string): Final | undefined {
+  let best: Final | undefined
+  const offer = (f: Final): void => {
+    if (best === undefined || compareVersions(f.version, best.version) > 0) best = f
+  }
+  for (const e of state.entries) if (e.key === key) offer({ version: e.version, entry: e })
+  for (const t of state.tombstones) if (t.key === key) offer({ version: t.version })
+  for (const g of state.ghosts ?? []) if (g.key === key) offer({ version: g.version, ghost: true })
   return best
 }
 
@@ -235,8 +245,9 @@ export function checkAckedWrites(ops: readonly Op[], finals: ReadonlyMap<string,
         continue
       }
       if (compareVersions(f.version, op.version) > 0) continue
-      const ok = op.op === 'set' ? f.entry !== undefined && f.entry.value === op.value : f.entry === undefined
-      if (!ok) out.push({ kind: 'lost-ack-write', key: op.key, node, message: `${what}: ${node} holds that version with ${f.entry === undefined ? 'no value' : `value ${f.entry.value}`}` })
+      // A set with a TTL may have expired: its version is then held as a ghost.
+      const ok = op.op === 'set' ? (f.entry !== undefined && f.entry.value === op.value) || (f.ghost === true && op.ttlMs !== undefined) : f.entry === undefined
+      if (!ok) out.push({ kind: 'lost-ack-write', key: op.key, node, message: `${what}: ${node} holds that version with ${f.entry === undefined ? (f.ghost ? 'no value (a ghost, and the write had no TTL)' : 'no value') : `value ${f.entry.value}`}` })
     }
   }
   return out
@@ -261,6 +272,15 @@ export function checkConvergence(finals: ReadonlyMap<string, ReplicaState>): Vio
   return out
 }
 
+/** The part of a replica's state on `keys`. */
+export function restrictState(s: ReplicaState, keys: ReadonlySet<string>): ReplicaState {
+  return {
+    entries: s.entries.filter((e) => keys.has(e.key)),
+    tombstones: s.tombstones.filter((t) => keys.has(t.key)),
+    ghosts: (s.ghosts ?? []).filter((g) => keys.has(g.key)),
+  }
+}
+
 /** Are the replicas identical (the convergence wait's condition)? */
 export function converged(finals: ReadonlyMap<string, ReplicaState>): boolean {
   return checkConvergence(finals).length === 0
@@ -281,7 +301,7 @@ export function checkHistory(history: History | readonly Op[], finals: ReadonlyM
   let states = finals
   if (keys !== undefined) {
     ops = ops.filter((o) => keys.has(o.key))
-    states = new Map([...finals].map(([n, s]) => [n, { entries: s.entries.filter((e) => keys.has(e.key)), tombstones: s.tombstones.filter((t) => keys.has(t.key)) }]))
+    states = new Map([...finals].map(([n, s]) => [n, restrictState(s, keys)]))
   }
   const reads = checkReads(ops)
   const staleReads = reads.filter((v) => v.kind === 'stale-read')

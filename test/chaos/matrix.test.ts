@@ -1,0 +1,552 @@
+// The chaos matrix (issue 7, item 4; DESIGN G2, G4, G5, G6): three hosts in network namespaces
+// (test/support/netns.ts), one cache node process each, a seeded workload that writes (some
+// with ack: 'all') and reads from every node while one fault runs, then faults stop and the
+// replicas must converge. The history checker (test/support/history.ts) then finds no stale
+// read (G4), no expired read (G5), no lost acknowledged write (G6), and identical replicas
+// (G2, nothing is evicted: maxBytes is far above what the workload writes).
+//
+// Scenarios: partition and heal (a host's link down, then up), 20% loss and 200 ms ± 50 ms
+// delay (tc netem on every host's egress), kill -9 and restart (a fresh process on the same
+// host warms up), SIGSTOP/SIGCONT (a paused node), ±5 s clock skew (clockOffsetMs at start).
+// Each runs with 3 seeds in `npm test`, on one cluster per describe (a node takes seconds to
+// start on a loaded 2-core machine); every run uses its own keys. Faults sit in try/finally:
+// qdiscs are removed, links brought up, paused processes resumed, and the after hook kills
+// every node and deletes the namespaces.
+//
+// The seed fixes the workload (keys, operations, pacing), the victim host and the fault
+// schedule; the interleaving with the real network is not replayable bit for bit. A failure
+// prints the seed, the replay command, the violations and a one-line-per-event trace of the
+// keys involved (the whole trace goes to a file under /tmp).
+//
+// Replay one run:   CHAOS_SCENARIO=partition CHAOS_SEED=2 npx mocha --no-config --timeout 0 test/chaos/matrix.test.ts
+// Soak (not part of npm test: longer faults, more operations, 20 seeds, ~25 min):
+//                   CHAOS_SOAK=1 CHAOS_SEEDS=20 npx mocha --no-config --timeout 0 test/chaos/matrix.test.ts
+// CHAOS_SEEDS=n runs seeds 1..n; CHAOS_SEED=s runs seed s only; CHAOS_SCENARIO=a,b picks scenarios;
+// CHAOS_TRACE=1 writes every run's trace to /tmp/also-cache-chaos-<scenario>-seed<seed>.log.
+import { expect } from 'chai'
+import { execFileSync } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
+import { ChaosNode, clearFaults, linkDown, linkUp, netem, netemUnavailable, qdiscs, type StateReply } from '../support/chaos-node.ts'
+import { checkHistory, converged, History, restrictState, shortId, type CheckResult, type ReplicaState } from '../support/history.ts'
+import { netnsUnavailable, TestLan, type TestHost } from '../support/netns.ts'
+
+const SOAK = process.env.CHAOS_SOAK === '1'
+const SEEDS: number[] =
+  process.env.CHAOS_SEED !== undefined
+    ? [Number(process.env.CHAOS_SEED)]
+    : Array.from({ length: Number(process.env.CHAOS_SEEDS ?? 3) }, (_, i) => i + 1)
+const ONLY = process.env.CHAOS_SCENARIO?.split(',')
+
+/** How long the fault lasts (the workload runs from just before it to a little after). */
+const FAULT_MS = SOAK ? 15_000 : 3_000
+const FAULT_AT_MS = 400
+const WORKLOAD_MS = FAULT_AT_MS + FAULT_MS + 600
+const MAX_OPS_PER_NODE = SOAK ? 2_000 : 150
+const KEYS_PER_RUN = 6
+const ACK_TIMEOUT_MS = 2_000
+/** The anti-entropy period of the nodes; convergence is awaited within CONVERGE_MS of the faults' end. */
+const ANTI_ENTROPY_MS = 500
+/**
+ * SWIM faster than the 'local' profile, so that a 3 s fault goes past suspicion: a member is
+ * suspected after a 100 ms probe timeout and declared dead ~0.75–1.5 s later (suspicion
+ * minimum 3 × 250 ms, at most twice that), and the faults exercise "declared dead, then back".
+ * Push-pull every 2 s: after a partition in which both sides declared each other dead, the
+ * only way back is a push-pull to a dead member (swim.ts, serf's reconnect rule), so the
+ * push-pull interval bounds the re-merge (with the 'local' profile's 15 s it took up to ~9 s).
+ */
+const SWIM = { profile: 'local', probeIntervalMs: 250, probeTimeoutMs: 100, suspicionMult: 3, suspicionMaxTimeoutMult: 2, pushPullIntervalMs: 2_000 }
+/**
+ * Convergence deadline after the faults stop: membership re-merge (≤ one push-pull interval,
+ * 2 s) plus a few anti-entropy periods, with room for a loaded 2-core machine. The time each
+ * run took is in the report.
+ */
+const CONVERGE_MS = 10_000
+const START_MS = 30_000
+
+// ---- seeded randomness (mulberry32) ----
+
+function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+function hashString(s: string): number {
+  let h = 2166136261
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)
+  return h >>> 0
+}
+const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+// ---- the cluster: one node per host, restartable ----
+
+class Cluster {
+  readonly lan: TestLan
+  readonly nodes: ChaosNode[] = []
+  readonly offsets: number[]
+  readonly #starts: number[]
+  /** Every process ever started (crash detection covers the replaced ones too). */
+  readonly all: ChaosNode[] = []
+  /** Per host: resolves when the host has a ready node again (after a restart). */
+  readonly ready: Promise<void>[]
+
+  readonly extra: object
+
+  constructor(lan: TestLan, offsets: number[], extra: object = {}) {
+    this.lan = lan
+    this.offsets = offsets
+    this.extra = extra
+    this.#starts = lan.hosts.map(() => 0)
+    this.ready = lan.hosts.map(() => Promise.resolve())
+  }
+
+  #init(i: number, bootstrap: string[]): object {
+    return {
+      ...this.extra,
+      faultSeed: i + 1,
+      listen: [`/ip4/${this.lan.hosts[i].ip}/tcp/0`],
+      bootstrap,
+      swim: SWIM,
+      antiEntropyIntervalMs: ANTI_ENTROPY_MS,
+      ackTimeoutMs: ACK_TIMEOUT_MS,
+      maxBytes: 256 * 1024 * 1024,
+      clockOffsetMs: this.offsets[i],
+    }
+  }
+
+  async #spawn(i: number, bootstrap: string[]): Promise<ChaosNode> {
+    const node = new ChaosNode(`h${i}#${++this.#starts[i]}`, this.#init(i, bootstrap), this.lan.hosts[i])
+    this.all.push(node)
+    this.nodes[i] = node
+    await node.ready(START_MS)
+    return node
+  }
+
+  async start(): Promise<void> {
+    const first = await this.#spawn(0, [])
+    await Promise.all(this.lan.hosts.slice(1).map((_, j) => this.#spawn(j + 1, first.addresses)))
+    await this.healthy('the cluster to form')
+  }
+
+  /** kill -9 the node of host i (it stays down until restart). */
+  async kill(i: number): Promise<void> {
+    await this.nodes[i].kill9()
+  }
+
+  /** A fresh process on host i, joining through the live others, warmed up. */
+  restart(i: number): Promise<void> {
+    const bootstrap = this.nodes.filter((n, j) => j !== i && n.alive).flatMap((n) => n.addresses)
+    const p = this.#spawn(i, bootstrap).then(async (n) => {
+      await n.call('warmed')
+    })
+    this.ready[i] = p
+    return p
+  }
+
+  /** Every host's node is alive and sees all three alive (membership healed). */
+  async allAlive(): Promise<boolean> {
+    if (this.nodes.some((n) => !n.alive)) return false
+    const counts = await Promise.all(this.nodes.map((n) => n.aliveMembers()))
+    return counts.every((c) => c === this.nodes.length)
+  }
+
+  async healthy(what: string, timeoutMs = 20_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs
+    while (!(await this.allAlive())) {
+      const dead = this.all.filter((n) => n.crashed)
+      if (dead.length > 0) throw new Error(`crash: ${dead.map((n) => `${n.label} exited (${n.exitCode ?? n.exitSignal})\n${n.stderr}`).join('\n')}`)
+      if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+      await pause(50)
+    }
+  }
+
+  async states(): Promise<Map<string, ReplicaState>> {
+    const live = this.nodes.filter((n) => n.alive)
+    const states = await Promise.all(live.map((n) => n.state()))
+    return new Map(live.map((n, i) => [n.label, states[i] as StateReply]))
+  }
+
+  async destroy(): Promise<void> {
+    await Promise.all(this.all.filter((n) => n.alive).map((n) => n.kill9()))
+  }
+}
+
+// ---- scenarios ----
+
+interface FaultContext {
+  cluster: Cluster
+  victim: number
+  history: History
+  /** Resolves at `ms` after the workload's start. */
+  at(ms: number): Promise<void>
+}
+
+interface Scenario {
+  name: string
+  /** Some sets get a TTL of 0.5–2 s (G5 on reads; expiry must converge too). Off under skew, where an
+   * entry lives up to 10 s longer on the slow clock than on the fast one. @default true */
+  shortTtl?: boolean
+  /** Needs tc netem (skips with the reason when it is missing). */
+  netem?: boolean
+  /** Runs the fault (from FAULT_AT_MS to FAULT_AT_MS + FAULT_MS) and undoes it. */
+  fault(ctx: FaultContext): Promise<void>
+}
+
+const hostsOf = (c: Cluster): TestHost[] => c.lan.hosts
+
+const scenarios: Scenario[] = [
+  {
+    name: 'partition',
+    async fault({ cluster, victim, history, at }) {
+      const host = hostsOf(cluster)[victim]
+      await at(FAULT_AT_MS)
+      history.note(`partition: h${victim} link down`)
+      linkDown(host)
+      await at(FAULT_AT_MS + FAULT_MS)
+      linkUp(host)
+      history.note(`heal: h${victim} link up`)
+    },
+  },
+  {
+    name: 'loss-20',
+    netem: true,
+    async fault({ cluster, history, at }) {
+      await at(FAULT_AT_MS)
+      history.note('netem loss 20% on every host')
+      for (const h of hostsOf(cluster)) netem(h, ['loss', '20%'])
+      await at(FAULT_AT_MS + FAULT_MS)
+      for (const h of hostsOf(cluster)) clearFaults(h)
+      history.note('netem removed')
+    },
+  },
+  {
+    name: 'delay-200ms',
+    netem: true,
+    async fault({ cluster, history, at }) {
+      await at(FAULT_AT_MS)
+      history.note('netem delay 200ms 50ms on every host')
+      for (const h of hostsOf(cluster)) netem(h, ['delay', '200ms', '50ms'])
+      await at(FAULT_AT_MS + FAULT_MS)
+      for (const h of hostsOf(cluster)) clearFaults(h)
+      history.note('netem removed')
+    },
+  },
+  {
+    name: 'kill9-restart',
+    async fault({ cluster, victim, history, at }) {
+      await at(FAULT_AT_MS + 300)
+      history.note(`kill -9 ${cluster.nodes[victim].label}`)
+      await cluster.kill(victim)
+      await at(FAULT_AT_MS + Math.min(1_500, FAULT_MS / 2))
+      history.note(`restart on h${victim}`)
+      await cluster.restart(victim)
+      history.note(`${cluster.nodes[victim].label} warmed up`)
+    },
+  },
+  {
+    name: 'sigstop',
+    async fault({ cluster, victim, history, at }) {
+      const node = cluster.nodes[victim]
+      await at(FAULT_AT_MS)
+      history.note(`SIGSTOP ${node.label}`)
+      node.pause()
+      await at(FAULT_AT_MS + FAULT_MS)
+      node.resume()
+      history.note(`SIGCONT ${node.label}`)
+    },
+  },
+]
+
+/**
+ * Loss above the network: every node drops 20% of the gossip messages it receives (the node's
+ * test-only dropGossipRate), on its own cluster. It runs everywhere, netem or not; with no
+ * netem in the kernel it is the only loss scenario that runs.
+ */
+const gossipDrop: Scenario = {
+  name: 'gossip-drop-20',
+  async fault({ at }) {
+    await at(FAULT_AT_MS + FAULT_MS)
+  },
+}
+
+/** ±5 s skew: its own cluster, started with clock offsets; the workload runs with no other fault. */
+const skew: Scenario = {
+  name: 'clock-skew-5s',
+  shortTtl: false,
+  async fault({ at }) {
+    await at(FAULT_AT_MS + FAULT_MS)
+  },
+}
+
+// ---- the workload ----
+
+interface RunResult {
+  scenario: string
+  seed: number
+  writes: number
+  acked: number
+  ackFailed: number
+  unknown: number
+  reads: number
+  hits: number
+  check: CheckResult
+  crashes: string[]
+  convergeMs: number
+  runMs: number
+}
+
+async function workload(cluster: Cluster, history: History, seed: number, keys: string[], t0: number, shortTtl: boolean): Promise<void> {
+  const end = t0 + WORKLOAD_MS
+  await Promise.all(
+    cluster.nodes.map(async (_, i) => {
+      const rng = prng(seed * 7919 + i)
+      const inflight = new Set<Promise<void>>()
+      let n = 0
+      while (Date.now() < end && n < MAX_OPS_PER_NODE) {
+        await cluster.ready[i]
+        const node = cluster.nodes[i]
+        if (!node.alive) {
+          // Killed, not restarted yet: nothing to send to.
+          await pause(20)
+          continue
+        }
+        const key = keys[Math.floor(rng() * keys.length)]
+        const r = rng()
+        n++
+        if (r < 0.5) {
+          const op = history.beginRead(node.label, key)
+          await node.read(key).then(
+            (reply) => history.endRead(op, reply),
+            () => history.endRead(op, undefined),
+          )
+        } else {
+          const del = r > 0.92
+          const ack = rng() < 0.3
+          const value = `${node.label}.${n}`
+          const t = rng()
+          const ttlMs = del ? undefined : t < 0.15 && shortTtl ? 500 + Math.floor(rng() * 1_500) : t > 0.8 ? 600_000 : undefined
+          const op = history.beginWrite(node.label, key, del ? 'delete' : 'set', del ? undefined : value, ack, Date.now(), ttlMs)
+          const opts = { ...(ttlMs === undefined ? {} : { ttlMs }), ...(ack ? { ack: 'all', timeoutMs: ACK_TIMEOUT_MS } : {}) }
+          const p = (del ? node.delete(key, opts) : node.set(key, value, opts)).then(
+            (reply) => history.endWrite(op, reply),
+            () => history.endWrite(op, undefined),
+          )
+          if (ack) {
+            // Acknowledged writes wait in the background (at most 2 per node), reads go on.
+            inflight.add(p)
+            void p.finally(() => inflight.delete(p))
+            if (inflight.size >= 2) await Promise.race(inflight)
+          } else {
+            await p
+          }
+        }
+        await pause(10 + Math.floor(rng() * 30))
+      }
+      await Promise.all(inflight)
+    }),
+  )
+}
+
+async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promise<RunResult> {
+  const started = Date.now()
+  await cluster.healthy(`the cluster to be whole before ${scenario.name} seed ${seed}`)
+  const rng = prng(hashString(scenario.name) ^ seed)
+  const victim = Math.floor(rng() * cluster.nodes.length)
+  const keys = Array.from({ length: KEYS_PER_RUN }, (_, j) => `${scenario.name}.s${seed}.k${j}`)
+  const history = new History()
+  const t0 = Date.now()
+  history.note(`${scenario.name} seed ${seed}: victim h${victim}, nodes ${cluster.nodes.map((n) => `${n.label}=${n.id.slice(-6)}`).join(' ')}`)
+  const at = async (ms: number): Promise<void> => {
+    const wait = t0 + ms - Date.now()
+    if (wait > 0) await pause(wait)
+  }
+  let faultEnd = 0
+  const faultDone = (async () => {
+    try {
+      await scenario.fault({ cluster, victim, history, at })
+    } finally {
+      // Whatever happened: no qdisc, links up, nothing paused.
+      for (const h of hostsOf(cluster)) clearFaults(h)
+      for (const n of cluster.all) if (n.paused) n.resume()
+      faultEnd = Date.now()
+    }
+  })()
+  try {
+    await Promise.all([workload(cluster, history, seed, keys, t0, scenario.shortTtl ?? true), faultDone])
+  } finally {
+    await faultDone.catch(() => {})
+  }
+  history.note('workload and faults over')
+  // Convergence: membership healed and every replica identical, within the deadline.
+  const keySet = new Set(keys)
+  const deadline = faultEnd + CONVERGE_MS
+  let finals = await cluster.states()
+  for (;;) {
+    if (cluster.all.some((n) => n.crashed)) break
+    if ((await cluster.allAlive()) && converged(restrict(finals, keySet)) && converged(finals)) break
+    if (Date.now() > deadline) break
+    await pause(50)
+    finals = await cluster.states()
+  }
+  const convergeMs = Date.now() - faultEnd
+  history.note(`converged or deadline after ${convergeMs} ms`)
+  for (const n of cluster.all) {
+    for (const e of n.events) {
+      if (e.at < t0 || !e.event.startsWith('member:')) continue
+      history.note(`${n.label} sees ${e.event} ${shortId(String(e.detail.id ?? ''))}`, e.at)
+    }
+  }
+  for (const n of cluster.nodes) if (n.alive) await n.call('validate')
+  const check = checkHistory(history, finals, keySet)
+  // Divergence on any key (earlier runs' too) counts: the replicas must be identical.
+  const allDiv = checkHistory([], finals).divergences
+  for (const d of allDiv) if (!keySet.has(d.key)) check.divergences.push(d), check.all.push(d)
+  const writes = history.ops.filter((o) => o.type === 'write')
+  const reads = history.ops.filter((o) => o.type === 'read')
+  const crashes = cluster.all.filter((n) => n.crashed).map((n) => `${n.label} exited (${n.exitCode ?? n.exitSignal}): ${n.stderr.slice(-2000)}`)
+  const result: RunResult = {
+    scenario: scenario.name,
+    seed,
+    writes: writes.length,
+    acked: writes.filter((w) => w.outcome === 'acked').length,
+    ackFailed: writes.filter((w) => w.outcome === 'ack-failed').length,
+    unknown: writes.filter((w) => w.outcome === 'unknown').length,
+    reads: reads.length,
+    hits: reads.filter((r) => r.value != null).length,
+    check,
+    crashes,
+    convergeMs,
+    runMs: Date.now() - started,
+  }
+  matrix.push(result)
+  const membersOk = await cluster.allAlive().catch(() => false)
+  const file = `/tmp/also-cache-chaos-${scenario.name}-seed${seed}.log`
+  const failed = check.all.length > 0 || crashes.length > 0 || !membersOk
+  if (failed || process.env.CHAOS_TRACE === '1') {
+    writeFileSync(file, `${history.trace()}\n\nfinal states:\n${JSON.stringify(Object.fromEntries(finals), null, 1)}\n`)
+  }
+  if (failed) {
+    const involved = new Set(check.all.map((v) => v.key))
+    const trace = history.trace(involved).split('\n')
+    throw new Error(
+      [
+        `${scenario.name} seed ${seed}: ${check.staleReads.length} stale reads, ${check.wrongValues.length} wrong values, ${check.expiredReads.length} expired reads, ` +
+          `${check.lostAckedWrites.length} lost acked writes, ${check.divergences.length} divergent keys, ${crashes.length} crashes, membership healed: ${membersOk}`,
+        `replay: CHAOS_SCENARIO=${scenario.name} CHAOS_SEED=${seed} npx mocha --no-config --timeout 0 test/chaos/matrix.test.ts`,
+        ...check.all.slice(0, 20).map((v) => `  ${v.kind}: ${v.message}`),
+        ...crashes,
+        `trace of the keys involved (${trace.length} lines; full trace and final states in ${file}):`,
+        ...trace.slice(-80),
+      ].join('\n'),
+    )
+  }
+  return result
+}
+
+function restrict(finals: Map<string, ReplicaState>, keys: ReadonlySet<string>): Map<string, ReplicaState> {
+  return new Map([...finals].map(([n, s]) => [n, restrictState(s, keys)]))
+}
+
+// ---- the report ----
+
+const matrix: RunResult[] = []
+
+function report(): string {
+  const rows = matrix.map((r) =>
+    [
+      r.scenario.padEnd(14),
+      String(r.seed).padStart(4),
+      String(r.writes).padStart(6),
+      `${r.acked}/${r.ackFailed}/${r.unknown}`.padStart(10),
+      `${r.reads}/${r.hits}`.padStart(9),
+      String(r.check.staleReads.length + r.check.wrongValues.length + r.check.expiredReads.length).padStart(6),
+      String(r.check.lostAckedWrites.length).padStart(5),
+      String(r.check.divergences.length).padStart(5),
+      String(r.crashes.length).padStart(6),
+      `${r.convergeMs}`.padStart(9),
+      `${r.runMs}`.padStart(7),
+    ].join(' '),
+  )
+  return [
+    'chaos matrix: scenario, seed, writes, acked/ack-failed/unknown, reads/hits, bad reads, lost acked, divergent keys, crashes, converge ms, run ms',
+    ...rows,
+  ].join('\n')
+}
+
+// ---- the tests ----
+
+/** This file's namespaces still present (TestLan names them ac<pid>n<net>h<i> and ...br). */
+function ourNamespaces(): string[] {
+  const ours = [0, 1, 2].map((i) => `ac${process.pid % 100000}n${netOf(i)}`)
+  return execFileSync('ip', ['netns', 'list'])
+    .toString()
+    .split('\n')
+    .map((l) => l.split(' ')[0])
+    .filter((ns) => ours.some((p) => ns === `${p}br` || new RegExp(`^${p}h\\d+$`).test(ns)))
+}
+
+function defineRuns(title: string, list: Scenario[], offsets: number[], net: number, extra: object = {}): void {
+  const chosen = list.filter((s) => ONLY === undefined || ONLY.includes(s.name))
+  if (chosen.length === 0) return
+  describe(title, function () {
+    this.timeout(START_MS + WORKLOAD_MS + CONVERGE_MS + 30_000)
+    let lan: TestLan | undefined
+    let cluster: Cluster | undefined
+    let noNetem: string | undefined
+    before(async function () {
+      this.timeout(90_000)
+      lan = new TestLan(3, net)
+      noNetem = netemUnavailable(lan.hosts[0])
+      cluster = new Cluster(lan, offsets, extra)
+      await cluster.start()
+    })
+    after(async () => {
+      try {
+        if (lan !== undefined) for (const h of lan.hosts) clearFaults(h)
+        await cluster?.destroy()
+      } finally {
+        lan?.destroy()
+      }
+    })
+    for (const scenario of chosen) {
+      for (const seed of SEEDS) {
+        it(`${scenario.name}, seed ${seed}: no stale read, no lost acked write, replicas identical`, async function () {
+          if (scenario.netem && noNetem !== undefined) {
+            console.log(`      skipped ${scenario.name}: ${noNetem}`)
+            this.skip()
+          }
+          const c = cluster as Cluster
+          const r = await runOne(c, scenario, seed)
+          expect(r.check.all).to.deep.equal([])
+          expect(r.writes).to.be.greaterThan(0)
+          for (const h of hostsOf(c)) expect(qdiscs(h)).to.not.match(/netem/)
+        })
+      }
+    }
+  })
+}
+
+describe('chaos matrix (3 hosts in network namespaces, one node each)', function () {
+  const why = netnsUnavailable()
+  if (why !== undefined) {
+    it.skip(`skipped: ${why}`)
+    return
+  }
+  after(function () {
+    if (matrix.length > 0) console.log(`\n${report()}`)
+    // Every namespace this file made is gone.
+    expect(ourNamespaces()).to.deep.equal([])
+  })
+  defineRuns('faults on an unskewed cluster', scenarios, [0, 0, 0], netOf(0))
+  defineRuns('±5 s clock skew (clockOffsetMs +5000, −5000, 0)', [skew], [5_000, -5_000, 0], netOf(1))
+  defineRuns('20% of gossip messages dropped by every receiver (dropGossipRate 0.2)', [gossipDrop], [0, 0, 0], netOf(2), { dropGossipRate: 0.2 })
+})
+
+/** LAN numbers apart from the other netns tests' (which use pid % 250). */
+function netOf(i: number): number {
+  return ((process.pid % 250) + 100 + i) % 250
+}
