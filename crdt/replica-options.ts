@@ -2,10 +2,9 @@
 // validation, resolved once at construction.
 
 import type { S3FifoStoreInit } from '../lib/store/index.ts'
-import { DEFAULT_MAX_CLOCK_DRIFT_MS } from './constants.ts'
+import { DEFAULT_MAX_CLOCK_DRIFT_MS, MAX_NODE_ID_BYTES } from './constants.ts'
 import type { OriginLogInit } from './origin-log.ts'
 import type { SeqTrackerInit } from './seq-tracker.ts'
-import { MAX_NODE_ID_BYTES } from './constants.ts'
 import type { ValueCopy } from './value-copier.ts'
 import type { Version } from './version.ts'
 
