@@ -74,6 +74,18 @@ describe('crdt/replica', () => {
     expect(r.get('k', T0 + 2)).to.equal(undefined)
   })
 
+  it('eviction is local: it makes no delta and never travels as a delete', () => {
+    const [a, b] = [mk('a', { maxBytes: 4_000, store: { entryOverheadBytes: 8 } }), mk('b')]
+    const sent: Delta[] = []
+    for (let k = 0; k < 200; k++) sent.push(a.set(`k${k}`, new Uint8Array(50), {}, T0 + k))
+    expect(a.store.stats().smallEvictions).to.be.greaterThan(0)
+    expect(a.log.lastSeq).to.equal(200) // one delta per write, none per eviction
+    for (const d of sent) b.apply(d, T0 + 300)
+    for (const d of a.since(0 as Hlc)) expect(d.op).to.not.equal('delete')
+    for (const d of a.since(0 as Hlc)) b.apply(d, T0 + 300)
+    expect(b.store.size).to.equal(200) // a's evictions removed nothing from b
+  })
+
   it('apply copies the value before it enters the store', () => {
     const r = mk('a')
     const v = bytes(1, 2)
