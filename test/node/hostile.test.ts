@@ -235,6 +235,24 @@ describe('hostile peer with the cluster key', function () {
     expect((await stats(b)).malformedByPeer[h.id] ?? 0).to.equal(0)
     await expectHealthy('ban')
   })
+  // BUG (lib/networking/sync-service.ts #serve, lib/networking/swim-service.ts #read): frames
+  // that fail in lpStream — a length over maxDataLength (InvalidDataLengthError), a length
+  // prefix too long (InvalidDataLengthLengthError), a frame cut short (UnexpectedEOFError) —
+  // only reset the stream: they never reach handlers.malformed / onMalformed, so a peer can
+  // send them forever without being banned (issue 7 item 2: malformed input is counted and,
+  // past the threshold, the peer disconnected). Fix: in both catch blocks, count an error
+  // whose name is one of those (or that is a DecodeError) as malformed from that peer.
+  it.skip('sync and SWIM: oversized length prefixes count toward the ban like any malformed frame', async () => {
+    const h = await hostile([a])
+    for (let i = 0; i < MALFORMED_LIMIT; i++) {
+      const f = i % 2 === 0 ? varint(2 ** 40) : Uint8Array.of(...varint(MAX_SYNC_FRAME_BYTES + 1), 1)
+      await h.exchange(a.id, i % 4 < 2 ? SYNC_PROTOCOL : SWIM_PROTOCOL, [f], { closeWrite: false, timeoutMs: 3_000 })
+    }
+    await waitFor(async () => ((await stats(a)).malformedByPeer[h.id] ?? 0) >= MALFORMED_LIMIT, { timeoutMs: 5_000, what: 'oversized frames to be counted' })
+    await waitFor(() => !h.isConnected(a.id), { timeoutMs: 5_000, what: 'a to hang up on the hostile peer' })
+    expect(await h.tryConnect(a.addresses[0])).to.equal('refused')
+  })
+
   // BUG (lib/node/replicator.ts #receive, lib/networking/libp2p.ts): gossipsub forwards every
   // message before the node decodes it (no topic validator), and an undecodable batch is
   // counted against `propagationSource`, the peer it came through. An honest node that
