@@ -10,6 +10,9 @@ import {
   FREQ_SATURATION,
 } from './constants.ts'
 
+/** Largest hot-key ring accepted (8 MiB of references): a bound, not a recommendation. */
+const HOT_KEYS_MAX_LIMIT = 1 << 20
+
 export interface S3FifoStoreInit<V = unknown> {
   /**
    * Capacity in bytes: the sum of the charges of the entries held never exceeds it. An
@@ -74,6 +77,15 @@ export interface S3FifoStoreInit<V = unknown> {
    * synchronously inside the store operation: it must not call back into the store.
    */
   onForget?: (key: string, version: V | undefined) => void
+  /**
+   * Capacity of the hot-key ring: keys promoted to main since the last `drainHotKeys`, for the node's hot-key hints (docs/hints.md). When full, the oldest key is
+   * overwritten (counted in `hotKeysOverwritten`). 0: no ring, nothing recorded (a cache used
+   * alone, or a node with hints off, needs none). Cost: 8 B per slot up front, one array
+   * write per promotion; `get` is untouched. Integer in [0, 1,048,576]; a node
+   * with hints on uses DEFAULT_HOT_KEYS_MAX (1,024).
+   * @default 0
+   */
+  hotKeysMax?: number
 }
 
 export interface ResolvedStoreOptions<V> {
@@ -88,6 +100,7 @@ export interface ResolvedStoreOptions<V> {
   now: () => number
   estimatedEntries: number
   onForget: ((key: string, version: V | undefined) => void) | undefined
+  hotKeysMax: number
 }
 
 export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreOptions<V> {
@@ -131,6 +144,10 @@ export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreO
   if (!Number.isSafeInteger(estimatedEntries) || estimatedEntries < 1) {
     throw new TypeError(`S3FifoStore: estimatedEntries must be a positive integer, got ${String(estimatedEntries)}`)
   }
+  const hotKeysMax = init.hotKeysMax ?? 0
+  if (!Number.isSafeInteger(hotKeysMax) || hotKeysMax < 0 || hotKeysMax > HOT_KEYS_MAX_LIMIT) {
+    throw new TypeError(`S3FifoStore: hotKeysMax must be an integer in [0, ${HOT_KEYS_MAX_LIMIT}], got ${String(hotKeysMax)}`)
+  }
   // floor() as libCacheSim sizes its queues; both floors are part of the exact replay.
   const smallCapacityBytes = Math.floor(maxBytes * smallRatio)
   if (smallCapacityBytes < 2) {
@@ -151,5 +168,6 @@ export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreO
     now: init.now ?? Date.now,
     estimatedEntries,
     onForget: init.onForget,
+    hotKeysMax,
   }
 }

@@ -24,14 +24,20 @@
 // (links, charge, expiry, frequency, queue) plus plain arrays of keys, values and versions;
 // a Map indexes key → slot; a stack holds free slots; arrays double when full. `get`
 // allocates nothing.
+// Hot-key hints (docs/hints.md, hot-ring.ts): promotions to main go to a bounded ring on the
+// eviction path (drainHotKeys); boost raises a held entry's frequency.
 
 import { EntryTooLargeError } from '../errors.ts'
 import { EXPIRY_SWEEP_SLOTS_PER_WRITE, FREQ_SATURATION, MAIN_REINSERT_FREQ_CAP } from './constants.ts'
 import { GhostKindCode, GhostQueue, ghostSlotOf, growFloat64, growInt32, growUint8, type GhostEntry } from './ghost.ts'
+import { HotKeyRing } from './hot-ring.ts'
+import { exposeInternals, validateStore, type RawStore } from './inspect.ts'
 import { resolveStoreOptions, type S3FifoStoreInit } from './options.ts'
+import type { StoreEntry, StoreInternals, StoreSetOptions, StoreStats } from './types.ts'
 import { utf8Length } from './utf8.ts'
 
 export type { S3FifoStoreInit } from './options.ts'
+export type { StoreEntry, StoreInternals, StoreSetOptions, StoreStats } from './types.ts'
 
 /** A slot index: a position in the slab, never a byte count. */
 type Slot = number & { readonly __brand: 'Slot' }
@@ -46,54 +52,6 @@ const ABSENT = 0x3fffffff
 /** Per-entry charges are Uint32 (4 B a slot instead of 8): no single entry reaches 4 GiB. */
 const MAX_CHARGE = 0xffffffff
 
-export interface StoreEntry<V> {
-  key: string
-  value: Uint8Array
-  version: V | undefined
-  /** Absolute expiry in ms of the store's clock; undefined: never expires. */
-  expiresAt: number | undefined
-}
-
-export interface StoreSetOptions<V> {
-  /** Absolute expiry in ms of the store's clock (`now`). Absent or 0: never expires. */
-  expiresAt?: number
-  /** Opaque version kept with the entry and, when it leaves, with its ghost. */
-  version?: V
-}
-
-export interface StoreStats {
-  hits: number
-  misses: number
-  inserts: number
-  updates: number
-  deletes: number
-  /** small → main at the small queue's tail (freq ≥ promotionThreshold). */
-  promotions: number
-  /** small → ghost at the small queue's tail. */
-  smallEvictions: number
-  /** Dropped from main's tail (freq 0). */
-  mainDrops: number
-  /** Reinserted at main's head with a decremented frequency. */
-  mainReinserts: number
-  expirations: number
-  /** Entries refused with EntryTooLargeError. */
-  rejections: number
-  entries: number
-  bytes: number
-  smallBytes: number
-  mainBytes: number
-  ghostEntries: number
-  ghostBytes: number
-}
-
-/** @internal See S3FifoStore.unsafeExposeInternals. Queues listed newest first. */
-export interface StoreInternals {
-  smallKeys(): string[]
-  mainKeys(): string[]
-  ghostKeys(): string[]
-  freqOf(key: string): number | undefined
-}
-
 export class S3FifoStore<V = unknown> {
   readonly maxBytes: number
   readonly maxEntries: number
@@ -101,10 +59,13 @@ export class S3FifoStore<V = unknown> {
   readonly mainCapacityBytes: number
   readonly promotionThreshold: number
   readonly entryOverheadBytes: number
+  /** Capacity of the hot-key ring (0: none); see S3FifoStoreInit.hotKeysMax. */
+  readonly hotKeysMax: number
   readonly #sizeOf: ((key: string, value: Uint8Array) => number) | undefined
   readonly #now: () => number
   readonly #onForget: ((key: string, version: V | undefined) => void) | undefined
   readonly #ghost: GhostQueue<V>
+  readonly #hot: HotKeyRing
   /** key → slot (≥ 0) of a held entry, or a ghost's negative index value (see ghost.ts). */
   readonly #index = new Map<string, number>()
   #keys: (string | undefined)[] = []
@@ -156,10 +117,12 @@ export class S3FifoStore<V = unknown> {
     this.mainCapacityBytes = o.mainCapacityBytes
     this.promotionThreshold = o.promotionThreshold
     this.entryOverheadBytes = o.entryOverheadBytes
+    this.hotKeysMax = o.hotKeysMax
     this.#sizeOf = o.sizeOf
     this.#now = o.now
     this.#onForget = o.onForget
     this.#ghost = new GhostQueue<V>(this.#index, o.ghostCapacityBytes, Math.min(o.estimatedEntries, 1 << 16), o.onForget)
+    this.#hot = new HotKeyRing(o.hotKeysMax)
     this.#charge = new Uint32Array(0)
     this.#expiresAt = new Float64Array(0)
     this.#freq = new Uint8Array(0)
@@ -281,6 +244,24 @@ export class S3FifoStore<V = unknown> {
     return true
   }
 
+  /**
+   * A peer's hint that `key` is hot there: raises a held entry's frequency to min(freq, 3)
+   * (MAIN_REINSERT_FREQ_CAP) if lower. Never inserts, lowers, moves or counts a hit; a key not
+   * held is a counted no-op. Returns whether the frequency was raised (see hot-ring.ts).
+   */
+  boost(key: string, freq: number): boolean {
+    const slot = this.#index.get(key)
+    const target = this.#hot.boostTarget(slot === undefined || slot < 0 ? -1 : this.#freq[slot], freq)
+    if (target < 0) return false
+    this.#freq[slot as number] = target
+    return true
+  }
+
+  /** Up to `max` distinct keys promoted to main since the last drain, newest first, still held. */
+  drainHotKeys(max: number): string[] {
+    return this.#hot.drain(max, (key) => (this.#index.get(key) ?? -1) >= 0)
+  }
+
   /** The ghost record of a key the store does not hold (evicted, deleted or expired). */
   ghost(key: string): GhostEntry<V> | undefined {
     return this.#ghost.entry(key)
@@ -335,6 +316,7 @@ export class S3FifoStore<V = unknown> {
       }
     }
     this.#ghost.clear()
+    this.#hot.clear()
   }
 
   stats(): StoreStats {
@@ -350,6 +332,7 @@ export class S3FifoStore<V = unknown> {
       mainReinserts: this.#mainReinserts,
       expirations: this.#expirations,
       rejections: this.#rejections,
+      ...this.#hot.stats(),
       entries: this.size,
       bytes: this.#bytes,
       smallBytes: this.#queueBytes[SMALL],
@@ -361,46 +344,7 @@ export class S3FifoStore<V = unknown> {
 
   /** Recounts everything from scratch; throws on any inconsistency. For tests and the simulator. */
   validate(): void {
-    let count = 0
-    let bytes = 0
-    let ttl = 0
-    for (const q of [SMALL, MAIN]) {
-      let n = 0
-      let b = 0
-      let prev = NONE
-      for (let s = this.#head[q]; s !== NONE; s = this.#next[s]) {
-        if (this.#prev[s] !== prev) throw new Error(`store: broken back link at slot ${s}`)
-        if (this.#queue[s] !== q) throw new Error(`store: slot ${s} linked in queue ${q} but marked ${this.#queue[s]}`)
-        const key = this.#keys[s]
-        if (key === undefined || this.#index.get(key) !== s) throw new Error(`store: slot ${s} not indexed`)
-        if (this.#values[s] === undefined) throw new Error(`store: slot ${s} has no value`)
-        if (this.#expiresAt[s] !== 0) ttl++
-        n++
-        b += this.#charge[s]
-        prev = s
-        if (n > this.#slots) throw new Error('store: cycle in a queue')
-      }
-      if (prev !== this.#tail[q]) throw new Error(`store: tail of queue ${q} is not its last slot`)
-      if (n !== this.#queueCount[q] || b !== this.#queueBytes[q]) {
-        throw new Error(`store: queue ${q} counted ${n}/${b} B, tracked ${this.#queueCount[q]}/${this.#queueBytes[q]} B`)
-      }
-      count += n
-      bytes += b
-    }
-    if (count + this.#ghost.size !== this.#index.size) {
-      throw new Error(`store: ${count} entries + ${this.#ghost.size} ghosts, ${this.#index.size} indexed`)
-    }
-    let free = 0
-    for (let s = this.#freeHead; s !== NONE; s = this.#next[s]) {
-      if (this.#keys[s] !== undefined) throw new Error(`store: free slot ${s} holds a key`)
-      if (++free > this.#slots) throw new Error('store: cycle in the free list')
-    }
-    if (free !== this.#freeCount || count + free !== this.#slots) throw new Error('store: slots leaked')
-    if (bytes !== this.#bytes) throw new Error(`store: ${bytes} B counted, ${this.#bytes} B tracked`)
-    if (bytes > this.maxBytes) throw new Error(`store: ${bytes} B over maxBytes ${this.maxBytes}`)
-    if (count > this.maxEntries) throw new Error(`store: ${count} entries over maxEntries ${this.maxEntries}`)
-    if (ttl !== this.#ttlCount) throw new Error(`store: ${ttl} entries with a TTL, tracked ${this.#ttlCount}`)
-    this.#ghost.validate()
+    validateStore(this.#raw())
   }
 
   /**
@@ -408,19 +352,18 @@ export class S3FifoStore<V = unknown> {
    * of the public API: its shape may change in any release.
    */
   static unsafeExposeInternals<V>(store: S3FifoStore<V>): StoreInternals {
-    const keysOf = (q: Queue): string[] => {
-      const keys: string[] = []
-      for (let s = store.#head[q]; s !== NONE; s = store.#next[s]) keys.push(store.#keys[s] as string)
-      return keys
-    }
+    return exposeInternals(store.#raw())
+  }
+
+  /** The raw structures, for validate() and the test door (inspect.ts); never on a hot path. */
+  #raw(): RawStore<V> {
     return {
-      smallKeys: () => keysOf(SMALL),
-      mainKeys: () => keysOf(MAIN),
-      ghostKeys: () => [...store.#ghost.entries()].map((g) => g.key),
-      freqOf: (key) => {
-        const slot = store.#index.get(key)
-        return slot === undefined ? undefined : store.#freq[slot]
-      },
+      head: this.#head, tail: this.#tail, prev: this.#prev, next: this.#next, queue: this.#queue,
+      keys: this.#keys, values: this.#values, charge: this.#charge, expiresAt: this.#expiresAt,
+      freq: this.#freq, index: this.#index, ghost: this.#ghost, hot: this.#hot,
+      freeHead: this.#freeHead, freeCount: this.#freeCount, slots: this.#slots,
+      queueBytes: this.#queueBytes, queueCount: this.#queueCount, bytes: this.#bytes,
+      ttlCount: this.#ttlCount, maxBytes: this.maxBytes, maxEntries: this.maxEntries,
     }
   }
 
@@ -500,6 +443,7 @@ export class S3FifoStore<V = unknown> {
         this.#freq[slot] = 0
         this.#link(MAIN, slot)
         this.#promotions++
+        this.#hot.record(this.#keys[slot] as string)
         continue
       }
       const key = this.#keys[slot] as string

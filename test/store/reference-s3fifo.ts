@@ -17,6 +17,9 @@ export class ReferenceS3Fifo {
   small: RefEntry[] = []
   main: RefEntry[] = []
   ghost: RefGhost[] = []
+  /** Hot-key ring: promotions to main, oldest first, at most hotCap. */
+  hot: string[] = []
+  hotCap = 1024
   readonly smallCap: number
   readonly mainCap: number
   readonly ghostCap: number
@@ -100,6 +103,7 @@ export class ReferenceS3Fifo {
       if (e.freq >= this.threshold) {
         e.freq = 0
         this.main.unshift(e)
+        this.recordHot(e.key)
         continue
       }
       this.remember(e.key, e.charge, 'evicted')
@@ -117,6 +121,31 @@ export class ReferenceS3Fifo {
       }
       return
     }
+  }
+
+  recordHot(key: string): void {
+    if (this.hotCap === 0) return
+    this.hot.push(key)
+    if (this.hot.length > this.hotCap) this.hot.shift()
+  }
+
+  /** Up to max distinct held keys of the ring, newest first; empties it. */
+  drainHot(max: number): string[] {
+    const out: string[] = []
+    for (const key of [...this.hot].reverse()) {
+      if (out.length < max && !out.includes(key) && this.find(key) !== undefined) out.push(key)
+    }
+    this.hot = []
+    return out
+  }
+
+  /** A peer's hint: raise a held entry's freq to min(freq, 3); never insert. */
+  boost(key: string, freq: number): boolean {
+    const e = this.find(key)
+    const target = Math.min(freq, 3)
+    if (e === undefined || e.freq >= target) return false
+    e.freq = target
+    return true
   }
 
   remember(key: string, charge: number, kind: RefGhost['kind']): void {

@@ -1,0 +1,97 @@
+// Takeover with and without hot-key hints (DESIGN §7, issue 9): does a node that takes over a
+// failed node's traffic start warm?
+//
+// Workload: each real trace of ../shared/traces, replayed by 3 Replicas in one process with
+// simulated delivery (bench/_takeover-sim.ts): keys are the trace's strings, values stand-ins
+// of the trace's sizes (charged and counted at their real size); each node's budget 10% of
+// the trace's unique bytes; replication and hint rounds every 1,000 requests; node A fails
+// halfway through the trace and its requests go to B. Three runs per trace: hints off, hints
+// on (the defaults of lib/node/hints.ts), and A never failing (what A itself would have hit
+// on the same requests: the trace's own difficulty at that point, not a cold start).
+//
+//   npm run bench -- takeover [--json] [--traces a,b] [--split position|slice|key] [--round N]
+//
+// --json prints one object per line per trace. Fractions, not percentages.
+
+import { loadTrace, traceFile, TRACE_NAMES } from './_traces.ts'
+import { formatTable } from './_report.ts'
+import { DEFAULT_TAKEOVER_CONFIG, runTakeover, type Split, type TakeoverResult } from './_takeover-sim.ts'
+import { loadavg } from 'node:os'
+
+const args = process.argv.slice(2)
+const json = args.includes('--json')
+const opt = (name: string): string | undefined => {
+  const i = args.indexOf(name)
+  return i === -1 ? undefined : args[i + 1]
+}
+const split = (opt('--split') ?? 'position') as Split
+if (!['position', 'slice', 'key'].includes(split)) throw new Error(`--split must be position, slice or key, got ${split}`)
+const roundRequests = Number(opt('--round') ?? DEFAULT_TAKEOVER_CONFIG.roundRequests)
+const names = (opt('--traces')?.split(',') ?? [...TRACE_NAMES]).filter((n) => traceFile(n) !== undefined)
+
+const pct = (x: number): string => (x * 100).toFixed(1)
+const rows: string[][] = []
+const bOwn: string[][] = []
+for (const name of names) {
+  const trace = loadTrace(name)
+  const base = { split, roundRequests }
+  const off = runTakeover(trace, { ...base, hints: undefined })
+  const on = runTakeover(trace, { ...base, hints: {} })
+  const alive = runTakeover(trace, { ...base, hints: undefined, fail: false })
+  const ratios = (r: TakeoverResult): { first1: number; first5: number; first20: number } => ({ first1: r.first1, first5: r.first5, first20: r.first20 })
+  const record = {
+    trace: name,
+    split,
+    nodes: DEFAULT_TAKEOVER_CONFIG.nodes,
+    roundRequests,
+    requests: trace.keys.length,
+    takenOver: on.takenOver,
+    steadyHitRatioA: on.steadyHitRatioA,
+    steadyHitRatioAHintsOff: off.steadyHitRatioA,
+    hintsOn: ratios(on),
+    hintsOff: ratios(off),
+    aNeverFailed: ratios(alive),
+    bOwn: { hintsOffBefore: off.bOwnBefore, hintsOffAfter: off.bOwnAfter, hintsOnBefore: on.bOwnBefore, hintsOnAfter: on.bOwnAfter },
+    overallHitRatio: { hintsOff: off.overall, hintsOn: on.overall },
+    hintBytes: on.hintBytes,
+    hintBytesAsHashes: on.hintBytesAsHashes,
+    deltaBytes: on.deltaBytes,
+    hintMessages: on.hintMessages,
+    hintKeys: on.hintKeys,
+    hintKeysPerRound: { p50: on.hintKeysPerRoundP50, p95: on.hintKeysPerRoundP95 },
+    boosts: on.boosts,
+    ms: Math.round(off.ms + on.ms + alive.ms),
+    load1: loadavg()[0],
+  }
+  if (json) console.log(JSON.stringify(record))
+  else process.stderr.write(`${name}: ${record.ms} ms\n`)
+  const goal = Math.abs(on.first5 - on.steadyHitRatioA) <= 0.02 && on.first5 > off.first5
+  rows.push([
+    name,
+    pct(on.steadyHitRatioA),
+    `${pct(on.first1)} / ${pct(off.first1)}`,
+    `${pct(on.first5)} / ${pct(off.first5)}`,
+    `${pct(on.first20)} / ${pct(off.first20)}`,
+    `${pct(alive.first1)} / ${pct(alive.first5)} / ${pct(alive.first20)}`,
+    `${((100 * on.hintBytes) / on.deltaBytes).toFixed(3)}% (${((100 * on.hintBytesAsHashes) / on.deltaBytes).toFixed(3)}%)`,
+    goal ? 'met' : 'missed',
+  ])
+  bOwn.push([
+    name,
+    `${pct(off.bOwnBefore)} → ${pct(off.bOwnAfter)}`,
+    `${pct(on.bOwnBefore)} → ${pct(on.bOwnAfter)}`,
+    `${pct(off.overall)} / ${pct(on.overall)}`,
+    `${on.hintKeysPerRoundP50} / ${on.hintKeysPerRoundP95}`,
+  ])
+}
+if (!json) {
+  console.log(`split: ${split}, ${DEFAULT_TAKEOVER_CONFIG.nodes} nodes, budget ${DEFAULT_TAKEOVER_CONFIG.capacityFraction * 100}% of unique bytes each, round ${roundRequests} requests, A fails at ${DEFAULT_TAKEOVER_CONFIG.failAt * 100}%; load ${loadavg()[0].toFixed(1)}\n`)
+  console.log(
+    formatTable(
+      ['trace', 'A steady %', 'B first 1% on/off', 'B first 5% on/off', 'B first 20% on/off', 'A never failed 1/5/20', 'hint/delta bytes (as hashes)', 'goal'],
+      rows,
+    ),
+  )
+  console.log()
+  console.log(formatTable(['trace', "B's own, hints off: before → after", 'hints on: before → after', 'cluster hit ratio off / on', 'hint keys per round p50 / p95'], bOwn))
+}

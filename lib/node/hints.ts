@@ -1,0 +1,318 @@
+// Node-side glue of hot-key hints (DESIGN §7, docs/hints.md): once per `hintIntervalMs` the
+// node drains its store's hot-key ring and publishes one hint (lib/store/hints.ts) on the
+// gossipsub topic `also-cache/<cluster>/hints/1`; a hint received from a member boosts the
+// keys this node holds and remembers the hot keys it lacks. Plus TakeoverTracker: the hit
+// ratio of the first reads after a member's death, so an operator sees the effect.
+//
+// The transport is not here: the class takes `publish(bytes)` and exposes `receive(from,
+// bytes)`. Bounds (G7): one message per round out, at most `hintBytesPerRound` bytes and
+// `hintKeysPerRound` keys; in, at most `hintMessagesPerMemberPerRound` messages per member
+// between two ticks (the rest dropped and counted) and HINT_MESSAGE_BYTES_MAX per message;
+// malformed input is counted and reported, never thrown.
+
+import { DecodeError } from '../errors.ts'
+import {
+  decodeHint,
+  DEFAULT_HINT_ABSENT_KEYS_MAX,
+  DEFAULT_HINT_BOOST_FREQ,
+  DEFAULT_HINT_BYTES_PER_ROUND,
+  DEFAULT_HINT_KEY_BYTES_MAX,
+  DEFAULT_HINT_KEYS_PER_ROUND,
+  encodeHint,
+  HintReceiver,
+  type HintReceiverStats,
+} from '../store/hints.ts'
+import type { S3FifoStore } from '../store/s3fifo.ts'
+
+/** How often a node sends its hint. A round's hint carries what got hot since the last one. */
+export const DEFAULT_HINT_INTERVAL_MS = 1_000
+/** Hints accepted per member between two of this node's ticks; more are dropped (a peer's clock may run a little faster). */
+export const DEFAULT_HINT_MESSAGES_PER_MEMBER_PER_ROUND = 2
+/** Reads after a member's death that TakeoverTracker measures. */
+export const DEFAULT_TAKEOVER_WINDOW_READS = 10_000
+/**
+ * Rounds during which a key already hinted is not hinted again. A hinted key's boost lasts
+ * (frequency 2: promoted from small, or two more passes of main's tail), so repeating it
+ * every round buys little and was most of the hint bytes (measured: docs/takeover-results.md).
+ */
+export const DEFAULT_HINT_RESEND_AFTER_ROUNDS = 64
+/** Members remembered by the per-member message counter between ticks (G7). */
+const MEMBERS_COUNTED_MAX = 4096
+
+export interface HotKeyHintsInit {
+  /** The replica's store (`replica.store`). Required. */
+  store: S3FifoStore<unknown>
+  /** Publishes one hint message on the hints topic. Errors are counted, never thrown. Required. */
+  publish: (bytes: Uint8Array) => unknown
+  /**
+   * The switch: false sends nothing and ignores what arrives. Off by default: on the real
+   * traces hints did not raise the hit ratio after a takeover (docs/takeover-results.md).
+   * When on, the store needs a hot-key ring (`hotKeysMax`, e.g. DEFAULT_HOT_KEYS_MAX).
+   * @default false
+   */
+  enabled?: boolean
+  /** Period of tick() under start(). @default 1000 ms */
+  intervalMs?: number
+  /** Keys per hint at most. Cost: ≤ this × (1 + key bytes) per round. @default 32 */
+  keysPerRound?: number
+  /** Bytes per hint at most. @default 4096 */
+  bytesPerRound?: number
+  /** Longest key hinted. @default 256 */
+  keyBytesMax?: number
+  /** Frequency receivers raise hinted keys to (1..3). @default 2 (the promotion threshold) */
+  boostFreq?: number
+  /** Absent hot keys remembered for a warm-up or repair to fetch first. @default 4096 */
+  absentKeysMax?: number
+  /** Hints accepted per member between two ticks. @default 2 */
+  messagesPerMemberPerRound?: number
+  /**
+   * A key hinted in one of the last this-many rounds is not hinted again. 1: every round.
+   * Cost: remembers up to keysPerRound × this keys (one Map entry each).
+   * @default 64
+   */
+  resendAfterRounds?: number
+  /** A hint that did not decode. @default ignore (still counted) */
+  onMalformed?: (from: string, err: DecodeError) => void
+}
+
+export interface HotKeyHintsStats extends HintReceiverStats {
+  enabled: boolean
+  /** Hint messages published. */
+  sent: number
+  /** Keys in them. */
+  keysSent: number
+  /** Bytes published. */
+  bytesSent: number
+  /** Hint messages received (decoded or not). */
+  received: number
+  bytesReceived: number
+  /** Received messages over the per-member bound, dropped. */
+  droppedOverLimit: number
+  malformed: number
+  publishFailures: number
+  /** Absent hot keys remembered now. */
+  absentKeys: number
+}
+
+export class HotKeyHints {
+  readonly enabled: boolean
+  readonly intervalMs: number
+  readonly keysPerRound: number
+  readonly bytesPerRound: number
+  readonly keyBytesMax: number
+  readonly boostFreq: number
+  readonly messagesPerMemberPerRound: number
+  readonly resendAfterRounds: number
+  readonly receiver: HintReceiver
+  readonly #store: S3FifoStore<unknown>
+  readonly #publish: (bytes: Uint8Array) => unknown
+  readonly #onMalformed: ((from: string, err: DecodeError) => void) | undefined
+  readonly #perMember = new Map<string, number>()
+  /** Keys hinted recently → the round they went out, oldest first. */
+  readonly #recent = new Map<string, number>()
+  #round = 0
+  #timer: ReturnType<typeof setInterval> | undefined = undefined
+  #sent = 0
+  #keysSent = 0
+  #bytesSent = 0
+  #received = 0
+  #bytesReceived = 0
+  #droppedOverLimit = 0
+  #malformed = 0
+  #publishFailures = 0
+
+  constructor(init: HotKeyHintsInit) {
+    if (init === null || typeof init !== 'object' || init.store === undefined || typeof init.publish !== 'function') {
+      throw new TypeError('HotKeyHints: { store, publish } required')
+    }
+    this.enabled = init.enabled ?? false
+    if (this.enabled && init.store.hotKeysMax === 0) {
+      throw new TypeError('HotKeyHints: enabled needs a store with a hot-key ring: create it with hotKeysMax (e.g. DEFAULT_HOT_KEYS_MAX)')
+    }
+    this.intervalMs = positiveInt(init.intervalMs ?? DEFAULT_HINT_INTERVAL_MS, 'intervalMs')
+    this.keysPerRound = positiveInt(init.keysPerRound ?? DEFAULT_HINT_KEYS_PER_ROUND, 'keysPerRound')
+    this.bytesPerRound = positiveInt(init.bytesPerRound ?? DEFAULT_HINT_BYTES_PER_ROUND, 'bytesPerRound')
+    this.keyBytesMax = positiveInt(init.keyBytesMax ?? DEFAULT_HINT_KEY_BYTES_MAX, 'keyBytesMax')
+    this.boostFreq = positiveInt(init.boostFreq ?? DEFAULT_HINT_BOOST_FREQ, 'boostFreq')
+    this.messagesPerMemberPerRound = positiveInt(init.messagesPerMemberPerRound ?? DEFAULT_HINT_MESSAGES_PER_MEMBER_PER_ROUND, 'messagesPerMemberPerRound')
+    this.resendAfterRounds = positiveInt(init.resendAfterRounds ?? DEFAULT_HINT_RESEND_AFTER_ROUNDS, 'resendAfterRounds')
+    this.#store = init.store
+    this.#publish = init.publish
+    this.#onMalformed = init.onMalformed
+    this.receiver = new HintReceiver(init.store, { absentKeysMax: init.absentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX })
+    // Validate the encoder bounds once, here, rather than on the first tick.
+    encodeHint({ keys: [], freq: this.boostFreq }, this.bytesPerRound, this.keyBytesMax)
+  }
+
+  /** Ticks every intervalMs (unref'd: hints never keep a process alive). No-op when disabled. */
+  start(): void {
+    if (!this.enabled || this.#timer !== undefined) return
+    this.#timer = setInterval(() => this.tick(), this.intervalMs)
+    this.#timer.unref?.()
+  }
+
+  stop(): void {
+    if (this.#timer !== undefined) clearInterval(this.#timer)
+    this.#timer = undefined
+  }
+
+  /**
+   * One round: drains the store's hot keys, publishes one hint if there are any, and opens a
+   * new round for the per-member bound. Returns the bytes published (undefined: nothing).
+   */
+  tick(): Uint8Array | undefined {
+    this.#perMember.clear()
+    if (!this.enabled) return undefined
+    const round = ++this.#round
+    const recent = this.#recent
+    // Forget keys hinted longer ago than resendAfterRounds (the Map is oldest first).
+    for (const [key, r] of recent) {
+      if (round - r < this.resendAfterRounds) break
+      recent.delete(key)
+    }
+    const drained = this.#store.drainHotKeys(this.keysPerRound * 4)
+    const keys: string[] = []
+    for (const key of drained) {
+      if (keys.length >= this.keysPerRound) break
+      if (recent.has(key)) continue
+      keys.push(key)
+    }
+    if (keys.length === 0) return undefined
+    const { bytes, keys: n } = encodeHint({ keys, freq: this.boostFreq }, this.bytesPerRound, this.keyBytesMax)
+    if (n === 0) return undefined
+    for (let i = 0; i < n; i++) recent.set(keys[i], round)
+    this.#sent++
+    this.#keysSent += n
+    this.#bytesSent += bytes.byteLength
+    try {
+      const p = this.#publish(bytes)
+      if (p instanceof Promise) p.catch(() => void this.#publishFailures++)
+    } catch {
+      this.#publishFailures++
+    }
+    return bytes
+  }
+
+  /** A hint from member `from`. Returns how many held keys it boosted; never throws on bad input. */
+  receive(from: string, bytes: Uint8Array): number {
+    if (!this.enabled) return 0
+    this.#received++
+    this.#bytesReceived += bytes.byteLength
+    const seen = this.#perMember.get(from) ?? 0
+    if (seen >= this.messagesPerMemberPerRound || (seen === 0 && this.#perMember.size >= MEMBERS_COUNTED_MAX)) {
+      this.#droppedOverLimit++
+      return 0
+    }
+    this.#perMember.set(from, seen + 1)
+    let hint
+    try {
+      hint = decodeHint(bytes)
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err
+      this.#malformed++
+      this.#onMalformed?.(from, err)
+      return 0
+    }
+    return this.receiver.handle(hint)
+  }
+
+  /** Hot keys peers named that this node lacks, newest first: what a warm-up or repair asks for first. */
+  absentKeys(max?: number): string[] {
+    return this.receiver.absentKeys(max)
+  }
+
+  /** This node just stored `key` (a delta or a fetch): a remembered hot key gets its boost now. */
+  noteHeld(key: string): boolean {
+    return this.receiver.noteHeld(key, this.boostFreq)
+  }
+
+  stats(): HotKeyHintsStats {
+    return {
+      ...this.receiver.stats(),
+      enabled: this.enabled,
+      sent: this.#sent,
+      keysSent: this.#keysSent,
+      bytesSent: this.#bytesSent,
+      received: this.#received,
+      bytesReceived: this.#bytesReceived,
+      droppedOverLimit: this.#droppedOverLimit,
+      malformed: this.#malformed,
+      publishFailures: this.#publishFailures,
+      absentKeys: this.receiver.absentCount,
+    }
+  }
+}
+
+export interface TakeoverWindow {
+  /** The member whose death opened the window. */
+  member: string
+  /** Node clock at the death, ms. */
+  sinceMs: number
+  reads: number
+  hits: number
+  /** hits / reads (0 before the first read). */
+  hitRatio: number
+  /** The window has seen its `windowReads` reads. */
+  done: boolean
+}
+
+export interface TakeoverStats {
+  deaths: number
+  /** The window opened by the most recent death, if any. */
+  last: TakeoverWindow | undefined
+}
+
+/**
+ * The hit ratio of this node's first `windowReads` reads after a member's death: the
+ * figure hints exist to raise. The node calls memberDied() on SWIM's 'dead' event and
+ * noteRead() on every get (two increments; no allocation). A new death restarts the window.
+ */
+export class TakeoverTracker {
+  readonly windowReads: number
+  #deaths = 0
+  #member = ''
+  #sinceMs = 0
+  #reads = 0
+  #hits = 0
+  #open = false
+
+  constructor(windowReads = DEFAULT_TAKEOVER_WINDOW_READS) {
+    this.windowReads = positiveInt(windowReads, 'windowReads', 'TakeoverTracker')
+  }
+
+  memberDied(member: string, nowMs: number): void {
+    this.#deaths++
+    this.#member = member
+    this.#sinceMs = nowMs
+    this.#reads = 0
+    this.#hits = 0
+    this.#open = true
+  }
+
+  noteRead(hit: boolean): void {
+    if (!this.#open) return
+    this.#reads++
+    if (hit) this.#hits++
+    if (this.#reads >= this.windowReads) this.#open = false
+  }
+
+  stats(): TakeoverStats {
+    if (this.#deaths === 0) return { deaths: 0, last: undefined }
+    return {
+      deaths: this.#deaths,
+      last: {
+        member: this.#member,
+        sinceMs: this.#sinceMs,
+        reads: this.#reads,
+        hits: this.#hits,
+        hitRatio: this.#reads === 0 ? 0 : this.#hits / this.#reads,
+        done: !this.#open,
+      },
+    }
+  }
+}
+
+function positiveInt(v: number, name: string, owner = 'HotKeyHints'): number {
+  if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`${owner}: ${name} must be a positive integer, got ${String(v)}`)
+  return v
+}

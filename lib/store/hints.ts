@@ -1,0 +1,277 @@
+// Hot-key hints (DESIGN §7, docs/hints.md): what one node tells its peers once per round about
+// the keys its S3-FIFO found hot, the wire codec of that message, and the receiver's rule.
+// Pure: no timers, no I/O, no clock. The node glue is lib/node/hints.ts.
+//
+// Round trip:
+//
+//   const bytes = encodeHint({ keys: store.drainHotKeys(256), freq: 2 }, 4096)
+//   const hint = decodeHint(bytes)          // DecodeError on anything malformed
+//   receiver.handle(hint)                   // boosts held keys, remembers absent ones
+//
+// Why key strings, not key hashes (measured in bench/takeover.ts, docs/takeover-results.md):
+// a hint of hashes needs the receiver to keep a hash → key index of everything it holds (a
+// second Map entry per held key, maintained on every insert and eviction) to find what to
+// boost, and an absent key's hash cannot be fetched by name. Strings need no index; on the
+// traces a key costs 1 + 3 to 10 B (a hash 4 B), and the whole hint traffic stays far below
+// 1% of the delta traffic. Keys longer than `keyBytesMax` are left out of hints (counted).
+//
+// Wire format (the numbers are part of the protocol; append only):
+//   u8 HINT_FORMAT_VERSION (1)
+//   u8 boost frequency (1..3: what the receiver raises held keys to)
+//   varuint key count (≤ HINT_KEYS_MAX)
+//   count × (varuint length ≤ HINT_KEY_BYTES_MAX, UTF-8 bytes)
+// A whole message is at most HINT_MESSAGE_BYTES_MAX.
+
+import { DecodeError, DecodeErrorCode } from '../errors.ts'
+import { Decoder } from '../wire/decoder.ts'
+import { Encoder } from '../wire/encoder.ts'
+import { MAIN_REINSERT_FREQ_CAP } from './constants.ts'
+import type { S3FifoStore } from './s3fifo.ts'
+import { utf8Length } from './utf8.ts'
+
+export const HINT_FORMAT_VERSION = 1
+/** Keys in one decoded hint, at most. A bound for the decoder; senders send far fewer. */
+export const HINT_KEYS_MAX = 4096
+/** Bytes of one key in a hint, at most (longer keys are not hinted). */
+export const HINT_KEY_BYTES_MAX = 1024
+/** Bytes of one hint message, at most: the decoder refuses anything longer before reading it. */
+export const HINT_MESSAGE_BYTES_MAX = 64 * 1024
+
+/**
+ * Keys per hint message a node sends, at most (one round). Measured (bench/takeover.ts,
+ * rounds of 1,000 requests, 3 nodes): most rounds promote fewer, but bursts on
+ * cloudphysics_w106 (100 B values, 90% hits: few deltas to compare with) cost 1.2% of the
+ * delta bytes at 64 keys a round; 32 keeps every trace under 1% and did not change a hit
+ * ratio by more than noise (docs/takeover-results.md). Cost: ≤ 32 × (1 + key bytes) per
+ * round and member.
+ */
+export const DEFAULT_HINT_KEYS_PER_ROUND = 32
+/** Bytes of one hint message a node sends, at most (its keys stop there). */
+export const DEFAULT_HINT_BYTES_PER_ROUND = 4096
+/**
+ * The frequency a receiver raises a held hinted key to: the promotion threshold (2), so a
+ * hinted key waiting in small is promoted to main instead of dropped to the ghost, and one in
+ * main survives two more passes of main's tail. Never above MAIN_REINSERT_FREQ_CAP (3).
+ */
+export const DEFAULT_HINT_BOOST_FREQ = 2
+/** Hot keys a receiver remembers that it does not hold (for a warm-up or repair to fetch first). */
+export const DEFAULT_HINT_ABSENT_KEYS_MAX = 4096
+/** Longest key a sender puts in a hint. */
+export const DEFAULT_HINT_KEY_BYTES_MAX = 256
+
+export interface Hint {
+  /** Hot keys, hottest (most recent) first. */
+  keys: string[]
+  /** What the receiver raises held keys' frequency to: 1..MAIN_REINSERT_FREQ_CAP. */
+  freq: number
+}
+
+/**
+ * Encodes a hint, keeping keys in order while the message stays within `maxBytes` and
+ * skipping keys over `keyBytesMax`. Returns the bytes and how many keys went in.
+ */
+export function encodeHint(hint: Hint, maxBytes = DEFAULT_HINT_BYTES_PER_ROUND, keyBytesMax = DEFAULT_HINT_KEY_BYTES_MAX): { bytes: Uint8Array; keys: number } {
+  checkFreq(hint.freq)
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 16 || maxBytes > HINT_MESSAGE_BYTES_MAX) {
+    throw new TypeError(`encodeHint: maxBytes must be an integer in [16, ${HINT_MESSAGE_BYTES_MAX}], got ${String(maxBytes)}`)
+  }
+  const keyMax = Math.min(keyBytesMax, HINT_KEY_BYTES_MAX)
+  // Header: version, freq, count (≤ 3 bytes as a varint for ≤ HINT_KEYS_MAX).
+  let size = 2 + 3
+  const chosen: string[] = []
+  for (const key of hint.keys) {
+    if (chosen.length >= HINT_KEYS_MAX) break
+    const n = utf8Length(key)
+    if (n > keyMax) continue
+    const cost = varUintBytes(n) + n
+    if (size + cost > maxBytes) break
+    size += cost
+    chosen.push(key)
+  }
+  const e = new Encoder(size)
+  e.writeUint8(HINT_FORMAT_VERSION)
+  e.writeUint8(hint.freq)
+  e.writeVarUint(chosen.length)
+  for (const key of chosen) e.writeString(key)
+  return { bytes: e.finish(), keys: chosen.length }
+}
+
+/** Decodes a hint; throws only DecodeError. Keys are fresh strings (nothing aliases the input). */
+export function decodeHint(bytes: Uint8Array): Hint {
+  if (bytes.byteLength > HINT_MESSAGE_BYTES_MAX) {
+    throw new DecodeError(DecodeErrorCode.limit, `hint of ${bytes.byteLength} B exceeds ${HINT_MESSAGE_BYTES_MAX} B`)
+  }
+  const d = new Decoder(bytes)
+  const version = d.readUint8()
+  if (version !== HINT_FORMAT_VERSION) throw new DecodeError(DecodeErrorCode.version, `hint format ${version}, this build speaks ${HINT_FORMAT_VERSION}`)
+  const freq = d.readUint8()
+  if (freq < 1 || freq > MAIN_REINSERT_FREQ_CAP) throw new DecodeError(DecodeErrorCode.malformed, `hint boost frequency ${freq} not in [1, ${MAIN_REINSERT_FREQ_CAP}]`)
+  const count = d.readBoundedVarUint(HINT_KEYS_MAX, 'hint key count')
+  // Each key takes at least its length byte: a count the input cannot hold is truncated input.
+  if (count > d.remaining) throw new DecodeError(DecodeErrorCode.truncated, `hint announces ${count} keys in ${d.remaining} B`)
+  const keys: string[] = new Array<string>(count)
+  for (let i = 0; i < count; i++) keys[i] = d.readString(HINT_KEY_BYTES_MAX, 'hint key')
+  d.expectEnd('hint')
+  return { keys, freq }
+}
+
+export interface HintReceiverInit {
+  /**
+   * Hot keys remembered that this node does not hold (absent or only a ghost), newest kept,
+   * for a warm-up or repair to fetch first. 0: remember none. Cost: one Map entry (~80 B plus
+   * the key) per key.
+   * @default 4096 (DEFAULT_HINT_ABSENT_KEYS_MAX)
+   */
+  absentKeysMax?: number
+  /**
+   * Upper bound of the frequency a hint may raise a key to, whatever the sender asks
+   * (1..3). Lower it to trust peers less.
+   * @default 3 (MAIN_REINSERT_FREQ_CAP)
+   */
+  boostFreqMax?: number
+  /**
+   * Hinted keys remembered whether held or not, newest kept: the cluster's hot keys, which a
+   * node serving a warm-up sends first (crdt/hot-first.ts). 0: remember none. Cost: one Map
+   * entry (~80 B plus the key) per key.
+   * @default 4096 (DEFAULT_HINT_ABSENT_KEYS_MAX)
+   */
+  recentKeysMax?: number
+}
+
+export interface HintReceiverStats {
+  /** Hints handled. */
+  hints: number
+  /** Keys in them. */
+  keys: number
+  /** Held keys whose frequency a hint raised. */
+  applied: number
+  /** Held keys already as hot as the hint said. */
+  alreadyHot: number
+  /** Keys not held, remembered as absent hot keys. */
+  absent: number
+}
+
+/**
+ * The receiver's rule: a hinted key this node holds gets its frequency raised (store.boost,
+ * never inserting, never above 3); a hinted key it does not hold is remembered, in a bounded
+ * FIFO (a key hinted again moves to the newest end), so a warm-up or a repair can ask for it
+ * first (`absentKeys`), and forgotten once this node holds it (`noteHeld`) or the FIFO is full.
+ */
+export class HintReceiver {
+  readonly absentKeysMax: number
+  readonly boostFreqMax: number
+  readonly #store: S3FifoStore<unknown>
+  /** Absent hot keys, oldest first (Map insertion order). */
+  readonly #absent = new Map<string, true>()
+  /** Every hinted key, oldest first. */
+  readonly #recent = new Map<string, true>()
+  readonly recentKeysMax: number
+  readonly #stats: HintReceiverStats = { hints: 0, keys: 0, applied: 0, alreadyHot: 0, absent: 0 }
+
+  constructor(store: S3FifoStore<unknown>, init: HintReceiverInit = {}) {
+    const absentKeysMax = init.absentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX
+    if (!Number.isSafeInteger(absentKeysMax) || absentKeysMax < 0) {
+      throw new TypeError(`HintReceiver: absentKeysMax must be an integer ≥ 0, got ${String(absentKeysMax)}`)
+    }
+    const boostFreqMax = init.boostFreqMax ?? MAIN_REINSERT_FREQ_CAP
+    checkFreq(boostFreqMax, 'HintReceiver: boostFreqMax')
+    const recentKeysMax = init.recentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX
+    if (!Number.isSafeInteger(recentKeysMax) || recentKeysMax < 0) {
+      throw new TypeError(`HintReceiver: recentKeysMax must be an integer ≥ 0, got ${String(recentKeysMax)}`)
+    }
+    this.recentKeysMax = recentKeysMax
+    this.#store = store
+    this.absentKeysMax = absentKeysMax
+    this.boostFreqMax = boostFreqMax
+  }
+
+  /** Applies a decoded hint; returns how many held keys it raised. */
+  handle(hint: Hint): number {
+    const s = this.#stats
+    s.hints++
+    const freq = Math.min(hint.freq, this.boostFreqMax)
+    let applied = 0
+    for (const key of hint.keys) {
+      s.keys++
+      remember(this.#recent, key, this.recentKeysMax)
+      if (this.#store.boost(key, freq)) {
+        applied++
+        this.#absent.delete(key)
+      } else if (this.#store.has(key)) {
+        s.alreadyHot++
+        this.#absent.delete(key)
+      } else if (this.absentKeysMax > 0) {
+        s.absent++
+        remember(this.#absent, key, this.absentKeysMax)
+      }
+    }
+    s.applied += applied
+    return applied
+  }
+
+  /** Is `key` a remembered absent hot key? */
+  isAbsentHot(key: string): boolean {
+    return this.#absent.has(key)
+  }
+
+  /**
+   * This node now holds `key` (a delta or a fetch brought it): forget it as absent and give it
+   * the hinted frequency. Returns whether it was a remembered absent hot key.
+   */
+  noteHeld(key: string, freq = DEFAULT_HINT_BOOST_FREQ): boolean {
+    if (!this.#absent.delete(key)) return false
+    this.#store.boost(key, Math.min(freq, this.boostFreqMax))
+    return true
+  }
+
+  /** Up to `max` remembered absent hot keys, newest first: what to fetch first. */
+  absentKeys(max = this.absentKeysMax): string[] {
+    return newestFirst(this.#absent, max)
+  }
+
+  /** Up to `max` keys peers hinted lately, held or not, newest first: what a warm-up sends first. */
+  recentKeys(max = this.recentKeysMax): string[] {
+    return newestFirst(this.#recent, max)
+  }
+
+  get absentCount(): number {
+    return this.#absent.size
+  }
+
+  stats(): HintReceiverStats {
+    return { ...this.#stats }
+  }
+
+  clear(): void {
+    this.#absent.clear()
+    this.#recent.clear()
+  }
+}
+
+/** Moves `key` to the newest end of a bounded FIFO set, dropping the oldest past `max`. */
+function remember(set: Map<string, true>, key: string, max: number): void {
+  if (max === 0) return
+  set.delete(key)
+  set.set(key, true)
+  if (set.size > max) set.delete(set.keys().next().value as string)
+}
+
+function newestFirst(set: Map<string, true>, max: number): string[] {
+  const all = [...set.keys()]
+  return all.slice(Math.max(0, all.length - max)).reverse()
+}
+
+function checkFreq(freq: number, what = 'encodeHint: freq'): void {
+  if (!Number.isInteger(freq) || freq < 1 || freq > MAIN_REINSERT_FREQ_CAP) {
+    throw new TypeError(`${what} must be an integer in [1, ${MAIN_REINSERT_FREQ_CAP}], got ${String(freq)}`)
+  }
+}
+
+function varUintBytes(n: number): number {
+  let b = 1
+  while (n > 0x7f) {
+    n = Math.floor(n / 0x80)
+    b++
+  }
+  return b
+}

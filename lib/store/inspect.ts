@@ -1,0 +1,101 @@
+// validate() and the test door of S3FifoStore, kept out of s3fifo.ts: they read the store's
+// raw structures (RawStore, handed out by the store's private #raw()) and never run on a hot
+// path. Queues are SMALL = 0 and MAIN = 1, as in s3fifo.ts.
+
+import type { GhostQueue } from './ghost.ts'
+import type { HotKeyRing } from './hot-ring.ts'
+import type { StoreInternals } from './types.ts'
+
+const NONE = -1
+const SMALL = 0
+const MAIN = 1
+
+/** @internal The store's structures as they are (no copies). */
+export interface RawStore<V> {
+  head: Int32Array
+  tail: Int32Array
+  prev: Int32Array
+  next: Int32Array
+  queue: Uint8Array
+  keys: (string | undefined)[]
+  values: (Uint8Array | undefined)[]
+  charge: Uint32Array
+  expiresAt: Float64Array
+  freq: Uint8Array
+  index: Map<string, number>
+  ghost: GhostQueue<V>
+  hot: HotKeyRing
+  freeHead: number
+  freeCount: number
+  slots: number
+  queueBytes: Float64Array
+  queueCount: Int32Array
+  bytes: number
+  ttlCount: number
+  maxBytes: number
+  maxEntries: number
+}
+
+/** Recounts everything from scratch; throws on any inconsistency. */
+export function validateStore<V>(r: RawStore<V>): void {
+  let count = 0
+  let bytes = 0
+  let ttl = 0
+  for (const q of [SMALL, MAIN]) {
+    let n = 0
+    let b = 0
+    let prev = NONE
+    for (let s = r.head[q]; s !== NONE; s = r.next[s]) {
+      if (r.prev[s] !== prev) throw new Error(`store: broken back link at slot ${s}`)
+      if (r.queue[s] !== q) throw new Error(`store: slot ${s} linked in queue ${q} but marked ${r.queue[s]}`)
+      const key = r.keys[s]
+      if (key === undefined || r.index.get(key) !== s) throw new Error(`store: slot ${s} not indexed`)
+      if (r.values[s] === undefined) throw new Error(`store: slot ${s} has no value`)
+      if (r.expiresAt[s] !== 0) ttl++
+      n++
+      b += r.charge[s]
+      prev = s
+      if (n > r.slots) throw new Error('store: cycle in a queue')
+    }
+    if (prev !== r.tail[q]) throw new Error(`store: tail of queue ${q} is not its last slot`)
+    if (n !== r.queueCount[q] || b !== r.queueBytes[q]) {
+      throw new Error(`store: queue ${q} counted ${n}/${b} B, tracked ${r.queueCount[q]}/${r.queueBytes[q]} B`)
+    }
+    count += n
+    bytes += b
+  }
+  if (count + r.ghost.size !== r.index.size) {
+    throw new Error(`store: ${count} entries + ${r.ghost.size} ghosts, ${r.index.size} indexed`)
+  }
+  let free = 0
+  for (let s = r.freeHead; s !== NONE; s = r.next[s]) {
+    if (r.keys[s] !== undefined) throw new Error(`store: free slot ${s} holds a key`)
+    if (++free > r.slots) throw new Error('store: cycle in the free list')
+  }
+  if (free !== r.freeCount || count + free !== r.slots) throw new Error('store: slots leaked')
+  if (bytes !== r.bytes) throw new Error(`store: ${bytes} B counted, ${r.bytes} B tracked`)
+  if (bytes > r.maxBytes) throw new Error(`store: ${bytes} B over maxBytes ${r.maxBytes}`)
+  if (count > r.maxEntries) throw new Error(`store: ${count} entries over maxEntries ${r.maxEntries}`)
+  if (ttl !== r.ttlCount) throw new Error(`store: ${ttl} entries with a TTL, tracked ${r.ttlCount}`)
+  r.ghost.validate()
+  r.hot.validate()
+}
+
+/** The test door (S3FifoStore.unsafeExposeInternals). */
+export function exposeInternals<V>(r: RawStore<V>): StoreInternals {
+  const keysOf = (q: number): string[] => {
+    const keys: string[] = []
+    for (let s = r.head[q]; s !== NONE; s = r.next[s]) keys.push(r.keys[s] as string)
+    return keys
+  }
+  return {
+    smallKeys: () => keysOf(SMALL),
+    mainKeys: () => keysOf(MAIN),
+    ghostKeys: () => [...r.ghost.entries()].map((g) => g.key),
+    freqOf: (key) => {
+      const slot = r.index.get(key)
+      return slot === undefined || slot < 0 ? undefined : r.freq[slot]
+    },
+    hotKeys: () => r.hot.keys(),
+  }
+}
