@@ -1,13 +1,37 @@
 // also-cache: the public API. Everything a user imports comes from here.
+
+// The store (single-process use, and the replica's storage).
 export { S3FifoStore } from './store/index.ts'
 export type { S3FifoStoreInit, StoreEntry, StoreSetOptions, StoreStats, GhostEntry, GhostKind } from './store/index.ts'
-export { AlsoCacheError, DecodeError, DecodeErrorCode, EntryTooLargeError } from './errors.ts'
+
+// The cache node.
 export { createCacheNode, CacheNode, AckTimeoutError, LoaderError } from './node/index.ts'
-export type { CacheNodeInit, NodeStats, CacheEntry, CacheNodeEventMap, DeltaDropped, DroppedReason, JoinFailed, PeerBanned, SyncDone, SyncProgress, WriteOptions, GetOrLoadOptions, Loaded, LoaderFn } from './node/index.ts'
-export { Replica, compareVersions, encodeDeltas, decodeDeltas, ClockDriftError, YjsValueError } from '../crdt/index.ts'
-export type { Delta, Version, Hlc, ReplicaInit, ApplyResult } from '../crdt/index.ts'
-export type { Member, MemberStateName } from '../membership/index.ts'
+export type {
+  CacheNodeInit,
+  NodeStats,
+  CacheEntry,
+  CacheNodeEventMap,
+  DeltaDropped,
+  DroppedReason,
+  JoinFailed,
+  PeerBanned,
+  SyncDone,
+  SyncProgress,
+  WriteOptions,
+  GetOrLoadOptions,
+  Loaded,
+  LoaderFn,
+} from './node/index.ts'
 export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from './node/prometheus.ts'
+export { SnapshotError } from './node/snapshot.ts'
 export { generateClusterKey, InvalidClusterKeyError } from './networking/cluster-key.ts'
 export { IdentityFileError } from './networking/identity.ts'
-export { SnapshotError } from './node/snapshot.ts'
+
+// Errors shared by every layer.
+export { AlsoCacheError, DecodeError, DecodeErrorCode, EntryTooLargeError } from './errors.ts'
+
+// The replica core (sans-IO): the same LWW map the node runs, for tests and simulations.
+export * from '../crdt/index.ts'
+
+// Membership types the node's API returns.
+export type { Member, MemberStateName } from '../membership/index.ts'
