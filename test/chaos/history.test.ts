@@ -121,6 +121,24 @@ describe('chaos history checker', () => {
     expect(checkHistory(h, same(s, 'n0', 'n1', 'n2')).all).to.deep.equal([])
   })
 
+  it('catches an acked write not visible afterwards on a node that acknowledged it', () => {
+    const h = new History()
+    read(h, 'n1', 'k', 'old', v(5, 'B'))
+    const w = h.beginWrite('n0', 'k', 'set', 'a', true, h.t0 + 10)
+    h.endWrite(w, { version: v(10), acked: true, ackedBy: ['n1'] }, h.t0 + 20)
+    const during = h.beginRead('n2', 'k', h.t0 + 25) // n2 did not acknowledge: not checked
+    h.endRead(during, { value: 'old', version: v(5, 'B'), expiresAt: null, nodeNow: 0 })
+    const before = h.beginRead('n1', 'k', h.t0 + 15) // before the ack: may be older
+    h.endRead(before, { value: 'old', version: v(5, 'B'), expiresAt: null, nodeNow: 0 })
+    const miss = h.beginRead('n1', 'k', h.t0 + 30) // a miss proves nothing
+    h.endRead(miss, { value: null, version: null, expiresAt: null, nodeNow: 0 })
+    const after = h.beginRead('n1', 'k', h.t0 + 40)
+    h.endRead(after, { value: 'old', version: v(5, 'B'), expiresAt: null, nodeNow: 0 })
+    const r = checkHistory(h, new Map())
+    expect(r.ackNotVisible).to.have.length(1)
+    expect(r.ackNotVisible[0].message).to.match(/^n1 #4 read k at v\(0,5,B\) 20 ms after n0 #1 set/)
+  })
+
   it('accepts an acked set with a TTL that expired (its version kept as a ghost), not one without', () => {
     const h = new History()
     const w = h.beginWrite('n0', 'k', 'set', 'a', true, h.t0, 1000)

@@ -167,6 +167,11 @@ export function netem(host: TestHost, params: string[]): void {
   sh('tc', ['-n', host.ns, 'qdisc', 'replace', 'dev', host.dev, 'root', 'netem', ...params])
 }
 
+/** Replaces the host's root qdisc, e.g. ['tbf', 'rate', '128kbit', 'burst', '4kb', 'latency', '200ms']. */
+export function rootQdisc(host: TestHost, params: string[]): void {
+  sh('tc', ['-n', host.ns, 'qdisc', 'replace', 'dev', host.dev, 'root', ...params])
+}
+
 export function linkDown(host: TestHost): void {
   sh('ip', ['-n', host.ns, 'link', 'set', host.dev, 'down'])
 }

@@ -38,6 +38,11 @@ node.getEntry('\u0000chaos-probe') // hands over the replica instance
 const text = new TextDecoder()
 const bytes = new TextEncoder()
 
+/** Per member id: the death count when it was last declared dead or left (see WriteReply.ackedBy). */
+const lastDeath = new Map<string, number>()
+let deaths = 0
+for (const type of ['member:dead', 'member:left'] as const) node.addEventListener(type, (e) => lastDeath.set(e.detail.id, ++deaths))
+
 for (const type of ['member:alive', 'member:suspect', 'member:dead', 'member:left', 'sync:done', 'join:failed', 'delta:dropped'] as const) {
   node.addEventListener(type, (e) => process.send?.({ event: type, detail: e.detail }))
 }
@@ -50,6 +55,11 @@ export interface WriteReply {
   /** Wall clock of this process (no offset) when the write was applied and answered. */
   appliedAt: number
   answeredAt: number
+  /**
+   * acked only: the member ids that acknowledged it — those counted at the write (alive or
+   * suspect) that this node did not declare dead or left while it waited (those stop counting).
+   */
+  ackedBy?: string[]
 }
 
 export interface ReadReply {
@@ -78,9 +88,12 @@ async function write(op: () => Promise<void>, opts?: { ack?: string }): Promise<
     await promise
     return { version: d.version, acked: undefined, appliedAt, answeredAt: Date.now() }
   }
+  const counted = node.members().slice(1).filter((m) => m.state === 'alive' || m.state === 'suspect').map((m) => m.id)
+  const deathsBefore = deaths
   try {
     await promise
-    return { version: d.version, acked: true, appliedAt, answeredAt: Date.now() }
+    const ackedBy = counted.filter((id) => (lastDeath.get(id) ?? 0) <= deathsBefore)
+    return { version: d.version, acked: true, appliedAt, answeredAt: Date.now(), ackedBy }
   } catch (err) {
     const e = err as { code?: string; message?: string; missing?: unknown }
     return { version: d.version, acked: false, ackError: { code: e.code, message: e.message, missing: e.missing }, appliedAt, answeredAt: Date.now() }

@@ -15,6 +15,8 @@
 //       node already returned or wrote itself for that key (a miss is always safe); and a read
 //       returns the value written with the version it reports (no torn or invented value);
 //   (a') G5: a read never returns an entry whose expiry is at or before the node's own clock;
+//   (b') G6 at ack time: a node that acknowledged a write never serves an older version of
+//       the key after the ack resolved;
 //   (b) G6 no lost acknowledged write: each acked write is, on every final replica, either the
 //       winning version (a set: that value; a delete: absent) or beaten by a higher version;
 //   (c) G2 convergence: every final replica holds identical entries (key, value, version,
@@ -42,6 +44,8 @@ export interface WriteOp {
   outcome?: WriteOutcome
   /** Members that did not ack (ack-failed). */
   missing?: string[]
+  /** acked: the nodes (history names) that applied it before the ack resolved. */
+  ackedBy?: string[]
 }
 
 export interface ReadOp {
@@ -71,7 +75,7 @@ export interface ReplicaState {
 }
 
 export interface Violation {
-  kind: 'stale-read' | 'wrong-value' | 'expired-read' | 'lost-ack-write' | 'divergence'
+  kind: 'stale-read' | 'wrong-value' | 'expired-read' | 'ack-not-visible' | 'lost-ack-write' | 'divergence'
   key: string
   node?: string
   message: string
@@ -96,7 +100,7 @@ export class History {
     return w
   }
 
-  endWrite(w: WriteOp, reply: { version: Version; acked?: boolean | undefined; ackError?: { missing?: unknown } } | undefined, end = Date.now()): void {
+  endWrite(w: WriteOp, reply: { version: Version; acked?: boolean | undefined; ackError?: { missing?: unknown }; ackedBy?: string[] } | undefined, end = Date.now()): void {
     w.end = end
     if (reply === undefined) {
       w.outcome = 'unknown'
@@ -106,6 +110,7 @@ export class History {
     w.outcome = !w.ack ? 'ok' : reply.acked === true ? 'acked' : 'ack-failed'
     const missing = reply.ackError?.missing
     if (Array.isArray(missing)) w.missing = missing as string[]
+    if (w.outcome === 'acked' && reply.ackedBy !== undefined) w.ackedBy = reply.ackedBy
   }
 
   beginRead(node: string, key: string, start = Date.now()): ReadOp {
@@ -220,6 +225,38 @@ export function checkReads(ops: readonly Op[]): Violation[] {
 
 type Final = { version: Version; entry?: ReplicaState['entries'][number]; ghost?: boolean }
 
+/**
+ * (b') G6 at the time of the ack: once an acknowledged write resolved, each node that
+ * acknowledged it has applied it, so a read there that starts after the ack never returns an
+ * older version. (A miss proves nothing: a TTL or a later delete explains it.)
+ */
+export function checkAckVisibility(ops: readonly Op[]): Violation[] {
+  const out: Violation[] = []
+  const readsByNode = new Map<string, ReadOp[]>()
+  for (const op of ops) {
+    if (op.type !== 'read' || op.failed || op.version == null) continue
+    let list = readsByNode.get(op.node)
+    if (list === undefined) readsByNode.set(op.node, (list = []))
+    list.push(op)
+  }
+  for (const w of ops) {
+    if (w.type !== 'write' || w.outcome !== 'acked' || w.version === undefined || w.end === undefined) continue
+    for (const node of w.ackedBy ?? []) {
+      for (const r of readsByNode.get(node) ?? []) {
+        if (r.key !== w.key || r.start <= w.end || compareVersions(r.version as Version, w.version) >= 0) continue
+        out.push({
+          kind: 'ack-not-visible',
+          key: w.key,
+          node,
+          message: `${node} #${r.seq} read ${r.key} at ${fmtVersion(r.version)} ${r.start - w.end} ms after ${w.node} #${w.seq} ${w.op} at ${fmtVersion(w.version)} was acknowledged by it`,
+        })
+        break
+      }
+    }
+  }
+  return out
+}
+
 /** The winning version a replica knows for `key` (live entry, tombstone or expired ghost), if any. */
 function finalVersion(state: ReplicaState, key: string): Final | undefined {
   let best: Final | undefined
@@ -290,6 +327,7 @@ export interface CheckResult {
   staleReads: Violation[]
   wrongValues: Violation[]
   expiredReads: Violation[]
+  ackNotVisible: Violation[]
   lostAckedWrites: Violation[]
   divergences: Violation[]
   all: Violation[]
@@ -307,7 +345,8 @@ export function checkHistory(history: History | readonly Op[], finals: ReadonlyM
   const staleReads = reads.filter((v) => v.kind === 'stale-read')
   const wrongValues = reads.filter((v) => v.kind === 'wrong-value')
   const expiredReads = reads.filter((v) => v.kind === 'expired-read')
+  const ackNotVisible = checkAckVisibility(ops)
   const lostAckedWrites = checkAckedWrites(ops, states)
   const divergences = checkConvergence(states)
-  return { staleReads, wrongValues, expiredReads, lostAckedWrites, divergences, all: [...reads, ...lostAckedWrites, ...divergences] }
+  return { staleReads, wrongValues, expiredReads, ackNotVisible, lostAckedWrites, divergences, all: [...reads, ...ackNotVisible, ...lostAckedWrites, ...divergences] }
 }
