@@ -9,9 +9,11 @@
 // on (the defaults of lib/node/hints.ts), and A never failing (what A itself would have hit
 // on the same requests: the trace's own difficulty at that point, not a cold start).
 //
-//   npm run bench -- takeover [--json] [--traces a,b] [--split position|slice|key] [--round N]
+//   npm run -s bench -- takeover [--json] [--traces a,b] [--split position|slice|key] [--round N]
+//                                [--hints '{"keysPerRound":64}']
 //
-// --json prints one object per line per trace. Fractions, not percentages.
+// --json prints one object per line per trace (-s keeps npm's banner off stdout). Fractions,
+// not percentages. --hints overrides HotKeyHints options for the hints-on run (sweeps).
 
 import { loadTrace, traceFile, TRACE_NAMES } from './_traces.ts'
 import { formatTable } from './_report.ts'
@@ -27,6 +29,7 @@ const opt = (name: string): string | undefined => {
 const split = (opt('--split') ?? 'position') as Split
 if (!['position', 'slice', 'key'].includes(split)) throw new Error(`--split must be position, slice or key, got ${split}`)
 const roundRequests = Number(opt('--round') ?? DEFAULT_TAKEOVER_CONFIG.roundRequests)
+const hintOptions = JSON.parse(opt('--hints') ?? '{}') as Record<string, unknown>
 const names = (opt('--traces')?.split(',') ?? [...TRACE_NAMES]).filter((n) => traceFile(n) !== undefined)
 
 const pct = (x: number): string => (x * 100).toFixed(1)
@@ -36,7 +39,7 @@ for (const name of names) {
   const trace = loadTrace(name)
   const base = { split, roundRequests }
   const off = runTakeover(trace, { ...base, hints: undefined })
-  const on = runTakeover(trace, { ...base, hints: {} })
+  const on = runTakeover(trace, { ...base, hints: hintOptions })
   const alive = runTakeover(trace, { ...base, hints: undefined, fail: false })
   const ratios = (r: TakeoverResult): { first1: number; first5: number; first20: number } => ({ first1: r.first1, first5: r.first5, first20: r.first20 })
   const record = {
@@ -44,6 +47,7 @@ for (const name of names) {
     split,
     nodes: DEFAULT_TAKEOVER_CONFIG.nodes,
     roundRequests,
+    hintOptions,
     requests: trace.keys.length,
     takenOver: on.takenOver,
     steadyHitRatioA: on.steadyHitRatioA,
