@@ -41,6 +41,7 @@ function parseArgs(argv: string[]): { inputs: number; seed: number; decoders: De
         i++
       } else seed = num() | 0
     } else if (a === '--index') only = num()
+    else if (a === '--cross') cross = true
     else if (a === '--decoder') {
       if (!DECODER_NAMES.includes(v as DecoderName)) throw new TypeError(`--decoder takes one of ${DECODER_NAMES.join(', ')}`)
       decoders.push(v as DecoderName)
