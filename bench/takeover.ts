@@ -64,12 +64,19 @@ for (const name of names) {
     hintKeys: on.hintKeys,
     hintKeysPerRound: { p50: on.hintKeysPerRoundP50, p95: on.hintKeysPerRoundP95 },
     boosts: on.boosts,
+    // The issue's goals, literally: |first5 − A steady| ≤ 2 points, on > off, hint bytes < 1%.
+    goals: {
+      first5Within2Points: Math.abs(on.first5 - on.steadyHitRatioA) <= 0.02,
+      betterThanWithout: on.first5 > off.first5,
+      hintBytesUnder1Percent: on.hintBytes < on.deltaBytes * 0.01,
+    },
     ms: Math.round(off.ms + on.ms + alive.ms),
     load1: loadavg()[0],
   }
   if (json) console.log(JSON.stringify(record))
   else process.stderr.write(`${name}: ${record.ms} ms\n`)
-  const goal = Math.abs(on.first5 - on.steadyHitRatioA) <= 0.02 && on.first5 > off.first5
+  const g = record.goals
+  const goal = [g.first5Within2Points ? 'within 2' : 'not within 2', g.betterThanWithout ? 'better' : 'not better', g.hintBytesUnder1Percent ? '< 1%' : '≥ 1%'].join(', ')
   rows.push([
     name,
     pct(on.steadyHitRatioA),
@@ -78,7 +85,7 @@ for (const name of names) {
     `${pct(on.first20)} / ${pct(off.first20)}`,
     `${pct(alive.first1)} / ${pct(alive.first5)} / ${pct(alive.first20)}`,
     `${((100 * on.hintBytes) / on.deltaBytes).toFixed(3)}% (${((100 * on.hintBytesAsHashes) / on.deltaBytes).toFixed(3)}%)`,
-    goal ? 'met' : 'missed',
+    goal,
   ])
   bOwn.push([
     name,
@@ -92,7 +99,7 @@ if (!json) {
   console.log(`split: ${split}, ${DEFAULT_TAKEOVER_CONFIG.nodes} nodes, budget ${DEFAULT_TAKEOVER_CONFIG.capacityFraction * 100}% of unique bytes each, round ${roundRequests} requests, A fails at ${DEFAULT_TAKEOVER_CONFIG.failAt * 100}%; load ${loadavg()[0].toFixed(1)}\n`)
   console.log(
     formatTable(
-      ['trace', 'A steady %', 'B first 1% on/off', 'B first 5% on/off', 'B first 20% on/off', 'A never failed 1/5/20', 'hint/delta bytes (as hashes)', 'goal'],
+      ['trace', 'A steady %', 'B first 1% on/off', 'B first 5% on/off', 'B first 20% on/off', 'A never failed 1/5/20', 'hint/delta bytes (as hashes)', 'goals (first 5%, on vs off, bytes)'],
       rows,
     ),
   )
