@@ -52,6 +52,12 @@ export class SimMetrics {
     if (!this.#crashes.has(index)) this.#crashes.set(index, this.#tracker(atMs))
   }
 
+  /** An observer already held the crashed member dead or left when it crashed: detected at once. */
+  heldDeadAtCrash(index: number, observer: number, atMs: number): void {
+    const c = this.#crashes.get(index)
+    if (c !== undefined) this.#see(c, observer, atMs)
+  }
+
   joined(index: number, atMs: number): void {
     this.#joins.set(index, this.#tracker(atMs))
   }

@@ -192,6 +192,12 @@ export class Simulator {
         node.timerAt = Infinity
         this.#crashes++
         this.#metrics.crashed(node.index, t)
+        // An observer that had already declared it dead (say, while cut off by a partition)
+        // will see no new event about it: it has detected the crash from the start.
+        for (const o of this.nodes) {
+          const st = o.core?.member(node.id)?.state
+          if (st === 'dead' || st === 'left') this.#metrics.heldDeadAtCrash(node.index, o.index, t)
+        }
         this.options.trace?.(`${t} ${node.id} crash`)
         if (this.options.restartAfterMs > 0) this.#schedule(t + this.options.restartAfterMs, Ev.restart, node)
         return
