@@ -35,6 +35,8 @@ export interface TakeoverConfig {
   capacityFraction: number
   /** Requests (cluster-wide) per replication and hint round. */
   roundRequests: number
+  /** Requests per hint round when hints go out more often than deltas (0: with the deltas). */
+  hintRoundRequests: number
   /** Share of the trace after which node 0 (A) fails; node 1 (B) takes its requests. */
   failAt: number
   split: Split
@@ -51,6 +53,7 @@ export const DEFAULT_TAKEOVER_CONFIG: TakeoverConfig = {
   nodes: 3,
   capacityFraction: 0.1,
   roundRequests: 1000,
+  hintRoundRequests: 0,
   failAt: 0.5,
   split: 'position',
   sliceRequests: 1000,
@@ -134,7 +137,7 @@ export function runTakeover(trace: TraceLike, config: Partial<TakeoverConfig> = 
     replicas.push(r)
     outbox.push([])
     hintOut.push(undefined)
-    hints.push(hintsOn ? new HotKeyHints({ enabled: true, ...c.hints, store: r.store as never, publish: (bytes) => void (hintOut[k] = bytes) }) : undefined)
+    hints.push(hintsOn ? new HotKeyHints({ enabled: true, ...c.hints, store: r.store, publish: (bytes) => void (hintOut[k] = bytes) }) : undefined)
   }
   const alive = new Array<boolean>(N).fill(true)
 
@@ -176,6 +179,10 @@ export function runTakeover(trace: TraceLike, config: Partial<TakeoverConfig> = 
       }
       outbox[k] = []
     }
+    if (c.hintRoundRequests === 0) exchangeHints()
+  }
+
+  const exchangeHints = (): void => {
     if (!hintsOn) return
     for (let k = 0; k < N; k++) {
       if (!alive[k]) continue
@@ -226,6 +233,7 @@ export function runTakeover(trace: TraceLike, config: Partial<TakeoverConfig> = 
       }
     }
     if ((i + 1) % c.roundRequests === 0) endRound(i)
+    if (c.hintRoundRequests !== 0 && (i + 1) % c.hintRoundRequests === 0) exchangeHints()
   }
 
   const firstShare = (share: number): number => {

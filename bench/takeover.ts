@@ -10,7 +10,7 @@
 // on the same requests: the trace's own difficulty at that point, not a cold start).
 //
 //   npm run -s bench -- takeover [--json] [--traces a,b] [--split position|slice|key] [--round N]
-//                                [--hints '{"keysPerRound":64}']
+//                                [--hints '{"keysPerRound":64}'] [--hint-round N]
 //
 // --json prints one object per line per trace (-s keeps npm's banner off stdout). Fractions,
 // not percentages. --hints overrides HotKeyHints options for the hints-on run (sweeps).
@@ -29,6 +29,8 @@ const opt = (name: string): string | undefined => {
 const split = (opt('--split') ?? 'position') as Split
 if (!['position', 'slice', 'key'].includes(split)) throw new Error(`--split must be position, slice or key, got ${split}`)
 const roundRequests = Number(opt('--round') ?? DEFAULT_TAKEOVER_CONFIG.roundRequests)
+/** Hints every this many requests instead of with each delta round (0: with the deltas). */
+const hintRoundRequests = Number(opt('--hint-round') ?? 0)
 const hintOptions = JSON.parse(opt('--hints') ?? '{}') as Record<string, unknown>
 const names = (opt('--traces')?.split(',') ?? [...TRACE_NAMES]).filter((n) => traceFile(n) !== undefined)
 
@@ -37,7 +39,7 @@ const rows: string[][] = []
 const bOwn: string[][] = []
 for (const name of names) {
   const trace = loadTrace(name)
-  const base = { split, roundRequests }
+  const base = { split, roundRequests, hintRoundRequests }
   const off = runTakeover(trace, { ...base, hints: undefined })
   const on = runTakeover(trace, { ...base, hints: hintOptions })
   const alive = runTakeover(trace, { ...base, hints: undefined, fail: false })
@@ -47,6 +49,7 @@ for (const name of names) {
     split,
     nodes: DEFAULT_TAKEOVER_CONFIG.nodes,
     roundRequests,
+    hintRoundRequests,
     hintOptions,
     requests: trace.keys.length,
     takenOver: on.takenOver,

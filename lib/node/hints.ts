@@ -21,8 +21,8 @@ import {
   encodeHint,
   HintReceiver,
   type HintReceiverStats,
+  type HintStore,
 } from '../store/hints.ts'
-import type { S3FifoStore } from '../store/s3fifo.ts'
 
 /** How often a node sends its hint. A round's hint carries what got hot since the last one. */
 export const DEFAULT_HINT_INTERVAL_MS = 1_000
@@ -41,7 +41,7 @@ const MEMBERS_COUNTED_MAX = 4096
 
 export interface HotKeyHintsInit {
   /** The replica's store (`replica.store`). Required. */
-  store: S3FifoStore<unknown>
+  store: HintStore
   /** Publishes one hint message on the hints topic. Errors are counted, never thrown. Required. */
   publish: (bytes: Uint8Array) => unknown
   /**
@@ -104,7 +104,7 @@ export class HotKeyHints {
   readonly messagesPerMemberPerRound: number
   readonly resendAfterRounds: number
   readonly receiver: HintReceiver
-  readonly #store: S3FifoStore<unknown>
+  readonly #store: HintStore
   readonly #publish: (bytes: Uint8Array) => unknown
   readonly #onMalformed: ((from: string, err: DecodeError) => void) | undefined
   readonly #perMember = new Map<string, number>()

@@ -59,6 +59,9 @@ export const DEFAULT_HINT_ABSENT_KEYS_MAX = 4096
 /** Longest key a sender puts in a hint. */
 export const DEFAULT_HINT_KEY_BYTES_MAX = 256
 
+/** What hints need of a store: any S3FifoStore, whatever its version type. */
+export type HintStore = Pick<S3FifoStore<unknown>, 'boost' | 'drainHotKeys' | 'has' | 'hotKeysMax'>
+
 export interface Hint {
   /** Hot keys, hottest (most recent) first. */
   keys: string[]
@@ -160,7 +163,7 @@ export interface HintReceiverStats {
 export class HintReceiver {
   readonly absentKeysMax: number
   readonly boostFreqMax: number
-  readonly #store: S3FifoStore<unknown>
+  readonly #store: HintStore
   /** Absent hot keys, oldest first (Map insertion order). */
   readonly #absent = new Map<string, true>()
   /** Every hinted key, oldest first. */
@@ -168,7 +171,7 @@ export class HintReceiver {
   readonly recentKeysMax: number
   readonly #stats: HintReceiverStats = { hints: 0, keys: 0, applied: 0, alreadyHot: 0, absent: 0 }
 
-  constructor(store: S3FifoStore<unknown>, init: HintReceiverInit = {}) {
+  constructor(store: HintStore, init: HintReceiverInit = {}) {
     const absentKeysMax = init.absentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX
     if (!Number.isSafeInteger(absentKeysMax) || absentKeysMax < 0) {
       throw new TypeError(`HintReceiver: absentKeysMax must be an integer ≥ 0, got ${String(absentKeysMax)}`)

@@ -24,4 +24,4 @@ export {
   HINT_MESSAGE_BYTES_MAX,
   HintReceiver,
 } from './hints.ts'
-export type { Hint, HintReceiverInit, HintReceiverStats } from './hints.ts'
+export type { Hint, HintReceiverInit, HintReceiverStats, HintStore } from './hints.ts'

@@ -125,9 +125,9 @@ describe('hot-key hints between replicas', () => {
     const mk = (id: string): Replica => new Replica({ nodeId: id, maxBytes: 20, store: { sizeOf: () => 1, hotKeysMax: 64 } })
     const a = mk('a')
     const b = mk('b')
-    const bHints = new HotKeyHints({ enabled: true, store: b.store as never, publish: () => undefined })
+    const bHints = new HotKeyHints({ enabled: true, store: b.store, publish: () => undefined })
     let hint: Uint8Array | undefined
-    const aHints = new HotKeyHints({ enabled: true, store: a.store as never, publish: (bytes) => void (hint = bytes) })
+    const aHints = new HotKeyHints({ enabled: true, store: a.store, publish: (bytes) => void (hint = bytes) })
     let now = 1
     const write = (key: string): Delta => a.set(key, ONE, {}, now++)
     b.apply(write('hot'), now)
