@@ -146,19 +146,27 @@ function sh(cmd: string, args: string[], ignoreErrors = false): string {
   }
 }
 
-/** Why tc netem cannot be used here (probed on a throwaway namespace's dummy link), or undefined. */
-export function netemUnavailable(host: TestHost): string | undefined {
+/**
+ * Why tc netem cannot be used here, or undefined: probed on a veth pair in a throwaway
+ * namespace (deleted before returning). Call where netnsUnavailable() said yes.
+ */
+export function netemUnavailable(): string | undefined {
   try {
     sh('tc', ['-V'])
   } catch {
     return 'needs the `tc` command (Debian package iproute2)'
   }
+  const ns = `acnp${process.pid % 100000}`
   try {
-    sh('tc', ['-n', host.ns, 'qdisc', 'add', 'dev', host.dev, 'root', 'netem', 'delay', '1ms'])
-    sh('tc', ['-n', host.ns, 'qdisc', 'del', 'dev', host.dev, 'root'])
+    sh('ip', ['netns', 'add', ns])
+    sh('ip', ['-n', ns, 'link', 'add', 'np0', 'type', 'veth', 'peer', 'name', 'np1'])
+    sh('tc', ['-n', ns, 'qdisc', 'add', 'dev', 'np0', 'root', 'netem', 'delay', '1ms'])
     return undefined
   } catch (err) {
-    return `tc netem is not available in this kernel (sch_netem): ${(err as Error).message}`
+    const msg = (err as Error).message
+    return /qdisc kind is unknown/.test(msg) ? `this kernel has no tc netem (sch_netem): ${msg.split(': ').pop()}` : `tc netem failed: ${msg}`
+  } finally {
+    sh('ip', ['netns', 'del', ns], true)
   }
 }
 
