@@ -30,7 +30,9 @@
 // CHAOS_TRACE=1 writes every run's trace to /tmp/also-cache-chaos-<scenario>-seed<seed>.log.
 import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
-import { writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { ChaosNode, clearFaults, linkDown, linkUp, netem, netemUnavailable, qdiscs, rootQdisc, type StateReply } from '../support/chaos-node.ts'
 import { checkHistory, converged, History, restrictState, shortId, type CheckResult, type ReplicaState } from '../support/history.ts'
 import { netnsUnavailable, TestLan, type TestHost } from '../support/netns.ts'
@@ -100,11 +102,14 @@ class Cluster {
   readonly ready: Promise<void>[]
 
   readonly extra: object
+  /** Each node keeps its identity in a file here (identityPath), so a restart may keep its peer id. */
+  readonly identityDir: string
 
   constructor(lan: TestLan, offsets: number[], extra: object = {}) {
     this.lan = lan
     this.offsets = offsets
     this.extra = extra
+    this.identityDir = mkdtempSync(join(tmpdir(), 'also-cache-chaos-'))
     this.#starts = lan.hosts.map(() => 0)
     this.ready = lan.hosts.map(() => Promise.resolve())
   }
@@ -113,6 +118,7 @@ class Cluster {
     return {
       ...this.extra,
       faultSeed: i + 1,
+      identityPath: join(this.identityDir, `h${i}.key`),
       listen: [`/ip4/${this.lan.hosts[i].ip}/tcp/0`],
       bootstrap,
       swim: SWIM,
@@ -142,8 +148,12 @@ class Cluster {
     await this.nodes[i].kill9()
   }
 
-  /** A fresh process on host i, joining through the live others, warmed up. */
-  restart(i: number): Promise<void> {
+  /**
+   * A fresh process on host i, joining through the live others, warmed up; with `sameId` it
+   * keeps the killed process's peer id (its identity file), otherwise it gets a new one.
+   */
+  restart(i: number, sameId = false): Promise<void> {
+    if (!sameId) rmSync(join(this.identityDir, `h${i}.key`), { force: true })
     const bootstrap = this.nodes.filter((n, j) => j !== i && n.alive).flatMap((n) => n.addresses)
     const p = this.#spawn(i, bootstrap).then(async (n) => {
       await n.call('warmed')
@@ -171,7 +181,7 @@ class Cluster {
 
   /** The history name of a node id. */
   labelOf(id: string): string {
-    return this.all.find((n) => n.id === id)?.label ?? `?${id.slice(-6)}`
+    return this.all.findLast((n) => n.id === id)?.label ?? `?${id.slice(-6)}`
   }
 
   async states(): Promise<Map<string, ReplicaState>> {
@@ -182,6 +192,7 @@ class Cluster {
 
   async destroy(): Promise<void> {
     await Promise.all(this.all.filter((n) => n.alive).map((n) => n.kill9()))
+    rmSync(this.identityDir, { recursive: true, force: true })
   }
 }
 
@@ -287,6 +298,20 @@ const scenarios: Scenario[] = [
       await at(FAULT_AT_MS + Math.min(1_500, FAULT_MS / 2))
       history.note(`restart on h${victim}`)
       await cluster.restart(victim)
+      history.note(`${cluster.nodes[victim].label} warmed up`)
+    },
+  },
+  {
+    // The same, but the new process keeps the peer id (identityPath, as a production node
+    // whose allowlists name it): the others hold that id dead, and must take it back.
+    name: 'kill9-restart-same-id',
+    async fault({ cluster, victim, history, at }) {
+      await at(FAULT_AT_MS + 300)
+      history.note(`kill -9 ${cluster.nodes[victim].label}`)
+      await cluster.kill(victim)
+      await at(FAULT_AT_MS + Math.min(1_500, FAULT_MS / 2))
+      history.note(`restart on h${victim} with the same identity`)
+      await cluster.restart(victim, true)
       history.note(`${cluster.nodes[victim].label} warmed up`)
     },
   },
