@@ -51,7 +51,7 @@ const WORKLOAD_MS = FAULT_AT_MS + FAULT_MS + 600
 const MAX_OPS_PER_NODE = SOAK ? 2_000 : 150
 const KEYS_PER_RUN = 6
 const ACK_TIMEOUT_MS = 2_000
-/** The anti-entropy period of the nodes; convergence is awaited within CONVERGE_MS of the faults' end. */
+/** The anti-entropy period of the nodes; convergence is awaited within CONVERGE_MS of the end of faults and writes. */
 const ANTI_ENTROPY_MS = 500
 /**
  * SWIM faster than the 'local' profile, so that a 3 s fault goes past suspicion: a member is
@@ -63,7 +63,7 @@ const ANTI_ENTROPY_MS = 500
  */
 const SWIM = { profile: 'local', probeIntervalMs: 250, probeTimeoutMs: 100, suspicionMult: 3, suspicionMaxTimeoutMult: 2, pushPullIntervalMs: 2_000 }
 /**
- * Convergence deadline after the faults stop: membership re-merge (≤ one push-pull interval,
+ * Convergence deadline once faults and writes have stopped: membership re-merge (≤ one push-pull interval,
  * 2 s) plus a few anti-entropy periods, with room for a loaded 2-core machine. The time each
  * run took is in the report.
  */
@@ -479,7 +479,9 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
   history.note('workload and faults over')
   // Convergence: membership healed and every replica identical, within the deadline.
   const keySet = new Set(keys)
-  const deadline = faultEnd + CONVERGE_MS
+  // Measured from when both the faults and the writes are over (a restart ends its fault early).
+  const quiet = Math.max(faultEnd, Date.now())
+  const deadline = quiet + CONVERGE_MS
   let finals = await cluster.states()
   for (;;) {
     if (cluster.all.some((n) => n.crashed)) break
@@ -488,7 +490,7 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
     await pause(50)
     finals = await cluster.states()
   }
-  const convergeMs = Date.now() - faultEnd
+  const convergeMs = Date.now() - quiet
   history.note(`converged or deadline after ${convergeMs} ms`)
   for (const n of cluster.all) {
     for (const e of n.events) {
@@ -533,7 +535,7 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
       later = 'still divergent 20 s after the deadline'
       while (Date.now() < until) {
         if (converged(await cluster.states())) {
-          later = `converged ${Date.now() - faultEnd} ms after the faults ended (deadline ${CONVERGE_MS} ms)`
+          later = `converged ${Date.now() - quiet} ms after faults and writes ended (deadline ${CONVERGE_MS} ms)`
           break
         }
         await pause(100)
