@@ -29,6 +29,10 @@ import { Repair, type RepairStats } from './repair.ts'
 import { Replicator, type ReplicatorStats } from './replicator.ts'
 import { warmUp, type WarmupProgress } from './warmup.ts'
 import { LagTracker, type LagStats } from './lag.ts'
+import { HotKeyHints, TakeoverTracker, type HotKeyHintsStats, type TakeoverStats } from './hints.ts'
+import { DEFAULT_HOT_KEYS_MAX } from '../store/index.ts'
+import { sinceHotFirst } from '../../crdt/hot-first.ts'
+import type { GossipsubMessage } from '@libp2p/gossipsub'
 import { SingleFlightLoader, type GetOrLoadOptions, type LoaderFn, type LoaderStats } from './get-or-load.ts'
 import { loadSnapshot, saveSnapshot, type LoadedSnapshot } from './snapshot.ts'
 
@@ -57,6 +61,10 @@ export interface NodeStats {
   origins: { nodeId: string; epoch: number; contiguous: number; highest: number; abandoned: number }[]
   /** Bytes from peers that did not decode, by peer id. */
   malformedByPeer: Record<string, number>
+  /** Hot-key hints sent, received, applied (docs/hints.md). */
+  hints: HotKeyHintsStats
+  /** Hit ratio of the first reads after a member's death (the figure hints exist to raise). */
+  takeover: TakeoverStats
   /** Connections refused: not on allowPeers, or banned for malformed input. */
   refusedConnections: number
 }
@@ -75,6 +83,12 @@ export class CacheNode extends CacheNodeEvents {
   readonly #lag = new LagTracker()
   readonly #gate: PeerGate
   readonly #loader: SingleFlightLoader
+  readonly #hints: HotKeyHints
+  readonly #takeover = new TakeoverTracker()
+  readonly #hintsTopic: string
+  readonly #onHint = (e: CustomEvent<GossipsubMessage>): void => {
+    if (e.detail.msg.topic === this.#hintsTopic) this.#hints.receive(e.detail.propagationSource.toString(), e.detail.msg.data)
+  }
   #dropCounters = { drift: 0, horizon: 0, tooLarge: 0, yjs: 0 }
   #warmup: (SyncDone & { done: true }) | undefined
   #closed = false
@@ -95,7 +109,8 @@ export class CacheNode extends CacheNodeEvents {
       nodeId: this.id,
       epoch: Date.now(),
       maxBytes: o.maxBytes,
-      store: o.store,
+      // Hints need the store's hot-key ring; without hints it costs nothing (hotKeysMax 0).
+      store: o.hints.enabled === true ? { hotKeysMax: DEFAULT_HOT_KEYS_MAX, ...o.store } : o.store,
       log: o.replicationLog,
       ...(o.maxClockDriftMs === undefined ? {} : { maxClockDriftMs: o.maxClockDriftMs }),
     })
@@ -141,6 +156,13 @@ export class CacheNode extends CacheNodeEvents {
               faultState ^= faultState << 5
               return (faultState >>> 0) / 2 ** 32 < o.dropGossipRate
             },
+    })
+    this.#hintsTopic = `also-cache/${o.cluster}/hints/1`
+    this.#hints = new HotKeyHints({
+      ...o.hints,
+      store: this.#replica.store,
+      publish: (bytes) => p2p.services.pubsub.publish(this.#hintsTopic, bytes),
+      onMalformed: (from, err) => this.#onMalformed(from, err),
     })
     this.#repair = new Repair({
       replica: this.#replica,
@@ -203,7 +225,9 @@ export class CacheNode extends CacheNodeEvents {
 
   /** The value of `key`, or undefined. Counts a hit or a miss. Never touches the network. */
   get(key: string): Uint8Array | undefined {
-    return this.#replica.get(key, this.#now())
+    const v = this.#replica.get(key, this.#now())
+    this.#takeover.noteRead(v !== undefined)
+    return v
   }
 
   /** Value, version and expiry of `key` (no hit counted), or undefined. */
@@ -299,6 +323,8 @@ export class CacheNode extends CacheNodeEvents {
       members,
       warmup: this.#warmup ?? { done: false },
       loader: { ...this.#loader.stats },
+      hints: this.#hints.stats(),
+      takeover: this.#takeover.stats(),
       lag: this.#lag.stats(),
       origins: this.#replica.progress.digest().map((p) => ({ nodeId: p.origin.nodeId, epoch: p.origin.epoch, contiguous: p.contiguous, highest: p.highest, abandoned: p.abandoned })),
       malformedByPeer: Object.fromEntries([...this.#malformed].map(([peer, o]) => [peer, o.total])),
@@ -317,6 +343,11 @@ export class CacheNode extends CacheNodeEvents {
     this.#closed = true
     this.#repair.stop()
     await this.#replicator.flush().catch(() => {})
+    this.#hints.stop()
+    if (this.#hints.enabled) {
+      this.#p2p.services.pubsub.removeEventListener('gossipsub:message', this.#onHint)
+      this.#p2p.services.pubsub.unsubscribe(this.#hintsTopic)
+    }
     await this.#swim.leave(this.#o.leaveTimeoutMs).catch(() => {})
     await this.#replicator.stop().catch(() => {})
     await this.#sync.stop().catch(() => {})
@@ -330,6 +361,11 @@ export class CacheNode extends CacheNodeEvents {
     this.#swim.begin()
     await this.#sync.start()
     this.#replicator.start()
+    if (this.#hints.enabled) {
+      this.#p2p.services.pubsub.subscribe(this.#hintsTopic)
+      this.#p2p.services.pubsub.addEventListener('gossipsub:message', this.#onHint)
+      this.#hints.start()
+    }
     this.#repair.start()
     // A snapshot that does not load is not fatal: the node starts empty and warms up.
     const snapshot = this.#o.snapshotPath === undefined ? undefined : await loadSnapshot(this.#o.snapshotPath).catch(() => undefined)
@@ -444,6 +480,7 @@ export class CacheNode extends CacheNodeEvents {
 
   #afterApply(d: Delta, result: ApplyResult, from: string): void {
     this.#repair.noteDelta(d)
+    if (result === 'applied' && this.#hints.enabled) this.#hints.noteHeld(d.key)
     if (result === 'dropped') this.#emitDropped(d, from)
   }
 
@@ -459,10 +496,13 @@ export class CacheNode extends CacheNodeEvents {
   /** since(T) for a peer, restricted to a slice of the key-hash space. */
   #since(hlc: number, lo: number, hi: number): Iterable<Delta> {
     const all = lo === 0 && hi >= 2 ** 32
-    return this.#replica.since(hlc as Hlc, all ? {} : { keys: (key) => {
+    // With hints, the keys the cluster reported hot (and this node may lack) go first.
+    const hot = this.#hints.enabled ? this.#hints.receiver.recentKeys() : []
+    const options = all ? {} : { keys: (key: string) => {
       const h = keyHash32(key)
       return h >= lo && h < hi
-    } })
+    } }
+    return hot.length === 0 ? this.#replica.since(hlc as Hlc, options) : sinceHotFirst(this.#replica, hlc as Hlc, hot, options)
   }
 
   /**
@@ -489,6 +529,7 @@ export class CacheNode extends CacheNodeEvents {
 
   #onMemberEvent(ev: MemberEvent): void {
     const { by: _by, ...member } = ev
+    if (ev.state === 'dead') this.#takeover.memberDied(ev.id, this.#now())
     this.dispatch(`member:${ev.state}`, member)
   }
 
