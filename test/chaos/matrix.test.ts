@@ -596,7 +596,7 @@ function report(): string {
     ].join(' '),
   )
   return [
-    'chaos matrix: scenario, seed, writes, acked/ack-failed/unknown, reads/hits, bad reads (stale, wrong value, expired), acked not visible, lost acked, divergent keys, crashes, converge ms, run ms',
+    'chaos matrix: scenario, seed, writes, acked/ack-failed/unknown, reads/hits, bad reads (stale, wrong value, expired), acked not visible, lost acked, divergent keys, crashes, converge ms (after faults and writes stopped), run ms',
     ...rows,
   ].join('\n')
 }

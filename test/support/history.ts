@@ -142,7 +142,7 @@ export class History {
       if (keys !== undefined && !keys.has(op.key)) continue
       if (op.type === 'write') {
         const what = op.op === 'set' ? `set ${op.key}=${op.value}${op.ttlMs === undefined ? '' : ` ttl=${op.ttlMs}`}` : `delete ${op.key}`
-        lines.push({ at: op.start, text: `${op.node} #${op.seq} ${what}${op.ack ? ' ack:all' : ''} -> ${fmtVersion(op.version)} ${op.outcome ?? 'in flight'}${op.missing ? ` missing=${op.missing.map(shortId).join(',')}` : ''} (${op.end === undefined ? '?' : op.end - op.start} ms)` })
+        lines.push({ at: op.start, text: `${op.node} #${op.seq} ${what}${op.ack ? ' ack:all' : ''} -> ${fmtVersion(op.version)} ${op.outcome ?? 'in flight'}${op.missing ? ` missing=${op.missing.map(shortId).join(',')}` : ''}${op.ackedBy ? ` by=${op.ackedBy.join(',')}` : ''} (${op.end === undefined ? '?' : op.end - op.start} ms)` })
       } else {
         const got = op.failed ? 'no answer' : op.value === null ? 'miss' : `${op.value} ${fmtVersion(op.version ?? undefined)}`
         lines.push({ at: op.start, text: `${op.node} #${op.seq} get ${op.key} -> ${got}` })
