@@ -53,14 +53,15 @@ describe('known bugs found by the chaos matrix', () => {
       sync,
       now: () => now + 20,
       selfId: B,
-      isAlive: (id) => id === C, // A is still dead in B's view
+      isAlive: (id: string) => id === C, // A is still dead in B's view
       randomPeer: () => C,
       gapGraceMs: 0,
       repairIntervalMs: 5,
       antiEntropyIntervalMs: 60_000,
       repairMaxBytes: 1 << 20,
-      apply: (d) => void b.apply(d, now + 20),
-    })
+      apply: (d: Delta) => void b.apply(d, now + 20),
+      isMember: () => true, // A is a member (dead in B's view, but known)
+    } as ConstructorParameters<typeof Repair>[0])
     // A's anti-entropy digest reaches B (the sync handler calls compare).
     repair.compare(a.digest())
     repair.start()
