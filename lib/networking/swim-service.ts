@@ -18,6 +18,7 @@ import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
 import type { Connection, PeerId, PeerStore, Stream, TypedEventTarget, Libp2pEvents, Startable } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { Swim, type Member, type MemberEvent, type SwimConfigInit } from '../../membership/index.ts'
+import { FRAMING_ERRORS } from './sync-service.ts'
 
 export const SWIM_PROTOCOL = '/also-cache/swim/1.0.0'
 /** Largest SWIM frame accepted (push-pull of a large view included). */
@@ -166,8 +167,10 @@ export class SwimService implements Startable {
         if (core.stats.decodeErrors !== before) this.#init.onMalformed?.(from)
         this.#drive()
       }
-    } catch {
-      // The stream ended or broke; the sender opens another when it next sends.
+    } catch (err) {
+      // The stream ended or broke; the sender opens another when it next sends. A framing
+      // error (a length over the bound) is bad input: it counts toward a ban.
+      if (FRAMING_ERRORS.has((err as Error).name)) this.#init.onMalformed?.(from)
     } finally {
       stream.abort(new Error('SWIM inbound stream closed'))
     }

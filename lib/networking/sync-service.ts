@@ -21,6 +21,12 @@ import { decodeSyncMessage, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, type SyncMe
 
 export const SYNC_PROTOCOL = '/also-cache/sync/1.0.0'
 
+/**
+ * lpStream's framing errors: a length prefix over the bound or not a varint. They are bad
+ * input like a DecodeError and count toward a ban (a truncated stream is not: a peer may die).
+ */
+export const FRAMING_ERRORS: ReadonlySet<string> = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError', 'InvalidMessageLengthError'])
+
 /** What the node answers with. Each runs synchronously against the local replica. */
 export interface SyncHandlers {
   /** This node's own deltas from..to, at most maxBytes of them; undefined: no longer logged. */
@@ -164,6 +170,7 @@ export class SyncService {
         req = decodeSyncMessage((await lp.read({ signal })).subarray())
       } catch (err) {
         if (err instanceof DecodeError) this.#h.malformed(from, err)
+        else if (FRAMING_ERRORS.has((err as Error).name)) this.#h.malformed(from, new DecodeError('ERR_DECODE_LIMIT', (err as Error).message))
         throw err
       }
       const send = (m: SyncMessage): Promise<void> => lp.write(encodeSyncMessage(m), { signal })

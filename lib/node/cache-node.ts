@@ -170,6 +170,7 @@ export class CacheNode extends CacheNodeEvents {
       now: this.#now,
       selfId: this.id,
       isAlive: (id) => this.#swim.isAlive(id),
+      isMember: (id) => id === this.id || this.#swim.core.member(id) !== undefined,
       randomPeer: () => {
         const alive = this.#swim.aliveMembers().filter((m) => m !== this.id)
         return alive.length === 0 ? undefined : alive[Math.floor(Math.random() * alive.length)]

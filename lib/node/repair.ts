@@ -24,6 +24,8 @@ export interface RepairInit {
   now: () => number
   selfId: string
   isAlive: (id: string) => boolean
+  /** Does SWIM know this node id (in any state)? Origins of strangers are never repaired. */
+  isMember: (id: string) => boolean
   /** A random live member other than this node, or undefined. */
   randomPeer: () => string | undefined
   gapGraceMs: number
@@ -43,6 +45,12 @@ export interface RepairStats {
   failures: number
 }
 
+/**
+ * Repair requests in flight at once. Each may pull repairMaxBytes, so this bounds what one
+ * digest can set off (a peer naming many origins cannot start a storm of since() pulls).
+ */
+export const MAX_REPAIRS_IN_FLIGHT = 4
+
 interface Want {
   origin: Origin
   /** Seqs up to this are wanted. */
@@ -60,6 +68,7 @@ export class Repair {
   #repairTimer: ReturnType<typeof setInterval> | undefined
   #aeTimer: ReturnType<typeof setInterval> | undefined
   #aeBusy = false
+  #inflight = 0
   readonly stats: RepairStats = { rangeRequests: 0, rangeDeltas: 0, sinceFallbacks: 0, sinceDeltas: 0, antiEntropyRounds: 0, failures: 0 }
 
   constructor(init: RepairInit) {
@@ -125,8 +134,9 @@ export class Repair {
   #wantIfBehind(origin: Origin, highest: number): void {
     const mine = this.#i.replica.progress.progress(origin)
     if (mine === undefined) {
-      // Never heard of it: start it at 0 so that everything it wrote is wanted.
-      if (highest === 0) return
+      // Never heard of it: start it at 0 so that everything it wrote is wanted — but only for
+      // a node SWIM knows: a digest naming strangers must not set off pulls (G7).
+      if (highest === 0 || !this.#i.isMember(origin.nodeId)) return
       this.#i.replica.progress.start(origin, 0)
     } else if (mine.contiguous >= highest) return
     this.#want(origin, highest)
@@ -153,11 +163,14 @@ export class Repair {
         continue
       }
       if (w.busy || now - w.sinceMs < this.#i.gapGraceMs) continue
+      if (this.#inflight >= MAX_REPAIRS_IN_FLIGHT) break
       w.busy = true
+      this.#inflight++
       void this.#repair(w, p.contiguous + 1)
         .catch(() => void this.stats.failures++)
         .finally(() => {
           w.busy = false
+          this.#inflight--
         })
     }
   }

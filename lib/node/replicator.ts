@@ -5,10 +5,14 @@
 //   its first delta: a lone write waits at most that long; a burst fills whole messages.
 // - Every batch carries its deltas' origin and seq, so no two messages have the same bytes
 //   (gossipsub's unsigned message id hashes the data: identical bytes would be a duplicate).
-// - A receive that does not decode is counted against the peer that forwarded it. Seq gaps
-//   are not handled here: the replica notes every seq, and repair.ts pulls what is missing.
+// - Batches are decoded in gossipsub's topic validator, before gossipsub forwards them: one
+//   that does not decode is rejected (never forwarded, and gossipsub scores the sender down)
+//   and counted against the peer that sent it to us — which, since every node validates, is
+//   the peer that made it, never an honest node relaying it. The decoded deltas are kept for
+//   the message event, so each batch is decoded once. Seq gaps are not handled here: the
+//   replica notes every seq, and repair.ts pulls what is missing.
 
-import type { GossipSub, GossipsubMessage } from '@libp2p/gossipsub'
+import { TopicValidatorResult, type GossipSub, type GossipsubMessage } from '@libp2p/gossipsub'
 import { decodeDeltas, deltaEncodedBytesMax, encodeDeltas, type Delta, type Replica, type ApplyResult } from '../../crdt/index.ts'
 import { DecodeError } from '../errors.ts'
 
@@ -72,12 +76,25 @@ export class Replicator {
     injectedDrops: 0,
   }
   readonly #onMessage = (e: CustomEvent<GossipsubMessage>): void => this.#receive(e.detail)
+  /** Batches the validator decoded, by message bytes, until their message event. */
+  readonly #decoded = new WeakMap<Uint8Array, Delta[]>()
 
   constructor(init: ReplicatorInit) {
     this.#i = init
   }
 
   start(): void {
+    this.#i.pubsub.topicValidators.set(this.#i.topic, (peer, msg) => {
+      try {
+        this.#decoded.set(msg.data, decodeDeltas(msg.data))
+        return TopicValidatorResult.Accept
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err
+        this.stats.malformed++
+        this.#i.onMalformed(peer.toString(), err)
+        return TopicValidatorResult.Reject
+      }
+    })
     this.#i.pubsub.subscribe(this.#i.topic)
     this.#i.pubsub.addEventListener('gossipsub:message', this.#onMessage)
   }
@@ -86,6 +103,7 @@ export class Replicator {
     await this.flush()
     this.#i.pubsub.removeEventListener('gossipsub:message', this.#onMessage)
     this.#i.pubsub.unsubscribe(this.#i.topic)
+    this.#i.pubsub.topicValidators.delete(this.#i.topic)
   }
 
   /** Queues a local delta for the next batch. */
@@ -145,15 +163,19 @@ export class Replicator {
       this.stats.injectedDrops++
       return
     }
-    let deltas: Delta[]
-    try {
-      deltas = decodeDeltas(m.msg.data)
-    } catch (err) {
-      if (!(err instanceof DecodeError)) throw err
-      this.stats.malformed++
-      this.#i.onMalformed(from, err)
-      return
+    let deltas = this.#decoded.get(m.msg.data)
+    if (deltas === undefined) {
+      // Not seen by the validator (not expected): decode here, with the same accounting.
+      try {
+        deltas = decodeDeltas(m.msg.data)
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err
+        this.stats.malformed++
+        this.#i.onMalformed(from, err)
+        return
+      }
     }
+    this.#decoded.delete(m.msg.data)
     this.stats.batchesReceived++
     this.stats.deltasReceived += deltas.length
     this.stats.bytesReceived += m.msg.data.byteLength

@@ -8,7 +8,7 @@ const node: CacheNode = await createCacheNode(init)
 const text = new TextDecoder()
 const bytes = new TextEncoder()
 
-for (const type of ['member:alive', 'member:suspect', 'member:dead', 'member:left', 'sync:done', 'join:failed', 'delta:dropped'] as const) {
+for (const type of ['member:alive', 'member:suspect', 'member:dead', 'member:left', 'sync:done', 'join:failed', 'delta:dropped', 'peer:banned'] as const) {
   node.addEventListener(type, (e) => process.send?.({ event: type, detail: e.detail }))
 }
 
