@@ -37,6 +37,7 @@
 
 import { EntryTooLargeError } from '../lib/errors.ts'
 import { S3FifoStore, type StoreEntry } from '../lib/store/index.ts'
+import { GhostKindCode } from '../lib/store/ghost.ts'
 import { makeDelta, type Delta, type Origin } from './delta.ts'
 import { YjsValueError } from './errors.ts'
 import { HLC_ZERO, HybridLogicalClock, type Hlc } from './hlc.ts'
@@ -377,16 +378,16 @@ export class Replica {
 
   #apply(delta: Delta, remote: boolean): ApplyResult {
     const key = delta.key
-    const entry = this.#rawEntry(key)
+    // One index probe tells entry (even expired: its version still orders writes), ghost or
+    // nothing, and primes the store's insert or update that #install may do next.
+    const store = this.#store
+    const found = store.lookup(key)
     let known: Version | undefined
     let kind = KNOWN_ENTRY
-    if (entry !== undefined) known = entry.version
-    else {
-      const g = this.#store.ghost(key)
-      if (g !== undefined && g.version !== undefined) {
-        known = g.version
-        kind = g.kind === 'deleted' && !this.#shadows.has(known) ? KNOWN_TOMBSTONE : KNOWN_SHADOW
-      }
+    if (found === 1) known = store.lookedUpVersion()
+    else if (found === 2) {
+      known = store.lookedUpVersion()
+      if (known !== undefined) kind = store.lookedUpKind() === GhostKindCode.deleted && !this.#shadows.has(known) ? KNOWN_TOMBSTONE : KNOWN_SHADOW
     }
     if (known === undefined) {
       if (remote && delta.version.hlc <= this.#horizon) {
@@ -407,9 +408,9 @@ export class Replica {
     }
     if (delta.op === 'merge') {
       if (kind === KNOWN_TOMBSTONE) return this.#install(delta, remote)
-      return this.#fold(entry as StoreEntry<Version>, delta)
+      return this.#fold(this.#rawEntry(key) as StoreEntry<Version>, delta)
     }
-    if (delta.op === 'set' && kind === KNOWN_ENTRY && this.#docs.has(known)) return this.#fold(entry as StoreEntry<Version>, delta)
+    if (delta.op === 'set' && kind === KNOWN_ENTRY && this.#docs.has(known)) return this.#fold(this.#rawEntry(key) as StoreEntry<Version>, delta)
     return 'stale'
   }
 

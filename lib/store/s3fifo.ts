@@ -20,12 +20,10 @@
 //   injected clock, only for entries that have a TTL); expired entries are reclaimed when a
 //   read touches them, when eviction reaches them, and by a sweep of a few slots per write.
 //
-// Layout (node-lru-cache's and quick-cache's): entries are slots in parallel typed arrays
-// (links, charge, expiry, frequency, queue) plus plain arrays of keys, values and versions;
-// a Map indexes key → slot; a stack holds free slots; arrays double when full. `get`
-// allocates nothing.
-// Hot-key hints (docs/hints.md, hot-ring.ts): promotions to main go to a bounded ring on the
-// eviction path (drainHotKeys); boost raises a held entry's frequency.
+// Layout (node-lru-cache's, quick-cache's): slots in parallel typed arrays plus arrays of
+// keys, values and versions; one Map from key to slot (ghosts negative, ghost.ts); a free
+// list through `next`; arrays double when full. `get` allocates nothing. Hot-key hints
+// (docs/hints.md): promotions go to a bounded ring (drainHotKeys); boost raises a frequency.
 
 import { EntryTooLargeError } from '../errors.ts'
 import { EXPIRY_SWEEP_SLOTS_PER_WRITE, FREQ_SATURATION, MAIN_REINSERT_FREQ_CAP } from './constants.ts'
@@ -72,13 +70,13 @@ export class S3FifoStore<V = unknown> {
   #values: (Uint8Array | undefined)[] = []
   /** Written only once some entry has a version, so a plain cache pays nothing for it. */
   #versions: (V | undefined)[] = []
-  #charge: Uint32Array
-  #expiresAt: Float64Array
-  #freq: Uint8Array
-  #queue: Uint8Array
-  #prev: Int32Array
+  #charge: Uint32Array = new Uint32Array(0)
+  #expiresAt: Float64Array = new Float64Array(0)
+  #freq: Uint8Array = new Uint8Array(0)
+  #queue: Uint8Array = new Uint8Array(0)
+  #prev: Int32Array = new Int32Array(0)
   /** Next older slot in a queue, or the next free slot (free slots are chained through it). */
-  #next: Int32Array
+  #next: Int32Array = new Int32Array(0)
   #freeHead = NONE
   #freeCount = 0
   #slots = 0
@@ -123,12 +121,6 @@ export class S3FifoStore<V = unknown> {
     this.#onForget = o.onForget
     this.#ghost = new GhostQueue<V>(this.#index, o.ghostCapacityBytes, Math.min(o.estimatedEntries, 1 << 16), o.onForget)
     this.#hot = new HotKeyRing(o.hotKeysMax)
-    this.#charge = new Uint32Array(0)
-    this.#expiresAt = new Float64Array(0)
-    this.#freq = new Uint8Array(0)
-    this.#queue = new Uint8Array(0)
-    this.#prev = new Int32Array(0)
-    this.#next = new Int32Array(0)
     this.#grow(o.estimatedEntries)
   }
 
@@ -262,6 +254,29 @@ export class S3FifoStore<V = unknown> {
     return this.#hot.drain(max, (key) => (this.#index.get(key) ?? -1) >= 0)
   }
 
+  /**
+   * @internal For the replica: one index probe answers 0 nothing, 1 an entry (even expired),
+   * 2 a ghost; no hit counted. Primes the `set` that follows (as a missed `get` does);
+   * lookedUpVersion/lookedUpKind read what it found until the next write.
+   */
+  lookup(key: string): 0 | 1 | 2 {
+    const v = this.#index.get(key)
+    this.#missedKey = key
+    this.#missedIndex = v === undefined ? ABSENT : v
+    return v === undefined ? 0 : v >= 0 ? 1 : 2
+  }
+
+  /** @internal The version of what the last lookup found (see lookup). */
+  lookedUpVersion(): V | undefined {
+    const v = this.#missedIndex
+    return v === ABSENT ? undefined : v >= 0 ? this.#versions[v] : this.#ghost.versionAt(ghostSlotOf(v))
+  }
+
+  /** @internal The ghost kind the last lookup found (meaningful when it returned 2). */
+  lookedUpKind(): GhostKindCode {
+    return this.#ghost.kindAt(ghostSlotOf(this.#missedIndex))
+  }
+
   /** The ghost record of a key the store does not hold (evicted, deleted or expired). */
   ghost(key: string): GhostEntry<V> | undefined {
     return this.#ghost.entry(key)
@@ -321,24 +336,12 @@ export class S3FifoStore<V = unknown> {
 
   stats(): StoreStats {
     return {
-      hits: this.#hits,
-      misses: this.#misses,
-      inserts: this.#inserts,
-      updates: this.#updates,
-      deletes: this.#deletes,
-      promotions: this.#promotions,
-      smallEvictions: this.#smallEvictions,
-      mainDrops: this.#mainDrops,
-      mainReinserts: this.#mainReinserts,
-      expirations: this.#expirations,
-      rejections: this.#rejections,
+      hits: this.#hits, misses: this.#misses, inserts: this.#inserts, updates: this.#updates, deletes: this.#deletes,
+      promotions: this.#promotions, smallEvictions: this.#smallEvictions, mainDrops: this.#mainDrops,
+      mainReinserts: this.#mainReinserts, expirations: this.#expirations, rejections: this.#rejections,
       ...this.#hot.stats(),
-      entries: this.size,
-      bytes: this.#bytes,
-      smallBytes: this.#queueBytes[SMALL],
-      mainBytes: this.#queueBytes[MAIN],
-      ghostEntries: this.#ghost.size,
-      ghostBytes: this.#ghost.bytes,
+      entries: this.size, bytes: this.#bytes, smallBytes: this.#queueBytes[SMALL], mainBytes: this.#queueBytes[MAIN],
+      ghostEntries: this.#ghost.size, ghostBytes: this.#ghost.bytes,
     }
   }
 
