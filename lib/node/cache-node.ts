@@ -125,8 +125,8 @@ export class CacheNode extends CacheNodeEvents {
           return this.#replica.log.range(from, to, maxBytes)
         },
         since: (hlc, lo, hi) => this.#since(hlc, lo, hi),
-        digest: (remote) => {
-          this.#repair.compare(remote)
+        digest: (remote, from) => {
+          this.#repair.compare(remote, from)
           return this.#replica.digest()
         },
         push: (deltas, from) => deltas.reduce((n, d) => n + (this.#applyRemote(d, from) === 'applied' ? 1 : 0), 0),

@@ -6,10 +6,16 @@
 //   exchanges digests with one random live member and wants every origin's seqs up to the
 //   highest the peer has seen (and up to the peer's own last seq).
 // - Fallback: when the origin's log no longer holds the range, or the origin is gone, the
-//   node asks a live peer for since(T), where T is the highest hlc this node received from
-//   that origin at or below its contiguous seq. An origin's hlcs grow with its seqs, so every
-//   missing delta has an hlc > T: since(T) is a superset of what is missing. Then the range
-//   is marked seen.
+//   node asks a live peer P for its digest, then for since(T), where T is the highest hlc this
+//   node received from that origin at or below its contiguous seq. An origin's hlcs grow with
+//   its seqs, so every missing delta P has seen has an hlc > T. Then the range is marked seen
+//   only up to P's own contiguous seq for that origin — never beyond what P had: the rest
+//   stays wanted until a peer that has it answers.
+//   Worked scenario (found by the chaos matrix): 1. A is paused long enough for B and C to
+//   declare it dead; 2. on resume A's last write (seq 3) reaches nobody; 3. A's digest tells
+//   B it misses seq 3, but A is dead in B's view, so B falls back to C; 4. C never had seq 3:
+//   marking it seen would keep B on the old value for ever. B marks only up to C's 2 — and
+//   since A itself sent the digest, it is reachable: B asks A for the range anyway.
 // Bounds: one repair in flight per origin, at most `repairMaxBytes` per request, wanted
 // origins bounded by the replica's SeqTracker (its maxOrigins): untracked origins are pruned.
 
@@ -53,6 +59,8 @@ export const MAX_REPAIRS_IN_FLIGHT = 4
 
 interface Want {
   origin: Origin
+  /** The origin itself sent us a digest since the want began: reachable, whatever SWIM says. */
+  originReachable: boolean
   /** Seqs up to this are wanted. */
   upTo: number
   /** When the want was first noticed (grace for reordering). */
@@ -109,11 +117,14 @@ export class Repair {
     if (hlc > (this.#frontier.get(key) ?? 0)) this.#frontier.set(key, hlc)
   }
 
-  /** Compares a peer's digest with ours and wants whatever the peer has seen that we have not. */
-  compare(theirs: ReplicaDigest): void {
+  /**
+   * Compares a peer's digest with ours and wants whatever the peer has seen that we have not.
+   * `from`: who sent it (a digest from the origin itself proves it reachable).
+   */
+  compare(theirs: ReplicaDigest, from?: string): void {
     const self = this.#i.selfId
-    if (theirs.origin.nodeId !== self) this.#wantIfBehind(theirs.origin, theirs.lastSeq)
-    for (const p of theirs.progress) if (p.origin.nodeId !== self) this.#wantIfBehind(p.origin, p.highest)
+    if (theirs.origin.nodeId !== self) this.#wantIfBehind(theirs.origin, theirs.lastSeq, from === theirs.origin.nodeId)
+    for (const p of theirs.progress) if (p.origin.nodeId !== self) this.#wantIfBehind(p.origin, p.highest, false)
   }
 
   /** One anti-entropy round with a random live member. */
@@ -122,7 +133,7 @@ export class Repair {
     if (peer === undefined || this.#aeBusy) return
     this.#aeBusy = true
     try {
-      this.compare(await this.#i.sync.digest(peerIdFromString(peer), this.#i.replica.digest()))
+      this.compare(await this.#i.sync.digest(peerIdFromString(peer), this.#i.replica.digest()), peer)
       this.stats.antiEntropyRounds++
     } catch {
       this.stats.failures++
@@ -131,7 +142,7 @@ export class Repair {
     }
   }
 
-  #wantIfBehind(origin: Origin, highest: number): void {
+  #wantIfBehind(origin: Origin, highest: number, fromOrigin: boolean): void {
     const mine = this.#i.replica.progress.progress(origin)
     if (mine === undefined) {
       // Never heard of it: start it at 0 so that everything it wrote is wanted — but only for
@@ -139,14 +150,17 @@ export class Repair {
       if (highest === 0 || !this.#i.isMember(origin.nodeId)) return
       this.#i.replica.progress.start(origin, 0)
     } else if (mine.contiguous >= highest) return
-    this.#want(origin, highest)
+    this.#want(origin, highest, fromOrigin)
   }
 
-  #want(origin: Origin, upTo: number): void {
+  #want(origin: Origin, upTo: number, originReachable = false): void {
     const key = originKey(origin)
     const w = this.#wants.get(key)
-    if (w === undefined) this.#wants.set(key, { origin, upTo, sinceMs: this.#i.now(), busy: false })
-    else if (upTo > w.upTo) w.upTo = upTo
+    if (w === undefined) this.#wants.set(key, { origin, originReachable, upTo, sinceMs: this.#i.now(), busy: false })
+    else {
+      if (upTo > w.upTo) w.upTo = upTo
+      if (originReachable) w.originReachable = true
+    }
   }
 
   #tick(): void {
@@ -178,7 +192,7 @@ export class Repair {
   async #repair(w: Want, from: number): Promise<void> {
     const origin = w.origin
     const to = w.upTo
-    if (this.#i.isAlive(origin.nodeId)) {
+    if (this.#i.isAlive(origin.nodeId) || w.originReachable) {
       try {
         this.stats.rangeRequests++
         const got = await this.#i.sync.range(peerIdFromString(origin.nodeId), origin, from, to, this.#i.repairMaxBytes)
@@ -191,23 +205,36 @@ export class Repair {
         this.stats.failures++
       }
     }
-    await this.#fallback(origin, to)
+    if (!(await this.#fallback(origin, to))) {
+      // Nothing gained: wait an anti-entropy period before asking again (not every tick).
+      w.sinceMs = this.#i.now() + this.#i.antiEntropyIntervalMs - this.#i.gapGraceMs
+    }
   }
 
-  /** since(T) from a live peer (the origin itself when alive), then mark ..to as received. */
-  async #fallback(origin: Origin, to: number): Promise<void> {
+  /**
+   * since(T) from a live peer P (the origin itself when alive), then marks the range received
+   * up to what P itself had of it (its digest, taken first). Returns whether anything moved.
+   */
+  async #fallback(origin: Origin, to: number): Promise<boolean> {
     const peer = this.#i.isAlive(origin.nodeId) ? origin.nodeId : this.#i.randomPeer()
-    if (peer === undefined) return
-    const hlc = this.#frontier.get(originKey(origin)) ?? 0
+    if (peer === undefined) return false
+    const key = originKey(origin)
+    const hlc = this.#frontier.get(key) ?? 0
     try {
+      const theirs = await this.#i.sync.digest(peerIdFromString(peer), this.#i.replica.digest())
+      const has = originKey(theirs.origin) === key ? theirs.lastSeq : (theirs.progress.find((p) => originKey(p.origin) === key)?.contiguous ?? 0)
+      const mine = this.#i.replica.progress.progress(origin)?.contiguous ?? 0
+      if (has <= mine) return false // P has nothing of the range we lack
       this.stats.sinceFallbacks++
       await this.#i.sync.since(peerIdFromString(peer), hlc, 0, KEY_HASH_SPACE, this.#i.repairMaxBytes, (deltas) => {
         for (const d of deltas) this.#i.apply(d, peer)
         this.stats.sinceDeltas += deltas.length
       })
-      this.#i.replica.progress.start(origin, to)
+      this.#i.replica.progress.start(origin, Math.min(to, has))
+      return true
     } catch {
       this.stats.failures++
+      return false
     }
   }
 }

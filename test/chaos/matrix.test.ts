@@ -10,9 +10,10 @@
 // sch_netem), a slow link (tbf: 128 kbit/s, queue ≤ 200 ms, tail drops), kill -9 and restart
 // (a fresh process on the same host warms up), SIGSTOP/SIGCONT (a paused node), ±5 s clock
 // skew (clockOffsetMs at start), and 20% of gossip messages dropped by their receivers.
-// While the repair bug FALLBACK_BUG (below) stands, partition, sigstop and sigstop-tail are
-// skipped in `npm test`, saying so (CHAOS_KNOWN_BUGS=1 runs them): they reproduce it in about
-// one run in 3 to 10. Each scenario runs with 3 seeds in `npm test`, on one cluster per
+// Partition, sigstop and sigstop-tail found a repair bug (lost tail writes after a since(T)
+// fallback; fixed in lib/node/repair.ts, reproduced in test/chaos/known-bugs.test.ts); a
+// scenario can be marked `knownBug` to skip it while such a bug stands (CHAOS_KNOWN_BUGS=1
+// runs it anyway). Each scenario runs with 3 seeds in `npm test`, on one cluster per
 // describe (a node takes seconds to start on a loaded 2-core machine); every run uses its own
 // keys. Faults sit in try/finally: qdiscs are removed, links brought up, paused processes
 // resumed, and the after hook kills every node and deletes the namespaces.
@@ -234,14 +235,9 @@ const hostsOf = (c: Cluster): TestHost[] => c.lan.hosts
  * (progress.start): the tail writes are lost on that peer for good, replicas stay apart.
  * Seen: sigstop seed 10 (10-seed sweep), partition seed 2, sigstop-tail ~2 runs in 7.
  */
-const FALLBACK_BUG =
-  'lib/node/repair.ts #fallback marks the origin\'s seqs received (progress.start) after since(T) from a random third peer ' +
-  'that never had them; with the origin wrongly held dead, its tail writes are lost on that peer for good (divergence)'
-
 const scenarios: Scenario[] = [
   {
     name: 'partition',
-    knownBug: FALLBACK_BUG,
     async fault({ cluster, victim, history, at }) {
       const host = hostsOf(cluster)[victim]
       await at(FAULT_AT_MS)
@@ -317,7 +313,6 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'sigstop',
-    knownBug: FALLBACK_BUG,
     async fault({ cluster, victim, history, at }) {
       const node = cluster.nodes[victim]
       await at(FAULT_AT_MS)
@@ -333,7 +328,6 @@ const scenarios: Scenario[] = [
     // after SIGCONT, when the others have declared the node dead, and nothing follows it on
     // that node (a lost tail: no later seq reveals the hole, anti-entropy must find it).
     name: 'sigstop-tail',
-    knownBug: FALLBACK_BUG,
     async fault({ cluster, victim, history, at, keys, silenced }) {
       const node = cluster.nodes[victim]
       await at(FAULT_AT_MS)
