@@ -64,6 +64,13 @@ export class Decoder {
     return v
   }
 
+  /** A length ≤ maxBytes; the error text is built only when it is needed (hot path). */
+  #readLength(maxBytes: number, what: string): number {
+    const n = this.readVarUint()
+    if (n > maxBytes) throw new DecodeError(DecodeErrorCode.limit, `${what} length ${n} exceeds its bound ${maxBytes}`)
+    return n
+  }
+
   readFloat64(): number {
     this.#need(8, 'a float64')
     const v = this.#view.getFloat64(this.#pos, true)
@@ -73,7 +80,7 @@ export class Decoder {
 
   /** Length-prefixed bytes, length ≤ maxBytes. The view aliases the input. */
   readBytes(maxBytes: number, what = 'byte string'): Uint8Array {
-    const n = this.readBoundedVarUint(maxBytes, `${what} length`)
+    const n = this.#readLength(maxBytes, what)
     return this.readRaw(n, what)
   }
 
@@ -87,7 +94,7 @@ export class Decoder {
 
   /** Length-prefixed UTF-8 of at most maxBytes bytes; invalid UTF-8 is malformed. */
   readString(maxBytes: number, what = 'string'): string {
-    const n = this.readBoundedVarUint(maxBytes, `${what} length`)
+    const n = this.#readLength(maxBytes, what)
     this.#need(n, what)
     const start = this.#pos
     const end = start + n
