@@ -1,0 +1,578 @@
+// Cluster benchmark: the cache's nodes as separate processes side by side with Redis 7 in the
+// same run, everything on 127.0.0.1.
+//
+// Setup (Debian/Ubuntu; the bench starts its own redis-server processes on free loopback
+// ports with `--save '' --appendonly no --bind 127.0.0.1`, never the system service):
+//
+//   apt-get update && apt-get install -y redis-server
+//
+//   npm run bench -- cluster            the full run (~3.5 min on 2 cores, ~4 GB of RAM)
+//   npm run bench -- cluster --quick    small sizes, to check that it works (~40 s)
+//
+// Workloads (values 100 B, keys `<p>:<i>` strings of 3–9 B, one writer):
+// 1. Replicated write throughput, 3 cache nodes: node A writes N distinct keys as fast as it
+//    takes them, awaiting flush() every 1,024 writes (backpressure, as a bulk loader would);
+//    done when the last key is visible on B and C. Redis: master + 1 replica,
+//    `redis-benchmark -P 16 -t set -d 100 -n N -r N` against the master (50 clients), done
+//    when the replica's offset reaches the master's. Median of ROUNDS, interleaved.
+// 2. Replication lag at half the cache's rate from (1): A writes at that rate; B and C time
+//    each key when it becomes visible (see _cluster-worker.ts: apply times, µs resolution,
+//    one clock). Redis at the same rate: a writer process pipelines the due SETs once per
+//    loop turn to the master; another process subscribed to the replica's keyspace events
+//    times each SET's arrival.
+// 3. Warm-up: 1,000,000 × 100 B in a 3-node cluster; a new node D joins; time from
+//    createCacheNode to `sync:done`. Redis: the same keys and values in a master
+//    (`repl-diskless-sync yes`, `repl-diskless-sync-delay 0`); a new empty replica; time from
+//    REPLICAOF to `master_link_status:up` and `master_sync_in_progress:0`.
+// 4. Read latency on the warmed data: the cache's `get` in-process vs a Redis GET round trip
+//    over loopback (one outstanding), each call timed alone with hrtime.
+//
+// What this does not say: the cache's writer is in-process (no client round trip per write)
+// while redis-benchmark runs 50 clients over TCP; Redis with one replica sends each write to
+// one peer, the cache to two. When every read is remote anyway, or the data must outlive the
+// processes, Redis serves better; the cache is for reads that must not leave the process.
+import { spawn, spawnSync, fork, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { cpus, loadavg, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Resp, parseInfo } from './_resp.ts'
+import { formatTable, median } from './_report.ts'
+
+const quick = process.argv.includes('--quick')
+const ROUNDS = quick ? 1 : 3
+const WRITE_N = quick ? 20_000 : 300_000
+const LAG_SECONDS = quick ? 2 : 5
+const WARM_N = quick ? 50_000 : 1_000_000
+const VALUE_BYTES = 100
+const GET_SAMPLES = quick ? 20_000 : 200_000
+const REDIS_GET_SAMPLES = quick ? 5_000 : 50_000
+/** Every wait of the run is bounded by this (a phase that hangs fails, it does not stall). */
+const PHASE_MS = quick ? 30_000 : 120_000
+/** Filling the warm-up data through replication may take minutes on a loaded machine. */
+const FILL_MS = quick ? 60_000 : 400_000
+const NODE_INIT = { cluster: 'bench', maxBytes: 1_000_000_000, swim: { profile: 'local' } }
+
+const clock = (): number => performance.timeOrigin + performance.now()
+const log = (msg: string): void => void process.stderr.write(`[cluster] ${msg}\n`)
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
+
+// ---- processes: every one is killed at exit, also on failure ----
+const children = new Set<ChildProcess>()
+const scratch = mkdtempSync(join(tmpdir(), 'also-cache-bench-'))
+function killEverything(): void {
+  for (const c of children) c.kill('SIGKILL')
+  rmSync(scratch, { recursive: true, force: true })
+}
+process.on('exit', killEverything)
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130))
+
+async function waitFor(cond: () => boolean | Promise<boolean>, timeoutMs: number, what: string, intervalMs = 20): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await cond())) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
+    await sleep(intervalMs)
+  }
+}
+
+class Worker {
+  readonly child: ChildProcess
+  #next = 1
+  readonly #pending = new Map<number, { resolve(v: unknown): void; reject(e: unknown): void }>()
+  readonly ready: Promise<void>
+  readonly name: string
+  constructor(name: string) {
+    this.name = name
+    // BENCH_WORKER_ARGS: extra node flags for the workers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
+    const execArgv = (process.env.BENCH_WORKER_ARGS ?? '').split(' ').filter(Boolean)
+    this.child = fork(fileURLToPath(new URL('./_cluster-worker.ts', import.meta.url)), [name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv })
+    children.add(this.child)
+    this.ready = new Promise((resolve, reject) => {
+      this.child.on('message', (m: { ready?: boolean; id?: number; ok?: boolean; result?: unknown; error?: { message: string } }) => {
+        if (m.ready) resolve()
+        if (m.id === undefined) return
+        const p = this.#pending.get(m.id)
+        this.#pending.delete(m.id)
+        if (m.ok) p?.resolve(m.result)
+        else p?.reject(new Error(`${name}: ${m.error?.message}`))
+      })
+      this.child.once('exit', (code) => {
+        children.delete(this.child)
+        const err = new Error(`${name} exited (${code})`)
+        reject(err)
+        for (const p of this.#pending.values()) p.reject(err)
+      })
+    })
+  }
+  /** Sends a command; every answer is awaited at most FILL_MS (nothing in the run waits unbounded). */
+  call<T = unknown>(cmd: string, ...args: unknown[]): Promise<T> {
+    const id = this.#next++
+    return new Promise<T>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${this.name}: no answer to ${cmd} in ${FILL_MS} ms`)), FILL_MS)
+      const settle = <V,>(f: (v: V) => void) => (v: V): void => {
+        clearTimeout(timer)
+        f(v)
+      }
+      this.#pending.set(id, { resolve: settle(resolve as (v: unknown) => void), reject: settle(reject) })
+      this.child.send({ id, cmd, args }, (err) => err && reject(err))
+    })
+  }
+  async stop(): Promise<void> {
+    const exited = new Promise((resolve) => this.child.once('exit', resolve))
+    await Promise.race([this.call('close').catch(() => {}), sleep(3_000)])
+    await Promise.race([exited, sleep(2_000)])
+    this.child.kill('SIGKILL')
+  }
+}
+
+async function startCacheNode(name: string, bootstrap: string[] = []): Promise<Worker> {
+  const w = new Worker(name)
+  await w.ready
+  await w.call('start', { ...NODE_INIT, bootstrap })
+  return w
+}
+
+/** A first node, then the others bootstrapping from it; waits until each sees all alive. */
+async function startCluster(n: number, tag: string): Promise<Worker[]> {
+  const a = await startCacheNode(`${tag}A`)
+  const addrs = await a.call<string[]>('addresses')
+  const rest = await Promise.all(Array.from({ length: n - 1 }, (_, i) => startCacheNode(`${tag}${'BCDEFG'[i]}`, addrs)))
+  const nodes = [a, ...rest]
+  await waitFor(async () => (await Promise.all(nodes.map((w) => w.call<number>('aliveCount')))).every((c) => c === n), 20_000, `${n} nodes to see each other alive`)
+  await Promise.all(nodes.map((w) => w.call('warmedUp')))
+  return nodes
+}
+
+// ---- Redis ----
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer()
+    s.once('error', reject)
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number }
+      s.close(() => resolve(port))
+    })
+  })
+}
+
+interface RedisServer {
+  port: number
+  proc: ChildProcess
+  client: Resp
+}
+
+async function startRedis(name: string): Promise<RedisServer> {
+  const port = await freePort()
+  const dir = join(scratch, name)
+  spawnSync('mkdir', ['-p', dir])
+  const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--loglevel', 'warning']
+  const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] })
+  children.add(proc)
+  proc.once('exit', () => children.delete(proc))
+  let client: Resp | undefined
+  await waitFor(
+    async () => {
+      client = await Resp.open(port).catch(() => undefined)
+      return client !== undefined && (await client.call('PING')) === 'PONG'
+    },
+    5_000,
+    `redis-server on port ${port}`,
+  )
+  return { port, proc, client: client! }
+}
+
+function stopRedis(r: RedisServer): void {
+  r.client.close()
+  r.proc.kill('SIGKILL')
+}
+
+async function info(r: RedisServer): Promise<Map<string, string>> {
+  return parseInfo(await r.client.call('INFO', 'replication'))
+}
+
+/** REPLICAOF, then polls INFO every `pollMs` until the link is up and the sync is over. */
+async function replicate(replica: RedisServer, master: RedisServer, pollMs: number): Promise<number> {
+  const t0 = clock()
+  await replica.client.call('REPLICAOF', '127.0.0.1', String(master.port))
+  await waitFor(
+    async () => {
+      const i = await info(replica)
+      return i.get('master_link_status') === 'up' && i.get('master_sync_in_progress') === '0'
+    },
+    PHASE_MS,
+    'the Redis replica to sync',
+    pollMs,
+  )
+  return clock() - t0
+}
+
+/** The commit measured; BENCH_COMMIT names it when the bench runs from an export without .git. */
+function commitDescription(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' })
+  if (head.status !== 0) return process.env.BENCH_COMMIT ?? 'unknown'
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'lib', 'crdt', 'membership'], { encoding: 'utf8' }).stdout.trim() !== ''
+  return `${head.stdout.trim()}${dirty ? ' + uncommitted changes in lib/crdt/membership' : ''}`
+}
+
+function exists(cmd: string): boolean {
+  return spawnSync(cmd, ['--version'], { stdio: 'ignore' }).error === undefined
+}
+
+// ---- measurements ----
+
+interface Pct {
+  p50: number
+  p99: number
+  max: number
+  n: number
+}
+function pct(xs: number[]): Pct {
+  const s = Float64Array.from(xs).sort()
+  const at = (q: number): number => s[Math.min(s.length - 1, Math.max(0, Math.ceil(q * s.length) - 1))]
+  return { p50: at(0.5), p99: at(0.99), max: s[s.length - 1], n: s.length }
+}
+
+/** Agreement of a worker's clock with ours: offset at the round trip of least delay, ± rtt/2. */
+async function clockOffset(w: Worker): Promise<{ offsetMs: number; boundMs: number }> {
+  let best = { offsetMs: 0, boundMs: Number.POSITIVE_INFINITY }
+  for (let i = 0; i < 30; i++) {
+    const t0 = clock()
+    const remote = await w.call<number>('clock')
+    const t1 = clock()
+    if ((t1 - t0) / 2 < best.boundMs) best = { offsetMs: remote - (t0 + t1) / 2, boundMs: (t1 - t0) / 2 }
+  }
+  return best
+}
+
+interface WarmResult {
+  sinceCreateMs: number
+  ms: number
+  entries: number
+  entriesHeld: number
+  peers: number
+  complete: boolean
+}
+
+interface WatchResult {
+  count: number
+  n: number
+  last: number
+}
+
+/** CPU time (ms) of all nodes: the figure machine load does not distort much. */
+async function cpuOf(ws: Worker[]): Promise<number> {
+  return (await Promise.all(ws.map((w) => w.call<number>('cpuMs')))).reduce((x, y) => x + y, 0)
+}
+
+/** CPU time (ms) of a process from /proc (10 ms ticks); `children`: of the waited-for children of this one. */
+function procCpuMs(pid: number | 'self', children = false): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  // Fields after the command name start at field 3 (state): utime is 14, stime 15, cutime 16, cstime 17.
+  const [u, s] = children ? [fields[13], fields[14]] : [fields[11], fields[12]]
+  return ((Number(u) + Number(s)) * 1000) / CLOCK_TICKS
+}
+const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100
+
+interface ThroughputRun {
+  rate: number
+  complete: boolean
+  /** Rate at which the writer handed everything to the transport (cache) / the benchmark's own rps (Redis). */
+  sendRate: number
+  /** CPU µs per write: every process of the system under test (cache A+B+C; Redis master+replica+redis-benchmark). */
+  cpuUsPerWrite: number
+  /** Of which the servers alone (Redis master+replica; for the cache the same as cpuUsPerWrite). */
+  serverCpuUsPerWrite: number
+  catchUpMs?: number
+  /** Cache: batches A left unpublished because 64 publishes were in flight (peers repair them). */
+  backlogDrops?: number
+  /** Cache: keys visible on both B and C at the end. */
+  applied?: number
+  /** Cache: bytes written by A, B, C per write. */
+  bytesPerWrite?: number[]
+}
+
+/** (1) the cache: A writes n keys flat out; rate until the last one is visible on B and C. */
+async function cacheThroughput([a, b, c]: Worker[], prefix: string, n: number): Promise<ThroughputRun> {
+  await Promise.all([b.call('watch', prefix, n), c.call('watch', prefix, n)])
+  const cpu0 = await cpuOf([a, b, c])
+  const io0 = await Promise.all([a, b, c].map((x) => x.call<{ wchar: number }>('io')))
+  const w = await a.call<{ t0: number; t1: number; written: number; flushed: number; backlogDrops: number }>('write', prefix, n, 0, PHASE_MS, VALUE_BYTES, 1024, true)
+  const seen = await Promise.all([b, c].map((x) => x.call<WatchResult>('waitWatch', PHASE_MS)))
+  const cpuUsPerWrite = ((await cpuOf([a, b, c])) - cpu0) * 1000 / n
+  const io1 = await Promise.all([a, b, c].map((x) => x.call<{ wchar: number }>('io')))
+  // Bytes each node wrote (sockets and IPC) per write: A sends each batch to B and C; what B
+  // and C write is mostly gossipsub forwarding the same batches to each other.
+  const bytesPerWrite = io1.map((x, i) => (x.wchar - io0[i].wchar) / n)
+  await Promise.all([b.call('takeTimes'), c.call('takeTimes')])
+  const complete = seen.every((s) => s.count === n)
+  const last = Math.max(...seen.map((s) => s.last))
+  const applied = Math.min(...seen.map((s) => s.count))
+  return {
+    rate: applied / ((last - w.t0) / 1000),
+    complete,
+    sendRate: w.written / ((w.flushed - w.t0) / 1000),
+    cpuUsPerWrite,
+    serverCpuUsPerWrite: cpuUsPerWrite,
+    backlogDrops: w.backlogDrops,
+    bytesPerWrite,
+    applied,
+  }
+}
+
+/**
+ * (1) Redis: redis-benchmark against the master; its own rps covers its run, and the time the
+ * replica then needs to reach the master's offset (polled every 1 ms) is added to it.
+ */
+async function redisThroughput(master: RedisServer, replica: RedisServer, n: number): Promise<ThroughputRun> {
+  const args = ['-h', '127.0.0.1', '-p', String(master.port), '-P', '16', '-t', 'set', '-d', String(VALUE_BYTES), '-n', String(n), '-r', String(n), '--csv']
+  const servers = (): number => procCpuMs(master.proc.pid!) + procCpuMs(replica.proc.pid!)
+  const [server0, client0] = [servers(), procCpuMs('self', true)]
+  const res = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: PHASE_MS })
+  const exitAt = clock()
+  const client = procCpuMs('self', true) - client0
+  if (res.status !== 0) throw new Error(`redis-benchmark failed: ${res.stderr || res.error}`)
+  const row = res.stdout.trim().split('\n').find((l) => l.startsWith('"SET"'))
+  if (row === undefined) throw new Error(`redis-benchmark: no SET row in ${res.stdout}`)
+  const benchRps = Number(JSON.parse(`[${row}]`)[1])
+  const target = Number((await info(master)).get('master_repl_offset'))
+  await waitFor(async () => Number((await info(replica)).get('slave_repl_offset')) >= target, PHASE_MS, 'the Redis replica to catch up', 1)
+  const catchUpMs = clock() - exitAt
+  const server = servers() - server0
+  return {
+    rate: n / (n / benchRps + catchUpMs / 1000),
+    complete: true,
+    sendRate: benchRps,
+    cpuUsPerWrite: ((server + client) * 1000) / n,
+    serverCpuUsPerWrite: (server * 1000) / n,
+    catchUpMs,
+  }
+}
+const REDIS_BENCHMARK_CMD = `redis-benchmark -h 127.0.0.1 -p <master port> -P 16 -t set -d ${VALUE_BYTES} -n ${WRITE_N} -r ${WRITE_N} --csv`
+
+/** (2) Lag of every key on each observer: visible time − send time. */
+async function lags(sent: number[], observers: Worker[]): Promise<{ lags: number[]; missing: number }> {
+  const out: number[] = []
+  let missing = 0
+  for (const o of observers) {
+    const times = await o.call<number[]>('takeTimes')
+    for (let i = 0; i < sent.length; i++) {
+      if (times[i] === 0) missing++
+      else out.push(times[i] - sent[i])
+    }
+  }
+  return { lags: out, missing }
+}
+
+/** SWIM suspicions and deaths the nodes saw (each one a hang-up that costs gossip deliveries). */
+async function memberEventsOf(ws: Worker[]): Promise<string> {
+  const all = await Promise.all(ws.map((w) => w.call<Record<string, number>>('memberEvents')))
+  const sum = (k: string): number => all.reduce((n, e) => n + e[k], 0)
+  return `${sum('member:suspect')} suspect, ${sum('member:dead')} dead`
+}
+
+function loadNow(): string {
+  return loadavg().map((x) => x.toFixed(2)).join(' ')
+}
+function busyProcesses(): string {
+  const ps = spawnSync('ps', ['-eo', 'pcpu,pid,args', '--sort=-pcpu', '--no-headers'], { encoding: 'utf8' })
+  return ps.stdout
+    .split('\n')
+    // Not this run's own processes (npm, run.ts, this file): only what competes with it.
+    .filter((l) => Number(l.trim().split(/\s+/)[0]) >= 5 && !/ ps -eo|bench cluster|bench\/run\.ts cluster|bench\/cluster\.ts/.test(l))
+    .map((l) => l.trim().slice(0, 140))
+    .join('\n')
+}
+const f = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+
+async function main(): Promise<void> {
+  for (const cmd of ['redis-server', 'redis-benchmark']) {
+    if (!exists(cmd)) {
+      console.error(`${cmd} not found. This benchmark runs Redis 7 side by side with the cache; install it with\n\n  apt-get update && apt-get install -y redis-server\n\n(Debian/Ubuntu; the bench starts its own loopback-only redis-server processes, never the system service).`)
+      process.exit(2)
+    }
+  }
+  const machine = {
+    nproc: cpus().length,
+    cpu: cpus()[0]?.model ?? '?',
+    node: process.version,
+    redis: spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout.trim(),
+    commit: commitDescription(),
+    startedAt: new Date().toISOString(),
+  }
+  const loads: [string, string][] = [['start', loadNow()]]
+  const busyAtStart = busyProcesses()
+  log(`${machine.nproc} cpus, node ${machine.node}, ${machine.redis}; load ${loadNow()}${quick ? ' (quick)' : ''}`)
+
+  // ---- (1) throughput, then (2) lag, on one 3-node cluster and one master + replica ----
+  log('starting 3 cache nodes, a Redis master and a replica')
+  const [a, b, c] = await startCluster(3, '')
+  const clocks = await Promise.all([a, b, c].map(clockOffset))
+  const master = await startRedis('master')
+  const replica = await startRedis('replica')
+  await replicate(replica, master, 5)
+
+  const cacheRuns: ThroughputRun[] = []
+  const redisRuns: ThroughputRun[] = []
+  for (let r = 0; r < ROUNDS; r++) {
+    cacheRuns.push(await cacheThroughput([a, b, c], `w${r}:`, WRITE_N))
+    log(`(1) round ${r + 1}: cache ${f(cacheRuns[r].rate)} /s replicated${cacheRuns[r].complete ? '' : ` (INCOMPLETE: ${f(cacheRuns[r].applied ?? 0)} of ${f(WRITE_N)} on both)`}, writer ${f(cacheRuns[r].sendRate)} /s, ${f(cacheRuns[r].cpuUsPerWrite, 1)} CPU µs/write`)
+    redisRuns.push(await redisThroughput(master, replica, WRITE_N))
+    log(`(1) round ${r + 1}: redis ${f(redisRuns[r].rate)} /s replicated (benchmark ${f(redisRuns[r].sendRate)} /s, replica caught up ${f(redisRuns[r].catchUpMs!, 1)} ms later), ${f(redisRuns[r].cpuUsPerWrite, 1)} CPU µs/write`)
+  }
+  loads.push(['after (1)', loadNow()])
+  // How the deltas reached B and C: gossip, or repair of what gossip lost (range / since).
+  type Repl = { replication: { deltasReceived: number; batchesReceived: number }; repair: { rangeRequests: number; rangeDeltas: number; sinceFallbacks: number; sinceDeltas: number } }
+  const paths = (await Promise.all([b, c].map((w) => w.call<Repl>('stats')))).map(
+    (st, i) => `${'BC'[i]}: ${f(st.replication.deltasReceived)} by gossip in ${f(st.replication.batchesReceived)} messages, ${f(st.repair.rangeDeltas)} by ${st.repair.rangeRequests} range repairs, ${f(st.repair.sinceDeltas)} by ${st.repair.sinceFallbacks} since(T)`,
+  )
+  log(`(1) delivery paths: ${paths.join('; ')}`)
+  const cacheRate = median(cacheRuns.map((x) => x.rate))
+  const redisRate = median(redisRuns.map((x) => x.rate))
+
+  const lagRate = Math.floor(cacheRate / 2)
+  const lagN = lagRate * LAG_SECONDS
+  log(`(2) lag at ${f(lagRate)} writes/s for ${LAG_SECONDS} s`)
+  await Promise.all([b.call('watch', 'l:', lagN), c.call('watch', 'l:', lagN)])
+  const cw = await a.call<{ sent: number[]; written: number }>('write', 'l:', lagN, lagRate, LAG_SECONDS * 1000 + 2_000, VALUE_BYTES, 1 << 16)
+  await Promise.all([b, c].map((x) => x.call('waitWatch', 10_000)))
+  const cacheLag = await lags(cw.sent, [b, c])
+
+  const [writer, watcher] = [new Worker('redis-writer'), new Worker('redis-watcher')]
+  await Promise.all([writer.ready, watcher.ready])
+  await watcher.call('redisSubscribe', replica.port, 'l:', lagN)
+  const rw = await writer.call<{ sent: number[]; written: number }>('redisWrite', master.port, 'l:', lagN, lagRate, LAG_SECONDS * 1000 + 2_000, VALUE_BYTES)
+  await watcher.call('waitWatch', 10_000)
+  const redisLag = await lags(rw.sent, [watcher])
+  await watcher.call('redisUnsubscribe')
+  loads.push(['after (2)', loadNow()])
+  const cl = pct(cacheLag.lags)
+  const rl = pct(redisLag.lags)
+  log(`(2) cache lag p50 ${f(cl.p50, 2)} ms p99 ${f(cl.p99, 2)} ms (${cacheLag.missing} missing); redis p50 ${f(rl.p50, 2)} p99 ${f(rl.p99, 2)} (${redisLag.missing} missing)`)
+  const swim12 = await memberEventsOf([a, b, c])
+  await Promise.all([a, b, c].map((w) => w.stop()))
+  stopRedis(master)
+  stopRedis(replica)
+
+  // ---- (3) warm-up of WARM_N entries, (4) read latency on them ----
+  // The warm-up data goes into A alone, and B and C get it by warming up from A (then from A
+  // and B): filling three nodes through gossip at full speed stalls on this machine (see
+  // docs/cluster-results.md, "Findings": a lost tail larger than repairMaxBytes is marked
+  // repaired), and a source missing entries would make D's warm-up smaller than 1,000,000.
+  log(`(3) writing ${f(WARM_N)} entries into node A alone; B then C warm up from it`)
+  const a3 = await startCacheNode('wA')
+  await a3.call('write', 'k:', WARM_N, 0, FILL_MS, VALUE_BYTES, 1024, true)
+  const addrs3 = await a3.call<string[]>('addresses')
+  const b3 = await startCacheNode('wB', addrs3)
+  const fillB = await b3.call<WarmResult>('warmedUp')
+  const c3 = await startCacheNode('wC', addrs3)
+  const fillC = await c3.call<WarmResult>('warmedUp')
+  log(`(3) B warmed from ${fillB.peers} peer in ${f(fillB.sinceCreateMs)} ms, C from ${fillC.peers} peers in ${f(fillC.sinceCreateMs)} ms`)
+  if (fillB.entriesHeld !== WARM_N || fillC.entriesHeld !== WARM_N) throw new Error(`(3) B and C hold ${fillB.entriesHeld} and ${fillC.entriesHeld} entries, not ${WARM_N}`)
+  await waitFor(async () => (await Promise.all([a3, b3, c3].map((w) => w.call<number>('aliveCount')))).every((n) => n === 3), 20_000, '3 nodes to see each other alive')
+  const m3 = await startRedis('master3')
+  const fill = await writer.call<{ ms: number }>('redisFill', m3.port, 'k:', WARM_N, VALUE_BYTES)
+  log(`(3) Redis master filled in ${f(fill.ms)} ms; warming up`)
+  const cacheWarm: WarmResult[] = []
+  const redisWarm: number[] = []
+  for (let r = 0; r < ROUNDS; r++) {
+    const d = await startCacheNode(`D${r}`, await a3.call<string[]>('addresses'))
+    cacheWarm.push(await d.call('warmedUp'))
+    await d.stop() // one joiner at a time: each holds the whole data set
+    const cw3 = cacheWarm[r]
+    log(`(3) round ${r + 1}: cache node warmed ${f(cw3.entriesHeld)} entries from ${cw3.peers} peers in ${f(cw3.sinceCreateMs)} ms (warm-up itself ${f(cw3.ms)} ms)`)
+    const r3 = await startRedis(`replica3-${r}`)
+    redisWarm.push(await replicate(r3, m3, 1))
+    const size = Number(await r3.client.call('DBSIZE'))
+    log(`(3) round ${r + 1}: redis replica synced ${f(size)} keys in ${f(redisWarm[r])} ms`)
+    stopRedis(r3)
+  }
+  loads.push(['after (3)', loadNow()])
+
+  log('(4) read latency')
+  const getLat = await b3.call<{ us: Pct; timerUs: Pct; misses: number }>('getLatency', 'k:', WARM_N, GET_SAMPLES)
+  const redisGet = await writer.call<{ us: Pct; misses: number }>('redisGetLatency', m3.port, 'k:', WARM_N, REDIS_GET_SAMPLES)
+  loads.push(['end', loadNow()])
+  const swim34 = await memberEventsOf([a3, b3, c3])
+  await Promise.all([a3, b3, c3, writer, watcher].map((w) => w.stop()))
+  stopRedis(m3)
+
+  // ---- report ----
+  const cw3 = median(cacheWarm.map((x) => x.sinceCreateMs))
+  const rw3 = median(redisWarm)
+  const ok = (met: boolean): string => (met ? 'met' : '**missed**')
+  const out = [
+    `## also-cache cluster vs Redis ${machine.redis.split(' ')[2] ?? ''} (${machine.startedAt}, commit ${machine.commit}${quick ? ', --quick' : ''})`,
+    '',
+    `Machine: ${machine.nproc} × ${machine.cpu}; Node ${machine.node}; ${machine.redis}.`,
+    `Load average (1/5/15 min): ${loads.map(([k, v]) => `${k} ${v}`).join('; ')}.`,
+    '',
+    formatTable(
+      ['figure', 'also-cache', 'Redis', 'ratio', 'goal'],
+      [
+        [`replicated writes/s, 3 nodes vs master+replica (median of ${ROUNDS}, N=${f(WRITE_N)})`, f(cacheRate), f(redisRate), (cacheRate / redisRate).toFixed(2), `≥ 1.0: ${ok(cacheRate >= redisRate)}`],
+        [`replication lag p50 at ${f(lagRate)} writes/s (ms)`, f(cl.p50, 2), f(rl.p50, 2), (cl.p50 / rl.p50).toFixed(1), ''],
+        [`replication lag p99 at ${f(lagRate)} writes/s (ms)`, f(cl.p99, 2), f(rl.p99, 2), (cl.p99 / rl.p99).toFixed(1), `≤ 10 ms: ${ok(cl.p99 <= 10)}`],
+        [`replication lag max (ms)`, f(cl.max, 2), f(rl.max, 2), '', ''],
+        [`warm-up of ${f(WARM_N)} × ${VALUE_BYTES} B (ms, median of ${ROUNDS})`, f(cw3), f(rw3), (cw3 / rw3).toFixed(2), `≤ 1.0: ${ok(cw3 <= rw3)}`],
+        ['read p50 (µs): get in-process vs GET round trip', f(getLat.us.p50, 2), f(redisGet.us.p50, 1), (getLat.us.p50 / redisGet.us.p50).toFixed(3), ''],
+        ['read p99 (µs)', f(getLat.us.p99, 2), f(redisGet.us.p99, 1), (getLat.us.p99 / redisGet.us.p99).toFixed(3), ''],
+      ],
+    ),
+    '',
+    formatTable(
+      ['round', 'cache replicated/s', 'cache writer/s (set+publish)', 'complete', 'unpublished batches', 'bytes written per write A/B/C', 'cache CPU µs/write (A+B+C)', 'redis-benchmark rps', 'replica catch-up (ms)', 'Redis replicated/s', 'Redis CPU µs/write (servers + benchmark)'],
+      cacheRuns.map((x, i) => {
+        const y = redisRuns[i]
+        return [String(i + 1), f(x.rate), f(x.sendRate), String(x.complete), f(x.backlogDrops ?? 0), (x.bytesPerWrite ?? []).map((v) => f(v)).join(' / '), f(x.cpuUsPerWrite, 1), f(y.sendRate), f(y.catchUpMs!, 1), f(y.rate), `${f(y.serverCpuUsPerWrite, 1)} + ${f(y.cpuUsPerWrite - y.serverCpuUsPerWrite, 1)}`]
+      }),
+    ),
+    '',
+    formatTable(
+      ['lag detail', 'samples', 'missing', 'p50 ms', 'p99 ms', 'max ms'],
+      [
+        ['also-cache A → B and C (apply time)', f(cl.n), f(cacheLag.missing), f(cl.p50, 3), f(cl.p99, 3), f(cl.max, 3)],
+        ['Redis master → replica (keyspace event)', f(rl.n), f(redisLag.missing), f(rl.p50, 3), f(rl.p99, 3), f(rl.max, 3)],
+      ],
+    ),
+    '',
+    formatTable(
+      ['warm-up round', 'cache: create → sync:done (ms)', 'cache: warm-up (ms)', 'entries held', 'deltas received (> held: a slice was streamed twice)', 'peers', 'Redis: REPLICAOF → synced (ms)'],
+      [
+        ...cacheWarm.map((x, i) => [`D${i + 1}`, f(x.sinceCreateMs), f(x.ms), f(x.entriesHeld), f(x.entries), String(x.peers), f(redisWarm[i])]),
+        ['(fill) B from A', f(fillB.sinceCreateMs), f(fillB.ms), f(fillB.entriesHeld), f(fillB.entries), String(fillB.peers), ''],
+        ['(fill) C from A and B', f(fillC.sinceCreateMs), f(fillC.ms), f(fillC.entriesHeld), f(fillC.entries), String(fillC.peers), ''],
+      ],
+    ),
+    '',
+    formatTable(
+      ['read', 'samples', 'misses', 'p50 µs', 'p99 µs', 'max µs'],
+      [
+        ['also-cache get (in-process)', f(getLat.us.n), f(getLat.misses), f(getLat.us.p50, 3), f(getLat.us.p99, 3), f(getLat.us.max, 1)],
+        ['  hrtime floor (two reads, nothing between)', f(getLat.timerUs.n), '', f(getLat.timerUs.p50, 3), f(getLat.timerUs.p99, 3), f(getLat.timerUs.max, 1)],
+        ['Redis GET round trip (1 outstanding)', f(redisGet.us.n), f(redisGet.misses), f(redisGet.us.p50, 1), f(redisGet.us.p99, 1), f(redisGet.us.max, 1)],
+      ],
+    ),
+    '',
+    `Clock agreement (worker − bench, at the least-delay round trip): ${clocks.map((x) => `${f(x.offsetMs * 1000)} ± ${f(x.boundMs * 1000)} µs`).join(', ')}.`,
+    `Commands: \`npm run bench -- cluster${quick ? ' --quick' : ''}\`; Redis write throughput: \`${REDIS_BENCHMARK_CMD}\` (50 clients, the default); redis-server started as \`redis-server --save '' --appendonly no --port P --bind 127.0.0.1 --repl-diskless-sync yes --repl-diskless-sync-delay 0\`.`,
+    `SWIM events seen by the nodes (\`swim: { profile: 'local' }\`, 200 ms probe timeout): phases 1–2 ${swim12}; phases 3–4 ${swim34}.`,
+    `Delivery of the (1) writes to B and C — ${paths.join('; ')}.`,
+    `Filling the warm-up data: Redis master (pipelined SET from one client, 10,000 per write) in ${f(fill.ms)} ms.`,
+    '',
+    'Processes using ≥ 5 % CPU when the run started:',
+    '```',
+    busyAtStart || '(none)',
+    '```',
+  ]
+  console.log(out.join('\n'))
+}
+
+try {
+  await main()
+  process.exit(0)
+} catch (err) {
+  console.error(err)
+  process.exit(1)
+}
