@@ -46,6 +46,9 @@ export async function createTransport(init: TransportInit): Promise<Libp2p<Cache
     addresses: { listen: init.listen },
     ...(init.clusterKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: init.clusterKey }) }),
     connectionGater: init.gate.gater(),
+    // SWIM decides liveness; libp2p's own monitor would ping /ipfs/ping/1.0.0, a protocol this
+    // node does not serve (every ping a failed negotiation, and busy links were aborted).
+    connectionMonitor: { enabled: false },
     // mDNS finds peers; it does not dial them (libp2p 3): the node dials on peer:discovery.
     peerDiscovery: init.mdnsServiceTag === undefined ? [] : [mdns({ serviceTag: init.mdnsServiceTag })],
     transports: [tcp()],

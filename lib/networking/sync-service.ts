@@ -47,7 +47,10 @@ export interface SyncServiceInit {
   connectionManager: ConnectionManager
   /** Bytes per since() chunk. @default 256 KiB */
   chunkBytes?: number
-  /** Deadline of one request (open, ask, read everything). @default 10 s */
+  /**
+   * Idle deadline of one request: given up when no frame arrives (or, serving, none can be
+   * sent) for this long. A long since() is fine as long as it moves. @default 10 s
+   */
   requestTimeoutMs?: number
   /** Requests served at once per connection. @default 16 */
   maxInboundStreams?: number
@@ -63,6 +66,34 @@ export class SyncError extends AlsoCacheError {
   constructor(peer: string, message: string, options?: ErrorOptions) {
     super('ERR_SYNC_FAILED', `sync with ${peer} failed: ${message}`, options)
     this.peer = peer
+  }
+}
+
+/**
+ * A deadline that moves: aborts when nothing has happened for `ms` (touch() restarts it).
+ * A large since() takes as long as it takes; only a stalled one is given up on.
+ */
+class IdleDeadline {
+  readonly #controller = new AbortController()
+  readonly #ms: number
+  #timer: ReturnType<typeof setTimeout>
+
+  constructor(ms: number) {
+    this.#ms = ms
+    this.#timer = setTimeout(() => this.#controller.abort(new Error(`no progress for ${ms} ms`)), ms)
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal
+  }
+
+  touch(): void {
+    clearTimeout(this.#timer)
+    this.#timer = setTimeout(() => this.#controller.abort(new Error(`no progress for ${this.#ms} ms`)), this.#ms)
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer)
   }
 }
 
@@ -134,8 +165,8 @@ export class SyncService {
 
   /** Sends one request; hands every intermediate frame to onFrame; returns the final frame. */
   async #request(peer: PeerId, req: SyncMessage, onFrame: (m: SyncMessage) => void, signal?: AbortSignal): Promise<SyncMessage> {
-    const timeout = AbortSignal.timeout(this.requestTimeoutMs)
-    const abort = signal === undefined ? timeout : AbortSignal.any([timeout, signal])
+    const idle = new IdleDeadline(this.requestTimeoutMs)
+    const abort = signal === undefined ? idle.signal : AbortSignal.any([idle.signal, signal])
     let stream: Stream | undefined
     try {
       stream = await this.#connections.openStream(peer, SYNC_PROTOCOL, { signal: abort })
@@ -143,6 +174,7 @@ export class SyncService {
       await lp.write(encodeSyncMessage(req), { signal: abort })
       for (;;) {
         const m = decodeSyncMessage((await lp.read({ signal: abort })).subarray())
+        idle.touch()
         if (m.kind === 'deltas') {
           onFrame(m)
           continue
@@ -155,6 +187,8 @@ export class SyncService {
       stream?.abort(err instanceof Error ? err : new Error(String(err)))
       if (err instanceof SyncError) throw err
       throw new SyncError(peer.toString(), err instanceof Error ? err.message : String(err), { cause: err })
+    } finally {
+      idle.clear()
     }
   }
 
@@ -162,7 +196,8 @@ export class SyncService {
 
   async #serve(stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString()
-    const signal = AbortSignal.timeout(this.requestTimeoutMs * 3)
+    const idle = new IdleDeadline(this.requestTimeoutMs)
+    const signal = idle.signal
     const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
     try {
       let req: SyncMessage
@@ -173,7 +208,11 @@ export class SyncService {
         else if (FRAMING_ERRORS.has((err as Error).name)) this.#h.malformed(from, new DecodeError('ERR_DECODE_LIMIT', (err as Error).message))
         throw err
       }
-      const send = (m: SyncMessage): Promise<void> => lp.write(encodeSyncMessage(m), { signal })
+      // Each frame that leaves moves the deadline: a reader that stops reading stalls us.
+      const send = async (m: SyncMessage): Promise<void> => {
+        await lp.write(encodeSyncMessage(m), { signal })
+        idle.touch()
+      }
       switch (req.kind) {
         case 'range': {
           const deltas = this.#h.range(req.origin, req.from, req.to, req.maxBytes)
@@ -224,6 +263,8 @@ export class SyncService {
       await stream.close({ signal }).catch(() => {})
     } catch (err) {
       stream.abort(err instanceof Error ? err : new Error(String(err)))
+    } finally {
+      idle.clear()
     }
   }
 }

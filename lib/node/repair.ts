@@ -57,6 +57,12 @@ export interface RepairStats {
  */
 export const MAX_REPAIRS_IN_FLIGHT = 4
 
+/**
+ * since() requests one fallback may make while halving key-hash slices that the byte budget
+ * cut short: 64 × repairMaxBytes (8 MiB) = 512 MiB at most per fallback.
+ */
+export const MAX_FALLBACK_REQUESTS = 64
+
 interface Want {
   origin: Origin
   /** The origin itself sent us a digest since the want began: reachable, whatever SWIM says. */
@@ -213,7 +219,10 @@ export class Repair {
 
   /**
    * since(T) from a live peer P (the origin itself when alive), then marks the range received
-   * up to what P itself had of it (its digest, taken first). Returns whether anything moved.
+   * up to what P itself had of it (its digest, taken first) — and only if every byte of it
+   * arrived: since() sends hottest first, not in hlc order, so a stream the byte budget cut
+   * cannot be resumed by raising T. A cut slice of the key-hash space is split in two and each
+   * half asked for again, up to MAX_FALLBACK_REQUESTS requests. Returns whether it completed.
    */
   async #fallback(origin: Origin, to: number): Promise<boolean> {
     const peer = this.#i.isAlive(origin.nodeId) ? origin.nodeId : this.#i.randomPeer()
@@ -221,15 +230,25 @@ export class Repair {
     const key = originKey(origin)
     const hlc = this.#frontier.get(key) ?? 0
     try {
-      const theirs = await this.#i.sync.digest(peerIdFromString(peer), this.#i.replica.digest())
+      const pid = peerIdFromString(peer)
+      const theirs = await this.#i.sync.digest(pid, this.#i.replica.digest())
       const has = originKey(theirs.origin) === key ? theirs.lastSeq : (theirs.progress.find((p) => originKey(p.origin) === key)?.contiguous ?? 0)
       const mine = this.#i.replica.progress.progress(origin)?.contiguous ?? 0
       if (has <= mine) return false // P has nothing of the range we lack
       this.stats.sinceFallbacks++
-      await this.#i.sync.since(peerIdFromString(peer), hlc, 0, KEY_HASH_SPACE, this.#i.repairMaxBytes, (deltas) => {
-        for (const d of deltas) this.#i.apply(d, peer)
-        this.stats.sinceDeltas += deltas.length
-      })
+      const slices: [number, number][] = [[0, KEY_HASH_SPACE]]
+      for (let requests = 0; slices.length > 0; requests++) {
+        if (requests === MAX_FALLBACK_REQUESTS) return false // too big to pull this way now; stays wanted
+        const [lo, hi] = slices.pop() as [number, number]
+        const r = await this.#i.sync.since(pid, hlc, lo, hi, this.#i.repairMaxBytes, (deltas) => {
+          for (const d of deltas) this.#i.apply(d, peer)
+          this.stats.sinceDeltas += deltas.length
+        })
+        if (r.complete) continue
+        if (hi - lo < 2) return false
+        const mid = lo + Math.floor((hi - lo) / 2)
+        slices.push([lo, mid], [mid, hi])
+      }
       this.#i.replica.progress.start(origin, Math.min(to, has))
       return true
     } catch {

@@ -102,10 +102,15 @@ export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
       const lo = Math.floor((KEY_HASH_SPACE * i) / n)
       const hi = Math.floor((KEY_HASH_SPACE * (i + 1)) / n)
       if (await stream(peer, lo, hi)) return
-      const other = peers[(i + 1) % n]
-      if (other === peer || !(await stream(other, lo, hi))) failedSlices++
+      // Retried once: on another peer, or on the same one when it is the only one.
+      if (!(await stream(peers[(i + 1) % n], lo, hi))) failedSlices++
     }),
   )
+  if (failedSlices > 0) {
+    // A slice is missing: no origin may be baselined (its seqs were not all received), so
+    // anti-entropy and repair go on fetching what is missing.
+    return { ...progress, ms: init.now() - started, snapshot, complete: false, failedSlices }
+  }
 
   // Baselines: the lowest contiguous seq any peer reported for each origin (0 if one did not
   // know it), and each peer's own last seq for its own origin.
