@@ -9,76 +9,17 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { DecodeError } from '../../lib/errors.ts'
-import { decodeDeltas, encodeDeltas } from '../../crdt/index.ts'
+import { decodeDeltas, DELTA_FORMAT_VERSION, encodeDeltas } from '../../crdt/index.ts'
+import { mutate, prng } from '../../bench/_fuzz.ts'
 import { testSeed } from '../support/seed.ts'
 import { arbDelta } from './arbitraries.ts'
 
 const INPUTS = Number(process.env.FUZZ_INPUTS ?? 120_000)
 const MIN_ENCODED_DELTA_BYTES = 6
 
-/** xorshift32: a tiny seeded PRNG so the fuzz loop costs nothing but decoding. */
-function prng(seed: number): () => number {
-  let x = seed | 0 || 1
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 4294967296
-  }
-}
-
-function mutate(src: Uint8Array, rnd: () => number): Uint8Array {
-  const int = (n: number): number => Math.floor(rnd() * n)
-  let b: Uint8Array = src.slice()
-  const edits = 1 + int(4)
-  for (let e = 0; e < edits; e++) {
-    switch (int(7)) {
-      case 0: // flip a bit
-        if (b.length > 0) b[int(b.length)] ^= 1 << int(8)
-        break
-      case 1: // random byte
-        if (b.length > 0) b[int(b.length)] = int(256)
-        break
-      case 2: // truncate
-        b = b.subarray(0, int(b.length + 1))
-        break
-      case 3: { // insert bytes
-        const at = int(b.length + 1)
-        const ins = Uint8Array.from({ length: 1 + int(8) }, () => int(256))
-        const next = new Uint8Array(b.length + ins.length)
-        next.set(b.subarray(0, at))
-        next.set(ins, at)
-        next.set(b.subarray(at), at + ins.length)
-        b = next
-        break
-      }
-      case 4: { // delete a run
-        const at = int(b.length + 1)
-        const n = int(8)
-        const next = new Uint8Array(Math.max(0, b.length - n))
-        next.set(b.subarray(0, at).subarray(0, next.length))
-        if (at + n < b.length) next.set(b.subarray(at + n), at)
-        b = next
-        break
-      }
-      case 5: { // a huge varint (counts and lengths near and over their bounds)
-        if (b.length === 0) break
-        const at = int(b.length)
-        const huge = [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f].slice(int(4))
-        const next = new Uint8Array(b.length + huge.length)
-        next.set(b.subarray(0, at))
-        next.set(huge, at)
-        next.set(b.subarray(at), at + huge.length)
-        b = next
-        break
-      }
-      case 6: // keep the format byte valid so mutations reach the body
-        if (b.length > 0) b[0] = 1
-        break
-    }
-  }
-  return b
-}
+// The PRNG and the mutations (bit flips, truncation, insertion, run deletion, huge varints,
+// length inflation, restored format byte) are the fuzz bench's (bench/_fuzz.ts): one mutator.
+const DELTA_TARGET = { version: DELTA_FORMAT_VERSION, kinds: [] as readonly number[] }
 
 describe('crdt/codec fuzz', function () {
   this.timeout(Math.max(60_000, INPUTS / 5))
@@ -94,9 +35,9 @@ describe('crdt/codec fuzz', function () {
       let input: Uint8Array
       if (i % 4 === 0) {
         input = Uint8Array.from({ length: Math.floor(rnd() * 64) }, () => Math.floor(rnd() * 256))
-        if (input.length > 0 && rnd() < 0.5) input[0] = 1
+        if (input.length > 0 && rnd() < 0.5) input[0] = DELTA_FORMAT_VERSION
       } else {
-        input = mutate(corpus[i % corpus.length], rnd)
+        input = mutate(corpus[i % corpus.length], rnd, DELTA_TARGET)
       }
       try {
         const deltas = decodeDeltas(input)

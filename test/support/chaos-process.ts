@@ -12,6 +12,7 @@
 // process; the library is unchanged.
 // argv[2]: JSON of CacheNodeInit. Values travel as UTF-8 strings.
 import { createCacheNode, Replica, type CacheNode, type Delta, type Version, type WriteOptions } from '../../lib/index.ts'
+import { commonHandlers, serveCommands, type Handlers } from './ipc-commands.ts'
 
 let replica: Replica | undefined
 let lastWrite: Delta | undefined
@@ -100,8 +101,7 @@ async function write(op: () => Promise<void>, opts?: { ack?: string }): Promise<
   }
 }
 
-type Cmd = { id: number; cmd: string; args: unknown[] }
-const handlers: Record<string, (...args: never[]) => unknown> = {
+const handlers: Handlers = {
   info: () => ({ id: node.id, addresses: node.addresses(), pid: process.pid }),
   set: (key: string, value: string, opts?: WriteOptions) => write(() => node.set(key, bytes.encode(value), opts), opts),
   delete: (key: string, opts?: WriteOptions) => write(() => node.delete(key, opts), opts),
@@ -130,26 +130,7 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
     const byKey = (a: { key: string }, b: { key: string }): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)
     return { entries, tombstones: tombstones.sort(byKey), ghosts: ghosts.sort(byKey) }
   },
-  members: () => node.members(),
-  stats: () => node.stats(),
-  warmed: () => node.warmedUp,
-  flush: () => node.flush(),
-  validate: () => node.validate(),
-  close: async () => {
-    await node.close()
-    setImmediate(() => process.exit(0))
-  },
+  ...commonHandlers(node),
 }
 
-process.on('message', async (m: Cmd) => {
-  try {
-    const h = handlers[m.cmd]
-    if (h === undefined) throw new Error(`unknown command ${m.cmd}`)
-    const result = await (h as (...a: unknown[]) => unknown)(...m.args)
-    process.send?.({ id: m.id, ok: true, result: result ?? null })
-  } catch (err) {
-    const e = err as { name?: string; code?: string; message?: string; stack?: string }
-    process.send?.({ id: m.id, ok: false, error: { name: e.name, code: e.code, message: e.message, stack: e.stack } })
-  }
-})
-process.send?.({ ready: true })
+serveCommands(handlers)

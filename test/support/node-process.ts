@@ -2,6 +2,7 @@
 // argv[2]: JSON of CacheNodeInit. Messages in: { id, cmd, args }; out: { id, ok, result | error }
 // and { event, detail } for node events. Values travel as UTF-8 strings.
 import { createCacheNode, type CacheNode } from '../../lib/index.ts'
+import { commonHandlers, serveCommands, type Handlers } from './ipc-commands.ts'
 
 const init = JSON.parse(process.argv[2] ?? '{}')
 const node: CacheNode = await createCacheNode(init)
@@ -12,8 +13,7 @@ for (const type of ['member:alive', 'member:suspect', 'member:dead', 'member:lef
   node.addEventListener(type, (e) => process.send?.({ event: type, detail: e.detail }))
 }
 
-type Cmd = { id: number; cmd: string; args: unknown[] }
-const handlers: Record<string, (...args: never[]) => unknown> = {
+const handlers: Handlers = {
   info: () => ({ id: node.id, addresses: node.addresses(), pid: process.pid }),
   set: (key: string, value: string, opts?: object) => node.set(key, bytes.encode(value), opts),
   delete: (key: string, opts?: object) => node.delete(key, opts),
@@ -41,26 +41,7 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
     await node.flush()
     return n
   },
-  members: () => node.members(),
-  stats: () => node.stats(),
-  warmed: () => node.warmedUp,
-  flush: () => node.flush(),
-  validate: () => node.validate(),
-  close: async () => {
-    await node.close()
-    setImmediate(() => process.exit(0))
-  },
+  ...commonHandlers(node),
 }
 
-process.on('message', async (m: Cmd) => {
-  try {
-    const h = handlers[m.cmd]
-    if (h === undefined) throw new Error(`unknown command ${m.cmd}`)
-    const result = await (h as (...a: unknown[]) => unknown)(...m.args)
-    process.send?.({ id: m.id, ok: true, result: result ?? null })
-  } catch (err) {
-    const e = err as { name?: string; code?: string; message?: string; missing?: unknown }
-    process.send?.({ id: m.id, ok: false, error: { name: e.name, code: e.code, message: e.message, missing: e.missing } })
-  }
-})
-process.send?.({ ready: true })
+serveCommands(handlers)
