@@ -23,6 +23,8 @@ export interface SwimConfig {
   readonly nacks: boolean
   /** Tell a suspected member directly when probing it (Lifeguard buddy system). @default true */
   readonly buddy: boolean
+  /** Pings to a suspect shortly before its suspicion expires (expiry-check.ts); 0 = none. @default 2 */
+  readonly expiryChecks: number
   /** Push-pull period before log2(n) scaling; 0 disables periodic push-pull. @default 30000 */
   readonly pushPullIntervalMs: number
   /** Gossip tick. 0 disables separate gossip (updates ride only on probes). @default 200 */
@@ -49,7 +51,7 @@ export type SwimConfigInit = Partial<SwimConfig> & {
   profile?: ProfileName
   /**
    * false turns every Lifeguard mechanism off at once (awareness multiplier 1, fixed
-   * suspicion timeout, no nacks, no buddy): plain SWIM, for comparison. @default true
+   * suspicion timeout, no nacks, no buddy, no expiry checks): plain SWIM, for comparison. @default true
    */
   lifeguard?: boolean
 }
@@ -65,6 +67,7 @@ export const lan: SwimConfig = Object.freeze({
   awarenessMaxMultiplier: C.AWARENESS_MAX_MULTIPLIER,
   nacks: true,
   buddy: true,
+  expiryChecks: C.EXPIRY_CHECKS,
   pushPullIntervalMs: C.PUSH_PULL_INTERVAL_MS,
   gossipIntervalMs: C.GOSSIP_INTERVAL_MS,
   gossipNodes: C.GOSSIP_NODES,
@@ -120,11 +123,13 @@ export function resolveConfig(init: SwimConfigInit = {}): SwimConfig {
     c.awarenessMaxMultiplier = 1
     c.nacks = false
     c.buddy = false
+    c.expiryChecks = 0
   }
   positive(c, 'probeIntervalMs')
   positive(c, 'probeTimeoutMs')
   if (c.probeTimeoutMs >= c.probeIntervalMs) throw new TypeError(`probeTimeoutMs (${c.probeTimeoutMs}) must be below probeIntervalMs (${c.probeIntervalMs})`)
   nonNegativeInt(c, 'indirectChecks')
+  nonNegativeInt(c, 'expiryChecks')
   positiveInt(c, 'retransmitMult')
   positive(c, 'suspicionMult')
   atLeast(c, 'suspicionMaxTimeoutMult', 1)

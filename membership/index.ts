@@ -17,6 +17,7 @@ export { Awareness, applyAwarenessDelta, scaleTimeoutMs, probeAwarenessDelta } f
 export { Suspicion, suspicionTimeoutMs, suspicionTotalMs, expectedConfirmations } from './suspicion.ts'
 export { relayNackDelayMs, expectedNacks, RELAY_NACK_FRACTION } from './nack.ts'
 export { shouldTellSuspect } from './buddy.ts'
+export { nextCheckMs } from './expiry-check.ts'
 export { TRANSITIONS, transitionFor } from './transitions.ts'
 export type { Transition, Guard } from './transitions.ts'
 export { BroadcastQueue } from './broadcasts.ts'

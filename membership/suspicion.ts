@@ -39,6 +39,8 @@ export class Suspicion {
   readonly minMs: number
   readonly maxMs: number
   readonly incarnation: number
+  /** Expiry checks sent so far (expiry-check.ts). */
+  checksSent = 0
   /** Accusers so far; the first accuser does not count as a confirmation. */
   readonly #accusers: Set<string>
   #confirmations = 0

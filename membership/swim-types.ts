@@ -55,9 +55,11 @@ export interface SwimStats {
   /** Alive updates for new members refused at membersMax. */
   membersRefused: number
   relaysDropped: number
+  /** Pings sent to suspects shortly before their suspicion expired (expiry-check.ts). */
+  expiryChecks: number
 }
 
 
 export function newStats(): SwimStats {
-  return { messagesSent: 0, bytesSent: 0, messagesReceived: 0, decodeErrors: 0, refutations: 0, suspicionsStarted: 0, deathsDeclared: 0, membersRefused: 0, relaysDropped: 0 }
+  return { messagesSent: 0, bytesSent: 0, messagesReceived: 0, decodeErrors: 0, refutations: 0, suspicionsStarted: 0, deathsDeclared: 0, membersRefused: 0, relaysDropped: 0, expiryChecks: 0 }
 }

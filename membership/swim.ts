@@ -40,6 +40,7 @@ import { expectedNacks } from './nack.ts'
 import { RelayTable } from './relays.ts'
 import { newStats, type SwimInit, type Member, type MemberEvent, type Outgoing, type SwimStats } from './swim-types.ts'
 import { shouldTellSuspect } from './buddy.ts'
+import { nextCheckMs } from './expiry-check.ts'
 import { transitionFor, updateKindNames } from './transitions.ts'
 import { MemberState, memberStateNames, type MemberStateName } from './member-state.ts'
 import { resolveConfig, pushPullScaleMs, retransmitLimit, type SwimConfig } from './config.ts'
@@ -57,8 +58,8 @@ import {
 import { INCARNATION_MAX, SEQ_MAX } from './constants.ts'
 
 /** The timer table: one deadline per kind; pollTimeout is their minimum. Order = firing order. */
-export const TimerKind = { probeTimeout: 0, probeDeadline: 1, probe: 2, relay: 3, suspicion: 4, gossip: 5, pushPull: 6, join: 7 } as const
-const TIMER_KINDS = 8
+export const TimerKind = { probeTimeout: 0, probeDeadline: 1, probe: 2, relay: 3, suspicion: 4, gossip: 5, pushPull: 6, join: 7, expiryCheck: 8 } as const
+const TIMER_KINDS = 9
 
 const isAlive = (s: MemberState): boolean => s === MemberState.alive
 const isAliveOrSuspect = (s: MemberState): boolean => s === MemberState.alive || s === MemberState.suspect
@@ -90,6 +91,10 @@ export class Swim {
   readonly #suspicions = new Map<Slot, Suspicion>()
   /** Suspicion deadlines; entries go stale when a suspicion shrinks or ends (checked on pop). */
   readonly #suspicionHeap = new TimeHeap<Slot>()
+  /** Expiry check times (expiry-check.ts); stale entries are skipped on pop like the deadlines'. */
+  readonly #checkHeap = new TimeHeap<Slot>()
+  /** Set while handling a message that accused us at an incarnation we have already refuted. */
+  #staleAccusation = false
   readonly #relays: RelayTable
   #joinSeeds: string[] = []
   #joinAttempts = 0
@@ -134,11 +139,14 @@ export class Swim {
       return
     }
     this.stats.messagesReceived++
+    this.#staleAccusation = false
     // Updates first: a buddy suspicion about us must be refuted on the very ack we send.
     for (const u of msg.updates) this.#apply(u, nowMs, false)
     switch (msg.kind) {
       case MessageKind.ping:
-        this.#send(from, { kind: MessageKind.ack, seq: msg.seq })
+        // A sender still holding an accusation we refuted gets our current alive on the ack
+        // (the buddy's answer; expiry-check.ts): our refutation's gossip missed it.
+        this.#send(from, { kind: MessageKind.ack, seq: msg.seq }, this.#staleAccusation ? this.#selfUpdate(UpdateKind.alive) : undefined)
         break
       case MessageKind.pingReq:
         this.#relay(from, msg.seq, msg.target, msg.nack, nowMs)
@@ -194,6 +202,9 @@ export class Swim {
           break
         case TimerKind.join:
           this.#sendJoin(nowMs)
+          break
+        case TimerKind.expiryCheck:
+          this.#expiryChecks(nowMs)
           break
       }
     }
@@ -521,8 +532,7 @@ export class Swim {
     if (tr.confirm === true) {
       const s = this.#suspicions.get(slot as Slot)
       if (s !== undefined && s.confirm(u.from)) {
-        this.#suspicionHeap.push(s.deadlineMs, slot as Slot)
-        this.#timers[TimerKind.suspicion] = this.#suspicionHeap.peekTime()
+        this.#armSuspicion(slot as Slot, s)
         this.#queue(slot as Slot, encodeUpdate(u))
       }
       return
@@ -554,9 +564,40 @@ export class Swim {
     const minMs = suspicionTimeoutMs(c.suspicionMult, n, c.probeIntervalMs)
     const s = new Suspicion(u.from, u.incarnation, k, minMs, minMs * c.suspicionMaxTimeoutMult, nowMs)
     this.#suspicions.set(slot, s)
+    this.#armSuspicion(slot, s)
+    this.stats.suspicionsStarted++
+  }
+
+  /** (Re)arms a suspicion's deadline and its next expiry check; older heap entries go stale. */
+  #armSuspicion(slot: Slot, s: Suspicion): void {
     this.#suspicionHeap.push(s.deadlineMs, slot)
     this.#timers[TimerKind.suspicion] = this.#suspicionHeap.peekTime()
-    this.stats.suspicionsStarted++
+    const at = nextCheckMs(s.deadlineMs, s.checksSent, this.config.expiryChecks, this.config.probeTimeoutMs)
+    if (at === Infinity) return
+    this.#checkHeap.push(Math.max(at, this.#nowMs), slot)
+    this.#timers[TimerKind.expiryCheck] = this.#checkHeap.peekTime()
+  }
+
+  /** Pings each suspect whose check is due, with its suspicion in front (expiry-check.ts). */
+  #expiryChecks(nowMs: number): void {
+    const heap = this.#checkHeap
+    const t = this.#table
+    const c = this.config
+    while (heap.peekTime() <= nowMs) {
+      const at = heap.peekTime()
+      const slot = heap.pop() as Slot
+      const s = this.#suspicions.get(slot)
+      // Stale: the suspicion ended, or its deadline moved and a newer entry stands for it.
+      if (s === undefined || nextCheckMs(s.deadlineMs, s.checksSent, c.expiryChecks, c.probeTimeoutMs) > at) continue
+      s.checksSent++
+      const id = t.directory.idOf(slot)
+      const prefix = encodeUpdate({ kind: UpdateKind.suspect, id, incarnation: t.incarnation(slot), addrs: [], from: this.id })
+      this.#send(id, { kind: MessageKind.ping, seq: this.#nextSeq() }, prefix)
+      this.stats.expiryChecks++
+      const next = nextCheckMs(s.deadlineMs, s.checksSent, c.expiryChecks, c.probeTimeoutMs)
+      if (next !== Infinity) heap.push(Math.max(next, nowMs), slot)
+    }
+    this.#timers[TimerKind.expiryCheck] = heap.peekTime()
   }
 
   #suspicionTimeouts(nowMs: number): void {
@@ -583,6 +624,7 @@ export class Swim {
     const accusation = u.kind !== UpdateKind.alive
     // An accusation at our incarnation or later needs a refutation. An alive at a higher
     // incarnation than ours is a previous life of ours (we restarted): go above it too.
+    if (accusation && u.incarnation < this.#incarnation) this.#staleAccusation = this.config.buddy
     if ((accusation && u.incarnation >= this.#incarnation) || (!accusation && u.incarnation > this.#incarnation)) {
       this.#incarnation = Math.min(INCARNATION_MAX, Math.max(this.#incarnation, u.incarnation) + 1)
       this.#table.set(this.#table.self, MemberState.alive, this.#incarnation)
@@ -593,7 +635,10 @@ export class Swim {
   }
 
   #queueSelf(kind: UpdateKind): void {
-    const u: Update = { kind, id: this.id, incarnation: this.#incarnation, addrs: kind === UpdateKind.alive ? this.addrs : [], from: '' }
-    this.#queue(this.#table.self, encodeUpdate(u))
+    this.#queue(this.#table.self, this.#selfUpdate(kind))
+  }
+
+  #selfUpdate(kind: UpdateKind): Uint8Array {
+    return encodeUpdate({ kind, id: this.id, incarnation: this.#incarnation, addrs: kind === UpdateKind.alive ? this.addrs : [], from: '' })
   }
 }

@@ -1,4 +1,5 @@
-// Table tests for the Lifeguard formulas (awareness.ts, suspicion.ts, nack.ts, buddy.ts),
+// Table tests for the Lifeguard formulas (awareness.ts, suspicion.ts, nack.ts, buddy.ts, and
+// our expiry-check.ts),
 // with memberlist's own test vectors where it has them (awareness_test.go,
 // suspicion_test.go, util_test.go).
 import { expect } from 'chai'
@@ -9,6 +10,7 @@ import {
   applyAwarenessDelta,
   expectedConfirmations,
   expectedNacks,
+  nextCheckMs,
   probeAwarenessDelta,
   relayNackDelayMs,
   scaleTimeoutMs,
@@ -196,5 +198,22 @@ describe('membership/buddy', () => {
       [MemberState.left, true, false],
     ]
     for (const [state, lg, want] of table) expect(shouldTellSuspect(state, lg), `${state} ${lg}`).to.equal(want)
+  })
+})
+
+describe('membership/expiry-check', () => {
+  it('nextCheckMs spaces the checks before the deadline, the last one a spacing ahead of it', () => {
+    // [deadline, sent, checks, spacing, expected]
+    const table: [number, number, number, number, number][] = [
+      [12_000, 0, 2, 500, 11_000],
+      [12_000, 1, 2, 500, 11_500],
+      [12_000, 2, 2, 500, Infinity],
+      [12_000, 0, 1, 500, 11_500],
+      [12_000, 0, 0, 500, Infinity],
+      [3_000, 0, 2, 200, 2_600],
+      // A deadline closer than the checks: due at once (swim.ts sends it no earlier than now).
+      [300, 0, 2, 200, -100],
+    ]
+    for (const [deadline, sent, checks, spacing, want] of table) expect(nextCheckMs(deadline, sent, checks, spacing), `${deadline} ${sent}/${checks}`).to.equal(want)
   })
 })

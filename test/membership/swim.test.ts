@@ -195,6 +195,68 @@ describe('membership/swim', () => {
     expect(first).to.deep.equal(suspect('b', 0, 'a'))
   })
 
+  /** 'b' at incarnation 1 after refuting a suspicion, its own refutation already gossiped away. */
+  function refutedB(config: SwimConfigInit): Swim {
+    const b = node('b', { profile: 'local', ...config }, ['a', 'b', 'c'])
+    b.handleMessage('c', gossip(suspect('b', 0, 'c')), 0)
+    expect(b.incarnation).to.equal(1)
+    drive(b, 600) // gossip ticks send it to both others until the retransmit limit (2) retires it
+    expect(b.pendingBroadcasts).to.equal(0)
+    return b
+  }
+
+  it('expiry checks: before a suspicion expires the suspecter pings the suspect, whose ack refutes it', () => {
+    // 'a' heard 'b' suspected at incarnation 0 but missed b's refutation (b is at 1 already).
+    const b = refutedB({})
+    const a = node('a', { profile: 'local' }, ['a', 'b', 'c'])
+    a.handleMessage('c', gossip(suspect('b', 0, 'c')), 0)
+    events(a)
+    // local profile, 3 members: the suspicion lasts 3 s; checks at 3000 − 2 × 200 and 3000 − 200.
+    const checks: { at: number; msg: ReturnType<typeof decodeMessage> }[] = []
+    drive(a, 2999, (m, now) => {
+      const msg = decodeMessage(m.bytes)
+      if (m.to === 'b' && msg.kind === MessageKind.ping && (now === 2600 || now === 2800)) checks.push({ at: now, msg })
+    })
+    expect(checks.map((c) => c.at)).to.deep.equal([2600, 2800])
+    expect(checks[0].msg.updates[0]).to.deep.equal(suspect('b', 0, 'a'))
+    // b answers the check with its current alive in front of the ack, though the accusation is stale.
+    b.handleMessage('a', encodeMessage({ kind: MessageKind.ping, seq: checks[1].msg.seq }, [encodeUpdate(suspect('b', 0, 'a'))]), 2801)
+    expect(b.incarnation).to.equal(1)
+    const ack = sends(b).find((m) => m.to === 'a') as Outgoing
+    expect(decodeMessage(ack.bytes).updates[0]).to.deep.equal(alive('b', 1))
+    events(a)
+    a.handleMessage('b', ack.bytes, 2802)
+    expect(a.member('b')?.state).to.equal('alive')
+    expect(events(a).map((e) => [e.id, e.state])).to.deep.equal([['b', 'alive']])
+  })
+
+  it('expiry checks never delay a death: an unanswered check leaves the deadline as it was', () => {
+    const a = node('a', { profile: 'local' }, ['a', 'b', 'c'])
+    a.handleMessage('c', gossip(suspect('b', 0, 'c')), 0)
+    let checks = 0
+    const cAnswers = ackAll(a)
+    const onSend = (m: Outgoing, now: number): void => {
+      if (m.to === 'c') cAnswers(m, now)
+      else if (decodeMessage(m.bytes).kind === MessageKind.ping && (now === 2600 || now === 2800)) checks++
+    }
+    drive(a, 2999, onSend)
+    expect(a.member('b')?.state).to.equal('suspect')
+    drive(a, 3000, onSend)
+    expect(a.member('b')?.state).to.equal('dead')
+    expect([checks, a.stats.expiryChecks]).to.deep.equal([2, 2])
+  })
+
+  it('expiry checks are off without Lifeguard, and a stale accusation gets a plain ack', () => {
+    const a = node('a', { lifeguard: false, profile: 'local' }, ['a', 'b', 'c'])
+    a.handleMessage('c', gossip(suspect('b', 0, 'c')), 0)
+    drive(a, 10_000)
+    expect(a.stats.expiryChecks).to.equal(0)
+    const b = refutedB({ lifeguard: false })
+    b.handleMessage('a', encodeMessage({ kind: MessageKind.ping, seq: 5 }, [encodeUpdate(suspect('b', 0, 'a'))]), 700)
+    const ack = sends(b).find((m) => m.to === 'a') as Outgoing
+    expect(decodeMessage(ack.bytes).updates).to.deep.equal([])
+  })
+
   it('relay: a ping-req pings the target, relays its ack, or nacks at 80 % of the probe timeout', () => {
     const r = node('r')
     r.handleMessage('a', encodeMessage({ kind: MessageKind.pingReq, seq: 7, target: 'b', nack: true }), 0)
