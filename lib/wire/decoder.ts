@@ -13,12 +13,12 @@ const ASCII_FAST_PATH_MAX_BYTES = 1024
 
 export class Decoder {
   readonly #buf: Uint8Array
-  readonly #view: DataView
+  /** Made on the first float read: most messages have none, and a DataView costs an allocation. */
+  #view: DataView | undefined
   #pos = 0
 
   constructor(bytes: Uint8Array) {
     this.#buf = bytes
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   }
 
   get position(): number {
@@ -73,6 +73,7 @@ export class Decoder {
 
   readFloat64(): number {
     this.#need(8, 'a float64')
+    this.#view ??= new DataView(this.#buf.buffer, this.#buf.byteOffset, this.#buf.byteLength)
     const v = this.#view.getFloat64(this.#pos, true)
     this.#pos += 8
     return v

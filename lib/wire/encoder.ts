@@ -12,12 +12,12 @@ const textEncoder = new TextEncoder()
 
 export class Encoder {
   #buf: Uint8Array
-  #view: DataView
+  /** Made on the first float write (and again after a growth): most encodings have none. */
+  #view: DataView | undefined
   #pos = 0
 
   constructor(initialCapacityBytes = INITIAL_CAPACITY_BYTES) {
     this.#buf = new Uint8Array(Math.max(16, initialCapacityBytes))
-    this.#view = new DataView(this.#buf.buffer)
   }
 
   /** Bytes written so far. */
@@ -32,7 +32,7 @@ export class Encoder {
     const next = new Uint8Array(cap)
     next.set(this.#buf.subarray(0, this.#pos))
     this.#buf = next
-    this.#view = new DataView(next.buffer)
+    this.#view = undefined
   }
 
   writeUint8(v: number): void {
@@ -53,6 +53,7 @@ export class Encoder {
 
   writeFloat64(v: number): void {
     this.#reserve(8)
+    this.#view ??= new DataView(this.#buf.buffer)
     this.#view.setFloat64(this.#pos, v, true)
     this.#pos += 8
   }
