@@ -30,7 +30,6 @@
 
 import { DecodeError } from '../lib/errors.ts'
 import { Prng } from './prng.ts'
-import { TimeHeap } from './heap.ts'
 import { MemberDirectory, type Slot } from './directory.ts'
 import { MemberTable, sameAddrs } from './members.ts'
 import { BroadcastQueue } from './broadcasts.ts'
@@ -40,7 +39,8 @@ import { expectedNacks } from './nack.ts'
 import { RelayTable } from './relays.ts'
 import { newStats, type SwimInit, type Member, type MemberEvent, type Outgoing, type SwimStats } from './swim-types.ts'
 import { shouldTellSuspect } from './buddy.ts'
-import { nextCheckMs } from './expiry-check.ts'
+import { Suspicions } from './suspicions.ts'
+import { ViewPager, remoteEntryUpdate } from './push-pull.ts'
 import { transitionFor, updateKindNames } from './transitions.ts'
 import { MemberState, memberStateNames, type MemberStateName } from './member-state.ts'
 import { resolveConfig, pushPullScaleMs, retransmitLimit, type SwimConfig } from './config.ts'
@@ -88,17 +88,13 @@ export class Swim {
   #probeSeq = 0
   #expectedNacks = 0
   #nacks = 0
-  readonly #suspicions = new Map<Slot, Suspicion>()
-  /** Suspicion deadlines; entries go stale when a suspicion shrinks or ends (checked on pop). */
-  readonly #suspicionHeap = new TimeHeap<Slot>()
-  /** Expiry check times (expiry-check.ts); stale entries are skipped on pop like the deadlines'. */
-  readonly #checkHeap = new TimeHeap<Slot>()
+  readonly #suspicions: Suspicions
   /** Set while handling a message that accused us at an incarnation we have already refuted. */
   #staleAccusation = false
   readonly #relays: RelayTable
   #joinSeeds: string[] = []
   #joinAttempts = 0
-  #pushPullCursor = 0
+  readonly #pager = new ViewPager()
   readonly #parts: Uint8Array[] = []
   readonly #picked: Slot[] = []
 
@@ -111,6 +107,7 @@ export class Swim {
     this.#awareness = new Awareness(this.config.awarenessMaxMultiplier)
     this.#broadcasts = new BroadcastQueue(this.config.broadcastQueueMax)
     this.#relays = new RelayTable(this.config.relaysMax)
+    this.#suspicions = new Suspicions(this.config.expiryChecks, this.config.probeTimeoutMs)
     this.#nowMs = init.nowMs
     this.#table.setAddrs(this.#table.self, this.addrs)
     if (init.members !== undefined) {
@@ -315,7 +312,7 @@ export class Swim {
     if (this.#suspicions.size !== this.#table.count(MemberState.suspect)) {
       throw new Error(`Swim ${this.id}: ${this.#suspicions.size} suspicions for ${this.#table.count(MemberState.suspect)} suspects`)
     }
-    for (const slot of this.#suspicions.keys()) {
+    for (const slot of this.#suspicions.slots()) {
       if (this.#table.state(slot) !== MemberState.suspect) throw new Error(`Swim ${this.id}: suspicion on a non-suspect member`)
     }
     if ((this.#probeSlot !== -1) !== (this.#timers[TimerKind.probeDeadline] !== Infinity)) {
@@ -484,31 +481,16 @@ export class Swim {
     this.#timers[TimerKind.join] = nowMs + this.config.joinRetryMs
   }
 
-  /** Self, then a rotating window of the view: at most pushPullMembersMax members. */
   #sendState(to: string, flags: number): void {
-    const t = this.#table
-    const members: PushPullMember[] = [{ id: this.id, state: this.#leaving ? MemberState.left : MemberState.alive, incarnation: this.#incarnation, addrs: this.addrs }]
-    let last = this.#pushPullCursor - 1
-    for (const slot of t.window(this.#pushPullCursor, this.config.pushPullMembersMax - 1)) {
-      members.push({ id: t.directory.idOf(slot), state: t.state(slot), incarnation: t.incarnation(slot), addrs: t.addrs(slot) })
-      last = slot
-    }
-    this.#pushPullCursor = t.directory.size === 0 ? 0 : (last + 1) % t.directory.size
+    const self: PushPullMember = { id: this.id, state: this.#leaving ? MemberState.left : MemberState.alive, incarnation: this.#incarnation, addrs: this.addrs }
+    const members = this.#pager.page(this.#table, self, this.config.pushPullMembersMax)
     this.#emit(to, encodeMessage({ kind: MessageKind.pushPull, flags, members }))
   }
 
-  /** Merges a remote view. Remote "dead" becomes local "suspect": we let the member refute (memberlist mergeState). */
   #merge(from: string, members: readonly PushPullMember[], nowMs: number): void {
-    const t = this.#table
     for (const m of members) {
-      // Most of a remote view matches ours: skip those without building an update.
-      const slot = t.directory.slotOf(m.id)
-      if (slot !== undefined && t.state(slot) === m.state && t.incarnation(slot) === m.incarnation && slot !== t.self) continue
-      let kind: UpdateKind
-      if (m.state === MemberState.alive) kind = UpdateKind.alive
-      else if (m.state === MemberState.left) kind = UpdateKind.left
-      else kind = UpdateKind.suspect
-      this.#apply({ kind, id: m.id, incarnation: m.incarnation, addrs: m.addrs, from: kind === UpdateKind.suspect ? from : '' }, nowMs, true)
+      const u = remoteEntryUpdate(this.#table, m, from)
+      if (u !== undefined) this.#apply(u, nowMs, true)
     }
   }
 
@@ -532,7 +514,8 @@ export class Swim {
     if (tr.confirm === true) {
       const s = this.#suspicions.get(slot as Slot)
       if (s !== undefined && s.confirm(u.from)) {
-        this.#armSuspicion(slot as Slot, s)
+        this.#suspicions.rearm(slot as Slot, s, nowMs)
+        this.#armTimers()
         this.#queue(slot as Slot, encodeUpdate(u))
       }
       return
@@ -545,7 +528,7 @@ export class Swim {
       slot = dir.intern(u.id)
     }
     const s = slot as Slot
-    if (held === MemberState.suspect) this.#suspicions.delete(s)
+    if (held === MemberState.suspect) this.#suspicions.close(s)
     const addrsChanged = tr.to === MemberState.alive && !sameAddrs(t.addrs(s), u.addrs)
     t.set(s, tr.to, u.incarnation)
     if (tr.to === MemberState.alive) t.setAddrs(s, u.addrs)
@@ -563,59 +546,39 @@ export class Swim {
     const k = c.suspicionMaxTimeoutMult > 1 ? expectedConfirmations(c.suspicionMult, n) : 0
     const minMs = suspicionTimeoutMs(c.suspicionMult, n, c.probeIntervalMs)
     const s = new Suspicion(u.from, u.incarnation, k, minMs, minMs * c.suspicionMaxTimeoutMult, nowMs)
-    this.#suspicions.set(slot, s)
-    this.#armSuspicion(slot, s)
+    this.#suspicions.open(slot, s, nowMs)
+    this.#armTimers()
     this.stats.suspicionsStarted++
   }
 
-  /** (Re)arms a suspicion's deadline and its next expiry check; older heap entries go stale. */
-  #armSuspicion(slot: Slot, s: Suspicion): void {
-    this.#suspicionHeap.push(s.deadlineMs, slot)
-    this.#timers[TimerKind.suspicion] = this.#suspicionHeap.peekTime()
-    const at = nextCheckMs(s.deadlineMs, s.checksSent, this.config.expiryChecks, this.config.probeTimeoutMs)
-    if (at === Infinity) return
-    this.#checkHeap.push(Math.max(at, this.#nowMs), slot)
-    this.#timers[TimerKind.expiryCheck] = this.#checkHeap.peekTime()
+  #armTimers(): void {
+    this.#timers[TimerKind.suspicion] = this.#suspicions.nextDeadlineMs()
+    this.#timers[TimerKind.expiryCheck] = this.#suspicions.nextCheckMs()
   }
 
   /** Pings each suspect whose check is due, with its suspicion in front (expiry-check.ts). */
   #expiryChecks(nowMs: number): void {
-    const heap = this.#checkHeap
     const t = this.#table
-    const c = this.config
-    while (heap.peekTime() <= nowMs) {
-      const at = heap.peekTime()
-      const slot = heap.pop() as Slot
-      const s = this.#suspicions.get(slot)
-      // Stale: the suspicion ended, or its deadline moved and a newer entry stands for it.
-      if (s === undefined || nextCheckMs(s.deadlineMs, s.checksSent, c.expiryChecks, c.probeTimeoutMs) > at) continue
-      s.checksSent++
+    this.#suspicions.dueChecks(nowMs, (slot) => {
       const id = t.directory.idOf(slot)
       const prefix = encodeUpdate({ kind: UpdateKind.suspect, id, incarnation: t.incarnation(slot), addrs: [], from: this.id })
       this.#send(id, { kind: MessageKind.ping, seq: this.#nextSeq() }, prefix)
       this.stats.expiryChecks++
-      const next = nextCheckMs(s.deadlineMs, s.checksSent, c.expiryChecks, c.probeTimeoutMs)
-      if (next !== Infinity) heap.push(Math.max(next, nowMs), slot)
-    }
-    this.#timers[TimerKind.expiryCheck] = heap.peekTime()
+    })
+    this.#armTimers()
   }
 
   #suspicionTimeouts(nowMs: number): void {
-    const heap = this.#suspicionHeap
     const t = this.#table
-    while (heap.peekTime() <= nowMs) {
-      const slot = heap.pop() as Slot
-      const s = this.#suspicions.get(slot)
-      if (s === undefined || s.deadlineMs > nowMs) continue // stale entry
-      this.#suspicions.delete(slot)
+    this.#suspicions.expire(nowMs, (slot) => {
       const u: Update = { kind: UpdateKind.dead, id: t.directory.idOf(slot), incarnation: t.incarnation(slot), addrs: [], from: this.id }
       t.set(slot, MemberState.dead, u.incarnation)
       t.setAddrs(slot, [])
       this.#queue(slot, encodeUpdate(u))
       this.#events.push({ id: u.id, state: 'dead', incarnation: u.incarnation, addrs: [], by: this.id })
       this.stats.deathsDeclared++
-    }
-    this.#timers[TimerKind.suspicion] = heap.peekTime()
+    })
+    this.#armTimers()
   }
 
   /** Someone says something about us: refute anything but the truth (unless we are leaving). */
