@@ -23,7 +23,7 @@ export interface SwimConfig {
   readonly nacks: boolean
   /** Tell a suspected member directly when probing it (Lifeguard buddy system). @default true */
   readonly buddy: boolean
-  /** Pings to a suspect shortly before its suspicion expires (expiry-check.ts); 0 = none. @default 2 */
+  /** Pings to a suspect shortly before its suspicion expires (expiry-check.ts); 0 = none. @default 4 */
   readonly expiryChecks: number
   /** Push-pull period before log2(n) scaling; 0 disables periodic push-pull. @default 30000 */
   readonly pushPullIntervalMs: number

@@ -18,6 +18,7 @@ export { Suspicion, suspicionTimeoutMs, suspicionTotalMs, expectedConfirmations 
 export { relayNackDelayMs, expectedNacks, RELAY_NACK_FRACTION } from './nack.ts'
 export { shouldTellSuspect } from './buddy.ts'
 export { nextCheckMs } from './expiry-check.ts'
+export { Suspicions } from './suspicions.ts'
 export { TRANSITIONS, transitionFor } from './transitions.ts'
 export type { Transition, Guard } from './transitions.ts'
 export { BroadcastQueue } from './broadcasts.ts'

@@ -39,8 +39,9 @@ export class Suspicion {
   readonly minMs: number
   readonly maxMs: number
   readonly incarnation: number
-  /** Expiry checks sent so far (expiry-check.ts). */
+  /** Expiry checks sent so far, and their spacing (expiry-check.ts; set by suspicions.ts). */
   checksSent = 0
+  checkSpacingMs = 0
   /** Accusers so far; the first accuser does not count as a confirmation. */
   readonly #accusers: Set<string>
   #confirmations = 0

@@ -17,12 +17,10 @@ export class Suspicions {
   readonly #deadlines = new TimeHeap<Slot>()
   readonly #checks = new TimeHeap<Slot>()
   readonly #checksPer: number
-  readonly #checkSpacingMs: number
 
-  /** `checksPer` expiry checks per suspicion, `checkSpacingMs` apart (the probe timeout). */
-  constructor(checksPer: number, checkSpacingMs: number) {
+  /** `checksPer` expiry checks per suspicion. */
+  constructor(checksPer: number) {
     this.#checksPer = checksPer
-    this.#checkSpacingMs = checkSpacingMs
   }
 
   get size(): number {
@@ -37,16 +35,20 @@ export class Suspicions {
     return this.#open.keys()
   }
 
-  /** Opens a suspicion (replacing any about the same member) and arms its deadline and checks. */
-  open(slot: Slot, s: Suspicion, nowMs: number): void {
+  /**
+   * Opens a suspicion (replacing any about the same member) and arms its deadline and
+   * checks, `checkSpacingMs` apart (the probe timeout, stretched by the node's health score).
+   */
+  open(slot: Slot, s: Suspicion, nowMs: number, checkSpacingMs: number): void {
     this.#open.set(slot, s)
-    this.rearm(slot, s, nowMs)
+    this.rearm(slot, s, nowMs, checkSpacingMs)
   }
 
   /** After `s.confirm()` moved its deadline: arms the new deadline and next check. */
-  rearm(slot: Slot, s: Suspicion, nowMs: number): void {
+  rearm(slot: Slot, s: Suspicion, nowMs: number, checkSpacingMs: number): void {
+    s.checkSpacingMs = checkSpacingMs
     this.#deadlines.push(s.deadlineMs, slot)
-    const at = nextCheckMs(s.deadlineMs, s.checksSent, this.#checksPer, this.#checkSpacingMs)
+    const at = nextCheckMs(s.deadlineMs, s.checksSent, this.#checksPer, s.checkSpacingMs)
     if (at !== Infinity) this.#checks.push(Math.max(at, nowMs), slot)
   }
 
@@ -83,10 +85,10 @@ export class Suspicions {
       const slot = heap.pop() as Slot
       const s = this.#open.get(slot)
       // Stale: the suspicion ended, or its deadline moved and a newer entry stands for it.
-      if (s === undefined || nextCheckMs(s.deadlineMs, s.checksSent, this.#checksPer, this.#checkSpacingMs) > at) continue
+      if (s === undefined || nextCheckMs(s.deadlineMs, s.checksSent, this.#checksPer, s.checkSpacingMs) > at) continue
       s.checksSent++
       onCheck(slot)
-      const next = nextCheckMs(s.deadlineMs, s.checksSent, this.#checksPer, this.#checkSpacingMs)
+      const next = nextCheckMs(s.deadlineMs, s.checksSent, this.#checksPer, s.checkSpacingMs)
       if (next !== Infinity) heap.push(Math.max(next, nowMs), slot)
     }
   }

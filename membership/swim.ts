@@ -107,7 +107,7 @@ export class Swim {
     this.#awareness = new Awareness(this.config.awarenessMaxMultiplier)
     this.#broadcasts = new BroadcastQueue(this.config.broadcastQueueMax)
     this.#relays = new RelayTable(this.config.relaysMax)
-    this.#suspicions = new Suspicions(this.config.expiryChecks, this.config.probeTimeoutMs)
+    this.#suspicions = new Suspicions(this.config.expiryChecks)
     this.#nowMs = init.nowMs
     this.#table.setAddrs(this.#table.self, this.addrs)
     if (init.members !== undefined) {
@@ -514,7 +514,7 @@ export class Swim {
     if (tr.confirm === true) {
       const s = this.#suspicions.get(slot as Slot)
       if (s !== undefined && s.confirm(u.from)) {
-        this.#suspicions.rearm(slot as Slot, s, nowMs)
+        this.#suspicions.rearm(slot as Slot, s, nowMs, this.#awareness.scale(this.config.probeTimeoutMs))
         this.#armTimers()
         this.#queue(slot as Slot, encodeUpdate(u))
       }
@@ -546,7 +546,7 @@ export class Swim {
     const k = c.suspicionMaxTimeoutMult > 1 ? expectedConfirmations(c.suspicionMult, n) : 0
     const minMs = suspicionTimeoutMs(c.suspicionMult, n, c.probeIntervalMs)
     const s = new Suspicion(u.from, u.incarnation, k, minMs, minMs * c.suspicionMaxTimeoutMult, nowMs)
-    this.#suspicions.open(slot, s, nowMs)
+    this.#suspicions.open(slot, s, nowMs, this.#awareness.scale(this.config.probeTimeoutMs))
     this.#armTimers()
     this.stats.suspicionsStarted++
   }

@@ -11,6 +11,7 @@ import {
   expectedConfirmations,
   expectedNacks,
   nextCheckMs,
+  Suspicions,
   probeAwarenessDelta,
   relayNackDelayMs,
   scaleTimeoutMs,
@@ -215,5 +216,28 @@ describe('membership/expiry-check', () => {
       [300, 0, 2, 200, -100],
     ]
     for (const [deadline, sent, checks, spacing, want] of table) expect(nextCheckMs(deadline, sent, checks, spacing), `${deadline} ${sent}/${checks}`).to.equal(want)
+  })
+
+  it('Suspicions hands out each check once, at its time, and none after the suspicion closes', () => {
+    const due = (ss: InstanceType<typeof Suspicions>, at: number): number[] => {
+      const out: number[] = []
+      ss.dueChecks(at, (slot) => out.push(slot))
+      return out
+    }
+    const ss = new Suspicions(4)
+    const s = new Suspicion('x', 0, 0, 12_000, 12_000, 0)
+    const slot = 7 as Parameters<typeof ss.get>[0]
+    // A node with health score 1 checks twice as early: spacing 1,000 instead of 500.
+    ss.open(slot, s, 0, 1_000)
+    expect(ss.nextCheckMs()).to.equal(8_000)
+    expect(due(ss, 7_999)).to.deep.equal([])
+    expect(due(ss, 8_000)).to.deep.equal([7])
+    expect(due(ss, 10_999)).to.deep.equal([7, 7])
+    expect(s.checksSent).to.equal(3)
+    ss.close(slot)
+    expect(due(ss, 20_000)).to.deep.equal([])
+    let expired = 0
+    ss.expire(20_000, () => expired++)
+    expect(expired).to.equal(0)
   })
 })

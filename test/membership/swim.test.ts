@@ -208,7 +208,8 @@ describe('membership/swim', () => {
   it('expiry checks: before a suspicion expires the suspecter pings the suspect, whose ack refutes it', () => {
     // 'a' heard 'b' suspected at incarnation 0 but missed b's refutation (b is at 1 already).
     const b = refutedB({})
-    const a = node('a', { profile: 'local' }, ['a', 'b', 'c'])
+    // Two checks and no health score (its own unanswered probes would stretch the spacing).
+    const a = node('a', { profile: 'local', expiryChecks: 2, awarenessMaxMultiplier: 1 }, ['a', 'b', 'c'])
     a.handleMessage('c', gossip(suspect('b', 0, 'c')), 0)
     events(a)
     // local profile, 3 members: the suspicion lasts 3 s; checks at 3000 − 2 × 200 and 3000 − 200.
@@ -231,7 +232,7 @@ describe('membership/swim', () => {
   })
 
   it('expiry checks never delay a death: an unanswered check leaves the deadline as it was', () => {
-    const a = node('a', { profile: 'local' }, ['a', 'b', 'c'])
+    const a = node('a', { profile: 'local', expiryChecks: 2, awarenessMaxMultiplier: 1 }, ['a', 'b', 'c'])
     a.handleMessage('c', gossip(suspect('b', 0, 'c')), 0)
     let checks = 0
     const cAnswers = ackAll(a)
