@@ -6,10 +6,10 @@
 // (G2, nothing is evicted: maxBytes is far above what the workload writes).
 //
 // Scenarios: partition and heal (a host's link down, then up), 20% loss and 200 ms ± 50 ms
-// delay (tc netem on every host's egress; they skip, saying so, where the kernel has no
-// sch_netem), a slow link (tbf: 128 kbit/s, queue ≤ 200 ms, tail drops), kill -9 and restart
-// (a fresh process on the same host warms up), SIGSTOP/SIGCONT (a paused node), ±5 s clock
-// skew (clockOffsetMs at start), and 20% of gossip messages dropped by their receivers.
+// delay on every host's egress (below), a slow link (tbf: 128 kbit/s, queue ≤ 200 ms, tail
+// drops), kill -9 and restart (a fresh process on the same host warms up), SIGSTOP/SIGCONT (a
+// paused node), ±5 s clock skew (clockOffsetMs at start), and 20% of gossip messages dropped
+// by their receivers.
 // Partition, sigstop and sigstop-tail found a repair bug (lost tail writes after a since(T)
 // fallback; fixed in lib/node/repair.ts, reproduced in test/chaos/known-bugs.test.ts); a
 // scenario can be marked `knownBug` to skip it while such a bug stands (CHAOS_KNOWN_BUGS=1
@@ -18,10 +18,19 @@
 // keys. Faults sit in try/finally: qdiscs are removed, links brought up, paused processes
 // resumed, and the after hook kills every node and deletes the namespaces.
 //
+// Loss and delay run on a cluster of their own. Where the kernel has sch_netem they are tc
+// netem qdiscs; this machine's kernel and the CI's have none (nor gact or fq), so there the
+// cluster's LAN is built with `relay: true` (test/support/netns.ts) and each host's frames
+// pass through the userspace link impairer (test/support/link-impairer.py), which drops or
+// holds the host's egress frames as netem would: Bernoulli loss, uniform jitter that reorders,
+// per skb (GSO frames whole), silently. The other scenarios keep a plain LAN: the relay copies
+// every frame in Python, and they need no netem. Without python3 either, loss and delay skip.
+//
 // The seed fixes the workload (keys, operations, pacing), the victim host and the fault
-// schedule; the interleaving with the real network is not replayable bit for bit. A failure
-// prints the seed, the replay command, the violations and a one-line-per-event trace of the
-// keys involved (the whole trace goes to a file under /tmp).
+// schedule (and the link impairer's draws, per host in frame order); the interleaving with
+// the real network is not replayable bit for bit. A failure prints the seed, the replay
+// command, the violations and a one-line-per-event trace of the keys involved (the whole
+// trace goes to a file under /tmp).
 //
 // Replay one run:   CHAOS_SCENARIO=partition CHAOS_SEED=2 npx mocha --no-config --timeout 0 test/chaos/matrix.test.ts
 // Soak (not part of npm test: 15 s faults, up to 2,000 operations per node, 20 seeds, ~1 h):
@@ -32,7 +41,8 @@
 import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
-import { clearFaults, linkDown, linkUp, netem, netemUnavailable, qdiscs, rootQdisc } from '../support/chaos-node.ts'
+import { clearFaults, impair, impairments, linkDown, linkUp, netemUnavailable, rootQdisc } from '../support/chaos-node.ts'
+import { impairerUnavailable, type LinkState } from '../support/link-impairer.ts'
 import { checkHistory, converged, History, restrictState, shortId, type CheckResult, type ReplicaState } from '../support/history.ts'
 import { netnsUnavailable, TestLan, type TestHost } from '../support/netns.ts'
 import { ACK_TIMEOUT_MS, Cluster, CONVERGE_MS, pause, START_MS } from '../support/chaos-cluster.ts'
@@ -71,6 +81,7 @@ function hashString(s: string): number {
 
 interface FaultContext {
   cluster: Cluster
+  seed: number
   victim: number
   history: History
   /** Resolves at `ms` after the workload's start. */
@@ -88,13 +99,23 @@ interface Scenario {
   /** Some sets get a TTL of 0.5–2 s (G5 on reads; expiry must converge too). Off under skew, where an
    * entry lives up to 10 s longer on the slow clock than on the fast one. @default true */
   shortTtl?: boolean
-  /** Needs tc netem (skips with the reason when it is missing). */
-  netem?: boolean
+  /** Loss or delay on the links: runs on the loss-and-delay cluster, whose LAN has the link
+   * impairer where tc netem is missing (skips with the reason when both are). */
+  impairsLinks?: boolean
   /** Runs the fault (from FAULT_AT_MS to FAULT_AT_MS + FAULT_MS) and undoes it. */
   fault(ctx: FaultContext): Promise<void>
 }
 
 const hostsOf = (c: Cluster): TestHost[] => c.lan.hosts
+const backend = (c: Cluster): string => (c.lan.hosts[0]?.relay === undefined ? 'tc netem' : 'userspace link impairer')
+/** The link impairer's frame counters per host, on a relay LAN (for the trace). */
+const relayCounters = async (c: Cluster): Promise<LinkState[] | undefined> => c.lan.hosts[0]?.relay?.impairer.show()
+/** "; egress frames dropped/sent meanwhile: h0 …/…, …" since `from`, on a relay LAN (else ''). */
+async function relayCountersSince(c: Cluster, from: LinkState[] | undefined): Promise<string> {
+  const to = await relayCounters(c)
+  if (from === undefined || to === undefined) return ''
+  return `; egress frames dropped/sent meanwhile: ${to.map((l, i) => `h${i} ${l.dropped - from[i].dropped}/${l.forwarded - from[i].forwarded}`).join(', ')}`
+}
 
 /**
  * Found by this matrix (deterministic reproduction: test/chaos/known-bugs.test.ts). A node
@@ -120,26 +141,28 @@ const scenarios: Scenario[] = [
   },
   {
     name: 'loss-20',
-    netem: true,
-    async fault({ cluster, history, at }) {
+    impairsLinks: true,
+    async fault({ cluster, seed, history, at }) {
       await at(FAULT_AT_MS)
-      history.note('netem loss 20% on every host')
-      for (const h of hostsOf(cluster)) netem(h, ['loss', '20%'])
+      history.note(`loss 20% on every host's egress (${backend(cluster)})`)
+      const from = await relayCounters(cluster)
+      for (const h of hostsOf(cluster)) await impair(h, { lossPct: 20, seed })
       await at(FAULT_AT_MS + FAULT_MS)
-      for (const h of hostsOf(cluster)) clearFaults(h)
-      history.note('netem removed')
+      for (const h of hostsOf(cluster)) await clearFaults(h)
+      history.note(`loss removed${await relayCountersSince(cluster, from)}`)
     },
   },
   {
     name: 'delay-200ms',
-    netem: true,
-    async fault({ cluster, history, at }) {
+    impairsLinks: true,
+    async fault({ cluster, seed, history, at }) {
       await at(FAULT_AT_MS)
-      history.note('netem delay 200ms 50ms on every host')
-      for (const h of hostsOf(cluster)) netem(h, ['delay', '200ms', '50ms'])
+      history.note(`delay 200ms ± 50ms on every host's egress (${backend(cluster)})`)
+      const from = await relayCounters(cluster)
+      for (const h of hostsOf(cluster)) await impair(h, { delayMs: 200, jitterMs: 50, seed })
       await at(FAULT_AT_MS + FAULT_MS)
-      for (const h of hostsOf(cluster)) clearFaults(h)
-      history.note('netem removed')
+      for (const h of hostsOf(cluster)) await clearFaults(h)
+      history.note(`delay removed${await relayCountersSince(cluster, from)}`)
     },
   },
   {
@@ -151,7 +174,7 @@ const scenarios: Scenario[] = [
       history.note('tbf rate 128kbit burst 4kb latency 200ms on every host')
       for (const h of hostsOf(cluster)) rootQdisc(h, ['tbf', 'rate', '128kbit', 'burst', '4kb', 'latency', '200ms'])
       await at(FAULT_AT_MS + FAULT_MS)
-      for (const h of hostsOf(cluster)) clearFaults(h)
+      for (const h of hostsOf(cluster)) await clearFaults(h)
       history.note('tbf removed')
     },
   },
@@ -222,8 +245,8 @@ const scenarios: Scenario[] = [
 
 /**
  * Loss above the network: every node drops 20% of the gossip messages it receives (the node's
- * test-only dropGossipRate), on its own cluster. It runs everywhere, netem or not; with no
- * netem in the kernel it is the only loss scenario that runs.
+ * test-only dropGossipRate), on its own cluster. It runs everywhere, netem or not (loss-20
+ * needs netem or the link impairer).
  */
 const gossipDrop: Scenario = {
   name: 'gossip-drop-20',
@@ -327,10 +350,10 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
   const silenced = new Set<number>()
   const faultDone = (async () => {
     try {
-      await scenario.fault({ cluster, victim, history, at, keys, silenced })
+      await scenario.fault({ cluster, seed, victim, history, at, keys, silenced })
     } finally {
-      // Whatever happened: no qdisc, links up, nothing paused.
-      for (const h of hostsOf(cluster)) clearFaults(h)
+      // Whatever happened: no qdisc, no impairment, links up, nothing paused.
+      for (const h of hostsOf(cluster)) await clearFaults(h)
       for (const n of cluster.all) if (n.paused) n.resume()
       faultEnd = Date.now()
     }
@@ -356,13 +379,6 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
   }
   const convergeMs = Date.now() - quiet
   history.note(`converged or deadline after ${convergeMs} ms`)
-  for (const n of cluster.all) {
-    for (const e of n.events) {
-      if (e.at < t0) continue
-      if (e.event.startsWith('member:')) history.note(`${n.label} sees ${e.event} ${shortId(String(e.detail.id ?? ''))}`, e.at)
-      else if (e.event === 'delta:dropped') history.note(`${n.label} dropped a delta of ${String(e.detail.key)} from ${shortId(String(e.detail.origin))} via ${shortId(String(e.detail.from))}: ${String(e.detail.reason)}`, e.at)
-    }
-  }
   for (const n of cluster.nodes) if (n.alive) await n.call('validate')
   const check = checkHistory(history, finals, keySet)
   // Keys of earlier runs still apart: their run failed already; noted, not counted again.
@@ -387,6 +403,14 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
   }
   matrix.push(result)
   const membersOk = await cluster.allAlive().catch(() => false)
+  // The nodes' events up to this check (a membership that broke again after converging shows).
+  for (const n of cluster.all) {
+    for (const e of n.events) {
+      if (e.at < t0) continue
+      if (e.event.startsWith('member:')) history.note(`${n.label} sees ${e.event} ${shortId(String(e.detail.id ?? ''))}`, e.at)
+      else if (e.event === 'delta:dropped') history.note(`${n.label} dropped a delta of ${String(e.detail.key)} from ${shortId(String(e.detail.origin))} via ${shortId(String(e.detail.from))}: ${String(e.detail.reason)}`, e.at)
+    }
+  }
   const file = `/tmp/also-cache-chaos-${scenario.name}-seed${seed}.log`
   const failed = check.all.length > 0 || crashes.length > 0 || !membersOk
   if (failed || process.env.CHAOS_TRACE === '1') {
@@ -467,17 +491,30 @@ function report(): string {
 
 // ---- the tests ----
 
-/** This file's namespaces still present (TestLan names them ac<pid>n<net>h<i> and ...br). */
+/** This file's namespaces still present (TestLan names them ac<pid>n<net>h<i>, ...br and ...rl). */
 function ourNamespaces(): string[] {
-  const ours = [0, 1, 2].map((i) => `ac${process.pid % 100000}n${netOf(i)}`)
+  const ours = [0, 1, 2, 3].map((i) => `ac${process.pid % 100000}n${netOf(i)}`)
   return execFileSync('ip', ['netns', 'list'])
     .toString()
     .split('\n')
     .map((l) => l.split(' ')[0])
-    .filter((ns) => ours.some((p) => ns === `${p}br` || new RegExp(`^${p}h\\d+$`).test(ns)))
+    .filter((ns) => ours.some((p) => ns === `${p}br` || ns === `${p}rl` || new RegExp(`^${p}h\\d+$`).test(ns)))
 }
 
-function defineRuns(title: string, list: Scenario[], offsets: number[], net: number, noNetem: string | undefined, extra: object = {}): void {
+interface Runs {
+  /** Clock offsets of the three nodes. */
+  offsets: number[]
+  /** The LAN's number (netOf). */
+  net: number
+  /** Why the scenarios cannot run (each skips, saying so). */
+  skip?: string
+  /** Build the LAN with the link impairer (TestLanInit.relay). */
+  relay?: boolean
+  /** More node options. */
+  extra?: object
+}
+
+function defineRuns(title: string, list: Scenario[], runs: Runs): void {
   const chosen = list.filter((s) => ONLY === undefined || ONLY.includes(s.name))
   if (chosen.length === 0) return
   describe(title, function () {
@@ -485,14 +522,16 @@ function defineRuns(title: string, list: Scenario[], offsets: number[], net: num
     let lan: TestLan | undefined
     let cluster: Cluster | undefined
     before(async function () {
+      if (runs.skip !== undefined) return
       this.timeout(90_000)
-      lan = new TestLan(3, net)
-      cluster = new Cluster(lan, offsets, extra)
+      lan = new TestLan(3, runs.net, { relay: runs.relay })
+      await lan.ready()
+      cluster = new Cluster(lan, runs.offsets, runs.extra)
       await cluster.start()
     })
     after(async () => {
       try {
-        if (lan !== undefined) for (const h of lan.hosts) clearFaults(h)
+        if (lan !== undefined) for (const h of lan.hosts) await clearFaults(h)
         await cluster?.destroy()
       } finally {
         lan?.destroy()
@@ -501,8 +540,8 @@ function defineRuns(title: string, list: Scenario[], offsets: number[], net: num
     for (const scenario of chosen) {
       for (const seed of SEEDS) {
         const title = `${scenario.name}, seed ${seed}: no stale read, no lost acked write, replicas identical`
-        if (scenario.netem && noNetem !== undefined) {
-          it.skip(`${title} — SKIPPED: ${noNetem}`)
+        if (runs.skip !== undefined) {
+          it.skip(`${title} — SKIPPED: ${runs.skip}`)
           continue
         }
         if (scenario.knownBug !== undefined && process.env.CHAOS_KNOWN_BUGS !== '1') {
@@ -515,7 +554,7 @@ function defineRuns(title: string, list: Scenario[], offsets: number[], net: num
           const r = await runOne(c, scenario, seed)
           expect(r.check.all).to.deep.equal([])
           expect(r.writes).to.be.greaterThan(0)
-          for (const h of hostsOf(c)) expect(qdiscs(h)).to.not.match(/netem|tbf/)
+          for (const h of hostsOf(c)) expect(await impairments(h)).to.not.match(/netem|tbf|link-impairer/)
         })
       }
     }
@@ -533,10 +572,21 @@ describe('chaos matrix (3 hosts in network namespaces, one node each)', function
     // Every namespace this file made is gone.
     expect(ourNamespaces()).to.deep.equal([])
   })
+  defineRuns(
+    'faults on an unskewed cluster',
+    scenarios.filter((s) => !s.impairsLinks),
+    { offsets: [0, 0, 0], net: netOf(0) },
+  )
+  // tc netem where the kernel has it, else the userspace link impairer, else skipped.
   const noNetem = netemUnavailable()
-  defineRuns('faults on an unskewed cluster', scenarios, [0, 0, 0], netOf(0), noNetem)
-  defineRuns('±5 s clock skew (clockOffsetMs +5000, −5000, 0)', [skew], [5_000, -5_000, 0], netOf(1), noNetem)
-  defineRuns('20% of gossip messages dropped by every receiver (dropGossipRate 0.2)', [gossipDrop], [0, 0, 0], netOf(2), noNetem, { dropGossipRate: 0.2 })
+  const noImpairer = noNetem === undefined ? undefined : impairerUnavailable()
+  defineRuns(
+    noNetem === undefined ? 'loss and delay on every host (tc netem)' : 'loss and delay on every host (userspace link impairer: this kernel has no sch_netem)',
+    scenarios.filter((s) => s.impairsLinks),
+    { offsets: [0, 0, 0], net: netOf(3), relay: noNetem !== undefined, skip: noImpairer === undefined ? undefined : `${noNetem}; ${noImpairer}` },
+  )
+  defineRuns('±5 s clock skew (clockOffsetMs +5000, −5000, 0)', [skew], { offsets: [5_000, -5_000, 0], net: netOf(1) })
+  defineRuns('20% of gossip messages dropped by every receiver (dropGossipRate 0.2)', [gossipDrop], { offsets: [0, 0, 0], net: netOf(2), extra: { dropGossipRate: 0.2 } })
 })
 
 /** LAN numbers apart from the other netns tests' (which use pid % 250). */

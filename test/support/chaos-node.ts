@@ -1,9 +1,13 @@
 // The chaos matrix's hands: a node process in a network namespace (chaos-process.ts) driven over
-// IPC, and the faults applied to a host of a TestLan (netem loss/delay, link down/up). Every
+// IPC, and the faults applied to a host of a TestLan (loss/delay, qdiscs, link down/up). Every
 // process started here is SIGKILLed (after a SIGCONT) when the test process exits; every fault
 // helper has its undo, and `clearFaults` undoes all of them whatever state the host is in.
+// Loss and delay (`impair`) go to tc netem where the kernel has sch_netem, and to the host's
+// userspace link impairer (link-impairer.py) on a LAN built with `relay: true` — for kernels
+// without it, such as this machine's and the CI's.
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
+import type { LinkImpairment } from './link-impairer.ts'
 import type { TestHost } from './netns.ts'
 import type { ReadReply, StateReply, WriteReply } from './chaos-process.ts'
 
@@ -175,6 +179,19 @@ export function netem(host: TestHost, params: string[]): void {
   sh('tc', ['-n', host.ns, 'qdisc', 'replace', 'dev', host.dev, 'root', 'netem', ...params])
 }
 
+/**
+ * Loss and/or delay on the host's egress: through its link impairer when its LAN has one
+ * (`relay: true`), else as a netem qdisc (which replaces any other root qdisc; netem has no
+ * seed here, so `seed` only steers the impairer).
+ */
+export async function impair(host: TestHost, imp: LinkImpairment): Promise<void> {
+  if (host.relay !== undefined) return host.relay.impairer.set(host.relay.link, imp)
+  const params: string[] = []
+  if (imp.delayMs !== undefined) params.push('delay', `${imp.delayMs}ms`, ...(imp.jitterMs ? [`${imp.jitterMs}ms`] : []))
+  if (imp.lossPct !== undefined) params.push('loss', `${imp.lossPct}%`)
+  netem(host, params)
+}
+
 /** Replaces the host's root qdisc, e.g. ['tbf', 'rate', '128kbit', 'burst', '4kb', 'latency', '200ms']. */
 export function rootQdisc(host: TestHost, params: string[]): void {
   sh('tc', ['-n', host.ns, 'qdisc', 'replace', 'dev', host.dev, 'root', ...params])
@@ -190,17 +207,33 @@ export function linkUp(host: TestHost): void {
   sh('ip', ['-n', host.ns, 'route', 'replace', '224.0.0.0/4', 'dev', host.dev], true)
 }
 
-/** Undoes every fault on the host: no qdisc, link up. Never throws. */
-export function clearFaults(host: TestHost): void {
+/** Undoes every fault on the host: no qdisc, no loss or delay in its impairer, link up. Never rejects. */
+export async function clearFaults(host: TestHost): Promise<void> {
   sh('tc', ['-n', host.ns, 'qdisc', 'del', 'dev', host.dev, 'root'], true)
   try {
     linkUp(host)
   } catch {
     // The namespace is gone already.
   }
+  await host.relay?.impairer.set(host.relay.link, { lossPct: 0, delayMs: 0, jitterMs: 0 }).catch(() => {
+    // The impairer is gone already (its LAN destroyed).
+  })
 }
 
 /** The qdiscs on a host's link (to check a cleanup). */
 export function qdiscs(host: TestHost): string {
   return sh('tc', ['-n', host.ns, 'qdisc', 'show', 'dev', host.dev], true)
+}
+
+/**
+ * Everything that impairs the host's egress, to check a cleanup: its qdiscs, then, on a relay
+ * LAN, `link-impairer loss … delay … jitter …` when its link there is not clear.
+ */
+export async function impairments(host: TestHost): Promise<string> {
+  let out = qdiscs(host)
+  if (host.relay !== undefined) {
+    const l = (await host.relay.impairer.show())[host.relay.link]
+    if (l.lossPct > 0 || l.delayMs > 0 || l.jitterMs > 0) out += `link-impairer loss ${l.lossPct}% delay ${l.delayMs}ms jitter ${l.jitterMs}ms\n`
+  }
+  return out
 }
