@@ -69,6 +69,11 @@ export class Suspicion {
    * Records an accusation by `from`. True when it was new and counted (the caller
    * re-gossips it so others shrink their timers too); false once k are in or `from` repeats.
    */
+  /** Moves the deadline to `ms` if it is earlier (suspicions.ts: room for the expiry checks). */
+  notBefore(ms: number): void {
+    if (this.#deadlineMs < ms) this.#deadlineMs = ms
+  }
+
   confirm(from: string): boolean {
     if (this.#confirmations >= this.k) return false
     if (this.#accusers.has(from)) return false

@@ -44,9 +44,16 @@ export class Suspicions {
     this.rearm(slot, s, nowMs, checkSpacingMs)
   }
 
-  /** After `s.confirm()` moved its deadline: arms the new deadline and next check. */
+  /**
+   * After `s.confirm()` moved its deadline: arms the new deadline and next check. A late
+   * confirmation can move the deadline into the past (the timeout shrinks with the count,
+   * measured from the start); the checks not yet sent still get their time first, so the
+   * member dies no sooner than the checks allow. Real crashes are confirmed early, long
+   * before their deadline, and never meet this floor.
+   */
   rearm(slot: Slot, s: Suspicion, nowMs: number, checkSpacingMs: number): void {
     s.checkSpacingMs = checkSpacingMs
+    s.notBefore(nowMs + Math.max(0, this.#checksPer - s.checksSent) * checkSpacingMs)
     this.#deadlines.push(s.deadlineMs, slot)
     const at = nextCheckMs(s.deadlineMs, s.checksSent, this.#checksPer, s.checkSpacingMs)
     if (at !== Infinity) this.#checks.push(Math.max(at, nowMs), slot)

@@ -157,7 +157,7 @@ export class Swim {
       case MessageKind.gossip:
         break
       case MessageKind.pushPull:
-        this.#merge(from, msg.members, nowMs)
+        this.#merge(msg.members, nowMs)
         if ((msg.flags & PushPullFlag.reply) === 0) {
           this.#sendState(from, PushPullFlag.reply)
         } else {
@@ -487,9 +487,9 @@ export class Swim {
     this.#emit(to, encodeMessage({ kind: MessageKind.pushPull, flags, members }))
   }
 
-  #merge(from: string, members: readonly PushPullMember[], nowMs: number): void {
+  #merge(members: readonly PushPullMember[], nowMs: number): void {
     for (const m of members) {
-      const u = remoteEntryUpdate(this.#table, m, from)
+      const u = remoteEntryUpdate(this.#table, m)
       if (u !== undefined) this.#apply(u, nowMs, true)
     }
   }

@@ -1,7 +1,7 @@
 // State-machine tests of the SWIM core through its exported API: messages in, messages and
 // events out, time as an argument. No network, no sleeps.
 import { expect } from 'chai'
-import { MemberState, MessageKind, Swim, UpdateKind, decodeMessage, encodeMessage, encodeUpdate, type MemberEvent, type Outgoing, type SwimConfigInit, type Update } from '../../membership/index.ts'
+import { MemberState, MessageKind, PushPullFlag, Swim, UpdateKind, decodeMessage, encodeMessage, encodeUpdate, type MemberEvent, type Outgoing, type SwimConfigInit, type Update } from '../../membership/index.ts'
 
 const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']
 
@@ -256,6 +256,40 @@ describe('membership/swim', () => {
     b.handleMessage('a', encodeMessage({ kind: MessageKind.ping, seq: 5 }, [encodeUpdate(suspect('b', 0, 'a'))]), 700)
     const ack = sends(b).find((m) => m.to === 'a') as Outgoing
     expect(decodeMessage(ack.bytes).updates).to.deep.equal([])
+  })
+
+  it('push-pull: a remote suspicion counts as one confirmation by us, not one per sender (memberlist mergeState)', () => {
+    // 10 members: minimum 4 s, maximum 24 s, k = 2; one confirmation → 11.38 s, two → 4 s.
+    const a = node('a')
+    a.handleMessage('c', gossip(suspect('b', 0, 'c')), 0)
+    const view = (): Uint8Array => encodeMessage({ kind: MessageKind.pushPull, flags: PushPullFlag.reply, members: [{ id: 'b', state: MemberState.suspect, incarnation: 0, addrs: [] }] })
+    a.handleMessage('d', view(), 10)
+    a.handleMessage('e', view(), 20)
+    const answerOthers = ackAll(a)
+    const onSend = (m: Outgoing, now: number): void => {
+      if (m.to !== 'b') answerOthers(m, now)
+    }
+    drive(a, 11_000, onSend)
+    expect(a.member('b')?.state).to.equal('suspect')
+    drive(a, 11_400, onSend)
+    expect(a.member('b')?.state).to.equal('dead')
+  })
+
+  it('expiry checks: a late confirmation that would end a suspicion at once leaves the checks their time', () => {
+    // 10 members: a suspicion of b by c at 0 lasts 24 s; a confirmation at 20 s would shrink it to 11.38 s.
+    const a = node('a', { expiryChecks: 2, awarenessMaxMultiplier: 1 })
+    a.handleMessage('c', gossip(suspect('b', 0, 'c')), 0)
+    // Every ping is acked, b's too: an ack does not refute, and a's own probes add no confirmation.
+    const onSend = ackAll(a)
+    drive(a, 20_000, onSend)
+    a.handleMessage('d', gossip(suspect('b', 0, 'd')), 20_000)
+    expect(a.member('b')?.state).to.equal('suspect')
+    // Two checks, 500 ms apart, then the deadline: no sooner than 21 s.
+    drive(a, 20_999, onSend)
+    expect(a.member('b')?.state).to.equal('suspect')
+    expect(a.stats.expiryChecks).to.equal(2)
+    drive(a, 21_000, onSend)
+    expect(a.member('b')?.state).to.equal('dead')
   })
 
   it('relay: a ping-req pings the target, relays its ack, or nacks at 80 % of the probe timeout', () => {
