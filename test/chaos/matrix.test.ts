@@ -370,9 +370,11 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
   const quiet = Math.max(faultEnd, Date.now())
   const deadline = quiet + CONVERGE_MS
   let finals = await cluster.states()
+  let healed = false
   for (;;) {
     if (cluster.all.some((n) => n.crashed)) break
-    if ((await cluster.allAlive()) && converged(restrict(finals, keySet))) break
+    healed = await cluster.allAlive()
+    if (healed && converged(restrict(finals, keySet))) break
     if (Date.now() > deadline) break
     await pause(50)
     finals = await cluster.states()
@@ -402,7 +404,9 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
     runMs: Date.now() - started,
   }
   matrix.push(result)
-  const membersOk = await cluster.allAlive().catch(() => false)
+  // Healed (everyone saw everyone alive) within the deadline, and not broken again since: a
+  // fresh suspicion may stand at this instant (it is refuted), a death may not.
+  const membersOk = healed && (await cluster.noneDead().catch(() => false))
   // The nodes' events up to this check (a membership that broke again after converging shows).
   for (const n of cluster.all) {
     for (const e of n.events) {

@@ -109,6 +109,18 @@ export class Cluster {
     return counts.every((c) => c === this.nodes.length)
   }
 
+  /**
+   * No node holds another dead (a suspicion may stand: under CPU starvation a probe with the
+   * test profile's 100 ms timeout can fail at any time, and the suspect refutes it).
+   */
+  async noneDead(): Promise<boolean> {
+    if (this.nodes.some((n) => !n.alive)) return false
+    const ids = this.nodes.map((n) => n.id)
+    const views = await Promise.all(this.nodes.map((n) => n.call('members') as Promise<{ id: string; state: string }[]>))
+    // Each view has self first; a replaced process's old id may be dead, the current ones not.
+    return views.every((v) => ids.every((id) => v.some((m) => m.id === id && (m.state === 'alive' || m.state === 'suspect'))))
+  }
+
   async healthy(what: string, timeoutMs = 20_000): Promise<void> {
     const deadline = Date.now() + timeoutMs
     while (!(await this.allAlive())) {
