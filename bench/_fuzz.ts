@@ -25,7 +25,7 @@
 import fc from 'fast-check'
 import { DecodeError } from '../lib/errors.ts'
 import { decodeDeltas, encodeDeltas, makeDelta, makeVersion, type Delta, type Hlc } from '../crdt/index.ts'
-import { decodeMessage, encodeMessage, encodeUpdate, MemberState, MessageKind, UpdateKind, type Update } from '../membership/index.ts'
+import { decodeHead, decodeMessage, encodeMessage, encodeUpdate, MemberState, MessageKind, UpdateKind, type Update } from '../membership/index.ts'
 import { decodeSyncMessage, encodeSyncMessage, SyncKindCode, type SyncMessage } from '../lib/networking/sync-codec.ts'
 import { arbDelta } from '../test/crdt/arbitraries.ts'
 
@@ -222,7 +222,9 @@ export function fuzzTargets(seed: number): FuzzTarget[] {
     },
     {
       name: 'swim',
-      decode: decodeMessage,
+      // The receive path (Swim.handleMessage): the head, then the updates one by one through
+      // the reader, each materialized; it must agree with decodeMessage on what decodes.
+      decode: decodeSwimByReader,
       corpus: swimCorpus(prng(seed ^ 0x5717), 300),
       version: 1,
       kinds: Object.values(MessageKind),
@@ -493,4 +495,39 @@ export function crossFeed(o: FuzzRunOptions): DecoderReport[] {
     )
     return r
   })
+}
+
+/**
+ * Decodes a SWIM message as Swim.handleMessage reads it (head, then each update through the
+ * reader, materialized) and insists that decodeMessage agrees: both refuse (the reader's
+ * DecodeError is rethrown) or both accept with the same message; and each raw update, queued
+ * again as received, decodes to itself.
+ */
+function decodeSwimByReader(bytes: Uint8Array): ReturnType<typeof decodeMessage> {
+  let whole: ReturnType<typeof decodeMessage> | undefined
+  try {
+    whole = decodeMessage(bytes)
+  } catch (err) {
+    if (!(err instanceof DecodeError)) throw err
+  }
+  let got: ReturnType<typeof decodeMessage>
+  const raws: Uint8Array[] = []
+  try {
+    const { msg, updates } = decodeHead(bytes)
+    got = { ...msg, updates: [...msg.updates] }
+    while (updates.next()) {
+      got.updates.push(updates.update())
+      raws.push(updates.raw())
+    }
+  } catch (err) {
+    if (err instanceof DecodeError && whole !== undefined) throw new Error(`the reader refuses what decodeMessage accepts: ${err.message}`)
+    throw err
+  }
+  if (whole === undefined) throw new Error('the reader accepts what decodeMessage refuses')
+  if (JSON.stringify(whole) !== JSON.stringify(got)) throw new Error('the reader and decodeMessage disagree')
+  raws.forEach((raw, i) => {
+    const again = decodeMessage(encodeMessage({ kind: MessageKind.gossip }, [raw])).updates[0]
+    if (JSON.stringify(again) !== JSON.stringify(got.updates[i])) throw new Error('a raw update does not decode to itself')
+  })
+  return got
 }

@@ -13,6 +13,7 @@ import { Decoder } from '../lib/wire/decoder.ts'
 import { DecodeError, DecodeErrorCode } from '../lib/errors.ts'
 import { MemberState } from './member-state.ts'
 import * as C from './constants.ts'
+import { UpdateReader } from './update-reader.ts'
 
 /** Format version. A receiver refuses any other with ERR_DECODE_VERSION. */
 export const WIRE_VERSION = 1
@@ -186,6 +187,33 @@ export function decodeMessage(bytes: Uint8Array): Message {
   const small = decodeSmall(bytes)
   if (small !== undefined) return small
   const d = new Decoder(bytes)
+  const m = readHead(d)
+  const count = readUpdateCount(d)
+  for (let i = 0; i < count; i++) m.updates.push(readUpdate(d))
+  d.expectEnd('SWIM message')
+  return m
+}
+
+/**
+ * The receive path's decode: the message's head, and a reader that walks its updates one at
+ * a time (update-reader.ts), so that the receiver builds nothing for the many it already
+ * knows. `msg.updates` is empty. Errors in the updates surface from the reader.
+ */
+export function decodeHead(bytes: Uint8Array): { msg: Message; updates: UpdateReader } {
+  const small = decodeSmall(bytes)
+  if (small !== undefined) return { msg: small, updates: new UpdateReader(bytes, undefined, 0) }
+  const d = new Decoder(bytes)
+  const msg = readHead(d)
+  return { msg, updates: new UpdateReader(bytes, d, readUpdateCount(d)) }
+}
+
+function readUpdateCount(d: Decoder): number {
+  const count = d.readBoundedVarUint(C.UPDATES_MAX, 'update count')
+  if (count * 3 > d.remaining) throw new DecodeError(DecodeErrorCode.truncated, `${count} updates claimed in ${d.remaining} bytes`)
+  return count
+}
+
+function readHead(d: Decoder): Message {
   const version = d.readUint8()
   if (version !== WIRE_VERSION) throw new DecodeError(DecodeErrorCode.version, `SWIM wire version ${version} is not ${WIRE_VERSION}`)
   const kind = d.readUint8()
@@ -225,10 +253,6 @@ export function decodeMessage(bytes: Uint8Array): Message {
     default:
       throw malformed(`unknown message kind ${kind}`)
   }
-  const count = d.readBoundedVarUint(C.UPDATES_MAX, 'update count')
-  if (count * 3 > d.remaining) throw new DecodeError(DecodeErrorCode.truncated, `${count} updates claimed in ${d.remaining} bytes`)
-  for (let i = 0; i < count; i++) m.updates.push(readUpdate(d))
-  d.expectEnd('SWIM message')
   return m
 }
 
@@ -274,7 +298,8 @@ function readUpdate(d: Decoder): Update {
 
 const EMPTY: readonly string[] = Object.freeze([])
 
-function readAddrs(d: Decoder): readonly string[] {
+/** @internal (update-reader.ts) */
+export function readAddrs(d: Decoder): readonly string[] {
   const n = d.readBoundedVarUint(C.ADDRS_MAX, 'address count')
   if (n === 0) return EMPTY
   const out: string[] = []
@@ -295,7 +320,8 @@ const idCacheBytes: (Uint8Array | undefined)[] = new Array(ID_CACHE_SIZE).fill(u
 const idCacheStrings: string[] = new Array(ID_CACHE_SIZE).fill('')
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
-function readId(d: Decoder, what: string): string {
+/** @internal (update-reader.ts) */
+export function readId(d: Decoder, what: string): string {
   const n = d.readBoundedVarUint(C.ID_BYTES_MAX, 'id length')
   if (n === 0) throw malformed(`empty ${what}`)
   const raw = d.readRaw(n, what) // aliases the input: copied below before it is kept
@@ -327,7 +353,8 @@ function readId(d: Decoder, what: string): string {
   return id
 }
 
-function malformed(what: string): DecodeError {
+/** @internal (update-reader.ts) */
+export function malformed(what: string): DecodeError {
   return new DecodeError(DecodeErrorCode.malformed, what)
 }
 

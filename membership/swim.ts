@@ -40,6 +40,7 @@ import { RelayTable } from './relays.ts'
 import { newStats, type SwimInit, type Member, type MemberEvent, type Outgoing, type SwimStats } from './swim-types.ts'
 import { shouldTellSuspect } from './buddy.ts'
 import { Suspicions } from './suspicions.ts'
+import type { UpdateReader } from './update-reader.ts'
 import { ViewPager, remoteEntryUpdate } from './push-pull.ts'
 import { transitionFor, updateKindNames } from './transitions.ts'
 import { MemberState, memberStateNames, type MemberStateName } from './member-state.ts'
@@ -48,7 +49,7 @@ import {
   MessageKind,
   PushPullFlag,
   UpdateKind,
-  decodeMessage,
+  decodeHead,
   encodeMessage,
   encodeUpdate,
   type MessageHead,
@@ -127,18 +128,19 @@ export class Swim {
   /** A message from `from` (an authenticated member id). Bad bytes are counted and dropped. */
   handleMessage(from: string, bytes: Uint8Array, nowMs: number): void {
     this.#advance(nowMs)
+    this.#staleAccusation = false
     let msg
     try {
-      msg = decodeMessage(bytes)
+      const head = decodeHead(bytes)
+      msg = head.msg
+      // Updates first: a buddy suspicion about us must be refuted on the very ack we send.
+      for (const r = head.updates; r.next(); ) this.#receive(r, nowMs)
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err
       this.stats.decodeErrors++
       return
     }
     this.stats.messagesReceived++
-    this.#staleAccusation = false
-    // Updates first: a buddy suspicion about us must be refuted on the very ack we send.
-    for (const u of msg.updates) this.#apply(u, nowMs, false)
     switch (msg.kind) {
       case MessageKind.ping:
         // A sender still holding an accusation we refuted gets our current alive on the ack
@@ -495,11 +497,25 @@ export class Swim {
   }
 
   /**
-   * Applies one update. `viaPushPull`: a member new to us is not re-gossiped, because the
+   * One piggybacked update. Most are ones we hold already: those are dropped on kind, id and
+   * incarnation alone, before anything is built (update-reader.ts).
+   */
+  #receive(r: UpdateReader, nowMs: number): void {
+    if (r.id !== this.id) {
+      const t = this.#table
+      const slot = t.directory.slotOf(r.id)
+      const held = slot === undefined ? MemberState.unknown : t.state(slot)
+      if (transitionFor(held, slot === undefined ? 0 : t.incarnation(slot), r.kind, r.incarnation) === undefined) return
+    }
+    this.#apply(r.update(), nowMs, false, r.raw())
+  }
+
+  /**
+   * Applies one update (`bytes`: its encoding, when we have it already). `viaPushPull`: a member new to us is not re-gossiped, because the
    * view we just loaded is news only to us (a joiner would otherwise gossip its whole view);
    * changes to members we knew are re-gossiped as usual, which is how a healed partition spreads.
    */
-  #apply(u: Update, nowMs: number, viaPushPull: boolean): void {
+  #apply(u: Update, nowMs: number, viaPushPull: boolean, bytes?: Uint8Array): void {
     if (u.id === this.id) {
       this.#aboutSelf(u)
       return
@@ -516,7 +532,7 @@ export class Swim {
       if (s !== undefined && s.confirm(u.from)) {
         this.#suspicions.rearm(slot as Slot, s, nowMs, this.#awareness.scale(this.config.probeTimeoutMs))
         this.#armTimers()
-        this.#queue(slot as Slot, encodeUpdate(u))
+        this.#queue(slot as Slot, bytes ?? encodeUpdate(u))
       }
       return
     }
@@ -534,7 +550,7 @@ export class Swim {
     if (tr.to === MemberState.alive) t.setAddrs(s, u.addrs)
     else if (tr.to !== MemberState.suspect) t.setAddrs(s, [])
     if (tr.to === MemberState.suspect) this.#suspect(s, u, nowMs)
-    if (!(viaPushPull && held === MemberState.unknown)) this.#queue(s, encodeUpdate(u))
+    if (!(viaPushPull && held === MemberState.unknown)) this.#queue(s, bytes ?? encodeUpdate(u))
     if (held !== tr.to || addrsChanged) {
       this.#events.push({ id: u.id, state: updateKindNames[u.kind], incarnation: u.incarnation, addrs: t.addrs(s), by: u.from })
     }
