@@ -29,16 +29,16 @@ export class ViewPager {
 /**
  * The update a remote view entry amounts to, or undefined when it matches ours (most of a
  * remote view does: those are skipped without building anything). A remote "dead" becomes
- * a local "suspect", so the member gets to refute, and a remote suspicion is accused by us,
- * not by the sender (both as memberlist mergeState): a view relays others' verdicts, it is
- * no independent confirmation, so views can add at most one (ours) to a suspicion.
+ * a local "suspect" accused by the sender, so the member gets to refute (memberlist
+ * mergeState). A view relays others' verdicts: swim.ts counts it as no more than one
+ * confirmation (ours, as memberlist does), not one per sender.
  */
-export function remoteEntryUpdate(table: MemberTable, m: PushPullMember): Update | undefined {
+export function remoteEntryUpdate(table: MemberTable, m: PushPullMember, sender: string): Update | undefined {
   const slot = table.directory.slotOf(m.id)
   if (slot !== undefined && slot !== table.self && table.state(slot) === m.state && table.incarnation(slot) === m.incarnation) return undefined
   let kind: UpdateKind
   if (m.state === MemberState.alive) kind = UpdateKind.alive
   else if (m.state === MemberState.left) kind = UpdateKind.left
   else kind = UpdateKind.suspect
-  return { kind, id: m.id, incarnation: m.incarnation, addrs: m.addrs, from: kind === UpdateKind.suspect ? table.directory.idOf(table.self) : '' }
+  return { kind, id: m.id, incarnation: m.incarnation, addrs: m.addrs, from: kind === UpdateKind.suspect ? sender : '' }
 }

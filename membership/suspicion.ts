@@ -61,6 +61,11 @@ export class Suspicion {
     return this.#confirmations
   }
 
+  /** True once k confirmations are in: confirm() takes no more (the common duplicate case). */
+  get full(): boolean {
+    return this.#confirmations >= this.k
+  }
+
   get deadlineMs(): number {
     return this.#deadlineMs
   }

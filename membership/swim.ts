@@ -159,7 +159,7 @@ export class Swim {
       case MessageKind.gossip:
         break
       case MessageKind.pushPull:
-        this.#merge(msg.members, nowMs)
+        this.#merge(from, msg.members, nowMs)
         if ((msg.flags & PushPullFlag.reply) === 0) {
           this.#sendState(from, PushPullFlag.reply)
         } else {
@@ -489,9 +489,9 @@ export class Swim {
     this.#emit(to, encodeMessage({ kind: MessageKind.pushPull, flags, members }))
   }
 
-  #merge(members: readonly PushPullMember[], nowMs: number): void {
+  #merge(from: string, members: readonly PushPullMember[], nowMs: number): void {
     for (const m of members) {
-      const u = remoteEntryUpdate(this.#table, m)
+      const u = remoteEntryUpdate(this.#table, m, from)
       if (u !== undefined) this.#apply(u, nowMs, true)
     }
   }
@@ -505,17 +505,21 @@ export class Swim {
       const t = this.#table
       const slot = t.directory.slotOf(r.id)
       const held = slot === undefined ? MemberState.unknown : t.state(slot)
-      if (transitionFor(held, slot === undefined ? 0 : t.incarnation(slot), r.kind, r.incarnation) === undefined) return
+      const tr = transitionFor(held, slot === undefined ? 0 : t.incarnation(slot), r.kind, r.incarnation)
+      if (tr === undefined) return
+      // Another copy of a suspicion we hold with all its confirmations: nothing to count.
+      if (tr.confirm === true && this.#suspicions.get(slot as Slot)?.full !== false) return
     }
-    this.#apply(r.update(), nowMs, false, r.raw())
+    this.#apply(r.update(), nowMs, false, r)
   }
 
   /**
-   * Applies one update (`bytes`: its encoding, when we have it already). `viaPushPull`: a member new to us is not re-gossiped, because the
+   * Applies one update (`received`: the reader it came from, whose bytes we queue as they
+   * are). `viaPushPull`: a member new to us is not re-gossiped, because the
    * view we just loaded is news only to us (a joiner would otherwise gossip its whole view);
    * changes to members we knew are re-gossiped as usual, which is how a healed partition spreads.
    */
-  #apply(u: Update, nowMs: number, viaPushPull: boolean, bytes?: Uint8Array): void {
+  #apply(u: Update, nowMs: number, viaPushPull: boolean, received?: UpdateReader): void {
     if (u.id === this.id) {
       this.#aboutSelf(u)
       return
@@ -529,10 +533,11 @@ export class Swim {
     if (tr === undefined) return
     if (tr.confirm === true) {
       const s = this.#suspicions.get(slot as Slot)
-      if (s !== undefined && s.confirm(u.from)) {
+      // A view is no independent evidence: it confirms as us, once (push-pull.ts).
+      if (s !== undefined && s.confirm(viaPushPull ? this.id : u.from)) {
         this.#suspicions.rearm(slot as Slot, s, nowMs, this.#awareness.scale(this.config.probeTimeoutMs))
         this.#armTimers()
-        this.#queue(slot as Slot, bytes ?? encodeUpdate(u))
+        this.#queue(slot as Slot, received?.raw() ?? encodeUpdate(u))
       }
       return
     }
@@ -550,7 +555,7 @@ export class Swim {
     if (tr.to === MemberState.alive) t.setAddrs(s, u.addrs)
     else if (tr.to !== MemberState.suspect) t.setAddrs(s, [])
     if (tr.to === MemberState.suspect) this.#suspect(s, u, nowMs)
-    if (!(viaPushPull && held === MemberState.unknown)) this.#queue(s, bytes ?? encodeUpdate(u))
+    if (!(viaPushPull && held === MemberState.unknown)) this.#queue(s, received?.raw() ?? encodeUpdate(u))
     if (held !== tr.to || addrsChanged) {
       this.#events.push({ id: u.id, state: updateKindNames[u.kind], incarnation: u.incarnation, addrs: t.addrs(s), by: u.from })
     }
