@@ -65,12 +65,18 @@ export class BroadcastQueue {
     const taken = this.#taken
     let used = 0
     if (this.#bytes <= budgetBytes) {
-      for (const item of items) {
-        if (item.transmits >= limit) continue
-        out.push(item.bytes)
-        used += item.bytes.byteLength
-        taken.push(item)
+      // The common case, in one pass: all of it goes, and what reaches the limit retires.
+      // Backwards, because a retirement moves the last item (already visited) into its place.
+      for (let i = items.length - 1; i >= 0; i--) {
+        const item = items[i]
+        if (item.transmits < limit) {
+          out.push(item.bytes)
+          used += item.bytes.byteLength
+          item.transmits++
+        }
+        if (item.transmits >= limit) this.#retire(item)
       }
+      return used
     } else {
       // Bytes per transmit count, then the highest count whose lower counts all fit.
       const bytesAt = this.#bytesAt
