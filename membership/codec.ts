@@ -324,11 +324,14 @@ const utf8 = new TextDecoder('utf-8', { fatal: true })
 export function readId(d: Decoder, what: string): string {
   const n = d.readBoundedVarUint(C.ID_BYTES_MAX, 'id length')
   if (n === 0) throw malformed(`empty ${what}`)
-  const raw = d.readRaw(n, what) // aliases the input: copied below before it is kept
+  // Looked at in place: a hit allocates nothing. The view made on a miss aliases the input
+  // and is copied below before it is kept.
+  const start = d.skip(n, what)
+  const buf = d.bytes
   let h = n
   let ascii = true
-  for (let i = 0; i < n; i++) {
-    const c = raw[i]
+  for (let i = start; i < start + n; i++) {
+    const c = buf[i]
     if (c > 0x7f) ascii = false
     h = Math.imul(h ^ c, 0x9e3779b1)
   }
@@ -336,9 +339,10 @@ export function readId(d: Decoder, what: string): string {
   const cached = idCacheBytes[at]
   if (cached !== undefined && cached.length === n) {
     let same = true
-    for (let i = 0; i < n && same; i++) same = cached[i] === raw[i]
+    for (let i = 0; i < n && same; i++) same = cached[i] === buf[start + i]
     if (same) return idCacheStrings[at]
   }
+  const raw = buf.subarray(start, start + n)
   let id: string
   if (ascii) id = String.fromCharCode.apply(null, raw as unknown as number[])
   else {

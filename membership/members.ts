@@ -16,8 +16,16 @@ const EMPTY: readonly string[] = Object.freeze([])
 export class MemberTable {
   readonly directory: MemberDirectory
   readonly self: Slot
-  #state: Uint8Array
-  #inc: Uint32Array
+  #state: Uint8Array = new Uint8Array(0)
+  #inc: Uint32Array = new Uint32Array(0)
+  /**
+   * Sparse mode, entered by loadAlive on a simulator's shared starting view: slots below
+   * #baseN are alive at incarnation 0 unless #over holds them (packed incarnation × 8 + state),
+   * and the arrays above stay empty. 10,000 views of 10,000 members then cost what changed in
+   * each, not 50 MB of arrays that every message's lookup misses the cache in.
+   */
+  #baseN = 0
+  #over: Map<Slot, number> | null = null
   /** Addresses, only for members that have any (a simulator's members have none: no cost). */
   readonly #addrs = new Map<Slot, readonly string[]>()
   /** Members per state, self excluded. */
@@ -30,10 +38,7 @@ export class MemberTable {
   constructor(directory: MemberDirectory, selfId: string) {
     this.directory = directory
     this.self = directory.intern(selfId)
-    const cap = Math.max(16, directory.size)
-    this.#state = new Uint8Array(cap)
-    this.#inc = new Uint32Array(cap)
-    this.#state[this.self] = MemberState.alive
+    this.#write(this.self, MemberState.alive, 0)
   }
 
   /** Members known in `state`, self excluded. */
@@ -51,10 +56,19 @@ export class MemberTable {
   }
 
   state(slot: Slot): MemberState {
+    if (this.#over !== null) {
+      const o = this.#over.get(slot)
+      if (o !== undefined) return (o % 8) as MemberState
+      return slot < this.#baseN ? MemberState.alive : MemberState.unknown
+    }
     return slot < this.#state.length ? (this.#state[slot] as MemberState) : MemberState.unknown
   }
 
   incarnation(slot: Slot): number {
+    if (this.#over !== null) {
+      const o = this.#over.get(slot)
+      return o === undefined ? 0 : Math.floor(o / 8)
+    }
     return slot < this.#inc.length ? this.#inc[slot] : 0
   }
 
@@ -63,11 +77,20 @@ export class MemberTable {
   }
 
   set(slot: Slot, state: MemberState, incarnation: number): void {
-    this.#ensure(slot)
     if (slot !== this.self) {
-      this.#counts[this.#state[slot]]--
+      this.#counts[this.state(slot)]--
       this.#counts[state]++
     }
+    this.#write(slot, state, incarnation)
+  }
+
+  #write(slot: Slot, state: MemberState, incarnation: number): void {
+    if (this.#over !== null) {
+      if (slot < this.#baseN && state === MemberState.alive && incarnation === 0) this.#over.delete(slot)
+      else this.#over.set(slot, incarnation * 8 + state)
+      return
+    }
+    this.#ensure(slot)
     this.#state[slot] = state
     this.#inc[slot] = incarnation
   }
@@ -75,20 +98,23 @@ export class MemberTable {
   /** Loads a starting view: every slot not yet known becomes alive at incarnation 0. */
   loadAlive(slots: Int32Array): void {
     const n = slots.length
-    if (this.knownCount === 0 && n > 0 && slots[0] === 0 && slots[n - 1] === n - 1 && this.directory.isRange(slots)) {
-      // A fresh table loading slots 0..n−1 (a simulator's starting view): one fill.
-      this.#ensure((n - 1) as Slot)
-      this.#state.fill(MemberState.alive, 0, n)
+    if (this.knownCount === 0 && this.#over === null && n > 0 && slots[0] === 0 && slots[n - 1] === n - 1 && this.directory.isRange(slots)) {
+      // A fresh table loading slots 0..n−1 (a simulator's starting view): sparse mode, in
+      // which self (alive at 0, set by the constructor) is part of the baseline or an override.
+      const selfInc = this.incarnation(this.self)
+      this.#over = new Map()
+      this.#baseN = n
+      this.#state = new Uint8Array(0)
+      this.#inc = new Uint32Array(0)
+      this.#write(this.self, MemberState.alive, selfInc)
       this.#counts[MemberState.alive] += this.self < n ? n - 1 : n
       return
     }
     let added = 0
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i] as Slot
-      if (s === this.self) continue
-      this.#ensure(s)
-      if (this.#state[s] !== MemberState.unknown) continue
-      this.#state[s] = MemberState.alive
+      if (s === this.self || this.state(s) !== MemberState.unknown) continue
+      this.#write(s, MemberState.alive, 0)
       added++
     }
     this.#counts[MemberState.alive] += added
@@ -101,7 +127,7 @@ export class MemberTable {
 
   #ensure(slot: Slot): void {
     if (slot < this.#state.length) return
-    let cap = this.#state.length * 2
+    let cap = Math.max(16, this.#state.length * 2, this.directory.size)
     while (cap <= slot) cap *= 2
     const s = new Uint8Array(cap)
     s.set(this.#state)
@@ -180,8 +206,20 @@ export class MemberTable {
   /** Recounts from scratch and compares with the incremental counters. */
   validate(): void {
     const counts = [0, 0, 0, 0, 0]
-    const size = Math.min(this.directory.size, this.#state.length)
-    for (let s = 0; s < size; s++) if (s !== this.self) counts[this.#state[s]]++
+    if (this.#over !== null) {
+      // Sparse: the baseline's alive members, then each override in place of its baseline.
+      counts[MemberState.alive] = this.self < this.#baseN ? this.#baseN - 1 : this.#baseN
+      for (const [slot, packed] of this.#over) {
+        const st = packed % 8
+        if (slot < this.#baseN && st === MemberState.alive && packed < 8) throw new Error(`MemberTable: override of slot ${slot} equals the baseline`)
+        if (slot === this.self) continue
+        if (slot < this.#baseN) counts[MemberState.alive]--
+        counts[st]++
+      }
+    } else {
+      const size = Math.min(this.directory.size, this.#state.length)
+      for (let s = 0; s < size; s++) if (s !== this.self) counts[this.#state[s]]++
+    }
     for (let st = 1; st <= 4; st++) {
       if (counts[st] !== this.#counts[st]) throw new Error(`MemberTable: ${st} count ${this.#counts[st]} but recount ${counts[st]}`)
     }

@@ -51,11 +51,11 @@ export class UpdateReader {
     this.#tail = d.position
     if (kind === UpdateKind.alive) {
       const n = d.readBoundedVarUint(C.ADDRS_MAX, 'address count')
-      for (let i = 0; i < n; i++) d.readRaw(d.readBoundedVarUint(C.ADDR_BYTES_MAX, 'address length'), 'address')
+      for (let i = 0; i < n; i++) d.skip(d.readBoundedVarUint(C.ADDR_BYTES_MAX, 'address length'), 'address')
     } else if (kind === UpdateKind.suspect || kind === UpdateKind.dead) {
       const n = d.readBoundedVarUint(C.ID_BYTES_MAX, 'id length')
       if (n === 0) throw malformed('empty accuser id')
-      d.readRaw(n, 'accuser id')
+      d.skip(n, 'accuser id')
     }
     this.#end = d.position
     return true

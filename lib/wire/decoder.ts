@@ -85,6 +85,22 @@ export class Decoder {
     return this.readRaw(n, what)
   }
 
+  /**
+   * Steps over exactly n bytes (checked as readRaw is) and returns where they start in
+   * `bytes`: for callers that look at them in place instead of taking a view.
+   */
+  skip(n: number, what = 'bytes'): number {
+    this.#need(n, what)
+    const at = this.#pos
+    this.#pos += n
+    return at
+  }
+
+  /** The whole input (see skip). */
+  get bytes(): Uint8Array {
+    return this.#buf
+  }
+
   /** Exactly n bytes. The view aliases the input. */
   readRaw(n: number, what = 'bytes'): Uint8Array {
     this.#need(n, what)

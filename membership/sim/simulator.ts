@@ -82,6 +82,8 @@ export class Simulator {
   readonly nodes: SimNode[] = []
   readonly #byId = new Map<string, SimNode>()
   readonly #heap = new TimeHeap<SimEvent>()
+  /** Spent events for reuse: millions of messages are in flight over a run, and each is one. */
+  readonly #pool: SimEvent[] = []
   readonly #rng: Prng
   readonly #directory = new MemberDirectory()
   readonly #metrics: SimMetrics
@@ -162,31 +164,37 @@ export class Simulator {
       this.#nowMs = t
       this.#partitionActive = o.partition !== 'none' && t >= o.partitionStartMs && t < o.partitionStartMs + o.partitionDurationMs
       this.#events++
-      this.#dispatch(ev, t)
+      if (!this.#dispatch(ev, t)) {
+        ev.bytes = null
+        this.#pool.push(ev)
+      }
     }
     this.#nowMs = Math.max(this.#nowMs, untilMs)
   }
 
-  #dispatch(ev: SimEvent, t: number): void {
+  /** Handles one event; true when the event went back into the heap (not to be reused yet). */
+  #dispatch(ev: SimEvent, t: number): boolean {
     const node = ev.node
     switch (ev.kind) {
       case Ev.deliver:
       case Ev.timer:
-        if (!node.up || (ev.kind === Ev.timer && (ev.life !== node.life || t !== node.timerAt))) return
+        if (!node.up || (ev.kind === Ev.timer && (ev.life !== node.life || t !== node.timerAt))) return false
         if (node.slow) {
           // CPU starvation: each input waits an independent random stall before the node
           // gets to it (inputs may overtake each other; the core still sees time advance).
           const runAt = t + this.#rng.next() * this.options.slowDelayMaxMs
-          this.#heap.push(runAt, { kind: Ev.run, node, from: ev.from, bytes: ev.bytes, life: node.life })
-          return
+          ev.kind = Ev.run
+          ev.life = node.life
+          this.#heap.push(runAt, ev)
+          return true
         }
         this.#input(node, ev, t)
-        return
+        return false
       case Ev.run:
         if (node.up && ev.life === node.life) this.#input(node, ev, t)
-        return
+        return false
       case Ev.crash:
-        if (!node.up) return
+        if (!node.up) return false
         node.up = false
         node.core = null
         node.timerAt = Infinity
@@ -200,10 +208,10 @@ export class Simulator {
         }
         this.options.trace?.(`${t} ${node.id} crash`)
         if (this.options.restartAfterMs > 0) this.#schedule(t + this.options.restartAfterMs, Ev.restart, node)
-        return
+        return false
       case Ev.restart:
       case Ev.join: {
-        if (node.up) return
+        if (node.up) return false
         node.life++
         this.#start(node, undefined)
         const seed = this.#randomUpNode(node)
@@ -214,10 +222,10 @@ export class Simulator {
         }
         this.options.trace?.(`${t} ${node.id} ${ev.kind === Ev.join ? 'join' : 'restart'} via ${seed?.id}`)
         this.#flush(node, t)
-        return
+        return false
       }
       case Ev.leave:
-        if (!node.up || node.core === null) return
+        if (!node.up || node.core === null) return false
         node.leaving = true
         node.core.leave(t)
         this.#leaves++
@@ -226,16 +234,16 @@ export class Simulator {
         this.#flush(node, t)
         // Linger long enough for the "left" to go out on a few gossip rounds, then stop.
         this.#schedule(t + profiles[this.options.profile].probeIntervalMs, Ev.stop, node)
-        return
+        return false
       case Ev.stop:
         node.up = false
         node.core = null
         node.timerAt = Infinity
-        return
+        return false
       case Ev.validate:
         for (const n of this.nodes) n.core?.validate()
         this.#schedule(t + this.options.validateEveryMs, Ev.validate, node)
-        return
+        return false
     }
   }
 
@@ -276,7 +284,7 @@ export class Simulator {
     const next = Math.max(core.pollTimeout() ?? Infinity, t)
     if (next !== node.timerAt) {
       node.timerAt = next
-      if (next !== Infinity) this.#heap.push(next, { kind: Ev.timer, node, from: '', bytes: null, life: node.life })
+      if (next !== Infinity) this.#heap.push(next, this.#event(Ev.timer, node, '', null, node.life))
     }
   }
 
@@ -292,12 +300,23 @@ export class Simulator {
     const copies = o.duplicate > 0 && rng.next() < o.duplicate ? 2 : 1
     for (let c = 0; c < copies; c++) {
       const delay = o.delayMinMs - o.delayMeanMs * Math.log(1 - rng.next())
-      this.#heap.push(t + delay, { kind: Ev.deliver, node: to, from: from.id, bytes: m.bytes, life: 0 })
+      this.#heap.push(t + delay, this.#event(Ev.deliver, to, from.id, m.bytes, 0))
     }
   }
 
   #schedule(t: number, kind: EvKind, node: SimNode): void {
-    this.#heap.push(t, { kind, node, from: '', bytes: null, life: 0 })
+    this.#heap.push(t, this.#event(kind, node, '', null, 0))
+  }
+
+  #event(kind: EvKind, node: SimNode, from: string, bytes: Uint8Array | null, life: number): SimEvent {
+    const ev = this.#pool.pop()
+    if (ev === undefined) return { kind, node, from, bytes, life }
+    ev.kind = kind
+    ev.node = node
+    ev.from = from
+    ev.bytes = bytes
+    ev.life = life
+    return ev
   }
 
   #shuffle(n: number): number[] {
