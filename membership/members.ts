@@ -9,7 +9,8 @@
 
 import type { Prng } from './prng.ts'
 import { MemberDirectory, type Slot } from './directory.ts'
-import { MemberState } from './member-state.ts'
+import { MemberState, memberStateNames, type MemberStateName } from './member-state.ts'
+import type { Member } from './swim-types.ts'
 
 const EMPTY: readonly string[] = Object.freeze([])
 
@@ -201,6 +202,40 @@ export class MemberTable {
       n++
       yield s
     }
+  }
+
+  // ---- the adapter's view (Swim's queries) ----
+
+  /** A known member as the adapter sees it. */
+  describe(slot: Slot): Member {
+    return { id: this.directory.idOf(slot), state: memberStateNames[this.state(slot)] as MemberStateName, incarnation: this.incarnation(slot), addrs: this.addrs(slot) }
+  }
+
+  /** Every known member, self excluded. O(members). */
+  describeAll(): Member[] {
+    const out: Member[] = []
+    for (const slot of this.window(0, Infinity)) out.push(this.describe(slot))
+    return out
+  }
+
+  /** The known member with this id (never self), or undefined. */
+  find(id: string): Member | undefined {
+    const slot = this.directory.slotOf(id)
+    if (slot === undefined || slot === this.self || this.state(slot) === MemberState.unknown) return undefined
+    return this.describe(slot)
+  }
+
+  /** Ids of the members in `state`, self excluded. */
+  idsIn(state: MemberState): string[] {
+    const out: string[] = []
+    for (const slot of this.window(0, Infinity)) if (this.state(slot) === state) out.push(this.directory.idOf(slot))
+    return out
+  }
+
+  /** Whether the member with this id (never self) is in `state`. */
+  isIn(id: string, state: MemberState): boolean {
+    const slot = this.directory.slotOf(id)
+    return slot !== undefined && slot !== this.self && this.state(slot) === state
   }
 
   /** Recounts from scratch and compares with the incremental counters. */

@@ -11,6 +11,8 @@ import { TimeHeap } from './heap.ts'
 import { nextCheckMs } from './expiry-check.ts'
 import type { Suspicion } from './suspicion.ts'
 import type { Slot } from './directory.ts'
+import type { MemberTable } from './members.ts'
+import { MemberState } from './member-state.ts'
 
 export class Suspicions {
   readonly #open = new Map<Slot, Suspicion>()
@@ -29,10 +31,6 @@ export class Suspicions {
 
   get(slot: Slot): Suspicion | undefined {
     return this.#open.get(slot)
-  }
-
-  slots(): IterableIterator<Slot> {
-    return this.#open.keys()
   }
 
   /**
@@ -98,5 +96,13 @@ export class Suspicions {
       const next = nextCheckMs(s.deadlineMs, s.checksSent, this.#checksPer, s.checkSpacingMs)
       if (next !== Infinity) heap.push(Math.max(next, nowMs), slot)
     }
+  }
+
+  /** Exactly the members the table holds suspect have a suspicion open. */
+  validate(table: MemberTable): void {
+    if (this.#open.size !== table.count(MemberState.suspect)) {
+      throw new Error(`Suspicions: ${this.#open.size} open for ${table.count(MemberState.suspect)} suspects`)
+    }
+    for (const slot of this.#open.keys()) if (table.state(slot) !== MemberState.suspect) throw new Error(`Suspicions: one open on a non-suspect member`)
   }
 }

@@ -26,7 +26,8 @@
 // Lifeguard adds: a health score that stretches this node's own timeouts when it misses
 // acks (awareness.ts), nacks from relays so the score can tell "I am slow" from "they are
 // dead" (nack.ts), suspicion timeouts that start long and shrink with independent
-// confirmations (suspicion.ts), and telling a suspected member directly (buddy.ts).
+// confirmations (suspicion.ts), and telling a suspected member directly (buddy.ts). Ours:
+// a suspecter asks the suspect itself before its suspicion expires (expiry-check.ts).
 
 import { DecodeError } from '../lib/errors.ts'
 import { Prng } from './prng.ts'
@@ -40,22 +41,13 @@ import { RelayTable } from './relays.ts'
 import { newStats, type SwimInit, type Member, type MemberEvent, type Outgoing, type SwimStats } from './swim-types.ts'
 import { shouldTellSuspect } from './buddy.ts'
 import { Suspicions } from './suspicions.ts'
+import { Outbox } from './outbox.ts'
 import type { UpdateReader } from './update-reader.ts'
 import { ViewPager, remoteEntryUpdate } from './push-pull.ts'
 import { transitionFor, updateKindNames } from './transitions.ts'
-import { MemberState, memberStateNames, type MemberStateName } from './member-state.ts'
+import { MemberState } from './member-state.ts'
 import { resolveConfig, pushPullScaleMs, retransmitLimit, type SwimConfig } from './config.ts'
-import {
-  MessageKind,
-  PushPullFlag,
-  UpdateKind,
-  decodeHead,
-  encodeMessage,
-  encodeUpdate,
-  type MessageHead,
-  type PushPullMember,
-  type Update,
-} from './codec.ts'
+import { MessageKind, PushPullFlag, UpdateKind, decodeHead, encodeMessage, encodeUpdate, type MessageHead, type PushPullMember, type Update } from './codec.ts'
 import { INCARNATION_MAX, SEQ_MAX } from './constants.ts'
 
 /** The timer table: one deadline per kind; pollTimeout is their minimum. Order = firing order. */
@@ -76,10 +68,8 @@ export class Swim {
   readonly #awareness: Awareness
   readonly #broadcasts: BroadcastQueue
   readonly #timers = new Float64Array(TIMER_KINDS).fill(Infinity)
-  readonly #sends: Outgoing[] = []
-  #sendHead = 0
-  readonly #events: MemberEvent[] = []
-  #eventHead = 0
+  readonly #sends = new Outbox<Outgoing>()
+  readonly #events = new Outbox<MemberEvent>()
   #nowMs: number
   #incarnation = 0
   #leaving = false
@@ -238,17 +228,11 @@ export class Swim {
   // ---- outputs ----
 
   pollSend(): Outgoing | undefined {
-    if (this.#sendHead === this.#sends.length) return undefined
-    const m = this.#sends[this.#sendHead++]
-    if (this.#sendHead === this.#sends.length) this.#sends.length = this.#sendHead = 0
-    return m
+    return this.#sends.poll()
   }
 
   pollEvent(): MemberEvent | undefined {
-    if (this.#eventHead === this.#events.length) return undefined
-    const e = this.#events[this.#eventHead++]
-    if (this.#eventHead === this.#events.length) this.#events.length = this.#eventHead = 0
-    return e
+    return this.#events.poll()
   }
 
   /** The earliest timer deadline, or undefined when none is armed. */
@@ -284,39 +268,27 @@ export class Swim {
 
   /** Every member this node knows, self excluded. O(members). */
   members(): Member[] {
-    const out: Member[] = []
-    for (const slot of this.#table.window(0, Infinity)) out.push(this.#member(slot))
-    return out
+    return this.#table.describeAll()
   }
 
   member(id: string): Member | undefined {
-    const slot = this.#table.directory.slotOf(id)
-    if (slot === undefined || slot === this.#table.self || this.#table.state(slot) === MemberState.unknown) return undefined
-    return this.#member(slot)
+    return this.#table.find(id)
   }
 
   /** Ids of members currently alive (self excluded): whom an `ack: 'all'` write waits for. */
   aliveMembers(): string[] {
-    const out: string[] = []
-    for (const slot of this.#table.window(0, Infinity)) if (this.#table.state(slot) === MemberState.alive) out.push(this.#table.directory.idOf(slot))
-    return out
+    return this.#table.idsIn(MemberState.alive)
   }
 
   isAlive(id: string): boolean {
-    const slot = this.#table.directory.slotOf(id)
-    return slot !== undefined && slot !== this.#table.self && this.#table.state(slot) === MemberState.alive
+    return this.#table.isIn(id, MemberState.alive)
   }
 
   /** Recounts every incremental structure; tests and the simulator call it. */
   validate(): void {
     this.#table.validate()
     this.#broadcasts.validate()
-    if (this.#suspicions.size !== this.#table.count(MemberState.suspect)) {
-      throw new Error(`Swim ${this.id}: ${this.#suspicions.size} suspicions for ${this.#table.count(MemberState.suspect)} suspects`)
-    }
-    for (const slot of this.#suspicions.slots()) {
-      if (this.#table.state(slot) !== MemberState.suspect) throw new Error(`Swim ${this.id}: suspicion on a non-suspect member`)
-    }
+    this.#suspicions.validate(this.#table)
     if ((this.#probeSlot !== -1) !== (this.#timers[TimerKind.probeDeadline] !== Infinity)) {
       throw new Error(`Swim ${this.id}: probe in flight and probe deadline disagree`)
     }
@@ -328,11 +300,6 @@ export class Swim {
   #advance(nowMs: number): void {
     if (!(nowMs >= this.#nowMs)) throw new RangeError(`Swim: time went backwards (${nowMs} < ${this.#nowMs})`)
     this.#nowMs = nowMs
-  }
-
-  #member(slot: Slot): Member {
-    const t = this.#table
-    return { id: t.directory.idOf(slot), state: memberStateNames[t.state(slot)] as MemberStateName, incarnation: t.incarnation(slot), addrs: t.addrs(slot) }
   }
 
   #nextSeq(): number {
