@@ -2,9 +2,8 @@
 // indexed by slot, so a lookup by id is one Map.get and the rest is array indexing.
 //
 // One core owns one directory. A simulator running thousands of cores in one process may
-// give them all the same directory: slots then mean the same member everywhere and each
-// core's view costs 5 bytes per member (10,000 × 10,000 views in 500 MB) instead of a
-// Map entry per member per core.
+// give them all the same directory: slots then mean the same member everywhere, and a view
+// that starts as the shared starting list costs only what changed in it (members.ts).
 
 /** A slot number: an index into the member table's arrays, never a count. */
 export type Slot = number & { readonly __brand: 'Slot' }

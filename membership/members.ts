@@ -1,6 +1,8 @@
 // The member table: one node's view of every member, in typed arrays indexed by slot
-// (directory.ts). It knows states and incarnations, not the protocol: swim.ts decides every
-// transition and calls set(). Counts per state are kept incrementally; validate() recounts.
+// (directory.ts), or, for a simulator's cores that all start from the same view, as that
+// shared view plus a sparse map of what changed (see #over). It knows states and
+// incarnations, not the protocol: swim.ts decides every transition and calls set(). Counts
+// per state are kept incrementally; validate() recounts.
 //
 // Probe order is SWIM's randomised round-robin: each round visits every slot once, in the
 // order of a random affine permutation slot = (a·i + b) mod size with gcd(a, size) = 1, and
