@@ -47,10 +47,34 @@ export const DEFAULT_MAX_RANGES_PER_ORIGIN = 64
 
 /** Whole encoded batch. Gossipsub caps messages at 4 MiB (STACK.md); sync chunks may be larger. */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024
-/** One key, in UTF-8 bytes. */
+/** One key, in UTF-8 bytes: the wire bound and the admission rule's bound (admission.ts). */
 export const MAX_KEY_BYTES = 64 * 1024
-/** One value or yjs update. */
+/**
+ * One value or yjs update off the wire (the decoder's bound). Writes are admitted only up to
+ * MAX_WRITE_VALUE_BYTES; a decodable delta between the two is refused alone, never its batch.
+ */
 export const MAX_VALUE_BYTES = MAX_BATCH_BYTES
+
+// ---- The admission rule (admission.ts): what a write may be, on the writer and every receiver.
+
+/**
+ * The smallest message any transport of the node carries whole: gossipsub's 4 MiB (its own
+ * cap, the same on every node). A single delta must always fit one such message.
+ */
+export const MAX_FRAME_BYTES = 4 * 1024 * 1024
+/**
+ * Largest value (or yjs update) a write may carry: MAX_FRAME_BYTES less room for the longest
+ * key (MAX_KEY_BYTES) and 64 KiB of framing (batch header, varints, gossip envelope ~150 B).
+ * = 4,063,232 B. The store's own bound (its largest entry, a tenth of maxBytes by default)
+ * may be lower; the node's `maxValueBytes` is the smaller of the two.
+ */
+export const MAX_WRITE_VALUE_BYTES = MAX_FRAME_BYTES - MAX_KEY_BYTES - 64 * 1024
+/**
+ * Longest ttl a write may carry: 10 years (365-day years). Expiry times stay exact integers
+ * (far below 2^53) and inside the hlc's physical range (till 2109) until 2099. A larger ttl
+ * once overflowed the codec in the publish path. Omit the ttl for an entry that never expires.
+ */
+export const MAX_TTL_MS = 10 * 365 * 24 * 3600 * 1000
 /** One node id (libp2p peer ids are ~52 characters). */
 export const MAX_NODE_ID_BYTES = 256
 /** Distinct node ids named in one batch. */

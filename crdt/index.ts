@@ -20,6 +20,8 @@ export { SeqTracker } from './seq-tracker.ts'
 export type { OriginProgress, SeqGap, SeqTrackerInit } from './seq-tracker.ts'
 export { EMPTY_YJS_STATE, foldYjsUpdates } from './yjs-value.ts'
 export { ClockDriftError, YjsValueError } from './errors.ts'
+export { WriteRefusedError, keyProblem, ttlProblem, userVersionProblem, valueProblem, refuse } from './admission.ts'
+export type { WriteArgument } from './admission.ts'
 export {
   DEFAULT_LOG_MAX_BYTES,
   DEFAULT_LOG_MAX_DELTAS,
@@ -35,4 +37,7 @@ export {
   MAX_NODES_PER_BATCH,
   MAX_ORIGINS_PER_BATCH,
   MAX_VALUE_BYTES,
+  MAX_FRAME_BYTES,
+  MAX_TTL_MS,
+  MAX_WRITE_VALUE_BYTES,
 } from './constants.ts'

@@ -44,7 +44,8 @@ import { HLC_ZERO, HybridLogicalClock, type Hlc } from './hlc.ts'
 import { OriginLog } from './origin-log.ts'
 import { resolveReplicaOptions, type ReplicaInit } from './replica-options.ts'
 import { SeqTracker, type OriginProgress } from './seq-tracker.ts'
-import { checkUserVersion, compareVersions, makeVersion, maxVersion, ZERO_VERSION, type Version } from './version.ts'
+import { keyProblem, refuse, ttlProblem, userVersionProblem, valueProblem, admitsDelta } from './admission.ts'
+import { compareVersions, makeVersion, maxVersion, ZERO_VERSION, type Version } from './version.ts'
 import { ValueCopier } from './value-copier.ts'
 import { bytesEqual, EMPTY_YJS_STATE, foldYjsUpdates } from './yjs-value.ts'
 
@@ -55,7 +56,10 @@ export type ApplyResult = 'applied' | 'stale' | 'dropped'
 export interface SetOptions {
   /** The application's row version (G3): a safe integer ≥ 0. @default 0 */
   userVersion?: number
-  /** Time to live in ms from `nowMs` (G5); the delta carries the absolute expiry. > 0. @default never expires */
+  /**
+   * Time to live in ms from `nowMs` (G5); the delta carries the absolute expiry. > 0 and
+   * ≤ MAX_TTL_MS (10 years). @default never expires
+   */
   ttlMs?: number
 }
 
@@ -94,6 +98,8 @@ export interface ReplicaStats {
   droppedTooLarge: number
   /** Of dropped: a merge whose bytes yjs refused. */
   droppedYjs: number
+  /** Of dropped: a delta that breaks the admission rule (admission.ts), refused alone. */
+  droppedInadmissible: number
 }
 
 /** What the node puts in an anti-entropy exchange. */
@@ -139,6 +145,8 @@ export class Replica {
   #droppedBelowHorizon = 0
   #droppedTooLarge = 0
   #droppedYjs = 0
+  #droppedInadmissible = 0
+  #lastLocalResult: ApplyResult = 'applied'
 
   constructor(init: ReplicaInit) {
     const o = resolveReplicaOptions(init)
@@ -158,6 +166,15 @@ export class Replica {
   /** The highest hlc forgotten for good: absent keys' updates at or below it are dropped. */
   get horizon(): Hlc {
     return this.#horizon
+  }
+
+  /**
+   * What the last local write (set, delete, merge) did here: 'applied', or 'stale' when the
+   * key already held a higher version (a lower userVersion loses, G3: nothing changed, though
+   * the delta still travels to keep the seq contiguous), or 'dropped' (value too large here).
+   */
+  get lastLocalResult(): ApplyResult {
+    return this.#lastLocalResult
   }
 
   /** The clock's last timestamp. */
@@ -180,13 +197,11 @@ export class Replica {
    * delta (peers may hold it) but is a miss here, like any dropped value.
    */
   set(key: string, value: Uint8Array, options: SetOptions = {}, nowMs: number): Delta {
-    checkKey(key, 'set')
-    if (!(value instanceof Uint8Array)) throw new TypeError('Replica.set: value must be a Uint8Array')
-    const userVersion = checkUserVersion(options.userVersion, 'Replica.set')
-    const ttlMs = options.ttlMs
-    if (ttlMs !== undefined && !(typeof ttlMs === 'number' && ttlMs > 0 && Number.isFinite(ttlMs))) {
-      throw new TypeError(`Replica.set: ttlMs must be a finite number > 0, got ${String(ttlMs)}`)
-    }
+    refuse('key', 'Replica.set', keyProblem(key))
+    refuse('value', 'Replica.set', valueProblem(value))
+    const ttlMs = options?.ttlMs
+    refuse('ttlMs', 'Replica.set', ttlProblem(ttlMs))
+    const userVersion = checkedUserVersion(options?.userVersion, 'Replica.set')
     const version = makeVersion(userVersion, this.#clock.now(nowMs), this.nodeId)
     const expiresAt = ttlMs === undefined ? undefined : Math.ceil(nowMs + ttlMs)
     const copy = this.#copier.copy(value)
@@ -195,8 +210,8 @@ export class Replica {
 
   /** Deletes `key` (a tombstone with this version) and returns the delta to send. */
   delete(key: string, options: DeleteOptions = {}, nowMs: number): Delta {
-    checkKey(key, 'delete')
-    const userVersion = checkUserVersion(options.userVersion, 'Replica.delete')
+    refuse('key', 'Replica.delete', keyProblem(key))
+    const userVersion = checkedUserVersion(options?.userVersion, 'Replica.delete')
     const version = makeVersion(userVersion, this.#clock.now(nowMs), this.nodeId)
     return this.#local(makeDelta('delete', key, version, undefined, undefined, undefined, this.origin, this.#seq + 1), nowMs)
   }
@@ -209,8 +224,8 @@ export class Replica {
    * changes nothing) when `update` is not a yjs update or the key holds non-yjs bytes.
    */
   merge(key: string, update: Uint8Array, nowMs: number): Delta {
-    checkKey(key, 'merge')
-    if (!(update instanceof Uint8Array)) throw new TypeError('Replica.merge: update must be a Uint8Array')
+    refuse('key', 'Replica.merge', keyProblem(key))
+    refuse('update', 'Replica.merge', valueProblem(update, 'update'))
     this.#setNow(nowMs)
     const entry = this.#rawEntry(key)
     let base: Version = ZERO_VERSION
@@ -239,6 +254,11 @@ export class Replica {
    */
   apply(delta: Delta, nowMs: number): ApplyResult {
     if (delta.seq > 0) this.progress.note(delta.origin, delta.seq)
+    // The writer's admission rule, checked again here: a delta that breaks it is refused alone.
+    if (!admitsDelta(delta, nowMs, this.#clock.maxClockDriftMs)) {
+      this.#droppedInadmissible++
+      return 'dropped'
+    }
     if (!this.#clock.accepts(delta.version.hlc, nowMs)) {
       this.#droppedDrift++
       return 'dropped'
@@ -334,11 +354,12 @@ export class Replica {
       writes: this.#writes,
       applied: this.#applied,
       stale: this.#stale,
-      dropped: this.#droppedDrift + this.#droppedBelowHorizon + this.#droppedTooLarge + this.#droppedYjs,
+      dropped: this.#droppedDrift + this.#droppedBelowHorizon + this.#droppedTooLarge + this.#droppedYjs + this.#droppedInadmissible,
       droppedDrift: this.#droppedDrift,
       droppedBelowHorizon: this.#droppedBelowHorizon,
       droppedTooLarge: this.#droppedTooLarge,
       droppedYjs: this.#droppedYjs,
+      droppedInadmissible: this.#droppedInadmissible,
     }
   }
 
@@ -366,7 +387,7 @@ export class Replica {
     this.log.append(delta)
     this.#writes++
     this.#setNow(nowMs)
-    this.#apply(delta, false)
+    this.#lastLocalResult = this.#apply(delta, false)
     return delta
   }
 
@@ -517,6 +538,7 @@ export class Replica {
   }
 }
 
-function checkKey(key: string, op: string): void {
-  if (typeof key !== 'string') throw new TypeError(`Replica.${op}: key must be a string, got ${typeof key}`)
+function checkedUserVersion(userVersion: number | undefined, where: string): number {
+  refuse('userVersion', where, userVersionProblem(userVersion))
+  return userVersion ?? 0
 }

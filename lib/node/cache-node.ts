@@ -11,7 +11,7 @@
 
 import type { Libp2p } from 'libp2p'
 import { multiaddr } from '@multiformats/multiaddr'
-import { Replica, type ApplyResult, type Delta, type Hlc, type ReplicaStats } from '../../crdt/index.ts'
+import { MAX_WRITE_VALUE_BYTES, Replica, type ApplyResult, type Delta, type Hlc, type ReplicaStats } from '../../crdt/index.ts'
 import type { StoreStats } from '../store/index.ts'
 import type { Member, MemberEvent, SwimStats } from '../../membership/index.ts'
 import { EntryTooLargeError, type DecodeError } from '../errors.ts'
@@ -23,7 +23,9 @@ import { keyHash32 } from '../networking/key-hash.ts'
 import { SyncService } from '../networking/sync-service.ts'
 import { pushWithAck } from './acks.ts'
 import { MALFORMED_WINDOW_MS, MAX_TRACKED_OFFENDERS } from './constants.ts'
-import { CacheNodeEvents, type CacheEntry, type DroppedReason, type SyncDone, type WriteOptions } from './events.ts'
+import { CacheNodeEvents, type CacheEntry, type DroppedReason, type SyncDone, type WriteOptions, type WriteResult } from './events.ts'
+import { checkWriteOptions, type CheckedWriteOptions } from './write-options.ts'
+import { NodeClosedError } from './errors.ts'
 import { resolveNodeOptions, type CacheNodeInit, type ResolvedNodeOptions } from './options.ts'
 import { Repair, type RepairStats } from './repair.ts'
 import { Replicator, type ReplicatorStats } from './replicator.ts'
@@ -35,6 +37,8 @@ import { sinceHotFirst } from '../../crdt/hot-first.ts'
 import type { GossipsubMessage } from '@libp2p/gossipsub'
 import { SingleFlightLoader, type GetOrLoadOptions, type LoaderFn, type LoaderStats } from './get-or-load.ts'
 import { loadSnapshot, saveSnapshot, type LoadedSnapshot } from './snapshot.ts'
+
+const EMPTY_VALUE = new Uint8Array(0)
 
 /** How long start waits for the first bootstrap peer to answer SWIM before warming up anyway. */
 const JOIN_WAIT_MS = 5_000
@@ -67,6 +71,8 @@ export interface NodeStats {
   takeover: TakeoverStats
   /** Connections refused: not on allowPeers, or banned for malformed input. */
   refusedConnections: number
+  /** Exceptions of ours caught and reported (`internal:error` events); 0 unless there is a bug. */
+  internalErrors: number
 }
 
 export class CacheNode extends CacheNodeEvents {
@@ -89,7 +95,8 @@ export class CacheNode extends CacheNodeEvents {
   readonly #onHint = (e: CustomEvent<GossipsubMessage>): void => {
     if (e.detail.msg.topic === this.#hintsTopic) this.#hints.receive(e.detail.propagationSource.toString(), e.detail.msg.data)
   }
-  #dropCounters = { drift: 0, horizon: 0, tooLarge: 0, yjs: 0 }
+  #dropCounters = { drift: 0, horizon: 0, tooLarge: 0, yjs: 0, inadmissible: 0 }
+  #internalErrors = 0
   #warmup: (SyncDone & { done: true }) | undefined
   #closed = false
   /** Resolves when the warm-up is over (also announced by the `sync:done` event). */
@@ -147,6 +154,7 @@ export class CacheNode extends CacheNodeEvents {
         this.#afterApply(d, result, from)
       },
       onMalformed: (from, err) => this.#onMalformed(from, err),
+      onInternalError: (where, err) => this.#onInternalError(where, err),
       dropIncoming:
         o.dropGossipRate === 0
           ? undefined
@@ -248,26 +256,39 @@ export class CacheNode extends CacheNodeEvents {
    * a failed refresh. The loaded value replicates like a set. See get-or-load.ts.
    */
   getOrLoad(key: string, loader: LoaderFn, options: GetOrLoadOptions): Promise<Uint8Array> {
-    this.#assertOpen()
-    return this.#loader.getOrLoad(key, loader, options)
+    try {
+      this.#assertOpen()
+      return this.#loader.getOrLoad(key, loader, options)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   // ---- writes: applied here at once, then replicated ----
+  // Every write is checked whole before anything is applied or sent (the admission rule:
+  // crdt/admission.ts, write-options.ts); a refused one rejects with a typed error and changes
+  // nothing anywhere. The methods return promises and never throw.
 
   /**
    * Sets `key` (the value is copied). Readable here as soon as this returns; the promise
-   * resolves at once, or with `ack: 'all'` once every live member applied it (G6).
+   * resolves at once, or with `ack: 'all'` once every live member applied it (G6), with the
+   * write's version and whether it lost to a higher version already held (`stale`).
    */
-  set(key: string, value: Uint8Array, options: WriteOptions = {}): Promise<void> {
-    this.#assertOpen()
-    // Refused here, before it replicates, if this node's store could never hold it: the
-    // caller hears of it at once instead of finding a miss.
-    const store = this.#replica.store
-    if (value instanceof Uint8Array && typeof key === 'string') {
-      const charge = store.chargeOf(key, value)
-      if (charge > store.maxEntryBytes) throw new EntryTooLargeError(key, charge, store.maxEntryBytes)
+  set(key: string, value: Uint8Array, options?: WriteOptions): Promise<WriteResult> {
+    try {
+      this.#assertOpen()
+      const o = checkWriteOptions(options, 'set')
+      // Refused here, before it replicates, if this node's store could never hold it: the
+      // caller hears of it at once instead of finding a miss.
+      const store = this.#replica.store
+      if (value instanceof Uint8Array && typeof key === 'string') {
+        const charge = store.chargeOf(key, value)
+        if (charge > store.maxEntryBytes) throw new EntryTooLargeError(key, charge, store.maxEntryBytes)
+      }
+      return this.#replicate(this.#replica.set(key, value, o, this.#now()), o)
+    } catch (err) {
+      return Promise.reject(err)
     }
-    return this.#replicate(this.#replica.set(key, value, options, this.#now()), options)
   }
 
   /** The largest entry charge (key + value + overhead) this node's store admits. */
@@ -275,16 +296,36 @@ export class CacheNode extends CacheNodeEvents {
     return this.#replica.store.maxEntryBytes
   }
 
+  /**
+   * The largest value a write may carry here, for a one-byte key: the smaller of the wire
+   * bound (MAX_WRITE_VALUE_BYTES, 4 MiB − 128 KiB) and the store's largest entry less the
+   * per-entry charge. A longer key leaves that much less (key bytes count in the charge).
+   */
+  get maxValueBytes(): number {
+    const store = this.#replica.store
+    return Math.min(MAX_WRITE_VALUE_BYTES, store.maxEntryBytes - store.chargeOf('k', EMPTY_VALUE))
+  }
+
   /** Deletes `key` everywhere (a tombstone with this write's version). */
-  delete(key: string, options: Omit<WriteOptions, 'ttlMs'> = {}): Promise<void> {
-    this.#assertOpen()
-    return this.#replicate(this.#replica.delete(key, options, this.#now()), options)
+  delete(key: string, options?: Omit<WriteOptions, 'ttlMs'>): Promise<WriteResult> {
+    try {
+      this.#assertOpen()
+      const o = checkWriteOptions(options, 'delete')
+      return this.#replicate(this.#replica.delete(key, o, this.#now()), o)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   /** Folds a yjs update into the document of `key` (see docs/replication.md). */
-  merge(key: string, update: Uint8Array, options: Pick<WriteOptions, 'ack' | 'timeoutMs'> = {}): Promise<void> {
-    this.#assertOpen()
-    return this.#replicate(this.#replica.merge(key, update, this.#now()), options)
+  merge(key: string, update: Uint8Array, options?: Pick<WriteOptions, 'ack' | 'timeoutMs'>): Promise<WriteResult> {
+    try {
+      this.#assertOpen()
+      const o = checkWriteOptions(options, 'merge')
+      return this.#replicate(this.#replica.merge(key, update, this.#now()), o)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   /** Sends every queued delta now. */
@@ -330,6 +371,7 @@ export class CacheNode extends CacheNodeEvents {
       origins: this.#replica.progress.digest().map((p) => ({ nodeId: p.origin.nodeId, epoch: p.origin.epoch, contiguous: p.contiguous, highest: p.highest, abandoned: p.abandoned })),
       malformedByPeer: Object.fromEntries([...this.#malformed].map(([peer, o]) => [peer, o.total])),
       refusedConnections: this.#gate.refused,
+      internalErrors: this.#internalErrors,
     }
   }
 
@@ -456,9 +498,11 @@ export class CacheNode extends CacheNodeEvents {
     return this.#swim.aliveMembers().filter((m) => m !== this.id)
   }
 
-  async #replicate(delta: Delta, options: { ack?: 'all' | 'none'; timeoutMs?: number }): Promise<void> {
+  async #replicate(delta: Delta, options: CheckedWriteOptions): Promise<WriteResult> {
+    // Read before the first await: the replica's last local result is this write's.
+    const result: WriteResult = { version: delta.version, stale: this.#replica.lastLocalResult === 'stale' }
     this.#replicator.enqueue(delta)
-    if (options.ack !== 'all') return
+    if (options.ack !== 'all') return result
     // Suspected members still count: SWIM has not declared them dead (G6).
     const counts = (id: string): boolean => {
       const state = this.#swim.core.member(id)?.state
@@ -470,11 +514,20 @@ export class CacheNode extends CacheNodeEvents {
       isAlive: counts,
       timeoutMs: options.timeoutMs ?? this.#o.ackTimeoutMs,
     })
+    return result
   }
 
   /** Applies a delta from a peer (gossip, repair, warm-up or push) and accounts for it. */
   #applyRemote(d: Delta, from: string): ApplyResult {
-    const result = this.#replica.apply(d, this.#now())
+    let result: ApplyResult
+    try {
+      result = this.#replica.apply(d, this.#now())
+    } catch (err) {
+      // The bytes decoded: whatever threw is ours, not the peer's. Only this delta is lost
+      // (repair asks again); the rest of its chunk goes on.
+      this.#onInternalError('apply a received delta', err)
+      return 'dropped'
+    }
     this.#afterApply(d, result, from)
     return result
   }
@@ -489,8 +542,22 @@ export class CacheNode extends CacheNodeEvents {
     const s = this.#replica.stats()
     const before = this.#dropCounters
     const reason: DroppedReason =
-      s.droppedDrift > before.drift ? 'clock-drift' : s.droppedBelowHorizon > before.horizon ? 'below-horizon' : s.droppedTooLarge > before.tooLarge ? 'too-large' : 'invalid-yjs'
-    this.#dropCounters = { drift: s.droppedDrift, horizon: s.droppedBelowHorizon, tooLarge: s.droppedTooLarge, yjs: s.droppedYjs }
+      s.droppedInadmissible > before.inadmissible
+        ? 'inadmissible'
+        : s.droppedDrift > before.drift
+          ? 'clock-drift'
+          : s.droppedBelowHorizon > before.horizon
+            ? 'below-horizon'
+            : s.droppedTooLarge > before.tooLarge
+              ? 'too-large'
+              : 'invalid-yjs'
+    this.#dropCounters = {
+      drift: s.droppedDrift,
+      horizon: s.droppedBelowHorizon,
+      tooLarge: s.droppedTooLarge,
+      yjs: s.droppedYjs,
+      inadmissible: s.droppedInadmissible,
+    }
     this.dispatch('delta:dropped', { key: d.key, origin: d.origin.nodeId, from, reason })
   }
 
@@ -535,7 +602,14 @@ export class CacheNode extends CacheNodeEvents {
   }
 
   #assertOpen(): void {
-    if (this.#closed) throw new TypeError('CacheNode: closed; create a new node')
+    if (this.#closed) throw new NodeClosedError()
+  }
+
+  /** A bug of ours, caught where a peer's input or a timer would otherwise crash the node. */
+  #onInternalError(where: string, error: unknown): void {
+    this.#internalErrors++
+    console.error(`also-cache: internal error while trying to ${where} (please report):`, error)
+    this.dispatch('internal:error', { where, error })
   }
 }
 

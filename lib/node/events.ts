@@ -19,6 +19,17 @@ export interface WriteOptions {
   timeoutMs?: number
 }
 
+/** What a write did on this node (it replicates either way). */
+export interface WriteResult {
+  /** The write's version (for a merge, the merge's own stamp). */
+  version: Version
+  /**
+   * True when the key already held a higher version here (a lower `userVersion` loses, G3):
+   * nothing changed and the value read stays the newer one.
+   */
+  stale: boolean
+}
+
 export interface CacheEntry {
   /** The stored bytes; not a copy — do not mutate. */
   value: Uint8Array
@@ -27,7 +38,13 @@ export interface CacheEntry {
   expiresAt: number | undefined
 }
 
-export type DroppedReason = 'clock-drift' | 'below-horizon' | 'too-large' | 'invalid-yjs'
+/**
+ * Why a received delta was refused: its hlc is too far ahead (G7), it is older than what this
+ * node forgot (G4), its value is over this node's entry bound, its yjs bytes did not fold, or
+ * it breaks the admission rule every writer checks (crdt/admission.ts: a peer with other
+ * bounds, or a hand-made delta). Each is refused alone; the rest of its batch applies.
+ */
+export type DroppedReason = 'clock-drift' | 'below-horizon' | 'too-large' | 'invalid-yjs' | 'inadmissible'
 
 export interface DeltaDropped {
   key: string
@@ -45,6 +62,16 @@ export interface JoinFailed {
   errors: string[]
   /** What to check (unreachable address, or a cluster key that differs). */
   hint: string
+}
+
+/**
+ * Code of ours threw where it must not (a bug): the node went on, nothing was charged to a
+ * peer, and the write or delta concerned was left to repair. Please report it with `error`'s stack.
+ */
+export interface InternalError {
+  /** What the node was doing. */
+  where: string
+  error: unknown
 }
 
 /** A peer sent too much malformed input: it was disconnected and is refused until `untilMs`. */
@@ -67,6 +94,7 @@ export interface CacheNodeEventMap {
   'delta:dropped': CustomEvent<DeltaDropped>
   'join:failed': CustomEvent<JoinFailed>
   'peer:banned': CustomEvent<PeerBanned>
+  'internal:error': CustomEvent<InternalError>
 }
 
 type Listener = Parameters<EventTarget['addEventListener']>[1]

@@ -15,8 +15,17 @@
 // could put the older row into the cache after it. Return the row's version as `userVersion`
 // from the loader, and the version order (G3) keeps the newer row.
 
-import { AlsoCacheError } from '../errors.ts'
-import type { CacheEntry, WriteOptions } from './events.ts'
+import { AlsoCacheError, EntryTooLargeError } from '../errors.ts'
+import { keyProblem, refuse, ttlProblem, WriteRefusedError } from '../../crdt/index.ts'
+import type { CacheEntry, WriteOptions, WriteResult } from './events.ts'
+import { MAX_TIMEOUT_MS } from './write-options.ts'
+
+/**
+ * How long a loader may run before its callers are released with a LoaderError (and the next
+ * call loads again): a loader that never settles would otherwise wedge its key for good.
+ * 30 s is past any sane database query and still shorter than most HTTP gateways' timeouts.
+ */
+export const DEFAULT_LOADER_TIMEOUT_MS = 30_000
 
 /** What a loader returns: the value, or the value with the row's version and its own TTL. */
 export type Loaded = Uint8Array | { value: Uint8Array; userVersion?: number; ttlMs?: number }
@@ -30,7 +39,15 @@ export interface GetOrLoadOptions {
   staleWhileRevalidateMs?: number
   /** Passed to the replicating set of a loaded value. @default 'none' */
   ack?: WriteOptions['ack']
+  /**
+   * Longest a loader call may run; past it the callers reject with a LoaderError (code
+   * ERR_LOADER_FAILED, cause ERR_LOADER_TIMEOUT) and the key is free to load again (the late
+   * result, if any, is dropped). An integer in [1, 2^31 − 1]. @default 30 s (DEFAULT_LOADER_TIMEOUT_MS)
+   */
+  loaderTimeoutMs?: number
 }
+
+const OPTIONS = new Set(['ttlMs', 'staleWhileRevalidateMs', 'ack', 'loaderTimeoutMs'])
 
 /** A loader that failed with no stale value to fall back on; `cause` is the loader's error. */
 export class LoaderError extends AlsoCacheError {
@@ -41,9 +58,16 @@ export class LoaderError extends AlsoCacheError {
   }
 }
 
+/** A loader that did not settle within loaderTimeoutMs (the `cause` of a LoaderError). */
+export class LoaderTimeoutError extends AlsoCacheError {
+  constructor(key: string, timeoutMs: number) {
+    super('ERR_LOADER_TIMEOUT', `loader for "${key}" did not settle within ${timeoutMs} ms: check the data source, or raise loaderTimeoutMs`)
+  }
+}
+
 export interface LoaderHost {
   getEntry(key: string): CacheEntry | undefined
-  set(key: string, value: Uint8Array, options: WriteOptions): Promise<void>
+  set(key: string, value: Uint8Array, options: WriteOptions): Promise<WriteResult>
   now(): number
 }
 
@@ -65,17 +89,34 @@ export class SingleFlightLoader {
     this.#host = host
   }
 
-  /** Validates synchronously (a TypeError is a programmer error), then answers. */
+  /**
+   * Validates synchronously (throws WriteRefusedError naming the bad option: the node turns
+   * that into a rejection), then answers.
+   */
   getOrLoad(key: string, loader: LoaderFn, options: GetOrLoadOptions): Promise<Uint8Array> {
+    if (options === null || typeof options !== 'object') {
+      throw new WriteRefusedError('options', 'getOrLoad: options are required: { ttlMs } (a loaded value must not live forever by accident)')
+    }
+    for (const name of Object.keys(options)) {
+      if (!OPTIONS.has(name)) throw new WriteRefusedError('options', `getOrLoad: unknown option ${JSON.stringify(name)}; it takes ${[...OPTIONS].join(', ')}`)
+    }
+    refuse('key', 'getOrLoad', keyProblem(key))
     const { ttlMs } = options
     const swrMs = options.staleWhileRevalidateMs ?? 0
-    if (!(typeof ttlMs === 'number' && ttlMs > 0 && Number.isFinite(ttlMs))) {
-      throw new TypeError(`getOrLoad: ttlMs must be a finite number > 0, got ${String(ttlMs)}`)
-    }
+    if (ttlMs === undefined) throw new WriteRefusedError('ttlMs', 'getOrLoad: ttlMs is required (a loaded value must not live forever by accident)')
+    refuse('ttlMs', 'getOrLoad', ttlProblem(ttlMs))
     if (!(typeof swrMs === 'number' && swrMs >= 0 && Number.isFinite(swrMs))) {
-      throw new TypeError(`getOrLoad: staleWhileRevalidateMs must be a finite number ≥ 0, got ${String(swrMs)}`)
+      throw new WriteRefusedError('options', `getOrLoad: staleWhileRevalidateMs must be a finite number ≥ 0, got ${String(swrMs)}`)
     }
-    if (typeof loader !== 'function') throw new TypeError('getOrLoad: loader must be a function (key) => value')
+    refuse('ttlMs', 'getOrLoad (ttlMs + staleWhileRevalidateMs)', ttlProblem(ttlMs + swrMs))
+    if (options.ack !== undefined && options.ack !== 'all' && options.ack !== 'none') {
+      throw new WriteRefusedError('ack', `getOrLoad: ack must be 'all' or 'none', got ${JSON.stringify(options.ack)}`)
+    }
+    const timeoutMs = options.loaderTimeoutMs ?? DEFAULT_LOADER_TIMEOUT_MS
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+      throw new WriteRefusedError('timeoutMs', `getOrLoad: loaderTimeoutMs must be an integer in [1, ${MAX_TIMEOUT_MS}], got ${String(timeoutMs)}`)
+    }
+    if (typeof loader !== 'function') throw new WriteRefusedError('options', 'getOrLoad: loader must be a function (key) => value')
     const entry = this.#host.getEntry(key)
     if (entry !== undefined) {
       const freshUntil = entry.expiresAt === undefined ? Infinity : entry.expiresAt - swrMs
@@ -103,7 +144,7 @@ export class SingleFlightLoader {
     const p = (async () => {
       let loaded: Loaded
       try {
-        loaded = await loader(key)
+        loaded = await withTimeout(key, loader, options.loaderTimeoutMs ?? DEFAULT_LOADER_TIMEOUT_MS)
       } catch (err) {
         this.stats.loadFailures++
         throw new LoaderError(key, err)
@@ -115,11 +156,20 @@ export class SingleFlightLoader {
       }
       const ttlMs = (loaded instanceof Uint8Array ? undefined : loaded.ttlMs) ?? options.ttlMs
       const userVersion = loaded instanceof Uint8Array ? undefined : loaded.userVersion
-      await this.#host.set(key, value, {
-        ttlMs: ttlMs + (options.staleWhileRevalidateMs ?? 0),
-        ...(userVersion === undefined ? {} : { userVersion }),
-        ...(options.ack === undefined ? {} : { ack: options.ack }),
-      })
+      try {
+        // What the loader returned passes the write rule like any set (a bad ttl or
+        // userVersion from the loader is the loader's failure, counted as one).
+        if (typeof ttlMs !== 'number') throw new WriteRefusedError('ttlMs', `the loader's ttlMs must be a number, got ${String(ttlMs)}`)
+        await this.#host.set(key, value, {
+          ttlMs: ttlMs + (options.staleWhileRevalidateMs ?? 0),
+          ...(userVersion === undefined ? {} : { userVersion }),
+          ...(options.ack === undefined ? {} : { ack: options.ack }),
+        })
+      } catch (err) {
+        if (!(err instanceof WriteRefusedError || err instanceof EntryTooLargeError)) throw err
+        this.stats.loadFailures++
+        throw new LoaderError(key, err)
+      }
       return value
     })()
     this.#inflight.set(key, p)
@@ -128,5 +178,19 @@ export class SingleFlightLoader {
       () => this.#inflight.delete(key),
     )
     return p
+  }
+}
+
+/** Runs the loader; rejects with LoaderTimeoutError once `timeoutMs` pass without a result. */
+async function withTimeout(key: string, loader: LoaderFn, timeoutMs: number): Promise<Loaded> {
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new LoaderTimeoutError(key, timeoutMs)), timeoutMs)
+  })
+  try {
+    // Called at once (not on a later tick): a caller can see the load start synchronously.
+    return await Promise.race([loader(key), timeout])
+  } finally {
+    clearTimeout(timer)
   }
 }

@@ -1,7 +1,11 @@
 // Options of createCacheNode: every field optional, each with its default and what it costs;
 // resolved and validated once (a TypeError names the bad option).
 
-import type { OriginLogInit, ReplicaStoreInit } from '../../crdt/index.ts'
+import { MAX_WRITE_VALUE_BYTES, Replica, type OriginLogInit, type ReplicaStoreInit } from '../../crdt/index.ts'
+import { peerIdFromString } from '@libp2p/peer-id'
+import { DEFAULT_HOT_KEYS_MAX } from '../store/index.ts'
+import { HotKeyHints } from './hints.ts'
+import { MAX_TIMEOUT_MS } from './write-options.ts'
 import { parseClusterKey } from '../networking/cluster-key.ts'
 import type { HotKeyHintsInit } from './hints.ts'
 import type { SwimConfigInit } from '../../membership/index.ts'
@@ -67,7 +71,11 @@ export interface CacheNodeInit {
   replicationLog?: OriginLogInit
   /** Deltas per gossip message. @default 256 */
   batchMaxDeltas?: number
-  /** Encoded bytes per gossip message. @default 512 KiB */
+  /**
+   * Encoded bytes per gossip message; a delta that would pass it goes in the next message
+   * (a large value travels alone). At most MAX_WRITE_VALUE_BYTES (4 MiB − 128 KiB), so every
+   * message fits gossipsub's 4 MiB. @default 512 KiB
+   */
   batchMaxBytes?: number
   /** Longest a write waits for its batch. 0 sends every write alone. @default 2 ms */
   batchIntervalMs?: number
@@ -87,7 +95,7 @@ export interface CacheNodeInit {
    * @default undefined (no snapshot: warm up from since(0))
    */
   snapshotPath?: string
-  /** Deadline of `ack: 'all'` writes when the call gives none. @default 5 s */
+  /** Deadline of `ack: 'all'` writes when the call gives none: 1 ms … 2^31 − 1 ms. @default 5 s */
   ackTimeoutMs?: number
   /**
    * Malformed messages a peer may send within a minute before it is disconnected and refused
@@ -158,7 +166,45 @@ export interface ResolvedNodeOptions {
 
 const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/
 
+/** Every option createCacheNode takes: anything else is a typo, refused rather than ignored. */
+const OPTION_NAMES: ReadonlySet<string> = new Set<keyof CacheNodeInit>([
+  'listen', 'bootstrap', 'cluster', 'clusterKey', 'allowPeers', 'identityPath', 'mdns', 'maxBytes', 'store',
+  'maxClockDriftMs', 'replicationLog', 'batchMaxDeltas', 'batchMaxBytes', 'batchIntervalMs', 'antiEntropyIntervalMs',
+  'gapGraceMs', 'repairIntervalMs', 'repairMaxBytes', 'warmupPeers', 'snapshotPath', 'ackTimeoutMs', 'malformedLimit',
+  'banMs', 'leaveTimeoutMs', 'hints', 'swim', 'clockOffsetMs', 'clock', 'dropGossipRate', 'faultSeed',
+])
+
+/**
+ * Resolves and validates every option before anything starts: a bad option throws a
+ * TypeError naming it, and no socket has been opened (the replica's and the hints' own
+ * checks run here too, on a throwaway instance).
+ */
 export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOptions {
+  if (init === null || typeof init !== 'object') throw new TypeError('createCacheNode: options must be an object')
+  for (const name of Object.keys(init)) {
+    if (!OPTION_NAMES.has(name)) {
+      const near = [...OPTION_NAMES].find((n) => n.toLowerCase() === name.toLowerCase())
+      throw new TypeError(`createCacheNode: unknown option ${JSON.stringify(name)}${near === undefined ? '' : ` (did you mean ${near}?)`}`)
+    }
+  }
+  const resolved = resolveFields(init)
+  checkComponents(resolved)
+  return resolved
+}
+
+/** Builds the replica and the hints once, and drops them: their constructors check their options. */
+function checkComponents(o: ResolvedNodeOptions): void {
+  const replica = new Replica({
+    nodeId: 'options-check',
+    maxBytes: o.maxBytes,
+    store: o.hints.enabled === true ? { hotKeysMax: DEFAULT_HOT_KEYS_MAX, ...o.store } : o.store,
+    log: o.replicationLog,
+    ...(o.maxClockDriftMs === undefined ? {} : { maxClockDriftMs: o.maxClockDriftMs }),
+  })
+  new HotKeyHints({ ...o.hints, store: replica.store, publish: () => {} })
+}
+
+function resolveFields(init: CacheNodeInit): ResolvedNodeOptions {
   const listen = init.listen ?? [...DEFAULT_LISTEN]
   if (!Array.isArray(listen) || !listen.every((a) => typeof a === 'string')) throw new TypeError('createCacheNode: listen must be an array of multiaddr strings')
   const bootstrap = init.bootstrap ?? []
@@ -180,7 +226,7 @@ export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOption
     maxClockDriftMs: init.maxClockDriftMs,
     replicationLog: init.replicationLog ?? {},
     batchMaxDeltas: positiveInt(init.batchMaxDeltas ?? DEFAULT_BATCH_MAX_DELTAS, 'batchMaxDeltas'),
-    batchMaxBytes: positiveInt(init.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES, 'batchMaxBytes'),
+    batchMaxBytes: boundedInt(init.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES, 'batchMaxBytes', 1, MAX_WRITE_VALUE_BYTES),
     batchIntervalMs: nonNegative(init.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS, 'batchIntervalMs'),
     antiEntropyIntervalMs: positiveInt(init.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_INTERVAL_MS, 'antiEntropyIntervalMs'),
     gapGraceMs: nonNegative(init.gapGraceMs ?? DEFAULT_GAP_GRACE_MS, 'gapGraceMs'),
@@ -188,11 +234,11 @@ export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOption
     repairMaxBytes: positiveInt(init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES, 'repairMaxBytes'),
     warmupPeers: nonNegative(init.warmupPeers ?? DEFAULT_WARMUP_PEERS, 'warmupPeers'),
     snapshotPath: optionalString(init.snapshotPath, 'snapshotPath'),
-    ackTimeoutMs: positiveInt(init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 'ackTimeoutMs'),
+    ackTimeoutMs: boundedInt(init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 'ackTimeoutMs', 1, MAX_TIMEOUT_MS),
     malformedLimit: positiveInt(init.malformedLimit ?? DEFAULT_MALFORMED_LIMIT, 'malformedLimit'),
     banMs: nonNegative(init.banMs ?? DEFAULT_BAN_MS, 'banMs'),
     leaveTimeoutMs: nonNegative(init.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS, 'leaveTimeoutMs'),
-    hints: init.hints ?? {},
+    hints: hintsInit(init.hints),
     swim: init.swim,
     clockOffsetMs: finite(init.clockOffsetMs ?? 0, 'clockOffsetMs'),
     clock: clockFn(init.clock),
@@ -206,7 +252,24 @@ function peerList(v: string[] | undefined): ReadonlySet<string> | undefined {
   if (!Array.isArray(v) || !v.every((p) => typeof p === 'string' && p.length > 0)) {
     throw new TypeError('createCacheNode: allowPeers must be an array of peer id strings')
   }
+  for (const p of v) {
+    try {
+      peerIdFromString(p)
+    } catch {
+      throw new TypeError(`createCacheNode: allowPeers holds ${JSON.stringify(p)}, which is not a peer id (copy ids from members() or the CLI banner)`)
+    }
+  }
   return new Set(v)
+}
+function hintsInit(v: CacheNodeInit['hints']): NonNullable<CacheNodeInit['hints']> {
+  if (v === undefined) return {}
+  if (v === null || typeof v !== 'object') throw new TypeError(`createCacheNode: hints must be an object such as { enabled: true }, got ${JSON.stringify(v)}`)
+  if (v.enabled !== undefined) bool(v.enabled, 'hints.enabled')
+  return v
+}
+function boundedInt(v: number, name: string, min: number, max: number): number {
+  if (!Number.isSafeInteger(v) || v < min || v > max) throw new TypeError(`createCacheNode: ${name} must be an integer in [${min}, ${max}], got ${String(v)}`)
+  return v
 }
 function bool(v: boolean, name: string): boolean {
   if (typeof v !== 'boolean') throw new TypeError(`createCacheNode: ${name} must be true or false, got ${String(v)}`)

@@ -35,6 +35,8 @@ export interface ReplicatorInit {
   onApplied: (delta: Delta, result: ApplyResult, from: string) => void
   /** Called when a peer forwards bytes that do not decode. */
   onMalformed: (from: string, err: DecodeError) => void
+  /** Called when code of ours threw (a bug): reported, never charged to a peer. */
+  onInternalError: (where: string, err: unknown) => void
   /** @internal Drop this incoming message? (fault injection for gap-repair tests) */
   dropIncoming?: () => boolean
 }
@@ -52,6 +54,8 @@ export interface ReplicatorStats {
   publishFailures: number
   /** Batches not published because MAX_PUBLISHES_IN_FLIGHT were queued (peers repair them). */
   publishBacklogDrops: number
+  /** Local deltas that could not be encoded (a bug: sent without them; peers repair the gap). */
+  encodeFailures: number
   /** @internal Incoming messages dropped by fault injection. */
   injectedDrops: number
 }
@@ -73,6 +77,7 @@ export class Replicator {
     malformed: 0,
     publishFailures: 0,
     publishBacklogDrops: 0,
+    encodeFailures: 0,
     injectedDrops: 0,
   }
   readonly #onMessage = (e: CustomEvent<GossipsubMessage>): void => this.#receive(e.detail)
@@ -106,10 +111,16 @@ export class Replicator {
     this.#i.pubsub.topicValidators.delete(this.#i.topic)
   }
 
-  /** Queues a local delta for the next batch. */
+  /**
+   * Queues a local delta for the next batch. A delta that would take the batch past
+   * batchMaxBytes flushes the batch first, so a batch is never larger than
+   * max(batchMaxBytes, one delta): a large value travels alone, within one gossip message.
+   */
   enqueue(delta: Delta): void {
+    const size = deltaEncodedBytesMax(delta)
+    if (this.#pending.length > 0 && this.#pendingBytes + size > this.#i.batchMaxBytes) void this.flush()
     this.#pending.push(delta)
-    this.#pendingBytes += deltaEncodedBytesMax(delta)
+    this.#pendingBytes += size
     if (this.#pending.length >= this.#i.batchMaxDeltas || this.#pendingBytes >= this.#i.batchMaxBytes || this.#i.batchIntervalMs === 0) {
       void this.flush()
     } else if (this.#timer === undefined) {
@@ -142,8 +153,10 @@ export class Replicator {
     return this.#pending.length
   }
 
+  /** Never rejects: the publish chain must survive any one batch (a rejected link stops every later publish). */
   async #publish(batch: Delta[]): Promise<void> {
-    const bytes = encodeDeltas(batch)
+    const bytes = this.#encode(batch)
+    if (bytes === undefined) return
     try {
       await this.#i.pubsub.publish(this.#i.topic, bytes)
       this.stats.batchesSent++
@@ -153,6 +166,35 @@ export class Replicator {
       // Not lost: the deltas are in this node's replication log; peers repair from it
       // (gap repair on their next receive, or anti-entropy for the tail).
       this.stats.publishFailures++
+    }
+  }
+
+  /**
+   * The batch's bytes. Admitted deltas always encode; should one not (a bug of ours), the
+   * others still go out: the batch is encoded again without the deltas that fail alone.
+   */
+  #encode(batch: Delta[]): Uint8Array | undefined {
+    try {
+      return encodeDeltas(batch)
+    } catch (err) {
+      this.#i.onInternalError('encode a delta batch', err)
+    }
+    const good = batch.filter((d) => {
+      try {
+        encodeDeltas([d])
+        return true
+      } catch {
+        this.stats.encodeFailures++
+        return false
+      }
+    })
+    if (good.length === 0) return undefined
+    try {
+      return encodeDeltas(good)
+    } catch (err) {
+      this.stats.encodeFailures += good.length
+      this.#i.onInternalError('encode a delta batch', err)
+      return undefined
     }
   }
 
@@ -181,13 +223,13 @@ export class Replicator {
     this.stats.bytesReceived += m.msg.data.byteLength
     const now = this.#i.now()
     for (const d of deltas) {
-      // An exception in an event listener would be an uncaught exception (a crash): a delta
-      // that breaks apply is counted as malformed instead (G7: nothing a peer sends crashes us).
+      // The bytes decoded, so the peer is not to blame for anything that goes wrong now: an
+      // exception here is ours (reported, never counted against the sender), and it costs
+      // only this delta (repair asks again for what is missing).
       try {
         this.#i.onApplied(d, this.#i.replica.apply(d, now), from)
       } catch (err) {
-        this.stats.malformed++
-        this.#i.onMalformed(from, err instanceof DecodeError ? err : new DecodeError('ERR_DECODE_MALFORMED', `delta for ${JSON.stringify(d.key)} could not be applied: ${String(err)}`))
+        this.#i.onInternalError('apply a received delta', err)
       }
     }
   }

@@ -87,10 +87,44 @@ describe('CacheNode.getOrLoad', () => {
     expect(err).to.be.instanceOf(LoaderError).with.property('code', 'ERR_LOADER_FAILED')
   })
 
-  it('refuses bad options with a TypeError naming them', async () => {
+  it('refuses bad options by rejecting with a typed error naming them (never a throw)', async () => {
     const loader = gatedLoader()
-    expect(() => node.getOrLoad('k', loader.fn, { ttlMs: 0 })).to.throw(TypeError, 'ttlMs')
-    expect(() => node.getOrLoad('k', loader.fn, { ttlMs: 1, staleWhileRevalidateMs: -1 })).to.throw(TypeError, 'staleWhileRevalidateMs')
+    const refused = async (p: () => Promise<unknown>, argument: string): Promise<void> => {
+      let promise: Promise<unknown> | undefined
+      expect(() => (promise = p())).to.not.throw()
+      const err = await promise!.catch((e: unknown) => e)
+      expect(err).to.include({ code: 'ERR_INVALID_WRITE', argument })
+    }
+    await refused(() => node.getOrLoad('k', loader.fn, { ttlMs: 0 }), 'ttlMs')
+    await refused(() => node.getOrLoad('k', loader.fn, { ttlMs: 1e20 }), 'ttlMs')
+    await refused(() => node.getOrLoad('k', loader.fn, { ttlMs: 1, staleWhileRevalidateMs: -1 }), 'options')
+    await refused(() => node.getOrLoad('k', loader.fn, undefined as never), 'options')
+    await refused(() => node.getOrLoad('k', loader.fn, { ttlMs: 1, maxAge: 5 } as never), 'options')
+    await refused(() => node.getOrLoad('k', loader.fn, { ttlMs: 1, ack: 'yes' } as never), 'ack')
+    await refused(() => node.getOrLoad('\uD800', loader.fn, { ttlMs: 1 }), 'key')
+    expect(loader.calls).to.deep.equal([])
+  })
+
+  it('a loader returning a bad ttl or userVersion fails as a load (ERR_LOADER_FAILED, counted), and nothing is set', async () => {
+    for (const loaded of [{ ttlMs: 1e20 }, { ttlMs: Number.NaN }, { userVersion: -1 }, { userVersion: 1.5 }]) {
+      const err = await node.getOrLoad('k', () => ({ value: bytes('v'), ...loaded }), { ttlMs: 1000 }).catch((e: unknown) => e)
+      expect(err, JSON.stringify(loaded)).to.be.instanceOf(LoaderError).with.property('code', 'ERR_LOADER_FAILED')
+      expect((err as LoaderError).cause).to.have.property('code', 'ERR_INVALID_WRITE')
+    }
+    expect(node.stats().loader.loadFailures).to.equal(4)
+    expect(node.get('k')).to.equal(undefined)
+    expect(node.stats().replica.writes).to.equal(0)
+  })
+
+  it('a loader that never settles releases its callers after loaderTimeoutMs, and the key loads again', async () => {
+    const stuck = gatedLoader()
+    const callers = [1, 2, 3].map(() => node.getOrLoad('k', stuck.fn, { ttlMs: 1000, loaderTimeoutMs: 50 }).catch((e: unknown) => e))
+    for (const err of await Promise.all(callers)) {
+      expect(err).to.be.instanceOf(LoaderError).with.property('code', 'ERR_LOADER_FAILED')
+      expect((err as LoaderError).cause).to.have.property('code', 'ERR_LOADER_TIMEOUT')
+    }
+    expect(stuck.calls).to.have.length(1)
+    expect(text(await node.getOrLoad('k', () => bytes('v2'), { ttlMs: 1000 }))).to.equal('v2')
   })
 
   it('a loader returning { value, userVersion } sets with that version', async () => {

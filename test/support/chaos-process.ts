@@ -79,7 +79,7 @@ export interface StateReply {
   ghosts: { key: string; version: Version }[]
 }
 
-async function write(op: () => Promise<void>, opts?: { ack?: string }): Promise<WriteReply> {
+async function write(op: () => Promise<unknown>, opts?: { ack?: string }): Promise<WriteReply> {
   lastWrite = undefined
   const promise = op()
   const d = lastWrite as Delta | undefined

@@ -1,0 +1,97 @@
+// The admission rule: what a write may be. One function per field, used twice with the same
+// bounds: by the writer before a local write is applied or sent (Replica.set/delete/merge,
+// which throw a typed WriteRefusedError), and by every receiver before a remote delta is
+// applied (Replica.apply, which refuses that delta alone as 'dropped', reason 'inadmissible').
+// So what a writer accepts, every peer accepts; a delta a peer refuses anyway (a hand-made
+// one, or one from a build with other bounds) never takes its batch down with it.
+//
+// The bounds (crdt/constants.ts):
+//   key        a string of well-formed UTF-16 (no lone surrogate: UTF-8 cannot carry one, so
+//              peers would store U+FFFD instead), at most MAX_KEY_BYTES (64 KiB) in UTF-8;
+//   value      a Uint8Array of at most MAX_WRITE_VALUE_BYTES (4 MiB − 128 KiB: one delta, key
+//              and framing included, always fits the smallest transport frame, gossipsub's
+//              4 MiB) — and, on the writer, within the store's largest entry;
+//   ttlMs      a finite number > 0 and ≤ MAX_TTL_MS (10 years): expiry times stay exact
+//              integers far below 2^53 (a larger ttl overflowed the codec and killed the node);
+//   expiresAt  (remote) a safe integer ≤ nowMs + MAX_TTL_MS + maxClockDriftMs;
+//   userVersion a safe integer ≥ 0.
+
+import { AlsoCacheError } from '../lib/errors.ts'
+import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_WRITE_VALUE_BYTES } from './constants.ts'
+import type { Delta } from './delta.ts'
+
+/** Which argument of a write broke the rule (also the `argument` of WriteRefusedError). */
+export type WriteArgument = 'key' | 'value' | 'ttlMs' | 'userVersion' | 'update' | 'options' | 'ack' | 'timeoutMs'
+
+/**
+ * A write that breaks the admission rule: nothing was applied or sent. `code` is
+ * 'ERR_INVALID_WRITE'; `argument` names what to fix.
+ */
+export class WriteRefusedError extends AlsoCacheError {
+  readonly argument: WriteArgument
+
+  constructor(argument: WriteArgument, message: string) {
+    super('ERR_INVALID_WRITE', message)
+    this.argument = argument
+  }
+}
+
+/** Why a key is refused, or undefined when it is admitted. */
+export function keyProblem(key: unknown): string | undefined {
+  if (typeof key !== 'string') return `key must be a string, got ${typeof key}`
+  // Three UTF-8 bytes per UTF-16 unit at most: short keys need no byte count.
+  if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key) > MAX_KEY_BYTES) {
+    return `key is ${Buffer.byteLength(key)} B in UTF-8, over the ${MAX_KEY_BYTES} B bound: use a shorter key (or a hash of it)`
+  }
+  if (!key.isWellFormed()) {
+    return 'key holds a lone UTF-16 surrogate, which UTF-8 cannot carry (peers would store another key): fix the string'
+  }
+  return undefined
+}
+
+/** Why a value (or yjs update) is refused by the wire bound, or undefined. */
+export function valueProblem(value: unknown, what: 'value' | 'update' = 'value'): string | undefined {
+  if (!(value instanceof Uint8Array)) return `${what} must be a Uint8Array`
+  if (value.byteLength > MAX_WRITE_VALUE_BYTES) {
+    return `${what} of ${value.byteLength} B is over the ${MAX_WRITE_VALUE_BYTES} B bound (one replicated write): split it`
+  }
+  return undefined
+}
+
+/** Why a ttl is refused, or undefined (undefined ttl: never expires, admitted). */
+export function ttlProblem(ttlMs: unknown): string | undefined {
+  if (ttlMs === undefined) return undefined
+  if (typeof ttlMs !== 'number' || !(ttlMs > 0) || !(ttlMs <= MAX_TTL_MS)) {
+    return `ttlMs must be a number > 0 and ≤ ${MAX_TTL_MS} (10 years), got ${String(ttlMs)}: omit it for no expiry`
+  }
+  return undefined
+}
+
+/** Why a userVersion is refused, or undefined (undefined: 0, admitted). */
+export function userVersionProblem(userVersion: unknown): string | undefined {
+  if (userVersion === undefined) return undefined
+  if (typeof userVersion !== 'number' || !Number.isSafeInteger(userVersion) || userVersion < 0) {
+    return `userVersion must be a safe integer ≥ 0, got ${String(userVersion)}`
+  }
+  return undefined
+}
+
+/** Throws WriteRefusedError when `problem` is set (the writer's side of the rule). */
+export function refuse(argument: WriteArgument, where: string, problem: string | undefined): void {
+  if (problem !== undefined) throw new WriteRefusedError(argument, `${where}: ${problem}`)
+}
+
+/**
+ * The receiver's side: does a remote delta pass the same rule? Decoded deltas already meet
+ * the key bounds (the codec reads well-formed UTF-8 within MAX_KEY_BYTES); values, expiry
+ * and hand-made deltas are checked here. Cheap enough for every apply.
+ */
+export function admitsDelta(d: Delta, nowMs: number, maxClockDriftMs: number): boolean {
+  if (keyProblem(d.key) !== undefined) return false
+  const v = d.value
+  if (v !== undefined && v.byteLength > MAX_WRITE_VALUE_BYTES) return false
+  const e = d.expiresAt
+  if (e !== undefined && !(Number.isSafeInteger(e) && e >= 0 && e <= nowMs + MAX_TTL_MS + maxClockDriftMs)) return false
+  const u = d.version.userVersion
+  return Number.isSafeInteger(u) && u >= 0
+}

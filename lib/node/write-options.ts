@@ -1,0 +1,60 @@
+// The node's half of the admission rule: the options of set/delete/merge. The key, value, ttl
+// and userVersion are checked by the replica (crdt/admission.ts), with the same code every
+// receiver runs; what only the writer has (ack, deadline, the store's entry bound) is checked
+// here. Everything is checked before the write is applied or sent: a refused write changes
+// nothing anywhere.
+
+import { refuse, ttlProblem, userVersionProblem, WriteRefusedError } from '../../crdt/index.ts'
+import type { WriteOptions } from './events.ts'
+
+/**
+ * Longest deadline of an acknowledged write: setTimeout's limit (2^31 − 1 ms ≈ 24.8 days).
+ * Node fires a longer timer at once, with a TimeoutOverflowWarning.
+ */
+export const MAX_TIMEOUT_MS = 2 ** 31 - 1
+
+type WriteOp = 'set' | 'delete' | 'merge'
+
+/** The options each operation takes; anything else is refused (a typo must not pass silently). */
+const ALLOWED: Record<WriteOp, ReadonlySet<string>> = {
+  set: new Set(['ttlMs', 'userVersion', 'ack', 'timeoutMs']),
+  delete: new Set(['userVersion', 'ack', 'timeoutMs']),
+  merge: new Set(['ack', 'timeoutMs']),
+}
+
+/** Checked write options: undefined fields left out. */
+export interface CheckedWriteOptions {
+  ttlMs?: number
+  userVersion?: number
+  ack: 'all' | 'none'
+  timeoutMs?: number
+}
+
+/** Validates the options of a write; throws WriteRefusedError naming the bad one. */
+export function checkWriteOptions(options: unknown, op: WriteOp): CheckedWriteOptions {
+  const where = `CacheNode.${op}`
+  if (options === undefined || options === null) return { ack: 'none' }
+  if (typeof options !== 'object') throw new WriteRefusedError('options', `${where}: options must be an object, got ${typeof options}`)
+  const o = options as WriteOptions
+  for (const name of Object.keys(o)) {
+    if (!ALLOWED[op].has(name)) {
+      throw new WriteRefusedError('options', `${where}: unknown option ${JSON.stringify(name)}; ${op} takes ${[...ALLOWED[op]].join(', ')}`)
+    }
+  }
+  refuse('ttlMs', where, ttlProblem(o.ttlMs))
+  refuse('userVersion', where, userVersionProblem(o.userVersion))
+  const ack = o.ack ?? 'none'
+  if (ack !== 'all' && ack !== 'none') throw new WriteRefusedError('ack', `${where}: ack must be 'all' or 'none', got ${JSON.stringify(ack)}`)
+  const timeoutMs = o.timeoutMs
+  if (timeoutMs !== undefined) {
+    if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
+      throw new WriteRefusedError('timeoutMs', `${where}: timeoutMs must be an integer in [1, ${MAX_TIMEOUT_MS}] ms, got ${String(timeoutMs)}`)
+    }
+    if (ack !== 'all') throw new WriteRefusedError('timeoutMs', `${where}: timeoutMs applies only with ack: 'all'`)
+  }
+  const out: CheckedWriteOptions = { ack }
+  if (o.ttlMs !== undefined) out.ttlMs = o.ttlMs
+  if (o.userVersion !== undefined) out.userVersion = o.userVersion
+  if (timeoutMs !== undefined) out.timeoutMs = timeoutMs
+  return out
+}
