@@ -5,7 +5,16 @@ export { S3FifoStore } from './store/index.ts'
 export type { S3FifoStoreInit, StoreEntry, StoreSetOptions, StoreStats, GhostEntry, GhostKind } from './store/index.ts'
 
 // The cache node.
-export { createCacheNode, CacheNode, AckTimeoutError, LoaderError } from './node/index.ts'
+export {
+  createCacheNode,
+  CacheNode,
+  AckTimeoutError,
+  LoaderError,
+  LoaderTimeoutError,
+  NodeClosedError,
+  DEFAULT_LOADER_TIMEOUT_MS,
+  MAX_TIMEOUT_MS,
+} from './node/index.ts'
 export type {
   CacheNodeInit,
   NodeStats,
@@ -13,11 +22,13 @@ export type {
   CacheNodeEventMap,
   DeltaDropped,
   DroppedReason,
+  InternalError,
   JoinFailed,
   PeerBanned,
   SyncDone,
   SyncProgress,
   WriteOptions,
+  WriteResult,
   GetOrLoadOptions,
   Loaded,
   LoaderFn,

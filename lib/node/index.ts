@@ -2,7 +2,21 @@
 export { CacheNode, createCacheNode } from './cache-node.ts'
 export type { NodeStats } from './cache-node.ts'
 export type { CacheNodeInit } from './options.ts'
-export type { CacheEntry, CacheNodeEventMap, DeltaDropped, DroppedReason, JoinFailed, PeerBanned, SyncDone, SyncProgress, WriteOptions } from './events.ts'
+export type {
+  CacheEntry,
+  CacheNodeEventMap,
+  DeltaDropped,
+  DroppedReason,
+  InternalError,
+  JoinFailed,
+  PeerBanned,
+  SyncDone,
+  SyncProgress,
+  WriteOptions,
+  WriteResult,
+} from './events.ts'
+export { NodeClosedError } from './errors.ts'
+export { MAX_TIMEOUT_MS } from './write-options.ts'
 export { AckTimeoutError } from './acks.ts'
-export { LoaderError } from './get-or-load.ts'
+export { DEFAULT_LOADER_TIMEOUT_MS, LoaderError, LoaderTimeoutError } from './get-or-load.ts'
 export type { GetOrLoadOptions, Loaded, LoaderFn } from './get-or-load.ts'

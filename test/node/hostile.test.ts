@@ -314,7 +314,10 @@ describe('hostile peer with the cluster key', function () {
     await a.call('set', 'after-garbage', 'ok')
     await waitFor(async () => (await b.get('after-garbage')) === 'ok', { timeoutMs: 10_000, what: 'a write after the garbage to reach b' })
     expect((await stats(b)).malformedByPeer[a.id] ?? 0, 'b blames a for what a forwarded').to.equal(0)
-    expect(malformedTotal(await stats(b)), 'b saw no forwarded garbage').to.equal(malformedTotal(before[1]))
+    // b may have met h directly meanwhile (a connection can form on a loaded machine) and
+    // then rightly blames h itself; what must never happen is blame of anyone else.
+    const othersThanH = (s: Stats): number => malformedTotal(s) - (s.malformedByPeer[h.id] ?? 0)
+    expect(othersThanH(await stats(b)), 'b blames nobody but h').to.equal(othersThanH(before[1]))
     expect((await stats(a)).malformedByPeer[h.id], 'a blames h').to.be.at.least(MALFORMED_LIMIT)
     await expectHealthy('gossip garbage past the limit')
   })
