@@ -155,7 +155,8 @@ export function travelForm(d: Delta, entryBytesMax: number, tally: ChunkTally = 
     return ghost
   }
   const value = d.value
-  if (value !== undefined && value.byteLength + d.key.length > entryBytesMax && value.byteLength + utf8Length(d.key) > entryBytesMax) {
+  // UTF-8 bytes of a key are between its length and 3 × its length: count them only in between.
+  if (value !== undefined && value.byteLength + d.key.length * 3 > entryBytesMax && value.byteLength + utf8Length(d.key) > entryBytesMax) {
     tally.tooLarge++
     return ghostOf(d)
   }
