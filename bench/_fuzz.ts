@@ -26,7 +26,7 @@ import fc from 'fast-check'
 import { DecodeError } from '../lib/errors.ts'
 import { decodeDeltas, encodeDeltas, makeDelta, makeVersion, type Delta, type Hlc } from '../crdt/index.ts'
 import { decodeHead, decodeMessage, encodeMessage, encodeUpdate, MemberState, MessageKind, UpdateKind, type Update } from '../membership/index.ts'
-import { decodeSyncMessage, encodeSyncMessage, SyncKindCode, type SyncMessage } from '../lib/networking/sync-codec.ts'
+import { decodeSyncMessage, encodeSyncMessage, SYNC_WIRE_VERSION, SyncKindCode, type SyncMessage } from '../lib/networking/sync-codec.ts'
 import { arbDelta } from '../test/crdt/arbitraries.ts'
 
 export type DecoderName = 'deltas' | 'swim' | 'sync'
@@ -169,12 +169,12 @@ function syncCorpus(rnd: () => number, n: number, batches: Uint8Array[]): Uint8A
     switch (int(10)) {
       case 0: {
         const from = 1 + int(100)
-        m = { kind: 'range', origin: origin(), from, to: from + int(100), maxBytes: big() }
+        m = { kind: 'range', origin: origin(), from, to: from + int(100), maxBytes: big(), entryBytesMax: big() }
         break
       }
       case 1: {
         const lo = int(2 ** 31)
-        m = { kind: 'since', hlc: big(), maxBytes: big(), rangeLo: lo, rangeHi: lo + 1 + int(2 ** 31) }
+        m = { kind: 'since', hlc: big(), maxBytes: big(), rangeLo: lo, rangeHi: lo + 1 + int(2 ** 31), entryBytesMax: big() }
         break
       }
       case 2:
@@ -237,7 +237,7 @@ export function fuzzTargets(seed: number): FuzzTarget[] {
       name: 'sync',
       decode: decodeSyncMessage,
       corpus: syncCorpus(prng(seed ^ 0x5e9c), 300, deltaBatches),
-      version: 1,
+      version: SYNC_WIRE_VERSION,
       kinds: Object.values(SyncKindCode),
       reencode: (v) => encodeSyncMessage(v as SyncMessage),
     },

@@ -5,7 +5,7 @@
 //   version byte (SYNC_WIRE_VERSION) · kind byte (SyncKind) · fields of that kind
 //
 // Round trip:
-//   const bytes = encodeSyncMessage({ kind: 'range', origin, from: 5, to: 9, maxBytes: 1 << 20 })
+//   const bytes = encodeSyncMessage({ kind: 'range', origin, from: 5, to: 9, maxBytes: 1 << 20, entryBytesMax: 1 << 16 })
 //   decodeSyncMessage(bytes)  // → the same object
 //
 // The kind numbers are part of the protocol: the table is append-only. Deltas travel as
@@ -17,8 +17,11 @@ import { Decoder } from '../wire/decoder.ts'
 import { Encoder } from '../wire/encoder.ts'
 import { MAX_BATCH_BYTES, MAX_NODE_ID_BYTES, type Hlc, type Origin, type OriginProgress, type ReplicaDigest } from '../../crdt/index.ts'
 
-/** Format version byte; a peer speaking another is answered with nothing and counted. */
-export const SYNC_WIRE_VERSION = 1
+/**
+ * Format version byte; a peer speaking another is answered with nothing and counted.
+ * 2: `range` and `since` carry the requester's entryBytesMax (version 1 had no such field).
+ */
+export const SYNC_WIRE_VERSION = 2
 
 /** Kind codes. APPEND-ONLY: these numbers are on the wire. */
 export const SyncKindCode = {
@@ -43,11 +46,17 @@ export const MAX_DIGEST_ORIGINS = 4096
 /** Key-hash space split among warm-up peers: [rangeLo, rangeHi) within [0, 2^32]. */
 export const KEY_HASH_SPACE = 2 ** 32
 
+/**
+ * `entryBytesMax` of a request: the largest entry the requester can store, in UTF-8 key bytes
+ * + value bytes. A set or merge above it is answered as a 'ghost' of its version (the requester
+ * could only drop the value; its version still travels, for G4), so a byte budget is spent only
+ * on what the requester can hold. Number.MAX_SAFE_INTEGER: no limit (a store with its own sizeOf).
+ */
 export type SyncMessage =
   /** Ask an origin for its own deltas from..to (inclusive) from its replication log. */
-  | { kind: 'range'; origin: Origin; from: number; to: number; maxBytes: number }
+  | { kind: 'range'; origin: Origin; from: number; to: number; maxBytes: number; entryBytesMax: number }
   /** Ask for everything known with hlc > `hlc` whose key hash is in [rangeLo, rangeHi). */
-  | { kind: 'since'; hlc: number; maxBytes: number; rangeLo: number; rangeHi: number }
+  | { kind: 'since'; hlc: number; maxBytes: number; rangeLo: number; rangeHi: number; entryBytesMax: number }
   /** Anti-entropy: my digest; the answer is a digestReply with the peer's. */
   | { kind: 'digest'; digest: ReplicaDigest }
   /** Apply these deltas and answer `pushed` (acknowledged writes, G6). */
@@ -76,12 +85,14 @@ export function encodeSyncMessage(m: SyncMessage): Uint8Array {
       e.writeVarUint(m.from)
       e.writeVarUint(m.to)
       e.writeVarUint(m.maxBytes)
+      e.writeVarUint(m.entryBytesMax)
       break
     case 'since':
       e.writeVarUint(m.hlc)
       e.writeVarUint(m.maxBytes)
       e.writeVarUint(m.rangeLo)
       e.writeVarUint(m.rangeHi)
+      e.writeVarUint(m.entryBytesMax)
       break
     case 'digest':
     case 'digestReply':
@@ -128,7 +139,7 @@ export function decodeSyncMessage(bytes: Uint8Array): SyncMessage {
       const from = d.readVarUint()
       const to = d.readVarUint()
       if (from < 1 || to < from) throw new DecodeError(DecodeErrorCode.malformed, `range ${from}..${to} is empty or starts below 1`)
-      m = { kind, origin, from, to, maxBytes: d.readVarUint() }
+      m = { kind, origin, from, to, maxBytes: d.readVarUint(), entryBytesMax: d.readVarUint() }
       break
     }
     case 'since': {
@@ -137,7 +148,7 @@ export function decodeSyncMessage(bytes: Uint8Array): SyncMessage {
       const rangeLo = d.readBoundedVarUint(KEY_HASH_SPACE, 'rangeLo')
       const rangeHi = d.readBoundedVarUint(KEY_HASH_SPACE, 'rangeHi')
       if (rangeHi <= rangeLo) throw new DecodeError(DecodeErrorCode.malformed, `empty key range [${rangeLo}, ${rangeHi})`)
-      m = { kind, hlc, maxBytes, rangeLo, rangeHi }
+      m = { kind, hlc, maxBytes, rangeLo, rangeHi, entryBytesMax: d.readVarUint() }
       break
     }
     case 'digest':

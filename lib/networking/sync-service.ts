@@ -6,6 +6,9 @@
 // - range:  an origin's own deltas from its replication log (gap repair).
 // - since:  everything known with hlc > T in a key-hash range, in chunks, within the
 //           receiver's byte budget, hottest first (warm-up and fallback repair).
+//   Both range and since send what the requester cannot store (its entryBytesMax), and what
+//   no peer could decode, as ghosts of their versions, and leave out what cannot travel at all
+//   (crdt/chunks.ts): one bad delta never fails a request, so it cannot stall a repair.
 // - digest: anti-entropy: exchange digests.
 // - push:   apply these deltas and say so (acknowledged writes, G6).
 //
@@ -15,7 +18,7 @@
 import { lpStream } from '@libp2p/utils'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
-import { chunkDeltas, decodeDeltas, encodeDeltas, type Delta, type Origin, type ReplicaDigest } from '../../crdt/index.ts'
+import { decodeDeltas, encodeChunks, encodeDeltas, newChunkTally, type ChunkTally, type Delta, type Origin, type ReplicaDigest } from '../../crdt/index.ts'
 import { AlsoCacheError, DecodeError } from '../errors.ts'
 import { decodeSyncMessage, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, type SyncMessage } from './sync-codec.ts'
 
@@ -103,6 +106,19 @@ export interface SinceResult {
   complete: boolean
 }
 
+/** What this node changed or left out while serving range and since (a bug of ours, or a peer's small store). */
+export interface SyncServedStats {
+  /** Sets and merges sent as ghosts: the requester's store could not hold their values. */
+  ghostsTooLarge: number
+  /** Deltas no peer could decode (out of the wire's bounds), sent as ghosts of their versions. */
+  ghostsUndecodable: number
+  /** Deltas left out: not even their ghosts could travel. */
+  skipped: number
+}
+
+/** No entryBytesMax: the requester takes any value (a store with its own sizeOf cannot say). */
+export const NO_ENTRY_BYTES_MAX = Number.MAX_SAFE_INTEGER
+
 export class SyncService {
   readonly #h: SyncHandlers
   readonly #registrar: Registrar
@@ -110,6 +126,7 @@ export class SyncService {
   readonly chunkBytes: number
   readonly requestTimeoutMs: number
   readonly #maxInbound: number
+  readonly served: SyncServedStats = { ghostsTooLarge: 0, ghostsUndecodable: 0, skipped: 0 }
 
   constructor(init: SyncServiceInit) {
     this.#h = init.handlers
@@ -133,18 +150,32 @@ export class SyncService {
 
   // ---- client side ----
 
-  /** Pulls an origin's deltas from..to from the origin itself. 'unavailable': fall back to since(T). */
-  async range(peer: PeerId, origin: Origin, from: number, to: number, maxBytes: number): Promise<Delta[] | 'unavailable'> {
+  /**
+   * Pulls an origin's deltas from..to from the origin itself. 'unavailable': fall back to
+   * since(T). Values over `entryBytesMax` (UTF-8 key + value bytes) come as ghosts.
+   */
+  async range(peer: PeerId, origin: Origin, from: number, to: number, maxBytes: number, entryBytesMax = NO_ENTRY_BYTES_MAX): Promise<Delta[] | 'unavailable'> {
     const out: Delta[] = []
-    const res = await this.#request(peer, { kind: 'range', origin, from, to, maxBytes }, (m) => {
+    const res = await this.#request(peer, { kind: 'range', origin, from, to, maxBytes, entryBytesMax }, (m) => {
       if (m.kind === 'deltas') out.push(...decodeDeltas(m.batch))
     })
     return res.kind === 'unavailable' ? 'unavailable' : out
   }
 
-  /** Streams since(hlc) over [lo, hi) from `peer`; `onChunk` applies each chunk as it lands. */
-  async since(peer: PeerId, hlc: number, lo: number, hi: number, maxBytes: number, onChunk: (deltas: Delta[], bytes: number) => void): Promise<SinceResult> {
-    const res = await this.#request(peer, { kind: 'since', hlc, maxBytes, rangeLo: lo, rangeHi: hi }, (m) => {
+  /**
+   * Streams since(hlc) over [lo, hi) from `peer`; `onChunk` applies each chunk as it lands.
+   * Values over `entryBytesMax` come as ghosts and do not count toward `maxBytes`.
+   */
+  async since(
+    peer: PeerId,
+    hlc: number,
+    lo: number,
+    hi: number,
+    maxBytes: number,
+    onChunk: (deltas: Delta[], bytes: number) => void,
+    entryBytesMax = NO_ENTRY_BYTES_MAX,
+  ): Promise<SinceResult> {
+    const res = await this.#request(peer, { kind: 'since', hlc, maxBytes, rangeLo: lo, rangeHi: hi, entryBytesMax }, (m) => {
       if (m.kind === 'deltas') onChunk(decodeDeltas(m.batch), m.batch.byteLength)
     })
     if (res.kind !== 'end') throw new SyncError(peer.toString(), `since answered ${res.kind}`)
@@ -194,6 +225,12 @@ export class SyncService {
 
   // ---- server side ----
 
+  #count(t: ChunkTally): void {
+    this.served.ghostsTooLarge += t.tooLarge
+    this.served.ghostsUndecodable += t.unsendable
+    this.served.skipped += t.skipped
+  }
+
   async #serve(stream: Stream, connection: Connection): Promise<void> {
     const from = connection.remotePeer.toString()
     const idle = new IdleDeadline(this.requestTimeoutMs)
@@ -219,28 +256,33 @@ export class SyncService {
           if (deltas === 'not-mine') await send({ kind: 'refused', reason: 'ask the origin itself for its range' })
           else if (deltas === undefined) await send({ kind: 'unavailable', firstSeq: 0 })
           else {
-            for (const chunk of chunkDeltas(deltas, { chunkBytes: this.chunkBytes })) await send({ kind: 'deltas', batch: encodeDeltas(chunk) })
-            await send({ kind: 'end', deltas: deltas.length, bytes: 0, complete: true })
+            const tally = newChunkTally()
+            try {
+              for (const batch of encodeChunks(deltas, { chunkBytes: this.chunkBytes, entryBytesMax: req.entryBytesMax, tally })) {
+                await send({ kind: 'deltas', batch })
+              }
+            } finally {
+              this.#count(tally)
+            }
+            await send({ kind: 'end', deltas: tally.deltas, bytes: 0, complete: true })
           }
           break
         }
         case 'since': {
-          // Whether the budget cut the stream short: the source tells when it ran dry.
-          let exhausted = false
-          const source = this.#h.since(req.hlc, req.rangeLo, req.rangeHi)
-          const tracked = (function* () {
-            yield* source
-            exhausted = true
-          })()
-          let deltas = 0
+          // complete: the budget did not cut the stream (what was left out could never travel:
+          // nobody should wait for it).
+          const tally = newChunkTally()
           let bytes = 0
-          for (const chunk of chunkDeltas(tracked, { chunkBytes: this.chunkBytes, budgetBytes: req.maxBytes })) {
-            const batch = encodeDeltas(chunk)
-            await send({ kind: 'deltas', batch })
-            deltas += chunk.length
-            bytes += batch.byteLength
+          const source = this.#h.since(req.hlc, req.rangeLo, req.rangeHi)
+          try {
+            for (const batch of encodeChunks(source, { chunkBytes: this.chunkBytes, budgetBytes: req.maxBytes, entryBytesMax: req.entryBytesMax, tally })) {
+              await send({ kind: 'deltas', batch })
+              bytes += batch.byteLength
+            }
+          } finally {
+            this.#count(tally)
           }
-          await send({ kind: 'end', deltas, bytes, complete: exhausted })
+          await send({ kind: 'end', deltas: tally.deltas, bytes, complete: !tally.cut })
           break
         }
         case 'digest':

@@ -11,7 +11,7 @@
 
 import type { Libp2p } from 'libp2p'
 import { multiaddr } from '@multiformats/multiaddr'
-import { MAX_WRITE_VALUE_BYTES, Replica, type ApplyResult, type Delta, type Hlc, type ReplicaStats } from '../../crdt/index.ts'
+import { MAX_WRITE_VALUE_BYTES, receivableEntryBytes, Replica, type ApplyResult, type Delta, type Hlc, type ReplicaStats } from '../../crdt/index.ts'
 import type { StoreStats } from '../store/index.ts'
 import type { Member, MemberEvent, SwimStats } from '../../membership/index.ts'
 import { EntryTooLargeError, type DecodeError } from '../errors.ts'
@@ -20,7 +20,7 @@ import { createTransport, type CacheServices } from '../networking/libp2p.ts'
 import { loadOrCreateIdentity } from '../networking/identity.ts'
 import { PeerGate } from '../networking/peer-gate.ts'
 import { keyHash32 } from '../networking/key-hash.ts'
-import { SyncService } from '../networking/sync-service.ts'
+import { SyncService, type SyncServedStats } from '../networking/sync-service.ts'
 import { pushWithAck } from './acks.ts'
 import { MALFORMED_WINDOW_MS, MAX_TRACKED_OFFENDERS } from './constants.ts'
 import { CacheNodeEvents, type CacheEntry, type DroppedReason, type SyncDone, type WriteOptions, type WriteResult } from './events.ts'
@@ -54,6 +54,8 @@ export interface NodeStats {
   replica: ReplicaStats
   replication: ReplicatorStats
   repair: RepairStats & { pendingOrigins: number }
+  /** Serving range and since: values sent as ghosts (too large for the asker, or undecodable) and deltas left out. */
+  syncServed: SyncServedStats
   swim: SwimStats & { droppedFrames: number }
   members: Record<Member['state'], number>
   warmup: (SyncDone & { done: boolean }) | { done: false }
@@ -187,6 +189,7 @@ export class CacheNode extends CacheNodeEvents {
       repairIntervalMs: o.repairIntervalMs,
       antiEntropyIntervalMs: o.antiEntropyIntervalMs,
       repairMaxBytes: o.repairMaxBytes,
+      entryBytesMax: this.#entryBytesMax(),
       apply: (d, from) => void this.#applyRemote(d, from),
     })
     this.#loader = new SingleFlightLoader({
@@ -361,6 +364,7 @@ export class CacheNode extends CacheNodeEvents {
       replica: this.#replica.stats(),
       replication: { ...this.#replicator.stats },
       repair: { ...this.#repair.stats, pendingOrigins: this.#repair.pendingOrigins },
+      syncServed: { ...this.#sync.served },
       swim: { ...this.#swim.core.stats, droppedFrames: this.#swim.droppedFrames },
       members,
       warmup: this.#warmup ?? { done: false },
@@ -484,6 +488,7 @@ export class CacheNode extends CacheNodeEvents {
             peers,
             digest: () => this.#replica.digest(),
             maxBytes: this.#o.maxBytes,
+            entryBytesMax: this.#entryBytesMax(),
             now: this.#now,
             apply: (d, from) => void this.#applyRemote(d, from),
             baseline: (origin, contiguous, hlc) => this.#repair.baseline(origin, contiguous, hlc),
@@ -559,6 +564,11 @@ export class CacheNode extends CacheNodeEvents {
       inadmissible: s.droppedInadmissible,
     }
     this.dispatch('delta:dropped', { key: d.key, origin: d.origin.nodeId, from, reason })
+  }
+
+  /** What peers may send this node as values (larger ones come as ghosts: its store would refuse them). */
+  #entryBytesMax(): number {
+    return receivableEntryBytes(this.#replica.store, this.#o.store.sizeOf !== undefined)
   }
 
   /** since(T) for a peer, restricted to a slice of the key-hash space. */

@@ -16,12 +16,18 @@
 //   B it misses seq 3, but A is dead in B's view, so B falls back to C; 4. C never had seq 3:
 //   marking it seen would keep B on the old value for ever. B marks only up to C's 2 — and
 //   since A itself sent the digest, it is reachable: B asks A for the range anyway.
+// - No loop on one delta: a range answer counts by the progress it makes, not by its deltas.
+//   One that leaves the first wanted seq missing (the origin could not send that delta: its
+//   key cannot travel) falls back to since(T) at once, which settles the range, instead of
+//   asking for the same range every tick. The serving side sends what cannot travel or what
+//   this node cannot store as ghosts, so a delta never fails a whole request (crdt/chunks.ts);
+//   a delta whose apply throws (a bug of ours) is counted and skipped, its seq noted.
 // Bounds: one repair in flight per origin, at most `repairMaxBytes` per request, wanted
 // origins bounded by the replica's SeqTracker (its maxOrigins): untracked origins are pruned.
 
 import { peerIdFromString } from '@libp2p/peer-id'
 import { originKey, type Delta, type Origin, type Replica, type ReplicaDigest } from '../../crdt/index.ts'
-import type { SyncService } from '../networking/sync-service.ts'
+import { NO_ENTRY_BYTES_MAX, type SyncService } from '../networking/sync-service.ts'
 import { KEY_HASH_SPACE } from '../networking/sync-codec.ts'
 
 export interface RepairInit {
@@ -38,6 +44,11 @@ export interface RepairInit {
   repairIntervalMs: number
   antiEntropyIntervalMs: number
   repairMaxBytes: number
+  /**
+   * The largest entry this node's store can hold, in UTF-8 key + value bytes: peers send
+   * larger values as ghosts of their versions. @default unlimited (NO_ENTRY_BYTES_MAX)
+   */
+  entryBytesMax?: number
   /** Applies a repaired delta (the node counts it like a gossip one). */
   apply: (delta: Delta, from: string) => void
 }
@@ -49,6 +60,10 @@ export interface RepairStats {
   sinceDeltas: number
   antiEntropyRounds: number
   failures: number
+  /** Range answers that did not deliver the first wanted seq: settled by since(T) instead. */
+  stalledRanges: number
+  /** Repaired deltas whose apply threw (a bug of ours, never the sender's): skipped, seq noted. */
+  applyErrors: number
 }
 
 /**
@@ -83,10 +98,12 @@ export class Repair {
   #aeTimer: ReturnType<typeof setInterval> | undefined
   #aeBusy = false
   #inflight = 0
-  readonly stats: RepairStats = { rangeRequests: 0, rangeDeltas: 0, sinceFallbacks: 0, sinceDeltas: 0, antiEntropyRounds: 0, failures: 0 }
+  readonly stats: RepairStats = { rangeRequests: 0, rangeDeltas: 0, sinceFallbacks: 0, sinceDeltas: 0, antiEntropyRounds: 0, failures: 0, stalledRanges: 0, applyErrors: 0 }
+  readonly #entryBytesMax: number
 
   constructor(init: RepairInit) {
     this.#i = init
+    this.#entryBytesMax = init.entryBytesMax ?? NO_ENTRY_BYTES_MAX
   }
 
   start(): void {
@@ -201,11 +218,13 @@ export class Repair {
     if (this.#i.isAlive(origin.nodeId) || w.originReachable) {
       try {
         this.stats.rangeRequests++
-        const got = await this.#i.sync.range(peerIdFromString(origin.nodeId), origin, from, to, this.#i.repairMaxBytes)
+        const got = await this.#i.sync.range(peerIdFromString(origin.nodeId), origin, from, to, this.#i.repairMaxBytes, this.#entryBytesMax)
         if (got !== 'unavailable') {
-          for (const d of got) this.#i.apply(d, origin.nodeId)
+          this.#applyAll(got, origin.nodeId)
           this.stats.rangeDeltas += got.length
-          if (got.length > 0) return
+          if ((this.#i.replica.progress.progress(origin)?.contiguous ?? 0) >= from) return
+          // Seq `from` did not come: asking for the same range again would get the same answer.
+          if (got.length > 0) this.stats.stalledRanges++
         }
       } catch {
         this.stats.failures++
@@ -214,6 +233,17 @@ export class Repair {
     if (!(await this.#fallback(origin, to))) {
       // Nothing gained: wait an anti-entropy period before asking again (not every tick).
       w.sinceMs = this.#i.now() + this.#i.antiEntropyIntervalMs - this.#i.gapGraceMs
+    }
+  }
+
+  /** Applies each delta alone: one that throws (a bug of ours) must not stop the rest. */
+  #applyAll(deltas: readonly Delta[], from: string): void {
+    for (const d of deltas) {
+      try {
+        this.#i.apply(d, from)
+      } catch {
+        this.stats.applyErrors++
+      }
     }
   }
 
@@ -240,10 +270,11 @@ export class Repair {
       for (let requests = 0; slices.length > 0; requests++) {
         if (requests === MAX_FALLBACK_REQUESTS) return false // too big to pull this way now; stays wanted
         const [lo, hi] = slices.pop() as [number, number]
-        const r = await this.#i.sync.since(pid, hlc, lo, hi, this.#i.repairMaxBytes, (deltas) => {
-          for (const d of deltas) this.#i.apply(d, peer)
+        const onChunk = (deltas: Delta[]): void => {
+          this.#applyAll(deltas, peer)
           this.stats.sinceDeltas += deltas.length
-        })
+        }
+        const r = await this.#i.sync.since(pid, hlc, lo, hi, this.#i.repairMaxBytes, onChunk, this.#entryBytesMax)
         if (r.complete) continue
         if (hi - lo < 2) return false
         const mid = lo + Math.floor((hi - lo) / 2)

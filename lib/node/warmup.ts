@@ -3,15 +3,22 @@
 // 1. Ask each chosen peer for its digest first: what it has seen of every origin.
 // 2. Split the key-hash space into one slice per peer and stream since(0) of each slice
 //    from its peer, in chunks, hottest first, within this node's byte budget (split evenly).
-//    Every chunk is applied as it lands, so `get` starts hitting before the end.
+//    Every chunk is applied as it lands, so `get` starts hitting before the end. The budget
+//    counts only what this node can hold: a value over its entryBytesMax comes as a ghost of
+//    its version (crdt/chunks.ts), which is all this node could keep of it anyway.
 // 3. A slice whose peer fails is retried once from another peer.
 // 4. Baseline every origin at the lowest contiguous seq the peers reported: everything up to
 //    it is in what was streamed (each since() ran after its digest); gossip received during
-//    the warm-up above it is repaired as a gap.
+//    the warm-up above it is repaired as a gap. Only when nothing was left out: after a
+//    failed slice or a budget cut (hottest first is neither hlc nor seq order, so what was
+//    cut cannot be named), no origin is baselined, anti-entropy wants every origin's seqs,
+//    and repair pulls what is missing. Worked scenario (issue 13, finding 7): the budget cut
+//    36 of 60 keys; baselined as complete, their seqs counted as received and anti-entropy,
+//    which compares seqs, never asked for them again.
 
 import { peerIdFromString } from '@libp2p/peer-id'
 import { originKey, type Delta, type Origin, type ReplicaDigest } from '../../crdt/index.ts'
-import type { SyncService } from '../networking/sync-service.ts'
+import { NO_ENTRY_BYTES_MAX, type SyncService } from '../networking/sync-service.ts'
 import type { LoadedSnapshot } from './snapshot.ts'
 import { KEY_HASH_SPACE } from '../networking/sync-codec.ts'
 
@@ -28,7 +35,10 @@ export interface WarmupResult extends WarmupProgress {
   ms: number
   /** 'used': loaded, then since(its clock); 'discarded': a peer had forgotten newer state. */
   snapshot: 'none' | 'used' | 'discarded'
-  /** False when a byte budget cut a slice short (the coldest entries were left out). */
+  /**
+   * False when a byte budget cut a slice short (the coldest entries were left out) or a slice
+   * failed: then no origin is baselined, and repair pulls what is missing.
+   */
   complete: boolean
   /** Slices that no peer could serve. */
   failedSlices: number
@@ -39,6 +49,11 @@ export interface WarmupInit {
   peers: string[]
   digest: () => ReplicaDigest
   maxBytes: number
+  /**
+   * The largest entry this node's store can hold, in UTF-8 key + value bytes: peers send
+   * larger values as ghosts of their versions. @default unlimited (NO_ENTRY_BYTES_MAX)
+   */
+  entryBytesMax?: number
   now: () => number
   apply: (delta: Delta, from: string) => void
   baseline: (origin: Origin, contiguous: number, hlc: number) => void
@@ -81,16 +96,18 @@ export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
 
   const n = peers.length
   const budget = Math.floor(init.maxBytes / n)
+  const entryBytesMax = init.entryBytesMax ?? NO_ENTRY_BYTES_MAX
   let complete = true
   let failedSlices = 0
   const stream = async (peer: string, lo: number, hi: number): Promise<boolean> => {
     try {
-      const r = await init.sync.since(peerIdFromString(peer), sinceHlc, lo, hi, budget, (deltas, bytes) => {
+      const onChunk = (deltas: Delta[], bytes: number): void => {
         for (const d of deltas) init.apply(d, peer)
         progress.entries += deltas.length
         progress.bytes += bytes
         init.onProgress({ ...progress })
-      })
+      }
+      const r = await init.sync.since(peerIdFromString(peer), sinceHlc, lo, hi, budget, onChunk, entryBytesMax)
       if (!r.complete) complete = false
       return true
     } catch {
@@ -106,9 +123,9 @@ export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
       if (!(await stream(peers[(i + 1) % n], lo, hi))) failedSlices++
     }),
   )
-  if (failedSlices > 0) {
-    // A slice is missing: no origin may be baselined (its seqs were not all received), so
-    // anti-entropy and repair go on fetching what is missing.
+  if (failedSlices > 0 || !complete) {
+    // A slice is missing or was cut short: no origin may be baselined (its seqs were not all
+    // received), so anti-entropy and repair go on fetching what is missing.
     return { ...progress, ms: init.now() - started, snapshot, complete: false, failedSlices }
   }
 

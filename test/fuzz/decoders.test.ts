@@ -55,19 +55,20 @@ describe('decoder fuzz (deltas, SWIM, sync)', function () {
   it('decodeSyncMessage refuses lengths and counts over their bounds before allocating (worst cases)', () => {
     const cases: [string, string, string][] = [
       ['frame over MAX_SYNC_FRAME_BYTES', '', 'ERR_DECODE_LIMIT'],
-      ['deltas batch claiming 2^40 bytes', '0110' + '8080808080' + '20', 'ERR_DECODE_LIMIT'],
-      ['push batch claiming 2^53 − 1 bytes', '0104' + 'ffffffffffffff0f', 'ERR_DECODE_LIMIT'],
-      ['digest claiming 2^32 progress entries', '0103' + '026e31' + '01' + '01' + '01' + '01' + 'ffffffff0f', 'ERR_DECODE_LIMIT'],
-      ['digest claiming 4096 progress entries in 10 bytes', '0103' + '026e31' + '01' + '01' + '01' + '01' + '8020' + '00'.repeat(10), 'ERR_DECODE_LIMIT'],
-      ['range origin id of 2^28 bytes', '0101' + '80808080' + '01', 'ERR_DECODE_LIMIT'],
-      ['refused reason of 2^21 bytes', '0115' + '808080' + '01', 'ERR_DECODE_LIMIT'],
-      ['unknown kind 0', '0100', 'ERR_DECODE_MALFORMED'],
-      ['unknown kind 255', '01ff', 'ERR_DECODE_MALFORMED'],
-      ['end flag 2', '0111' + '00' + '00' + '02', 'ERR_DECODE_MALFORMED'],
-      ['since with rangeHi over 2^32', '0102' + '00' + '00' + '00' + '8080808020', 'ERR_DECODE_LIMIT'],
-      ['since with an empty key range', '0102' + '00' + '00' + '05' + '05', 'ERR_DECODE_MALFORMED'],
-      ['range from 0', '0101' + '026e31' + '01' + '00' + '05' + '00', 'ERR_DECODE_MALFORMED'],
-      ['version 2', '0201', 'ERR_DECODE_VERSION'],
+      ['deltas batch claiming 2^40 bytes', '0210' + '8080808080' + '20', 'ERR_DECODE_LIMIT'],
+      ['push batch claiming 2^53 − 1 bytes', '0204' + 'ffffffffffffff0f', 'ERR_DECODE_LIMIT'],
+      ['digest claiming 2^32 progress entries', '0203' + '026e31' + '01' + '01' + '01' + '01' + 'ffffffff0f', 'ERR_DECODE_LIMIT'],
+      ['digest claiming 4096 progress entries in 10 bytes', '0203' + '026e31' + '01' + '01' + '01' + '01' + '8020' + '00'.repeat(10), 'ERR_DECODE_LIMIT'],
+      ['range origin id of 2^28 bytes', '0201' + '80808080' + '01', 'ERR_DECODE_LIMIT'],
+      ['refused reason of 2^21 bytes', '0215' + '808080' + '01', 'ERR_DECODE_LIMIT'],
+      ['unknown kind 0', '0200', 'ERR_DECODE_MALFORMED'],
+      ['unknown kind 255', '02ff', 'ERR_DECODE_MALFORMED'],
+      ['end flag 2', '0211' + '00' + '00' + '02', 'ERR_DECODE_MALFORMED'],
+      ['since with rangeHi over 2^32', '0202' + '00' + '00' + '00' + '8080808020', 'ERR_DECODE_LIMIT'],
+      ['since with an empty key range', '0202' + '00' + '00' + '05' + '05', 'ERR_DECODE_MALFORMED'],
+      ['range from 0', '0201' + '026e31' + '01' + '00' + '05' + '00', 'ERR_DECODE_MALFORMED'],
+      ['version 1 (before entryBytesMax)', '0101', 'ERR_DECODE_VERSION'],
+      ['version 3', '0301', 'ERR_DECODE_VERSION'],
       ['empty', '', 'ERR_DECODE_TRUNCATED'],
     ]
     for (const [name, h, code] of cases) {
@@ -90,8 +91,8 @@ describe('decoder fuzz (deltas, SWIM, sync)', function () {
     const digest = { origin, lastSeq: 3, clock: 99 as never, horizon: 5 as never, progress: [{ origin, contiguous: 2, highest: 4, abandoned: 0 }] }
     const batch = new Uint8Array([1, 0, 0, 0, 0])
     const messages = [
-      { kind: 'range', origin, from: 1, to: 9, maxBytes: 1 << 20 },
-      { kind: 'since', hlc: 123, maxBytes: 456, rangeLo: 0, rangeHi: 2 ** 32 },
+      { kind: 'range', origin, from: 1, to: 9, maxBytes: 1 << 20, entryBytesMax: 1 << 16 },
+      { kind: 'since', hlc: 123, maxBytes: 456, rangeLo: 0, rangeHi: 2 ** 32, entryBytesMax: Number.MAX_SAFE_INTEGER },
       { kind: 'digest', digest },
       { kind: 'push', batch },
       { kind: 'deltas', batch },
@@ -104,7 +105,7 @@ describe('decoder fuzz (deltas, SWIM, sync)', function () {
     const kinds = [1, 2, 3, 4, 16, 17, 18, 19, 20, 21]
     messages.forEach((m, i) => {
       const bytes = encodeSyncMessage(m as never)
-      expect([bytes[0], bytes[1]], m.kind).to.deep.equal([1, kinds[i]])
+      expect([bytes[0], bytes[1]], m.kind).to.deep.equal([2, kinds[i]])
       const back = decodeSyncMessage(bytes) as unknown as Record<string, unknown>
       if ('batch' in m) {
         expect(Array.from(back.batch as Uint8Array)).to.deep.equal(Array.from(batch))

@@ -104,9 +104,9 @@ describe('hostile peer with the cluster key', function () {
     const malformed = [
       lpFrame(garbage(1, 64)),
       lpFrame(garbage(2, 4096)),
-      lpFrame(encodeSyncMessage({ kind: 'range', origin: { nodeId: 'n', epoch: 1 }, from: 1, to: 9, maxBytes: 100 }).subarray(0, 4)), // truncated message
-      lpFrame(Uint8Array.of(1, 99)), // unknown kind
-      lpFrame(Uint8Array.of(1, 17, 0, 0, 7)), // end with flag 7
+      lpFrame(encodeSyncMessage({ kind: 'range', origin: { nodeId: 'n', epoch: 1 }, from: 1, to: 9, maxBytes: 100, entryBytesMax: 100 }).subarray(0, 4)), // truncated message
+      lpFrame(Uint8Array.of(2, 99)), // unknown kind
+      lpFrame(Uint8Array.of(2, 17, 0, 0, 7)), // end with flag 7
     ]
     for (const f of malformed) expect((await h.exchange(a.id, SYNC_PROTOCOL, [f])).outcome).to.equal('reset')
     // Framing errors: refused by lpStream before any allocation.
@@ -209,7 +209,7 @@ describe('hostile peer with the cluster key', function () {
   it('slowloris: streams opened and never read are bounded per connection; the nodes keep serving', async () => {
     const h = await hostile()
     // since(0) asks for everything (the preload: ~2,000 × 200 B): answers block on our window.
-    const since = lpFrame(encodeSyncMessage({ kind: 'since', hlc: 0, maxBytes: Number.MAX_SAFE_INTEGER, rangeLo: 0, rangeHi: 2 ** 32 }))
+    const since = lpFrame(encodeSyncMessage({ kind: 'since', hlc: 0, maxBytes: Number.MAX_SAFE_INTEGER, rangeLo: 0, rangeHi: 2 ** 32, entryBytesMax: Number.MAX_SAFE_INTEGER }))
     const openedSync = await h.slowloris(a.id, SYNC_PROTOCOL, 48, since)
     const openedSwim = await h.slowloris(a.id, SWIM_PROTOCOL, 80)
     // Past the per-connection limits (16 sync, 64 SWIM) streams are refused.
