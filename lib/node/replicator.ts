@@ -155,13 +155,13 @@ export class Replicator {
 
   /** Never rejects: the publish chain must survive any one batch (a rejected link stops every later publish). */
   async #publish(batch: Delta[]): Promise<void> {
-    const bytes = this.#encode(batch)
-    if (bytes === undefined) return
+    const encoded = this.#encode(batch)
+    if (encoded === undefined) return
     try {
-      await this.#i.pubsub.publish(this.#i.topic, bytes)
+      await this.#i.pubsub.publish(this.#i.topic, encoded.bytes)
       this.stats.batchesSent++
-      this.stats.deltasSent += batch.length
-      this.stats.bytesSent += bytes.byteLength
+      this.stats.deltasSent += encoded.deltas
+      this.stats.bytesSent += encoded.bytes.byteLength
     } catch {
       // Not lost: the deltas are in this node's replication log; peers repair from it
       // (gap repair on their next receive, or anti-entropy for the tail).
@@ -170,12 +170,13 @@ export class Replicator {
   }
 
   /**
-   * The batch's bytes. Admitted deltas always encode; should one not (a bug of ours), the
-   * others still go out: the batch is encoded again without the deltas that fail alone.
+   * The batch's bytes and how many deltas they hold. Admitted deltas always encode; should
+   * one not (a bug of ours), the others still go out: the batch is encoded again without the
+   * deltas that fail alone (peers repair their seqs as a gap, from the log's own answer).
    */
-  #encode(batch: Delta[]): Uint8Array | undefined {
+  #encode(batch: Delta[]): { bytes: Uint8Array; deltas: number } | undefined {
     try {
-      return encodeDeltas(batch)
+      return { bytes: encodeDeltas(batch), deltas: batch.length }
     } catch (err) {
       this.#i.onInternalError('encode a delta batch', err)
     }
@@ -190,7 +191,7 @@ export class Replicator {
     })
     if (good.length === 0) return undefined
     try {
-      return encodeDeltas(good)
+      return { bytes: encodeDeltas(good), deltas: good.length }
     } catch (err) {
       this.stats.encodeFailures += good.length
       this.#i.onInternalError('encode a delta batch', err)
