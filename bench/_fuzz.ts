@@ -26,7 +26,7 @@ import fc from 'fast-check'
 import { DecodeError } from '../lib/errors.ts'
 import { decodeDeltas, encodeDeltas, makeDelta, makeVersion, type Delta, type Hlc } from '../crdt/index.ts'
 import { decodeHead, decodeMessage, encodeMessage, encodeUpdate, MemberState, MessageKind, UpdateKind, type Update } from '../membership/index.ts'
-import { decodeSyncMessage, encodeSyncMessage, SYNC_WIRE_VERSION, SyncKindCode, type SyncMessage } from '../lib/networking/sync-codec.ts'
+import { decodeSyncMessage, encodeSyncMessage, PUSH_OUTCOMES, SYNC_WIRE_VERSION, SyncKindCode, type SyncMessage } from '../lib/networking/sync-codec.ts'
 import { arbDelta } from '../test/crdt/arbitraries.ts'
 
 export type DecoderName = 'deltas' | 'swim' | 'sync'
@@ -193,7 +193,7 @@ function syncCorpus(rnd: () => number, n: number, batches: Uint8Array[]): Uint8A
         m = { kind: 'unavailable', firstSeq: big() }
         break
       case 7:
-        m = { kind: 'pushed', applied: big() }
+        m = { kind: 'pushed', outcomes: Array.from({ length: int(8) }, () => PUSH_OUTCOMES[int(PUSH_OUTCOMES.length)]) }
         break
       default:
         m = { kind: 'refused', reason: ['over a limit', 'ask the origin itself', 'ñ'.repeat(int(128))][int(3)] }

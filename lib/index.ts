@@ -8,6 +8,7 @@ export type { S3FifoStoreInit, StoreEntry, StoreSetOptions, StoreStats, GhostEnt
 export {
   createCacheNode,
   CacheNode,
+  AckRefusedError,
   AckTimeoutError,
   LoaderError,
   LoaderTimeoutError,
@@ -16,6 +17,7 @@ export {
   MAX_TIMEOUT_MS,
 } from './node/index.ts'
 export type {
+  AckRefusal,
   CacheNodeInit,
   NodeStats,
   CacheEntry,

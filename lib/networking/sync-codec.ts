@@ -15,11 +15,12 @@
 import { DecodeError, DecodeErrorCode } from '../errors.ts'
 import { Decoder } from '../wire/decoder.ts'
 import { Encoder } from '../wire/encoder.ts'
-import { MAX_BATCH_BYTES, MAX_NODE_ID_BYTES, type Hlc, type Origin, type OriginProgress, type ReplicaDigest } from '../../crdt/index.ts'
+import { MAX_BATCH_BYTES, MAX_DELTAS_PER_BATCH, MAX_NODE_ID_BYTES, type Hlc, type Origin, type OriginProgress, type ReplicaDigest } from '../../crdt/index.ts'
 
 /**
  * Format version byte; a peer speaking another is answered with nothing and counted.
- * 2: `range` and `since` carry the requester's entryBytesMax (version 1 had no such field).
+ * 2: `range` and `since` carry the requester's entryBytesMax, and `pushed` one outcome per
+ * delta instead of a count of applied ones (version 1 had neither).
  */
 export const SYNC_WIRE_VERSION = 2
 
@@ -68,12 +69,24 @@ export type SyncMessage =
   /** The origin's log no longer holds the range: fall back to since(T). */
   | { kind: 'unavailable'; firstSeq: number }
   | { kind: 'digestReply'; digest: ReplicaDigest }
-  /** Push applied: how many deltas changed state. */
-  | { kind: 'pushed'; applied: number }
+  /** What the push did, one outcome per delta in order (PUSH_OUTCOMES). */
+  | { kind: 'pushed'; outcomes: PushOutcome[] }
   /** The request was refused (over a limit, or not served here); `reason` says why. */
   | { kind: 'refused'; reason: string }
 
 const MAX_REASON_BYTES = 512
+
+/**
+ * What a pushed delta did on the receiver, by wire code (the index). APPEND-ONLY: the codes are
+ * on the wire. 'applied' and 'stale' (the receiver already held this write or a newer one)
+ * acknowledge a write; every other outcome is a refusal, named so the writer can say why.
+ * 'failed': the receiver's own code threw (its bug, not the writer's).
+ */
+export const PUSH_OUTCOMES = ['applied', 'stale', 'clock-drift', 'below-horizon', 'too-large', 'invalid-yjs', 'inadmissible', 'failed'] as const
+export type PushOutcome = (typeof PUSH_OUTCOMES)[number]
+const PUSH_OUTCOME_CODE = new Map<PushOutcome, number>(PUSH_OUTCOMES.map((o, i) => [o, i]))
+/** Outcomes in one `pushed` answer: one per delta of a push batch at most. */
+const MAX_PUSH_OUTCOMES = MAX_DELTAS_PER_BATCH
 
 export function encodeSyncMessage(m: SyncMessage): Uint8Array {
   const e = new Encoder(m.kind === 'deltas' || m.kind === 'push' ? m.batch.byteLength + 16 : 64)
@@ -111,7 +124,8 @@ export function encodeSyncMessage(m: SyncMessage): Uint8Array {
       e.writeVarUint(m.firstSeq)
       break
     case 'pushed':
-      e.writeVarUint(m.applied)
+      e.writeVarUint(m.outcomes.length)
+      for (const o of m.outcomes) e.writeUint8(PUSH_OUTCOME_CODE.get(o) as number)
       break
     case 'refused':
       e.writeString(m.reason.slice(0, MAX_REASON_BYTES / 4))
@@ -170,9 +184,19 @@ export function decodeSyncMessage(bytes: Uint8Array): SyncMessage {
     case 'unavailable':
       m = { kind, firstSeq: d.readVarUint() }
       break
-    case 'pushed':
-      m = { kind, applied: d.readVarUint() }
+    case 'pushed': {
+      // One byte per outcome: a count above what is left cannot be honest.
+      const n = d.readBoundedVarUint(Math.min(MAX_PUSH_OUTCOMES, d.remaining), 'push outcomes')
+      const outcomes: PushOutcome[] = []
+      for (let i = 0; i < n; i++) {
+        const c = d.readUint8()
+        const o = PUSH_OUTCOMES[c]
+        if (o === undefined) throw new DecodeError(DecodeErrorCode.malformed, `unknown push outcome ${c}`)
+        outcomes.push(o)
+      }
+      m = { kind, outcomes }
       break
+    }
     case 'refused':
       m = { kind, reason: d.readString(MAX_REASON_BYTES, 'reason') }
       break

@@ -20,8 +20,9 @@ import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { decodeDeltas, encodeChunks, encodeDeltas, newChunkTally, type ChunkTally, type Delta, type Origin, type ReplicaDigest } from '../../crdt/index.ts'
 import { AlsoCacheError, DecodeError } from '../errors.ts'
-import { decodeSyncMessage, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, type SyncMessage } from './sync-codec.ts'
+import { decodeSyncMessage, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, type PushOutcome, type SyncMessage } from './sync-codec.ts'
 
+export type { PushOutcome } from './sync-codec.ts'
 export const SYNC_PROTOCOL = '/also-cache/sync/1.0.0'
 
 /**
@@ -38,8 +39,8 @@ export interface SyncHandlers {
   since(hlc: number, lo: number, hi: number): Iterable<Delta>
   /** Takes the peer's digest, returns ours. */
   digest(remote: ReplicaDigest, from: string): ReplicaDigest
-  /** Applies pushed deltas; returns how many changed state. */
-  push(deltas: Delta[], from: string): number
+  /** Applies pushed deltas; returns what each did, in order (acknowledged writes, G6). */
+  push(deltas: Delta[], from: string): PushOutcome[]
   /** A peer sent bytes that do not decode (counted; the node may hang up on it). */
   malformed(from: string, err: DecodeError): void
 }
@@ -188,10 +189,14 @@ export class SyncService {
     return res.digest
   }
 
-  async push(peer: PeerId, deltas: readonly Delta[], signal?: AbortSignal): Promise<number> {
+  /** Pushes deltas for the peer to apply; resolves with what each did there, in order. */
+  async push(peer: PeerId, deltas: readonly Delta[], signal?: AbortSignal): Promise<PushOutcome[]> {
     const res = await this.#request(peer, { kind: 'push', batch: encodeDeltas(deltas) }, () => {}, signal)
     if (res.kind !== 'pushed') throw new SyncError(peer.toString(), `push answered ${res.kind}`)
-    return res.applied
+    if (res.outcomes.length !== deltas.length) {
+      throw new SyncError(peer.toString(), `push of ${deltas.length} deltas answered ${res.outcomes.length} outcomes`)
+    }
+    return res.outcomes
   }
 
   /** Sends one request; hands every intermediate frame to onFrame; returns the final frame. */
@@ -296,7 +301,7 @@ export class SyncService {
             if (err instanceof DecodeError) this.#h.malformed(from, err)
             throw err
           }
-          await send({ kind: 'pushed', applied: this.#h.push(deltas, from) })
+          await send({ kind: 'pushed', outcomes: this.#h.push(deltas, from) })
           break
         }
         default:

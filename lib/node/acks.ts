@@ -1,8 +1,12 @@
 // Acknowledged writes (DESIGN G6): a write with `ack: 'all'` is pushed straight to every member
 // SWIM considers alive (besides going out by gossip like any write), and the call resolves once
-// each has applied it. A member SWIM declares dead or left while we wait no longer counts; a
-// member that fails is retried until the deadline; at the deadline the call rejects with an
-// AckTimeoutError naming who did not answer.
+// each has applied it. An acknowledgement means applied: the member answers what the write did
+// there, and only 'applied' or 'stale' (it already held this write or a newer one) count. A
+// member that refuses it (clock too far ahead, value too large for its store, older than what
+// it forgot, ...) is not retried — the answer would not change — and the call rejects with an
+// AckRefusedError naming the member and the reason. A member SWIM declares dead or left while we
+// wait no longer counts; a member that fails to answer is retried until the deadline; at the
+// deadline the call rejects with an AckTimeoutError naming who did not answer.
 //
 // This is the answer to "what if a node crashes before it sends its update": invalidate with
 // ack before the database write, set after it (README, write-through recipe).
@@ -11,7 +15,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import type { Delta } from '../../crdt/index.ts'
 import { AlsoCacheError } from '../errors.ts'
-import type { SyncService } from '../networking/sync-service.ts'
+import type { PushOutcome, SyncService } from '../networking/sync-service.ts'
 
 /** Retry spacing for a member whose push failed (it may be restarting its stream). */
 const ACK_RETRY_MS = 100
@@ -30,6 +34,34 @@ export class AckTimeoutError extends AlsoCacheError {
   }
 }
 
+/** A member that answered an acknowledged write by refusing it, and why. */
+export interface AckRefusal {
+  member: string
+  /** What the member said: 'clock-drift', 'too-large', 'below-horizon', 'invalid-yjs', 'inadmissible' or 'failed'. */
+  reason: Exclude<PushOutcome, 'applied' | 'stale'>
+}
+
+/**
+ * Members refused an acknowledged write: it is applied here (and wherever else it was
+ * accepted) but not on them, and retrying will not change that. `refused` names each with its
+ * reason; `missing` lists members that did not answer at all by the deadline (maybe none).
+ */
+export class AckRefusedError extends AlsoCacheError {
+  readonly refused: readonly AckRefusal[]
+  readonly missing: readonly string[]
+  constructor(key: string, refused: readonly AckRefusal[], missing: readonly string[]) {
+    super(
+      'ERR_ACK_REFUSED',
+      `write of "${key}" was refused by ${refused.length} member(s): ${refused.map((r) => `${r.member} (${r.reason})`).join(', ')}` +
+        (missing.length > 0 ? `; not acknowledged by ${missing.join(', ')}` : '') +
+        '. Those members do not hold it: for clock-drift fix the clocks (NTP) or raise maxClockDriftMs; for too-large ' +
+        'write a smaller value or give them a larger maxBytes',
+    )
+    this.refused = refused
+    this.missing = missing
+  }
+}
+
 export interface AckInit {
   sync: SyncService
   /** Members that count now: alive or suspected, not this node. */
@@ -42,6 +74,7 @@ export interface AckInit {
 export async function pushWithAck(delta: Delta, init: AckInit): Promise<void> {
   const deadline = AbortSignal.timeout(init.timeoutMs)
   const waiting = new Set(init.members)
+  const refused: AckRefusal[] = []
   await Promise.all(
     init.members.map(async (member) => {
       let peer: PeerId
@@ -53,16 +86,22 @@ export async function pushWithAck(delta: Delta, init: AckInit): Promise<void> {
       while (!deadline.aborted) {
         // Declared dead or left while we wait: it no longer counts.
         if (!init.isAlive(member)) return void waiting.delete(member)
+        let outcome: PushOutcome
         try {
-          await init.sync.push(peer, [delta], deadline)
-          return void waiting.delete(member)
+          outcome = (await init.sync.push(peer, [delta], deadline))[0]
         } catch {
           if (deadline.aborted) break
           await new Promise((resolve) => setTimeout(resolve, ACK_RETRY_MS))
+          continue
         }
+        waiting.delete(member)
+        if (outcome !== 'applied' && outcome !== 'stale') refused.push({ member, reason: outcome })
+        return
       }
       if (!init.isAlive(member)) waiting.delete(member)
     }),
   )
-  if (waiting.size > 0) throw new AckTimeoutError(delta.key, [...waiting].sort(), init.timeoutMs)
+  const missing = [...waiting].sort()
+  if (refused.length > 0) throw new AckRefusedError(delta.key, refused.sort((a, b) => (a.member < b.member ? -1 : 1)), missing)
+  if (missing.length > 0) throw new AckTimeoutError(delta.key, missing, init.timeoutMs)
 }

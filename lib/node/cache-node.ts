@@ -40,6 +40,9 @@ import { loadSnapshot, saveSnapshot, type LoadedSnapshot } from './snapshot.ts'
 
 const EMPTY_VALUE = new Uint8Array(0)
 
+/** What a remote delta did here (the outcomes a push answers with). */
+type ApplyOutcome = 'applied' | 'stale' | DroppedReason | 'failed'
+
 /** How long start waits for the first bootstrap peer to answer SWIM before warming up anyway. */
 const JOIN_WAIT_MS = 5_000
 const monotonicNow = (): number => performance.timeOrigin + performance.now()
@@ -138,7 +141,7 @@ export class CacheNode extends CacheNodeEvents {
           this.#repair.compare(remote, from)
           return this.#replica.digest()
         },
-        push: (deltas, from) => deltas.reduce((n, d) => n + (this.#applyRemote(d, from) === 'applied' ? 1 : 0), 0),
+        push: (deltas, from) => deltas.map((d) => this.#applyRemote(d, from)),
         malformed: (from, err) => this.#onMalformed(from, err),
       },
     })
@@ -522,8 +525,11 @@ export class CacheNode extends CacheNodeEvents {
     return result
   }
 
-  /** Applies a delta from a peer (gossip, repair, warm-up or push) and accounts for it. */
-  #applyRemote(d: Delta, from: string): ApplyResult {
+  /**
+   * Applies a delta from a peer (gossip, repair, warm-up or push) and accounts for it. Returns
+   * what it did: 'applied', 'stale', the reason it was refused, or 'failed' (our own bug).
+   */
+  #applyRemote(d: Delta, from: string): ApplyOutcome {
     let result: ApplyResult
     try {
       result = this.#replica.apply(d, this.#now())
@@ -531,19 +537,22 @@ export class CacheNode extends CacheNodeEvents {
       // The bytes decoded: whatever threw is ours, not the peer's. Only this delta is lost
       // (repair asks again); the rest of its chunk goes on.
       this.#onInternalError('apply a received delta', err)
-      return 'dropped'
+      return 'failed'
     }
-    this.#afterApply(d, result, from)
-    return result
+    return this.#afterApply(d, result, from)
   }
 
-  #afterApply(d: Delta, result: ApplyResult, from: string): void {
+  #afterApply(d: Delta, result: ApplyResult, from: string): ApplyOutcome {
     this.#repair.noteDelta(d)
     if (result === 'applied' && this.#hints.enabled) this.#hints.noteHeld(d.key)
-    if (result === 'dropped') this.#emitDropped(d, from)
+    if (result !== 'dropped') return result
+    const reason = this.#dropReason()
+    this.dispatch('delta:dropped', { key: d.key, origin: d.origin.nodeId, from, reason })
+    return reason
   }
 
-  #emitDropped(d: Delta, from: string): void {
+  /** Why the replica just dropped a delta: the one drop counter that moved. */
+  #dropReason(): DroppedReason {
     const s = this.#replica.stats()
     const before = this.#dropCounters
     const reason: DroppedReason =
@@ -563,7 +572,7 @@ export class CacheNode extends CacheNodeEvents {
       yjs: s.droppedYjs,
       inadmissible: s.droppedInadmissible,
     }
-    this.dispatch('delta:dropped', { key: d.key, origin: d.origin.nodeId, from, reason })
+    return reason
   }
 
   /** What peers may send this node as values (larger ones come as ghosts: its store would refuse them). */

@@ -17,6 +17,7 @@ export type {
 } from './events.ts'
 export { NodeClosedError } from './errors.ts'
 export { MAX_TIMEOUT_MS } from './write-options.ts'
-export { AckTimeoutError } from './acks.ts'
+export { AckRefusedError, AckTimeoutError } from './acks.ts'
+export type { AckRefusal } from './acks.ts'
 export { DEFAULT_LOADER_TIMEOUT_MS, LoaderError, LoaderTimeoutError } from './get-or-load.ts'
 export type { GetOrLoadOptions, Loaded, LoaderFn } from './get-or-load.ts'

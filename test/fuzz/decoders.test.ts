@@ -99,7 +99,7 @@ describe('decoder fuzz (deltas, SWIM, sync)', function () {
       { kind: 'end', deltas: 3, bytes: 400, complete: true },
       { kind: 'unavailable', firstSeq: 12 },
       { kind: 'digestReply', digest },
-      { kind: 'pushed', applied: 2 },
+      { kind: 'pushed', outcomes: ['applied', 'stale', 'clock-drift', 'failed'] },
       { kind: 'refused', reason: 'no' },
     ] as const
     const kinds = [1, 2, 3, 4, 16, 17, 18, 19, 20, 21]

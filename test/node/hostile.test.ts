@@ -122,7 +122,7 @@ describe('hostile peer with the cluster key', function () {
       expect(Date.now() - t, what).to.be.below(2_000)
     }
     // A valid frame that is not a request is answered with `refused`, not dropped.
-    const answered = await h.exchange(a.id, SYNC_PROTOCOL, [lpFrame(encodeSyncMessage({ kind: 'pushed', applied: 1 }))])
+    const answered = await h.exchange(a.id, SYNC_PROTOCOL, [lpFrame(encodeSyncMessage({ kind: 'pushed', outcomes: ['applied'] }))])
     expect(answered.outcome).to.equal('closed')
     expect(answered.bytes).to.be.greaterThan(0)
     // One garbage frame of 4 MiB: read, refused, dropped.

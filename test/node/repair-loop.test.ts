@@ -63,7 +63,7 @@ function originA(bad: (origin: Origin, hlc: Hlc) => Delta): { handlers: SyncHand
       return log.filter((d) => d.version.hlc > t).map((d) => ({ ...d, seq: 0 }))
     },
     digest: () => digest,
-    push: () => 0,
+    push: () => [],
     malformed: () => {},
   }
   return { handlers, log, requests }
@@ -81,7 +81,7 @@ describe('repair with a delta that cannot travel', function () {
     const serving = syncService(A, a.handlers, routes)
     await serving.start()
     const b = new Replica({ nodeId: B, epoch: 1, maxBytes: 1 << 20 })
-    const noHandlers: SyncHandlers = { range: () => undefined, since: () => [], digest: () => b.digest(), push: () => 0, malformed: () => {} }
+    const noHandlers: SyncHandlers = { range: () => undefined, since: () => [], digest: () => b.digest(), push: () => [], malformed: () => {} }
     const asking = syncService(B, noHandlers, routes)
     const repair = new Repair({
       replica: b,
