@@ -1,7 +1,7 @@
-// Bugs in lib/ the chaos matrix found, each reduced to a deterministic reproduction with no
-// network: replicas in one process, the node's Repair (lib/node/repair.ts) with a fake sync
-// service. Skipped (it.skip) until fixed: remove the skip to check a fix. The matrix scenario
-// that found each is named; replay it with CHAOS_KNOWN_BUGS=1 (see matrix.test.ts).
+// Bugs in lib/ the chaos matrix found (all fixed), each reduced to a deterministic reproduction
+// with no network: replicas in one process, the node's Repair (lib/node/repair.ts) with a fake
+// sync service. Each test fails without its fix and with repair switched off: it waits (with a
+// deadline) for the repair it is about to judge to have run, and then for the right end state.
 import { expect } from 'chai'
 import { Replica, type Delta, type Hlc, type ReplicaDigest } from '../../crdt/index.ts'
 import { Repair } from '../../lib/node/repair.ts'
@@ -12,7 +12,15 @@ const A = '12D3KooWSiUTSJjHVTdPQSM83Je8wDoBydq32d1WzdhK2YBgaMgu'
 const B = '12D3KooWBJrSNBwhT6g8pTVu8FyKAyYvNN82UQN1xZ8NrJTLLW9i'
 const C = '12D3KooWEUZzJvSPpCse3krdrysgB1m1s4AXib72miAsEnZLxuKk'
 
-describe('known bugs found by the chaos matrix', () => {
+async function waitFor(cond: () => boolean, what: string, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!cond()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+  }
+}
+
+describe('bugs found by the chaos matrix (fixed; each test fails without its fix)', () => {
   // Matrix: sigstop-tail (and, rarely, sigstop seed 10 of a 10-seed sweep). Node A is paused
   // (SIGSTOP) long enough for B and C to declare it dead; on SIGCONT it applies the writes it
   // took while paused (its tail: no later seq reveals a hole) and, thinking B and C alive, runs
@@ -35,6 +43,9 @@ describe('known bugs found by the chaos matrix', () => {
     a.set('k', bytes('a3'), {}, now + 10)
 
     const replicas = new Map<string, Replica>([[A, a], [B, b], [C, c]])
+    const alive = new Set([C]) // A is still dead in B's view
+    let digestsAsked = 0
+    let t = now + 20 // B's clock: moved on once A is alive again, past the wait for a retry
     const sync = {
       async range(peer: { toString(): string }, origin: Delta['origin'], from: number, to: number, maxBytes: number) {
         return replicas.get(peer.toString())!.log.range(from, to, maxBytes)
@@ -45,15 +56,16 @@ describe('known bugs found by the chaos matrix', () => {
         return { complete: true }
       },
       async digest(peer: { toString(): string }, _mine: ReplicaDigest) {
+        digestsAsked++
         return replicas.get(peer.toString())!.digest()
       },
     } as unknown as SyncService
     const repair = new Repair({
       replica: b,
       sync,
-      now: () => now + 20,
+      now: () => t,
       selfId: B,
-      isAlive: (id: string) => id === C, // A is still dead in B's view
+      isAlive: (id: string) => alive.has(id),
       randomPeer: () => C,
       gapGraceMs: 0,
       repairIntervalMs: 5,
@@ -65,19 +77,21 @@ describe('known bugs found by the chaos matrix', () => {
     // A's anti-entropy digest reaches B (the sync handler calls compare).
     repair.compare(a.digest())
     repair.start()
+    const holds = (): string => new TextDecoder().decode(b.getEntry('k', now + 20)?.value)
+    const contiguous = (): number | undefined => b.progress.progress(a.origin)?.contiguous
     try {
-      await new Promise((resolve) => setTimeout(resolve, 50))
+      // The fallback asked C what it has of A (and found nothing B lacks), then settled.
+      await waitFor(() => digestsAsked >= 1, 'the since(T) fallback to ask C')
+      await new Promise((resolve) => setTimeout(resolve, 0)) // one turn: the fallback's answer handled
+      // B still wants seq 3: it never marks received what the fallback peer did not have.
+      expect({ contiguous: contiguous(), holds: holds() }).to.deep.equal({ contiguous: 2, holds: 'a1' })
+      // A is alive again (it refuted its death): B pulls seq 3 from A's own log.
+      alive.add(A)
+      t += 61_000
+      await waitFor(() => holds() === 'a3', "B to pull A's seq 3 once A is alive")
+      expect(contiguous()).to.equal(3)
     } finally {
       repair.stop()
     }
-    const progress = b.progress.progress(a.origin)
-    // What B believes, and what it holds:
-    const holds = new TextDecoder().decode(b.getEntry('k', now + 20)?.value)
-    // Either B still wants seq 3 (the want stays open until a peer that has it answers)...
-    // ...or it has the value. Today: contiguous = 3 and the value is a1.
-    expect({ contiguous: progress?.contiguous, holds }).to.satisfy(
-      (x: { contiguous: number; holds: string }) => x.holds === 'a3' || x.contiguous < 3,
-      `B marked A's seqs up to ${progress?.contiguous} received but holds k=${holds}`,
-    )
   })
 })
