@@ -21,6 +21,14 @@ const handlers: Handlers = {
     const v = node.get(key)
     return v === undefined ? null : text.decode(v)
   },
+  /** get, bracketed by this node's wall clock (Date.now() + clockOffsetMs) before and after it. */
+  timedGet: (key: string) => {
+    const offset = typeof init.clockOffsetMs === 'number' ? init.clockOffsetMs : 0
+    const before = Date.now() + offset
+    const e = node.getEntry(key)
+    const v = node.get(key)
+    return { value: v === undefined ? null : text.decode(v), expiresAt: e?.expiresAt ?? null, before, after: Date.now() + offset }
+  },
   getEntry: (key: string) => {
     const e = node.getEntry(key)
     return e === undefined ? null : { value: text.decode(e.value), version: e.version, expiresAt: e.expiresAt ?? null }
