@@ -27,6 +27,8 @@ export type {
   InternalError,
   JoinFailed,
   PeerBanned,
+  SnapshotRefused,
+  IdentityConflict,
   SyncDone,
   SyncProgress,
   WriteOptions,
@@ -37,8 +39,9 @@ export type {
 } from './node/index.ts'
 export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from './node/prometheus.ts'
 export { SnapshotError } from './node/snapshot.ts'
+export type { SnapshotErrorReason, SnapshotState } from './node/snapshot.ts'
 export { generateClusterKey, InvalidClusterKeyError } from './networking/cluster-key.ts'
-export { IdentityFileError } from './networking/identity.ts'
+export { IdentityFileError, IdentityInUseError } from './networking/identity.ts'
 
 // Errors shared by every layer.
 export { AlsoCacheError, DecodeError, DecodeErrorCode, EntryTooLargeError } from './errors.ts'

@@ -72,6 +72,7 @@ async function startNode(options: CliOptions): Promise<CacheNode> {
 const FILE_ERRORS: Record<string, string> = {
   ERR_INVALID_CLUSTER_KEY: '--cluster-key',
   ERR_IDENTITY_FILE: '--identity',
+  ERR_IDENTITY_IN_USE: '--identity',
   ERR_SNAPSHOT: '--snapshot',
 }
 
@@ -120,6 +121,8 @@ function watch(node: CacheNode): void {
     const d = e.detail
     log(`warm-up done: ${d.entries} entries (${d.bytes} bytes) from ${d.peers} peer(s) in ${Math.round(d.ms)} ms${d.complete ? '' : ' (incomplete: byte budget reached)'}`)
   })
+  node.addEventListener('snapshot:refused', (e) => log(`warning: ${e.detail.message}`))
+  node.addEventListener('identity:conflict', (e) => log(`error: peer id ${e.detail.nodeId}: ${e.detail.hint}`))
 }
 
 function handleSignals(node: CacheNode, api: HttpApi): void {

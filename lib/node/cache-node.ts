@@ -17,7 +17,7 @@ import type { Member, MemberEvent, SwimStats } from '../../membership/index.ts'
 import { EntryTooLargeError, type DecodeError } from '../errors.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { createTransport, type CacheServices } from '../networking/libp2p.ts'
-import { loadOrCreateIdentity } from '../networking/identity.ts'
+import { acquireIdentity, type IdentityLease } from '../networking/identity.ts'
 import { PeerGate } from '../networking/peer-gate.ts'
 import { keyHash32 } from '../networking/key-hash.ts'
 import { SyncService, type SyncServedStats } from '../networking/sync-service.ts'
@@ -36,7 +36,8 @@ import { DEFAULT_HOT_KEYS_MAX } from '../store/index.ts'
 import { sinceHotFirst } from '../../crdt/hot-first.ts'
 import type { GossipsubMessage } from '@libp2p/gossipsub'
 import { SingleFlightLoader, type GetOrLoadOptions, type LoaderFn, type LoaderStats } from './get-or-load.ts'
-import { loadSnapshot, saveSnapshot, type LoadedSnapshot } from './snapshot.ts'
+import { checkSnapshotPath, loadSnapshot, saveSnapshot, SnapshotError, type LoadedSnapshot, type SnapshotState } from './snapshot.ts'
+import { IdentityConflictDetector } from './identity-conflict.ts'
 
 const EMPTY_VALUE = new Uint8Array(0)
 
@@ -78,6 +79,10 @@ export interface NodeStats {
   refusedConnections: number
   /** Exceptions of ours caught and reported (`internal:error` events); 0 unless there is a bug. */
   internalErrors: number
+  /** The snapshot file at start: none (or no snapshotPath), loaded, or refused and why. */
+  snapshot: SnapshotState
+  /** Other processes found running with this node's id (see identity-conflict.ts). */
+  identityConflicts: number
 }
 
 export class CacheNode extends CacheNodeEvents {
@@ -104,6 +109,9 @@ export class CacheNode extends CacheNodeEvents {
   #internalErrors = 0
   #warmup: (SyncDone & { done: true }) | undefined
   #closed = false
+  #snapshot: SnapshotState = { state: 'none' }
+  readonly #conflicts: IdentityConflictDetector
+  #identity: IdentityLease | undefined
   /** Resolves when the warm-up is over (also announced by the `sync:done` event). */
   readonly warmedUp: Promise<SyncDone>
 
@@ -125,6 +133,12 @@ export class CacheNode extends CacheNodeEvents {
       store: o.hints.enabled === true ? { hotKeysMax: DEFAULT_HOT_KEYS_MAX, ...o.store } : o.store,
       log: o.replicationLog,
       ...(o.maxClockDriftMs === undefined ? {} : { maxClockDriftMs: o.maxClockDriftMs }),
+    })
+    this.#conflicts = new IdentityConflictDetector({
+      origin: this.#replica.origin,
+      startedMs: this.#now(),
+      maxClockDriftMs: this.#replica.maxClockDriftMs,
+      onConflict: (c) => this.dispatch('identity:conflict', c),
     })
     const components = (p2p as unknown as { components: { registrar: never; connectionManager: never } }).components
     this.#sync = new SyncService({
@@ -194,6 +208,9 @@ export class CacheNode extends CacheNodeEvents {
       repairMaxBytes: o.repairMaxBytes,
       entryBytesMax: this.#entryBytesMax(),
       apply: (d, from) => void this.#applyRemote(d, from),
+      onDigest: (theirs, from) => {
+        for (const p of theirs.progress) this.#conflicts.note(p.origin, undefined, from ?? 'unknown')
+      },
     })
     this.#loader = new SingleFlightLoader({
       getEntry: (key) => this.getEntry(key),
@@ -208,12 +225,24 @@ export class CacheNode extends CacheNodeEvents {
   /** @internal Use createCacheNode(). */
   static async create(init?: CacheNodeInit): Promise<CacheNode> {
     const o = resolveNodeOptions(init)
-    let node: CacheNode | undefined
     const gate = new PeerGate({ ...(o.allowPeers === undefined ? {} : { allowed: o.allowPeers }) })
+    // Paths are checked before anything listens: a bad one leaves nothing behind.
+    if (o.snapshotPath !== undefined) await checkSnapshotPath(o.snapshotPath)
+    const identity = o.identityPath === undefined ? undefined : await acquireIdentity(o.identityPath)
+    try {
+      return await CacheNode.#create(o, gate, identity)
+    } catch (err) {
+      await identity?.release()
+      throw err
+    }
+  }
+
+  static async #create(o: ResolvedNodeOptions, gate: PeerGate, identity: IdentityLease | undefined): Promise<CacheNode> {
+    let node: CacheNode | undefined
     const p2p = await createTransport({
       gate,
       listen: o.listen,
-      ...(o.identityPath === undefined ? {} : { privateKey: await loadOrCreateIdentity(o.identityPath) }),
+      ...(identity === undefined ? {} : { privateKey: identity.privateKey }),
       ...(o.clusterKey === undefined ? {} : { clusterKey: o.clusterKey }),
       ...(o.mdns ? { mdnsServiceTag: `also-cache-${o.cluster}.local` } : {}),
       swim: {
@@ -228,6 +257,7 @@ export class CacheNode extends CacheNodeEvents {
       },
     })
     node = new CacheNode(o, p2p, gate)
+    node.#identity = identity
     await node.#start()
     return node
   }
@@ -379,6 +409,8 @@ export class CacheNode extends CacheNodeEvents {
       malformedByPeer: Object.fromEntries([...this.#malformed].map(([peer, o]) => [peer, o.total])),
       refusedConnections: this.#gate.refused,
       internalErrors: this.#internalErrors,
+      snapshot: this.#snapshot,
+      identityConflicts: this.#conflicts.conflicts,
     }
   }
 
@@ -402,7 +434,8 @@ export class CacheNode extends CacheNodeEvents {
     await this.#replicator.stop().catch(() => {})
     await this.#sync.stop().catch(() => {})
     await this.#p2p.stop()
-    if (this.#o.snapshotPath !== undefined) await saveSnapshot(this.#o.snapshotPath, this.#replica)
+    await this.#identity?.release()
+    if (this.#o.snapshotPath !== undefined) await saveSnapshot(this.#o.snapshotPath, this.#replica, this.#o.cluster)
   }
 
   // ---- internals ----
@@ -417,12 +450,29 @@ export class CacheNode extends CacheNodeEvents {
       this.#hints.start()
     }
     this.#repair.start()
-    // A snapshot that does not load is not fatal: the node starts empty and warms up.
-    const snapshot = this.#o.snapshotPath === undefined ? undefined : await loadSnapshot(this.#o.snapshotPath).catch(() => undefined)
+    const snapshot = this.#o.snapshotPath === undefined ? undefined : await this.#loadSnapshot(this.#o.snapshotPath)
     if (this.#o.mdns) this.#p2p.addEventListener('peer:discovery', (e) => void this.#dialDiscovered(e.detail))
     const joined = await this.#dialBootstrap()
     if (joined.length > 0) this.#swim.join(joined)
     void this.#warmUp(joined.length > 0 || this.#o.mdns, snapshot)
+  }
+
+  /**
+   * A snapshot that does not load is not fatal: the node starts empty, warms up, and replaces
+   * the file on close. But it is reported (`snapshot:refused`, stats().snapshot), never swallowed.
+   */
+  async #loadSnapshot(path: string): Promise<LoadedSnapshot | undefined> {
+    try {
+      const snapshot = await loadSnapshot(path, this.#o.cluster)
+      if (snapshot !== undefined) this.#snapshot = { state: 'loaded', deltas: snapshot.deltas.length }
+      return snapshot
+    } catch (err) {
+      const e = err instanceof SnapshotError ? err : new SnapshotError(path, 'corrupt', String(err), { cause: err })
+      this.#snapshot = { state: 'refused', reason: e.reason, message: e.message }
+      // After createCacheNode resolves, so a listener added right after `await` hears it.
+      setTimeout(() => this.dispatch('snapshot:refused', { path, reason: e.reason, message: e.message }), 0)
+      return undefined
+    }
   }
 
   /**
@@ -543,6 +593,7 @@ export class CacheNode extends CacheNodeEvents {
   }
 
   #afterApply(d: Delta, result: ApplyResult, from: string): ApplyOutcome {
+    if (d.seq > 0) this.#conflicts.note(d.origin, d.version.hlc, from)
     this.#repair.noteDelta(d)
     if (result === 'applied' && this.#hints.enabled) this.#hints.noteHeld(d.key)
     if (result !== 'dropped') return result

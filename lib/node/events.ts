@@ -3,6 +3,8 @@
 import type { Version } from '../../crdt/index.ts'
 import type { Member } from '../../membership/index.ts'
 import type { WarmupProgress, WarmupResult } from './warmup.ts'
+import type { SnapshotErrorReason } from './snapshot.ts'
+import type { IdentityConflict } from './identity-conflict.ts'
 
 export interface WriteOptions {
   /** Expire after this many ms (an absolute time travels with the entry: G5). */
@@ -81,6 +83,15 @@ export interface PeerBanned {
   untilMs: number
 }
 
+/** The snapshot file could not be used: the node started empty and replaces it on close. */
+export interface SnapshotRefused {
+  path: string
+  reason: SnapshotErrorReason
+  message: string
+}
+
+export type { IdentityConflict }
+
 export type SyncProgress = WarmupProgress
 export type SyncDone = WarmupResult
 
@@ -95,6 +106,9 @@ export interface CacheNodeEventMap {
   'join:failed': CustomEvent<JoinFailed>
   'peer:banned': CustomEvent<PeerBanned>
   'internal:error': CustomEvent<InternalError>
+  'snapshot:refused': CustomEvent<SnapshotRefused>
+  /** Another process runs with this node's id (see identity-conflict.ts). */
+  'identity:conflict': CustomEvent<IdentityConflict>
 }
 
 type Listener = Parameters<EventTarget['addEventListener']>[1]

@@ -51,6 +51,8 @@ export interface RepairInit {
   entryBytesMax?: number
   /** Applies a repaired delta (the node counts it like a gossip one). */
   apply: (delta: Delta, from: string) => void
+  /** Every digest compared, ours asked for or theirs sent (the node checks it for its own id). */
+  onDigest?: (theirs: ReplicaDigest, from: string | undefined) => void
 }
 
 export interface RepairStats {
@@ -145,6 +147,7 @@ export class Repair {
    * `from`: who sent it (a digest from the origin itself proves it reachable).
    */
   compare(theirs: ReplicaDigest, from?: string): void {
+    this.#i.onDigest?.(theirs, from)
     const self = this.#i.selfId
     if (theirs.origin.nodeId !== self) this.#wantIfBehind(theirs.origin, theirs.lastSeq, from === theirs.origin.nodeId)
     for (const p of theirs.progress) if (p.origin.nodeId !== self) this.#wantIfBehind(p.origin, p.highest, false)
