@@ -7,11 +7,11 @@ import { killAll, startCluster, waitFor, type NodeProcess } from '../support/clu
 const FAST = { swim: { profile: 'local' }, antiEntropyIntervalMs: 500 }
 const KEYS = 2000
 
-async function lossyCluster(originInit: object): Promise<NodeProcess[]> {
+async function lossyCluster(originInit: object, dropGossipRate = 0.5): Promise<NodeProcess[]> {
   // startCluster bootstraps everyone from the first node: make the lossy one the last.
   const [a, b] = await startCluster(2, { ...FAST, ...originInit })
   const { startNode } = await import('../support/cluster.ts')
-  const c = await startNode({ ...FAST, bootstrap: a.addresses, dropGossipRate: 0.5, faultSeed: 7 })
+  const c = await startNode({ ...FAST, bootstrap: a.addresses, dropGossipRate, faultSeed: 7 })
   await waitFor(async () => ((await c.call('members')) as { state: string }[]).filter((m) => m.state === 'alive').length === 3, {
     timeoutMs: 15_000,
     what: 'the lossy node to join',
@@ -21,7 +21,10 @@ async function lossyCluster(originInit: object): Promise<NodeProcess[]> {
   return [a, b, c]
 }
 
-type Stats = { replication: { injectedDrops: number }; repair: { rangeRequests: number; rangeDeltas: number; sinceFallbacks: number; sinceDeltas: number } }
+type Stats = {
+  replication: { injectedDrops: number; deltasReceived: number }
+  repair: { rangeRequests: number; rangeDeltas: number; sinceFallbacks: number; sinceDeltas: number; antiEntropyRounds: number }
+}
 
 describe('gap repair', function () {
   afterEach(killAll)
@@ -38,6 +41,22 @@ describe('gap repair', function () {
     expect(stats.repair.rangeRequests, 'range requests').to.be.greaterThan(0)
     expect(stats.repair.rangeDeltas, 'deltas repaired from the log').to.be.greaterThan(0)
     expect(JSON.stringify(await c.call('dump'))).to.equal(JSON.stringify(await a.call('dump')))
+  })
+
+  it('a lost tail (no later message reveals the gap) is found by anti-entropy alone', async () => {
+    // c loses every gossip message: no seq gap ever shows, so only the anti-entropy digest
+    // exchange (every 500 ms here) can tell it that a wrote anything.
+    const [a, , c] = await lossyCluster({}, 1)
+    for (const k of ['t1', 't2', 't3']) await a.call('set', k, `v-${k}`)
+    await waitFor(async () => (await c.get('t3')) === 'v-t3' && (await c.get('t1')) === 'v-t1', {
+      timeoutMs: 20_000,
+      what: 'the tail on the node that hears no gossip',
+    })
+    const stats = (await c.call('stats')) as Stats
+    expect(stats.replication.injectedDrops, 'gossip messages dropped').to.be.at.least(1)
+    expect(stats.replication.deltasReceived, 'deltas that came by gossip').to.equal(0)
+    expect(stats.repair.antiEntropyRounds, 'anti-entropy rounds').to.be.at.least(1)
+    expect(stats.repair.rangeDeltas + stats.repair.sinceDeltas, 'deltas pulled after a digest').to.be.at.least(3)
   })
 
   it('falls back to since(T) when the origin log no longer holds the range', async () => {

@@ -93,4 +93,25 @@ describe('allowPeers and identity files', function () {
     expect(await c.get('allowed-only')).to.equal(null)
     expect(await aliveCount(a)).to.equal(2)
   })
+
+  it('allowPeers refuses outbound too: a node that dials a peer not listed never joins it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'also-cache-allow-out-'))
+    const paths = ['a', 'c'].map((n) => join(dir, `${n}.key`))
+    const ids = await Promise.all(paths.map(async (p) => peerIdFromPrivateKey(await loadOrCreateIdentity(p)).toString()))
+    const c = await startNode({ ...FAST, identityPath: paths[1] }) // open to anyone
+    // a allows only itself, and is told to bootstrap from c: its own dial must be refused.
+    const a = await startNode({ ...FAST, identityPath: paths[0], allowPeers: [ids[0]], bootstrap: c.addresses })
+    await waitFor(async () => ((await a.call('stats')) as { refusedConnections: number }).refusedConnections > 0, {
+      timeoutMs: 15_000,
+      what: 'a to refuse its own connection to c',
+    })
+    await c.call('set', 'from-c', 'x')
+    await a.call('set', 'from-a', 'y')
+    await c.call('flush')
+    await a.call('flush')
+    expect(await aliveCount(a)).to.equal(1)
+    expect(await a.get('from-c')).to.equal(null)
+    expect(await c.get('from-a')).to.equal(null)
+    expect(a.events.some((e) => e.event === 'join:failed')).to.equal(true)
+  })
 })
