@@ -87,6 +87,18 @@ describe('chaos history checker', () => {
     expect(checkHistory(h, new Map()).wrongValues).to.have.length(1)
   })
 
+  it('catches a read of a value no write produced (its version unknown too), and accepts one whose writer died unanswered', () => {
+    const h = new History()
+    set(h, 'n0', 'k', 'a', v(10))
+    read(h, 'n1', 'k', 'made-up', v(99))
+    expect(checkHistory(h, new Map()).wrongValues).to.have.length(1)
+    const h2 = new History()
+    const w = h2.beginWrite('n0', 'k', 'set', 'b', false)
+    h2.endWrite(w, undefined) // the process died before it answered: version unknown
+    read(h2, 'n1', 'k', 'b', v(20))
+    expect(checkHistory(h2, new Map()).wrongValues).to.deep.equal([])
+  })
+
   it('catches an expired read (G5, on the node\'s own clock)', () => {
     const h = new History()
     set(h, 'n0', 'k', 'a', v(10))

@@ -68,11 +68,32 @@ describe('membership/sim', () => {
   })
 
   it('restarts a crashed member, which rejoins with a higher incarnation', () => {
+    const crashed = new Set<string>()
     const o: Init = { nodes: 20, periods: 120, seed: 4, crash: 2, restartAfterMs: 30_000, joins: 0, leaves: 0 }
-    const { sim, why } = run(o)
+    const sim = new Simulator({
+      validateEveryMs: 5000,
+      ...o,
+      trace: (line) => {
+        const m = / (\S+) crash$/.exec(line)
+        if (m !== null) crashed.add(m[1])
+      },
+    })
+    sim.run()
+    const why = replay(o)
     expect(sim.converged(), why).to.equal(true)
-    const restarted = sim.nodes.filter((n) => (n.core?.incarnation ?? 0) > 0)
-    expect(restarted.length, why).to.be.at.least(2)
+    expect(crashed.size, why).to.equal(2)
+    for (const id of crashed) {
+      const node = sim.nodes.find((n) => n.id === id)
+      // It came back with an incarnation above the one it was declared dead at (all start at 0)...
+      const incarnation = node?.core?.incarnation ?? 0
+      expect(incarnation, `${id}: ${why}`).to.be.greaterThan(0)
+      // ...and every other member sees it alive at exactly that incarnation.
+      for (const other of sim.nodes) {
+        if (other.id === id || other.core === undefined || other.core === null) continue
+        const seen = other.core.member(id)
+        expect({ state: seen?.state, incarnation: seen?.incarnation }, `${other.id} on ${id}: ${why}`).to.deep.equal({ state: 'alive', incarnation })
+      }
+    }
   })
 
   it('keeps every core valid under duplication, slow nodes and an isolated member', () => {

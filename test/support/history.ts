@@ -171,6 +171,15 @@ export function checkReads(ops: readonly Op[]): Violation[] {
   // The value of every version written (a read must report the value of its version).
   const written = new Map<string, WriteOp>()
   for (const op of ops) if (op.type === 'write' && op.version !== undefined) written.set(versionKey(op.version), op)
+  // Every value set per key, answered or not (a write whose process died has no version, but
+  // its value may have travelled): a read of a value outside this set came from no write.
+  const setValues = new Map<string, Set<string | undefined>>()
+  for (const op of ops) {
+    if (op.type !== 'write' || op.op !== 'set') continue
+    let values = setValues.get(op.key)
+    if (values === undefined) setValues.set(op.key, (values = new Set()))
+    values.add(op.value)
+  }
   // Per node: its ops in its own order.
   const byNode = new Map<string, Op[]>()
   for (const op of ops) {
@@ -201,6 +210,14 @@ export function checkReads(ops: readonly Op[]): Violation[] {
         })
       }
       const w = written.get(versionKey(op.version))
+      if (w === undefined && op.value !== null && setValues.get(op.key)?.has(op.value) !== true) {
+        out.push({
+          kind: 'wrong-value',
+          key: op.key,
+          node,
+          message: `${node} #${op.seq} read ${op.key}=${op.value} at ${fmtVersion(op.version)}, a value no write of ${op.key} produced`,
+        })
+      }
       if (w !== undefined && (w.key !== op.key || w.op !== 'set' || w.value !== op.value)) {
         out.push({
           kind: 'wrong-value',
