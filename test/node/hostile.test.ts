@@ -227,9 +227,7 @@ describe('hostile peer with the cluster key', function () {
     expect(outcomes.slice(MALFORMED_LIMIT), 'after the ban no stream opens').to.deep.equal(Array(3).fill('refused'))
     await waitFor(() => !h.isConnected(a.id), { timeoutMs: 5_000, what: 'a to hang up on the hostile peer' })
     expect((await stats(a)).malformedByPeer[h.id]).to.equal(MALFORMED_LIMIT)
-    // NOTE: test/support/node-process.ts does not forward 'peer:banned' to NodeProcess.events
-    // (its list of forwarded events predates the event), so the ban is observed through
-    // its effects: the hang-up above and the refused reconnection below.
+    await waitFor(() => a.events.some((e) => e.event === 'peer:banned' && e.detail.peer === h.id), { timeoutMs: 5_000, what: 'the peer:banned event' })
     const refusedBefore = (await stats(a)).refusedConnections
     expect(await h.tryConnect(a.addresses[0])).to.equal('refused')
     await waitFor(async () => (await stats(a)).refusedConnections > refusedBefore, { timeoutMs: 5_000, what: 'the reconnection to be counted as refused' })
