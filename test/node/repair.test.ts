@@ -59,6 +59,19 @@ describe('gap repair', function () {
     expect(stats.repair.rangeDeltas + stats.repair.sinceDeltas, 'deltas pulled after a digest').to.be.at.least(3)
   })
 
+  it('batches past the publish backlog bound (64 in flight) are left out and repaired from the log', async () => {
+    // Every write its own batch, 500 of them between two turns of the event loop: the publish
+    // chain fills past MAX_PUBLISHES_IN_FLIGHT and the rest are counted as backlog drops.
+    const [a, , c] = await lossyCluster({ batchIntervalMs: 0 }, 0)
+    await a.call('load', 'b', KEYS)
+    await waitFor(async () => ((await c.call('dump')) as unknown[]).length >= KEYS, { timeoutMs: 30_000, what: `all ${KEYS} keys on c` })
+    const aStats = (await a.call('stats')) as { replication: { publishBacklogDrops: number } }
+    expect(aStats.replication.publishBacklogDrops, 'batches left out of the publish chain').to.be.greaterThan(0)
+    const stats = (await c.call('stats')) as Stats
+    expect(stats.repair.rangeDeltas + stats.repair.sinceDeltas, 'deltas repaired').to.be.greaterThan(0)
+    expect(JSON.stringify(await c.call('dump'))).to.equal(JSON.stringify(await a.call('dump')))
+  })
+
   it('falls back to since(T) when the origin log no longer holds the range', async () => {
     const [a, , c] = await lossyCluster({ replicationLog: { maxDeltas: 64 } })
     await a.call('load', 'k', KEYS)
