@@ -3,6 +3,7 @@
 // and { event, detail } for node events. Values travel as UTF-8 strings.
 import { createCacheNode, type CacheNode } from '../../lib/index.ts'
 import { commonHandlers, serveCommands, type Handlers } from './ipc-commands.ts'
+import * as Y from 'yjs'
 
 const init = JSON.parse(process.argv[2] ?? '{}')
 const node: CacheNode = await createCacheNode(init)
@@ -17,6 +18,16 @@ const handlers: Handlers = {
   info: () => ({ id: node.id, addresses: node.addresses(), pid: process.pid }),
   set: (key: string, value: string, opts?: object) => node.set(key, bytes.encode(value), opts),
   delete: (key: string, opts?: object) => node.delete(key, opts),
+  /** merge of a yjs update given as base64. */
+  merge: (key: string, updateBase64: string, opts?: object) => node.merge(key, new Uint8Array(Buffer.from(updateBase64, 'base64')), opts),
+  /** The text 't' of the yjs document held under key, or null. */
+  yjsText: (key: string) => {
+    const e = node.getEntry(key)
+    if (e === undefined) return null
+    const doc = new Y.Doc()
+    Y.applyUpdate(doc, e.value)
+    return doc.getText('t').toString()
+  },
   get: (key: string) => {
     const v = node.get(key)
     return v === undefined ? null : text.decode(v)
