@@ -11,7 +11,7 @@ import { expect } from 'chai'
 import { readFileSync } from 'node:fs'
 import { generateClusterKey } from '../../lib/index.ts'
 import { encodeSyncMessage, MAX_SYNC_FRAME_BYTES } from '../../lib/networking/sync-codec.ts'
-import { encodeDeltas } from '../../crdt/index.ts'
+import { encodeDeltas, makeDelta } from '../../crdt/index.ts'
 import { killAll, startCluster, waitFor, type NodeProcess } from '../support/cluster.ts'
 import { garbage, HostilePeer, lpFrame, SWIM_PROTOCOL, SYNC_PROTOCOL, varint } from '../support/hostile-peer.ts'
 
@@ -21,7 +21,7 @@ const MALFORMED_LIMIT = 10
 const FAR_AHEAD_MS = 10 * 60_000
 
 interface Stats {
-  replica: { droppedDrift: number; applied: number }
+  replica: { droppedDrift: number; droppedYjs: number; applied: number }
   repair: { sinceFallbacks: number; pendingOrigins: number }
   members: { alive: number }
   swim: { decodeErrors: number }
@@ -191,6 +191,24 @@ describe('hostile peer with the cluster key', function () {
     expect(await h.publish(encodeDeltas(h.makeDeltas(1, { keyPrefix: 'present-' })))).to.be.at.least(2)
     await waitFor(async () => (await a.get('present-21')) !== null && (await b.get('present-21')) !== null, { timeoutMs: 5_000, what: 'a delta on time to apply' })
     await expectHealthy('future hlc')
+  })
+
+  it('gossip: a merge whose bytes are not yjs is dropped alone (invalid-yjs); its batch applies and the sender is not blamed', async () => {
+    const h = await hostile()
+    await h.waitSubscribed([a.id, b.id])
+    const before = [await stats(a), await stats(b)]
+    const [good1, carrier, good2] = h.makeDeltas(3, { keyPrefix: 'yjs-batch-' })
+    const badMerge = makeDelta('merge', 'yjs-bad', carrier.version, carrier.version, Uint8Array.of(0xff, 0xff, 0xff), undefined, carrier.origin, carrier.seq)
+    expect(await h.publish(encodeDeltas([good1, badMerge, good2]))).to.be.at.least(2)
+    for (const [i, n] of [a, b].entries()) {
+      await waitFor(async () => (await n.get(good2.key)) !== null && (await n.get(good1.key)) !== null, { timeoutMs: 5_000, what: `node ${i}: the good deltas around the bad merge` })
+      const s = await stats(n)
+      expect(s.replica.droppedYjs, `node ${i}`).to.equal(before[i].replica.droppedYjs + 1)
+      expect(s.malformedByPeer[h.id] ?? 0, `node ${i} blames nobody for bytes that decoded`).to.equal(before[i].malformedByPeer[h.id] ?? 0)
+      expect(n.events.some((e) => e.event === 'delta:dropped' && e.detail.reason === 'invalid-yjs' && e.detail.key === 'yjs-bad')).to.equal(true)
+      expect(await n.get('yjs-bad')).to.equal(null)
+    }
+    await expectHealthy('invalid yjs merge')
   })
 
   it('gossip: a flood of valid deltas at full speed (bounded: 40,000 deltas or 4 s) leaves the nodes serving', async () => {
