@@ -1,5 +1,6 @@
 // Builds the libp2p node a cache node runs on: TCP, Noise (always: G8), yamux, identify
-// (gossipsub needs it), gossipsub for deltas and the SWIM service, and mDNS when asked.
+// (gossipsub needs it; the cluster guard reads it), gossipsub for deltas, the SWIM service, the
+// cluster guard (hangs up on nodes of other clusters), and mDNS when asked.
 // Nothing else: no DHT, no relay, no auto-dialler — members are found by bootstrap
 // addresses, mDNS and SWIM.
 
@@ -13,7 +14,8 @@ import { mdns } from '@libp2p/mdns'
 import { preSharedKey } from '@libp2p/pnet'
 import type { PrivateKey } from '@libp2p/interface'
 import type { PeerGate } from './peer-gate.ts'
-import { swimService, type SwimService, type SwimServiceInit } from './swim-service.ts'
+import { swimProtocol, swimService, type SwimService, type SwimServiceInit } from './swim-service.ts'
+import { clusterGuard, type ClusterGuard } from './cluster-guard.ts'
 
 /**
  * Gossipsub's inbound message limit, the same on every node (STACK.md: a receiver whose limit
@@ -26,11 +28,14 @@ export type CacheServices = {
   identify: Identify
   pubsub: GossipSub
   swim: SwimService
+  guard: ClusterGuard
 }
 
 export interface TransportInit {
   listen: string[]
-  swim: SwimServiceInit
+  /** The cluster name, carried by the SWIM and sync protocol ids and checked at every handshake. */
+  cluster: string
+  swim: Omit<SwimServiceInit, 'cluster'>
   privateKey?: PrivateKey
   /** mDNS discovery on the LAN: the service tag (one per cluster), or undefined for none. */
   mdnsServiceTag?: string
@@ -65,7 +70,8 @@ export async function createTransport(init: TransportInit): Promise<Libp2p<Cache
         emitSelf: false,
         maxInboundDataLength: GOSSIP_MAX_MESSAGE_BYTES,
       }),
-      swim: swimService(init.swim),
+      swim: swimService({ ...init.swim, cluster: init.cluster }),
+      guard: clusterGuard({ protocol: swimProtocol(init.cluster) }),
     },
   })
 }
