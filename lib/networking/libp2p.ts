@@ -24,6 +24,21 @@ import { clusterGuard, type ClusterGuard } from './cluster-guard.ts'
  */
 export const GOSSIP_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
+/**
+ * Longest an inbound connection may take to complete its handshake (private-network nonce,
+ * Noise, muxer) before it is reset. The handshake takes a few round trips; libp2p's default
+ * (10 s) let one host without the key hold every pending slot (below) with one connection a
+ * second, locking honest nodes out.
+ */
+export const INBOUND_UPGRADE_TIMEOUT_MS = 5_000
+
+/**
+ * Inbound handshakes in progress at once; more are refused (reset). libp2p admits at most
+ * 5 new connections per second per host, so one host can hold at most 25 of these at a time
+ * (5/s × INBOUND_UPGRADE_TIMEOUT_MS): it cannot fill them. libp2p's default is 10.
+ */
+export const MAX_PENDING_INBOUND_UPGRADES = 64
+
 export type CacheServices = {
   identify: Identify
   pubsub: GossipSub
@@ -51,6 +66,10 @@ export async function createTransport(init: TransportInit): Promise<Libp2p<Cache
     addresses: { listen: init.listen },
     ...(init.clusterKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: init.clusterKey }) }),
     connectionGater: init.gate.gater(),
+    connectionManager: {
+      inboundUpgradeTimeout: INBOUND_UPGRADE_TIMEOUT_MS,
+      maxIncomingPendingConnections: MAX_PENDING_INBOUND_UPGRADES,
+    },
     // SWIM decides liveness; libp2p's own monitor would ping /ipfs/ping/1.0.0, a protocol this
     // node does not serve (every ping a failed negotiation, and busy links were aborted).
     connectionMonitor: { enabled: false },
