@@ -26,6 +26,7 @@ export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from './node/prometheus.ts'
 export { SnapshotError } from './node/snapshot.ts'
 export { generateClusterKey, InvalidClusterKeyError } from './networking/cluster-key.ts'
 export { IdentityFileError } from './networking/identity.ts'
+export { ListenError } from './networking/listen-error.ts'
 
 // Errors shared by every layer.
 export { AlsoCacheError, DecodeError, DecodeErrorCode, EntryTooLargeError } from './errors.ts'

@@ -14,6 +14,7 @@ import { mdns } from '@libp2p/mdns'
 import { preSharedKey } from '@libp2p/pnet'
 import type { PrivateKey } from '@libp2p/interface'
 import type { PeerGate } from './peer-gate.ts'
+import { toListenError } from './listen-error.ts'
 import { swimProtocol, swimService, type SwimService, type SwimServiceInit } from './swim-service.ts'
 import { clusterGuard, type ClusterGuard } from './cluster-guard.ts'
 
@@ -61,6 +62,14 @@ export interface TransportInit {
 }
 
 export async function createTransport(init: TransportInit): Promise<Libp2p<CacheServices>> {
+  try {
+    return await startTransport(init)
+  } catch (err) {
+    throw toListenError(err, init.listen)
+  }
+}
+
+function startTransport(init: TransportInit): Promise<Libp2p<CacheServices>> {
   return createLibp2p({
     ...(init.privateKey === undefined ? {} : { privateKey: init.privateKey }),
     addresses: { listen: init.listen },
