@@ -79,7 +79,7 @@ describe('pending inbound upgrades (private network)', function () {
     })
 
     // The node closes every raw connection within the bound.
-    const slackMs = 2_000
+    const slackMs = 3_000
     await waitFor(() => raws.every((r) => r.closedAt !== undefined), {
       timeoutMs: INBOUND_UPGRADE_TIMEOUT_MS + slackMs,
       what: 'the node to close every raw connection',
