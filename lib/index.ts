@@ -42,6 +42,7 @@ export { SnapshotError } from './node/snapshot.ts'
 export type { SnapshotErrorReason, SnapshotState } from './node/snapshot.ts'
 export { generateClusterKey, InvalidClusterKeyError } from './networking/cluster-key.ts'
 export { IdentityFileError, IdentityInUseError } from './networking/identity.ts'
+export { ListenError } from './networking/listen-error.ts'
 
 // Errors shared by every layer.
 export { AlsoCacheError, DecodeError, DecodeErrorCode, EntryTooLargeError } from './errors.ts'

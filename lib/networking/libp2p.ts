@@ -1,5 +1,6 @@
 // Builds the libp2p node a cache node runs on: TCP, Noise (always: G8), yamux, identify
-// (gossipsub needs it), gossipsub for deltas and the SWIM service, and mDNS when asked.
+// (gossipsub needs it; the cluster guard reads it), gossipsub for deltas, the SWIM service, the
+// cluster guard (hangs up on nodes of other clusters), and mDNS when asked.
 // Nothing else: no DHT, no relay, no auto-dialler — members are found by bootstrap
 // addresses, mDNS and SWIM.
 
@@ -13,7 +14,9 @@ import { mdns } from '@libp2p/mdns'
 import { preSharedKey } from '@libp2p/pnet'
 import type { PrivateKey } from '@libp2p/interface'
 import type { PeerGate } from './peer-gate.ts'
-import { swimService, type SwimService, type SwimServiceInit } from './swim-service.ts'
+import { toListenError } from './listen-error.ts'
+import { swimProtocol, swimService, type SwimService, type SwimServiceInit } from './swim-service.ts'
+import { clusterGuard, type ClusterGuard } from './cluster-guard.ts'
 
 /**
  * Gossipsub's inbound message limit, the same on every node (STACK.md: a receiver whose limit
@@ -22,15 +25,33 @@ import { swimService, type SwimService, type SwimServiceInit } from './swim-serv
  */
 export const GOSSIP_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
+/**
+ * Longest an inbound connection may take to complete its handshake (private-network nonce,
+ * Noise, muxer) before it is reset. The handshake takes a few round trips; libp2p's default
+ * (10 s) let one host without the key hold every pending slot (below) with one connection a
+ * second, locking honest nodes out.
+ */
+export const INBOUND_UPGRADE_TIMEOUT_MS = 5_000
+
+/**
+ * Inbound handshakes in progress at once; more are refused (reset). libp2p admits at most
+ * 5 new connections per second per host, so one host can hold at most 25 of these at a time
+ * (5/s × INBOUND_UPGRADE_TIMEOUT_MS): it cannot fill them. libp2p's default is 10.
+ */
+export const MAX_PENDING_INBOUND_UPGRADES = 64
+
 export type CacheServices = {
   identify: Identify
   pubsub: GossipSub
   swim: SwimService
+  guard: ClusterGuard
 }
 
 export interface TransportInit {
   listen: string[]
-  swim: SwimServiceInit
+  /** The cluster name, carried by the SWIM and sync protocol ids and checked at every handshake. */
+  cluster: string
+  swim: Omit<SwimServiceInit, 'cluster'>
   privateKey?: PrivateKey
   /** mDNS discovery on the LAN: the service tag (one per cluster), or undefined for none. */
   mdnsServiceTag?: string
@@ -41,11 +62,23 @@ export interface TransportInit {
 }
 
 export async function createTransport(init: TransportInit): Promise<Libp2p<CacheServices>> {
+  try {
+    return await startTransport(init)
+  } catch (err) {
+    throw toListenError(err, init.listen)
+  }
+}
+
+function startTransport(init: TransportInit): Promise<Libp2p<CacheServices>> {
   return createLibp2p({
     ...(init.privateKey === undefined ? {} : { privateKey: init.privateKey }),
     addresses: { listen: init.listen },
     ...(init.clusterKey === undefined ? {} : { connectionProtector: preSharedKey({ psk: init.clusterKey }) }),
     connectionGater: init.gate.gater(),
+    connectionManager: {
+      inboundUpgradeTimeout: INBOUND_UPGRADE_TIMEOUT_MS,
+      maxIncomingPendingConnections: MAX_PENDING_INBOUND_UPGRADES,
+    },
     // SWIM decides liveness; libp2p's own monitor would ping /ipfs/ping/1.0.0, a protocol this
     // node does not serve (every ping a failed negotiation, and busy links were aborted).
     connectionMonitor: { enabled: false },
@@ -65,7 +98,8 @@ export async function createTransport(init: TransportInit): Promise<Libp2p<Cache
         emitSelf: false,
         maxInboundDataLength: GOSSIP_MAX_MESSAGE_BYTES,
       }),
-      swim: swimService(init.swim),
+      swim: swimService({ ...init.swim, cluster: init.cluster }),
+      guard: clusterGuard({ protocol: swimProtocol(init.cluster) }),
     },
   })
 }

@@ -1,6 +1,6 @@
 // The SWIM adapter: runs the sans-IO core (membership/swim.ts) over the libp2p protocol
-// `/also-cache/swim/1.0.0`. It makes no protocol decisions: it feeds frames and timer expiries
-// into the core and performs whatever the core polls out (STYLE §8).
+// `/also-cache/<cluster>/swim/1.0.0`. It makes no protocol decisions: it feeds frames and timer
+// expiries into the core and performs whatever the core polls out (STYLE §8).
 //
 // - Each peer we send to gets one long-lived outbound stream of length-prefixed frames
 //   (opening a stream per SWIM message would cost a protocol negotiation per ping). Inbound
@@ -10,17 +10,25 @@
 // - Addresses: this node announces its listen addresses; members' addresses from the core's
 //   events go into the peer store so a member can be dialled by id.
 // - A member confirmed dead (or left) is hung up on.
-// - A peer that connects (bootstrap dial, mDNS) and is not a member yet is joined through.
+// - A peer that connects (bootstrap dial, mDNS) and is not a member yet is joined through once
+//   identify has shown it serves this cluster's SWIM protocol. A peer that does not is of
+//   another cluster: it never becomes a member (cluster-guard.ts hangs up on it).
 
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
-import type { Connection, PeerId, PeerStore, Stream, TypedEventTarget, Libp2pEvents, Startable } from '@libp2p/interface'
+import type { Connection, IdentifyResult, PeerId, PeerStore, Stream, TypedEventTarget, Libp2pEvents, Startable } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { Swim, type Member, type MemberEvent, type SwimConfigInit } from '../../membership/index.ts'
 import { FRAMING_ERRORS } from './sync-service.ts'
 
-export const SWIM_PROTOCOL = '/also-cache/swim/1.0.0'
+/**
+ * The SWIM protocol id of a cluster. The name is in the id, so nodes of different clusters
+ * never negotiate a SWIM stream with each other (multistream-select refuses an id the remote
+ * does not serve); it is also the protocol identify must show for a peer to be of our cluster.
+ * Cluster names are 1–64 characters of A–Z a–z 0–9 . _ - (options.ts): safe in a protocol id.
+ */
+export const swimProtocol = (cluster: string): string => `/also-cache/${cluster}/swim/1.0.0`
 /** Largest SWIM frame accepted (push-pull of a large view included). */
 export const SWIM_MAX_FRAME_BYTES = 1024 * 1024
 /** Frames queued per peer while its stream opens or drains; more are dropped (and counted). */
@@ -29,6 +37,8 @@ export const SWIM_MAX_QUEUED_FRAMES = 256
 export const SWIM_OPEN_TIMEOUT_MS = 2_000
 
 export interface SwimServiceInit {
+  /** The cluster name: the protocol is swimProtocol(cluster). */
+  cluster: string
   config?: SwimConfigInit
   /** PRNG seed of the core. @default random per start */
   seed?: number
@@ -66,12 +76,15 @@ export class SwimService implements Startable {
   #running = false
   /** Frames dropped because a peer's queue was full or its stream would not open. */
   droppedFrames = 0
-  readonly #onConnect = (e: CustomEvent<PeerId>): void => this.#peerConnected(e.detail)
+  readonly #onIdentify = (e: CustomEvent<IdentifyResult>): void => this.#peerIdentified(e.detail)
+  /** This cluster's SWIM protocol id. */
+  readonly protocol: string
 
-  constructor(components: SwimServiceComponents, init: SwimServiceInit = {}) {
+  constructor(components: SwimServiceComponents, init: SwimServiceInit) {
     this.#components = components
     this.#init = init
     this.#now = init.now ?? Date.now
+    this.protocol = swimProtocol(init.cluster)
   }
 
   get core(): Swim {
@@ -80,7 +93,7 @@ export class SwimService implements Startable {
   }
 
   async start(): Promise<void> {
-    await this.#components.registrar.handle(SWIM_PROTOCOL, (stream, connection) => this.#read(stream, connection), {
+    await this.#components.registrar.handle(this.protocol, (stream, connection) => this.#read(stream, connection), {
       maxInboundStreams: 64,
       maxOutboundStreams: 64,
     })
@@ -101,15 +114,15 @@ export class SwimService implements Startable {
       config: this.#init.config,
     })
     this.#running = true
-    this.#components.events.addEventListener('peer:connect', this.#onConnect)
+    this.#components.events.addEventListener('peer:identify', this.#onIdentify)
     this.#drive()
   }
 
   async stop(): Promise<void> {
     this.#running = false
-    this.#components.events.removeEventListener('peer:connect', this.#onConnect)
+    this.#components.events.removeEventListener('peer:identify', this.#onIdentify)
     if (this.#timer !== undefined) clearTimeout(this.#timer)
-    await this.#components.registrar.unhandle(SWIM_PROTOCOL)
+    await this.#components.registrar.unhandle(this.protocol)
     for (const o of this.#outbound.values()) o.lp?.unwrap().abort(new Error('SWIM service stopping'))
     this.#outbound.clear()
   }
@@ -147,9 +160,10 @@ export class SwimService implements Startable {
     return this.#core?.isAlive(id) ?? false
   }
 
-  #peerConnected(peer: PeerId): void {
-    if (!this.#running) return
-    const id = peer.toString()
+  /** Identify ran on a new connection: join through the peer if it is of this cluster. */
+  #peerIdentified(result: IdentifyResult): void {
+    if (!this.#running || !result.protocols.includes(this.protocol)) return
+    const id = result.peerId.toString()
     const m = this.#core?.member(id)
     if (m === undefined || m.state === 'dead' || m.state === 'left') this.join([id])
   }
@@ -242,7 +256,7 @@ export class SwimService implements Startable {
     o.busy = true
     try {
       if (o.lp === undefined) {
-        const stream = await this.#components.connectionManager.openStream(peerIdFromString(to), SWIM_PROTOCOL, {
+        const stream = await this.#components.connectionManager.openStream(peerIdFromString(to), this.protocol, {
           signal: AbortSignal.timeout(SWIM_OPEN_TIMEOUT_MS),
         })
         o.lp = lpStream(stream, { maxDataLength: SWIM_MAX_FRAME_BYTES })
@@ -264,6 +278,6 @@ export class SwimService implements Startable {
 }
 
 /** The libp2p service factory: `services: { swim: swimService({...}) }`. */
-export function swimService(init: SwimServiceInit = {}): (components: SwimServiceComponents) => SwimService {
+export function swimService(init: SwimServiceInit): (components: SwimServiceComponents) => SwimService {
   return (components) => new SwimService(components, init)
 }

@@ -1,4 +1,4 @@
-// The sync protocol `/also-cache/sync/1.0.0` over libp2p: one request per stream, answered by
+// The sync protocol `/also-cache/<cluster>/sync/1.0.0` over libp2p: one request per stream, answered by
 // one or more frames (sync-codec.ts), then the stream closes. It moves bytes only: what to
 // answer comes from the handlers the node gives it (its replica), and what to ask is the
 // node's decision.
@@ -23,7 +23,12 @@ import { AlsoCacheError, DecodeError } from '../errors.ts'
 import { decodeSyncMessage, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, type PushOutcome, type SyncMessage } from './sync-codec.ts'
 
 export type { PushOutcome } from './sync-codec.ts'
-export const SYNC_PROTOCOL = '/also-cache/sync/1.0.0'
+/**
+ * The sync protocol id of a cluster: with the name in the id, a node never serves repair,
+ * warm-up, digests or acknowledged pushes to a node of another cluster, nor asks one for them
+ * (the stream is refused at negotiation: UnsupportedProtocolError).
+ */
+export const syncProtocol = (cluster: string): string => `/also-cache/${cluster}/sync/1.0.0`
 
 /**
  * lpStream's framing errors: a length prefix over the bound or not a varint. They are bad
@@ -46,6 +51,8 @@ export interface SyncHandlers {
 }
 
 export interface SyncServiceInit {
+  /** The cluster name: the protocol is syncProtocol(cluster). */
+  cluster: string
   handlers: SyncHandlers
   registrar: Registrar
   connectionManager: ConnectionManager
@@ -128,8 +135,11 @@ export class SyncService {
   readonly requestTimeoutMs: number
   readonly #maxInbound: number
   readonly served: SyncServedStats = { ghostsTooLarge: 0, ghostsUndecodable: 0, skipped: 0 }
+  /** This cluster's sync protocol id. */
+  readonly protocol: string
 
   constructor(init: SyncServiceInit) {
+    this.protocol = syncProtocol(init.cluster)
     this.#h = init.handlers
     this.#registrar = init.registrar
     this.#connections = init.connectionManager
@@ -139,14 +149,14 @@ export class SyncService {
   }
 
   async start(): Promise<void> {
-    await this.#registrar.handle(SYNC_PROTOCOL, (stream, connection) => this.#serve(stream, connection), {
+    await this.#registrar.handle(this.protocol, (stream, connection) => this.#serve(stream, connection), {
       maxInboundStreams: this.#maxInbound,
       maxOutboundStreams: this.#maxInbound,
     })
   }
 
   async stop(): Promise<void> {
-    await this.#registrar.unhandle(SYNC_PROTOCOL)
+    await this.#registrar.unhandle(this.protocol)
   }
 
   // ---- client side ----
@@ -205,7 +215,7 @@ export class SyncService {
     const abort = signal === undefined ? idle.signal : AbortSignal.any([idle.signal, signal])
     let stream: Stream | undefined
     try {
-      stream = await this.#connections.openStream(peer, SYNC_PROTOCOL, { signal: abort })
+      stream = await this.#connections.openStream(peer, this.protocol, { signal: abort })
       const lp = lpStream(stream, { maxDataLength: MAX_SYNC_FRAME_BYTES })
       await lp.write(encodeSyncMessage(req), { signal: abort })
       for (;;) {

@@ -46,6 +46,9 @@ type ApplyOutcome = 'applied' | 'stale' | DroppedReason | 'failed'
 
 /** How long start waits for the first bootstrap peer to answer SWIM before warming up anyway. */
 const JOIN_WAIT_MS = 5_000
+const UNREACHABLE_HINT = 'check the addresses are reachable; if the cluster uses a cluster key, this node needs the same clusterKey'
+const UNREACHABLE_OR_KEY_HINT =
+  'check the addresses are reachable and that every node has the same clusterKey (a different key looks like a broken connection)'
 const monotonicNow = (): number => performance.timeOrigin + performance.now()
 
 export interface NodeStats {
@@ -75,7 +78,7 @@ export interface NodeStats {
   hints: HotKeyHintsStats
   /** Hit ratio of the first reads after a member's death (the figure hints exist to raise). */
   takeover: TakeoverStats
-  /** Connections refused: not on allowPeers, or banned for malformed input. */
+  /** Connections refused: not on allowPeers, banned for malformed input, or of another cluster. */
   refusedConnections: number
   /** Exceptions of ours caught and reported (`internal:error` events); 0 unless there is a bug. */
   internalErrors: number
@@ -142,6 +145,7 @@ export class CacheNode extends CacheNodeEvents {
     })
     const components = (p2p as unknown as { components: { registrar: never; connectionManager: never } }).components
     this.#sync = new SyncService({
+      cluster: o.cluster,
       registrar: components.registrar,
       connectionManager: components.connectionManager,
       handlers: {
@@ -242,6 +246,7 @@ export class CacheNode extends CacheNodeEvents {
     const p2p = await createTransport({
       gate,
       listen: o.listen,
+      cluster: o.cluster,
       ...(identity === undefined ? {} : { privateKey: identity.privateKey }),
       ...(o.clusterKey === undefined ? {} : { clusterKey: o.clusterKey }),
       ...(o.mdns ? { mdnsServiceTag: `also-cache-${o.cluster}.local` } : {}),
@@ -407,7 +412,7 @@ export class CacheNode extends CacheNodeEvents {
       lag: this.#lag.stats(),
       origins: this.#replica.progress.digest().map((p) => ({ nodeId: p.origin.nodeId, epoch: p.origin.epoch, contiguous: p.contiguous, highest: p.highest, abandoned: p.abandoned })),
       malformedByPeer: Object.fromEntries([...this.#malformed].map(([peer, o]) => [peer, o.total])),
-      refusedConnections: this.#gate.refused,
+      refusedConnections: this.#gate.refused + this.#p2p.services.guard.refused,
       internalErrors: this.#internalErrors,
       snapshot: this.#snapshot,
       identityConflicts: this.#conflicts.conflicts,
@@ -476,17 +481,27 @@ export class CacheNode extends CacheNodeEvents {
   }
 
   /**
-   * Dials every bootstrap address; returns the peer ids reached. When none answers, a
-   * `join:failed` event says why: libp2p's own errors for a refused private-network handshake
-   * are unclear (STACK.md: parse errors, resets, timeouts), so the hint names the cluster key.
+   * Dials every bootstrap address; returns the peer ids reached that are of this cluster.
+   * When none is, a `join:failed` event says why: a peer of another cluster is named as such
+   * (identify shows it does not serve this cluster's SWIM protocol; the guard hangs up on it),
+   * and libp2p's own errors for a refused private-network handshake are unclear (STACK.md:
+   * parse errors, resets, timeouts), so the hint names the cluster key.
    */
   async #dialBootstrap(): Promise<string[]> {
     const reached: string[] = []
     const errors: string[] = []
+    let foreign = 0
     await Promise.all(
       this.#o.bootstrap.map(async (addr) => {
         try {
-          const conn = await this.#p2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(JOIN_WAIT_MS) })
+          const signal = AbortSignal.timeout(JOIN_WAIT_MS)
+          const conn = await this.#p2p.dial(multiaddr(addr), { signal })
+          // undefined: identify did not answer in time; SWIM's own negotiation decides then.
+          if ((await this.#p2p.services.guard.verdict(conn, signal)) === false) {
+            foreign++
+            errors.push(`peer at ${addr} belongs to another cluster (it does not speak cluster '${this.#o.cluster}')`)
+            return
+          }
           reached.push(conn.remotePeer.toString())
         } catch (err) {
           errors.push(`${addr}: ${err instanceof Error ? err.message : String(err)}`)
@@ -494,12 +509,11 @@ export class CacheNode extends CacheNodeEvents {
       }),
     )
     if (reached.length === 0 && errors.length > 0) {
-      const hint =
-        this.#o.clusterKey === undefined
-          ? 'check the addresses are reachable; if the cluster uses a cluster key, this node needs the same clusterKey'
-          : 'check the addresses are reachable and that every node has the same clusterKey (a different key looks like a broken connection)'
+      const hints: string[] = []
+      if (foreign > 0) hints.push(`check the cluster option: a node joins only nodes of its own cluster (here '${this.#o.cluster}')`)
+      if (foreign < errors.length) hints.push(this.#o.clusterKey === undefined ? UNREACHABLE_HINT : UNREACHABLE_OR_KEY_HINT)
       // After createCacheNode resolves, so a listener added right after `await` hears it.
-      setTimeout(() => this.dispatch('join:failed', { addrs: [...this.#o.bootstrap], errors, hint }), 0)
+      setTimeout(() => this.dispatch('join:failed', { addrs: [...this.#o.bootstrap], errors, hint: hints.join('; ') }), 0)
     }
     return reached
   }

@@ -57,12 +57,12 @@ export interface DeltaDropped {
   reason: DroppedReason
 }
 
-/** Every bootstrap address failed to connect. */
+/** No bootstrap address could be joined: each failed to connect or is of another cluster. */
 export interface JoinFailed {
   addrs: string[]
   /** One message per address. */
   errors: string[]
-  /** What to check (unreachable address, or a cluster key that differs). */
+  /** What to check (unreachable address, a cluster key that differs, or the cluster name). */
   hint: string
 }
 

@@ -32,7 +32,7 @@ export interface CacheNodeInit {
   listen?: string[]
   /** Multiaddrs (with /p2p/<peer id>) of members to join through. @default [] */
   bootstrap?: string[]
-  /** Cluster name; nodes of different clusters ignore each other's deltas. @default 'default' */
+  /** Cluster name, carried by every protocol: nodes of other clusters are hung up on (join:failed). @default 'default' */
   cluster?: string
   /**
    * Private cluster (G8): the text of a key from generateClusterKey() / `also-cache keygen`.

@@ -37,7 +37,7 @@ function syncService(self: string, handlers: SyncHandlers, peers: Map<string, Ha
       return outbound
     },
   }
-  return new SyncService({ handlers, registrar: registrar as never, connectionManager: connectionManager as never, requestTimeoutMs: 2_000 })
+  return new SyncService({ handlers, registrar: registrar as never, connectionManager: connectionManager as never, requestTimeoutMs: 2_000, cluster: 'default' })
 }
 
 /** An origin A whose log holds seqs 1..3; seq 2 is `bad`. Its since() streams the same writes as state. */

@@ -3,9 +3,9 @@
 // pnet with the key, Noise, yamux, identify, gossipsub with StrictNoSign and the same 4 MiB
 // limit, the SWIM service) — and then misbehaves on every protocol:
 //
-// - sync (`/also-cache/sync/1.0.0`): raw bytes on a fresh stream: garbage frames, truncated
+// - sync (`/also-cache/<cluster>/sync/1.0.0`): raw bytes on a fresh stream: garbage frames, truncated
 //   frames, length prefixes claiming 2^40 bytes, valid frames with out-of-range kinds/enums;
-// - SWIM (`/also-cache/swim/1.0.0`): garbage and oversized frames on a raw stream;
+// - SWIM (`/also-cache/<cluster>/swim/1.0.0`): garbage and oversized frames on a raw stream;
 // - gossip (`also-cache/<cluster>/deltas/1`): garbage and malformed batches, deltas stamped far
 //   beyond maxClockDriftMs, and a flood of valid deltas at full speed (bounded in count and
 //   time: it stops itself);
@@ -22,8 +22,9 @@ import type { Stream } from '@libp2p/interface'
 import { createTransport, type CacheServices } from '../../lib/networking/libp2p.ts'
 import { PeerGate } from '../../lib/networking/peer-gate.ts'
 import { parseClusterKey } from '../../lib/networking/cluster-key.ts'
-import { SYNC_PROTOCOL } from '../../lib/networking/sync-service.ts'
-import { SWIM_PROTOCOL } from '../../lib/networking/swim-service.ts'
+import { syncProtocol } from '../../lib/networking/sync-service.ts'
+import { swimProtocol } from '../../lib/networking/swim-service.ts'
+import { DEFAULT_CLUSTER } from '../../lib/node/constants.ts'
 import { encodeDeltas, hlcFromParts, makeDelta, makeVersion, type Delta, type Origin } from '../../crdt/index.ts'
 
 /** Unsigned LEB128, any size up to 2^53 (a length prefix may claim more than any bound). */
@@ -122,14 +123,16 @@ export class HostilePeer {
 
   /** Starts the peer (listening on loopback) with the cluster's key; `clusterKey` undefined: none. */
   static async start(init: { clusterKey?: string; cluster?: string } = {}): Promise<HostilePeer> {
+    const cluster = init.cluster ?? DEFAULT_CLUSTER
     const p2p = await createTransport({
       listen: ['/ip4/127.0.0.1/tcp/0'],
+      cluster,
       gate: new PeerGate(),
       swim: { config: { profile: 'local' } },
       ...(init.clusterKey === undefined ? {} : { clusterKey: parseClusterKey(init.clusterKey) }),
     })
     p2p.services.swim.begin()
-    const peer = new HostilePeer(p2p, init.cluster ?? 'default')
+    const peer = new HostilePeer(p2p, cluster)
     p2p.services.pubsub.subscribe(deltaTopic(peer.cluster))
     return peer
   }
@@ -158,7 +161,7 @@ export class HostilePeer {
     try {
       const conn = await this.p2p.dial(multiaddr(addr), { signal: AbortSignal.timeout(timeoutMs) })
       // A gated inbound connection is closed right after the handshake: open a stream to be sure.
-      const s = await conn.newStream(SYNC_PROTOCOL, { signal: AbortSignal.timeout(timeoutMs) })
+      const s = await conn.newStream(syncProtocol(this.cluster), { signal: AbortSignal.timeout(timeoutMs) })
       s.abort(new Error('probe only'))
       return 'connected'
     } catch {
@@ -296,4 +299,6 @@ export class HostilePeer {
   }
 }
 
-export { SYNC_PROTOCOL, SWIM_PROTOCOL }
+/** The protocol ids of the default cluster (the nodes under attack use it). */
+export const SYNC_PROTOCOL = syncProtocol(DEFAULT_CLUSTER)
+export const SWIM_PROTOCOL = swimProtocol(DEFAULT_CLUSTER)
