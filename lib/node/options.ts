@@ -8,7 +8,7 @@ import { HotKeyHints } from './hints.ts'
 import { MAX_TIMEOUT_MS } from './write-options.ts'
 import { parseClusterKey } from '../networking/cluster-key.ts'
 import type { HotKeyHintsInit } from './hints.ts'
-import type { SwimConfigInit } from '../../membership/index.ts'
+import { resolveConfig, type SwimConfigInit } from '../../membership/index.ts'
 import {
   DEFAULT_ACK_TIMEOUT_MS,
   DEFAULT_ANTI_ENTROPY_INTERVAL_MS,
@@ -202,6 +202,11 @@ function checkComponents(o: ResolvedNodeOptions): void {
     ...(o.maxClockDriftMs === undefined ? {} : { maxClockDriftMs: o.maxClockDriftMs }),
   })
   new HotKeyHints({ ...o.hints, store: replica.store, publish: () => {} })
+  try {
+    resolveConfig(o.swim)
+  } catch (err) {
+    throw new TypeError(`createCacheNode: swim: ${(err as Error).message}`)
+  }
 }
 
 function resolveFields(init: CacheNodeInit): ResolvedNodeOptions {

@@ -173,7 +173,40 @@ describe('createCacheNode admission: options', () => {
     ['a bad replication log bound', { replicationLog: { maxDeltas: -1 } }, /maxDeltas/],
     ['a bad hints option', { hints: { enabled: true, keysPerRound: 0 } }, /keysPerRound/],
     ['batchMaxBytes over the frame bound', { batchMaxBytes: 8 * MiB }, /batchMaxBytes/],
+    // Every other option, one bad value each.
+    ['listen that is not an array', { listen: '/ip4/127.0.0.1/tcp/0' }, /listen/],
+    ['bootstrap that is not an array', { bootstrap: 'x' }, /bootstrap/],
+    ['a cluster name with a slash', { cluster: 'a/b' }, /cluster/],
+    ['an empty identityPath', { identityPath: '' }, /identityPath/],
+    ['mdns that is not a boolean', { mdns: 'yes' }, /mdns/],
+    ['maxBytes 0', { maxBytes: 0 }, /maxBytes/],
+    ['batchMaxDeltas 0', { batchMaxDeltas: 0 }, /batchMaxDeltas/],
+    ['batchIntervalMs -1', { batchIntervalMs: -1 }, /batchIntervalMs/],
+    ['antiEntropyIntervalMs 0', { antiEntropyIntervalMs: 0 }, /antiEntropyIntervalMs/],
+    ['gapGraceMs NaN', { gapGraceMs: Number.NaN }, /gapGraceMs/],
+    ['repairIntervalMs 0', { repairIntervalMs: 0 }, /repairIntervalMs/],
+    ['repairMaxBytes 0.5', { repairMaxBytes: 0.5 }, /repairMaxBytes/],
+    ['warmupPeers -1', { warmupPeers: -1 }, /warmupPeers/],
+    ['an empty snapshotPath', { snapshotPath: '' }, /snapshotPath/],
+    ['malformedLimit 0', { malformedLimit: 0 }, /malformedLimit/],
+    ['banMs -1', { banMs: -1 }, /banMs/],
+    ['leaveTimeoutMs 1.5', { leaveTimeoutMs: 1.5 }, /leaveTimeoutMs/],
+    ['an unknown SWIM profile', { swim: { profile: 'moon' } }, /profile/],
+    ['clockOffsetMs Infinity', { clockOffsetMs: Infinity }, /clockOffsetMs/],
+    ['a clock that is not a function', { clock: 5 }, /clock/],
+    ['dropGossipRate 2', { dropGossipRate: 2 }, /dropGossipRate/],
+    ['faultSeed NaN', { faultSeed: Number.NaN }, /faultSeed/],
   ]
+  it('refuses a malformed clusterKey with ERR_INVALID_CLUSTER_KEY before anything listens', async () => {
+    const before = servers()
+    const err = await createCacheNode({ clusterKey: 'not a key' }).then(
+      (n) => n.close().then(() => undefined),
+      (e: unknown) => e,
+    )
+    expect(err).to.have.property('code', 'ERR_INVALID_CLUSTER_KEY')
+    expect(servers()).to.equal(before)
+  })
+
   for (const [name, init, message] of bad) {
     it(`refuses ${name} with a TypeError before anything listens`, async () => {
       const before = servers()
