@@ -4,7 +4,6 @@
 // one; the entry is type-stripped by this (new) Node, as the build would emit it.
 import { spawnSync } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { stripTypeScriptTypes } from 'node:module'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { expect } from 'chai'
@@ -23,6 +22,14 @@ function findOldNode(): { path: string; version: string } | undefined {
   return undefined
 }
 
+/** The entry as the build emits it, types removed (in a child: stripTypeScriptTypes warns that it is experimental). */
+function stripTypes(source: string): string {
+  const script = "process.stdout.write(require('node:module').stripTypeScriptTypes(require('node:fs').readFileSync(0, 'utf8')))"
+  const r = spawnSync(process.execPath, ['--no-warnings', '--input-type=commonjs', '-e', script], { input: source, encoding: 'utf8' })
+  if (r.status !== 0) throw new Error(`could not strip types from the entry: ${r.stderr}`)
+  return r.stdout
+}
+
 describe('cli node version', function () {
   this.timeout(30_000)
   const old = findOldNode()
@@ -39,7 +46,7 @@ describe('cli node version', function () {
       const dir = mkdtempSync(join(tmpdir(), 'also-cache-old-node-'))
       try {
         const entry = join(dir, 'main.mjs')
-        writeFileSync(entry, stripTypeScriptTypes(readFileSync(MAIN, 'utf8')))
+        writeFileSync(entry, stripTypes(readFileSync(MAIN, 'utf8')))
         const r = spawnSync(old.path, [entry, '--help'], { encoding: 'utf8', timeout: 20_000 })
         expect(r.status, r.stderr).to.equal(1)
         expect(r.stderr).to.include(`Node ≥ 22 is required (this is ${old.version})`)
