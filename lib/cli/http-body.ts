@@ -49,9 +49,12 @@ export interface ReadBodyInit {
 export function readBody(req: IncomingMessage, res: ServerResponse, init: ReadBodyInit): Promise<Uint8Array> {
   const { maxBytes, budget } = init
   const tooLarge = (): HttpError =>
-    new HttpError(413, 'ERR_BODY_TOO_LARGE', `the value is over ${maxBytes} bytes, the most this server reads; store a smaller value or restart with a larger --max-body`, {
-      maxBodyBytes: maxBytes,
-    })
+    new HttpError(
+      413,
+      'ERR_BODY_TOO_LARGE',
+      `the value is over ${maxBytes} bytes, the most this server reads; store a smaller value or restart with a larger --max-body`,
+      { maxBodyBytes: maxBytes },
+    )
   const busy = (): HttpError =>
     new HttpError(503, 'ERR_BUSY', `request bodies in flight already hold ${budget.usedBytes} of ${budget.maxBytes} bytes; retry in a moment`, {
       bodyBytesInFlightMax: budget.maxBytes,
@@ -68,7 +71,10 @@ export function readBody(req: IncomingMessage, res: ServerResponse, init: ReadBo
   const declared = header === undefined ? undefined : Number(header)
   if (declared !== undefined && declared > maxBytes) return Promise.reject(tooLarge())
   if (declared !== undefined && !take(declared)) return Promise.reject(busy())
-  if (init.expectsContinue) res.writeContinue()
+  if (init.expectsContinue) {
+    res.removeHeader('connection')
+    res.writeContinue()
+  }
 
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = []

@@ -26,17 +26,26 @@ export class HttpError extends Error {
  */
 export function toHttpError(err: unknown, sources: Record<string, string> = {}): HttpError {
   if (err instanceof HttpError) return err
-  const e = err as { code?: unknown; message?: string; missing?: readonly string[]; argument?: string; chargeBytes?: number; maxEntryBytes?: number }
+  const e = err as {
+    code?: unknown
+    message?: string
+    missing?: readonly string[]
+    argument?: string
+    chargeBytes?: number
+    maxEntryBytes?: number
+  }
   const message = e.message ?? String(err)
   if (e.code === 'ERR_ACK_TIMEOUT') return new HttpError(504, 'ERR_ACK_TIMEOUT', message, { missing: e.missing ?? [] })
   if (e.code === 'ERR_ENTRY_TOO_LARGE') {
-    return new HttpError(413, 'ERR_ENTRY_TOO_LARGE', message, { argument: 'value', chargeBytes: e.chargeBytes, maxEntryBytes: e.maxEntryBytes })
+    const extra = { argument: 'value', chargeBytes: e.chargeBytes, maxEntryBytes: e.maxEntryBytes }
+    return new HttpError(413, 'ERR_ENTRY_TOO_LARGE', message, extra)
   }
   // WriteRefusedError (crdt/admission.ts): the write breaks the admission rule; nothing was applied.
   if (e.code === 'ERR_INVALID_WRITE') {
     const argument = e.argument ?? 'options'
     const param = argument === 'value' ? 'body' : sources[argument]
-    return new HttpError(argument === 'value' ? 413 : 400, 'ERR_INVALID_WRITE', message, { argument, ...(param === undefined ? {} : { param }) })
+    const extra = param === undefined ? { argument } : { argument, param }
+    return new HttpError(argument === 'value' ? 413 : 400, 'ERR_INVALID_WRITE', message, extra)
   }
   // The node validates its options with TypeError/RangeError: the request carried a bad value.
   if (err instanceof TypeError || err instanceof RangeError) return new HttpError(400, 'ERR_BAD_PARAM', message)
@@ -77,7 +86,11 @@ const CLIENT_ERROR_LINGER_MS = 2_000
  * what the client sends is read and dropped until it closes (at most CLIENT_ERROR_LINGER_MS):
  * closing a socket with unread input sends a reset, and the client would lose the answer.
  */
-export function answerClientError(err: Error & { code?: string }, socket: Duplex, limits: { headerBytesMax: number; keyBytesMax: number }): void {
+export function answerClientError(
+  err: Error & { code?: string },
+  socket: Duplex,
+  limits: { headerBytesMax: number; keyBytesMax: number },
+): void {
   // A response already begun on this socket cannot be followed by another.
   const inFlight = (socket as Duplex & { _httpMessage?: { headersSent?: boolean } })._httpMessage
   if (err.code === 'ECONNRESET' || !socket.writable || inFlight?.headersSent === true) return void socket.destroy()

@@ -22,14 +22,17 @@ export function parseKey(path: string): string {
   try {
     key = decodeURIComponent(path.slice('/keys/'.length))
   } catch {
-    throw new HttpError(400, 'ERR_BAD_KEY', 'the key is not valid percent-encoding; encode it with encodeURIComponent (curl: --data-urlencode does not apply to paths, escape % as %25)')
+    throw new HttpError(
+      400,
+      'ERR_BAD_KEY',
+      'the key is not valid percent-encoding; encode it with encodeURIComponent (curl: --data-urlencode does not apply to paths, escape % as %25)',
+    )
   }
   if (key === '') throw new HttpError(400, 'ERR_BAD_KEY', 'the key is empty; use /keys/<key> (GET /keys lists keys)')
   const bytes = Buffer.byteLength(key, 'utf8')
   if (bytes > HTTP_KEY_BYTES_MAX) {
-    throw new HttpError(400, 'ERR_BAD_KEY', `the key is ${bytes} bytes of UTF-8; over HTTP keys may be at most ${HTTP_KEY_BYTES_MAX} bytes (hash a longer identifier)`, {
-      keyBytesMax: HTTP_KEY_BYTES_MAX,
-    })
+    const message = `the key is ${bytes} bytes of UTF-8; over HTTP keys may be at most ${HTTP_KEY_BYTES_MAX} bytes (hash a longer identifier)`
+    throw new HttpError(400, 'ERR_BAD_KEY', message, { keyBytesMax: HTTP_KEY_BYTES_MAX })
   }
   // The library's rule too (well-formed UTF-16): percent-decoding cannot yield a lone
   // surrogate today, but the key must be one the library and every peer admit.
@@ -49,7 +52,9 @@ export function checkParams(query: URLSearchParams, accepted: readonly string[])
       const hint = accepted.length === 0 ? 'this route takes no query parameters' : `this route takes ${accepted.join(', ')}`
       throw new HttpError(400, 'ERR_BAD_PARAM', `unknown query parameter ${JSON.stringify(name)}: ${hint}`, { param: name })
     }
-    if (seen.has(name)) throw new HttpError(400, 'ERR_BAD_PARAM', `query parameter ${JSON.stringify(name)} is given more than once; give it once`, { param: name })
+    if (seen.has(name)) {
+      throw new HttpError(400, 'ERR_BAD_PARAM', `query parameter ${JSON.stringify(name)} is given more than once; give it once`, { param: name })
+    }
     seen.add(name)
   }
 }
@@ -64,7 +69,9 @@ export function parseWrite(req: IncomingMessage, query: URLSearchParams, method:
     out.sources[argument] = parsed.source
   }
   if (method === 'PUT') take('ttlMs', 'ttl', 'x-ttl-ms')
-  else if (req.headers['x-ttl-ms'] !== undefined) throw new HttpError(400, 'ERR_BAD_PARAM', 'x-ttl-ms does not apply to DELETE; remove it', { param: 'x-ttl-ms' })
+  else if (req.headers['x-ttl-ms'] !== undefined) {
+    throw new HttpError(400, 'ERR_BAD_PARAM', 'x-ttl-ms does not apply to DELETE; remove it', { param: 'x-ttl-ms' })
+  }
   take('userVersion', 'userVersion', 'x-user-version')
   take('timeoutMs', 'timeoutMs')
   const ack = query.get('ack')
@@ -79,7 +86,8 @@ export function parseWrite(req: IncomingMessage, query: URLSearchParams, method:
 export function parseList(query: URLSearchParams): { prefix: string; limit: number } {
   const limit = intParam(query, 'limit', undefined)?.value ?? HTTP_LIST_LIMIT_DEFAULT
   if (limit < 1 || limit > HTTP_LIST_LIMIT_MAX) {
-    throw new HttpError(400, 'ERR_BAD_PARAM', `limit must be between 1 and ${HTTP_LIST_LIMIT_MAX}, got ${limit}; narrow the listing with prefix=`, { param: 'limit' })
+    const message = `limit must be between 1 and ${HTTP_LIST_LIMIT_MAX}, got ${limit}; narrow the listing with prefix=`
+    throw new HttpError(400, 'ERR_BAD_PARAM', message, { param: 'limit' })
   }
   return { prefix: query.get('prefix') ?? '', limit }
 }
@@ -97,9 +105,8 @@ function intParam(
   const source = fromQuery !== null || headerName === undefined ? name : headerName
   const n = /^\d{1,16}$/.test(text) ? Number(text) : NaN
   if (!Number.isSafeInteger(n)) {
-    throw new HttpError(400, 'ERR_BAD_PARAM', `${source} must be a whole number${name === 'ttl' || name === 'timeoutMs' ? ' of milliseconds' : ''}, got ${JSON.stringify(text)}`, {
-      param: source,
-    })
+    const unit = name === 'ttl' || name === 'timeoutMs' ? ' of milliseconds' : ''
+    throw new HttpError(400, 'ERR_BAD_PARAM', `${source} must be a whole number${unit}, got ${JSON.stringify(text)}`, { param: source })
   }
   return { value: n, source }
 }

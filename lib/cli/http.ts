@@ -73,7 +73,7 @@ export class HttpApi {
   readonly server: Server
   readonly #maxBodyBytes: number
   readonly #budget: ByteBudget
-  /** Requests that sent `Expect: 100-continue` and have not been told 100 Continue yet. */
+  /** Requests that sent `Expect: 100-continue`: readBody says 100 Continue once their body is admitted. */
   readonly #awaitingContinue = new WeakSet<IncomingMessage>()
   #node: CacheNode | undefined
   #phase: Phase = 'starting'
@@ -87,9 +87,11 @@ export class HttpApi {
     positiveInt(maxConnections, 'maxConnections')
     positiveInt(headersTimeoutMs, 'headersTimeoutMs')
     positiveInt(requestTimeoutMs, 'requestTimeoutMs')
-    if (headersTimeoutMs > requestTimeoutMs) throw new TypeError(`HttpApi: headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`)
+    if (headersTimeoutMs > requestTimeoutMs) {
+      throw new TypeError(`HttpApi: headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`)
+    }
     if (!(Number.isSafeInteger(bodyBytesInFlightMax) && bodyBytesInFlightMax >= init.maxBodyBytes)) {
-      throw new TypeError(`HttpApi: bodyBytesInFlightMax must be an integer ≥ maxBodyBytes (${init.maxBodyBytes}), got ${bodyBytesInFlightMax}`)
+      throw new TypeError(`HttpApi: bodyBytesInFlightMax must be an integer ≥ maxBodyBytes (${init.maxBodyBytes}), got ${String(bodyBytesInFlightMax)}`)
     }
     this.#maxBodyBytes = init.maxBodyBytes
     this.#budget = new ByteBudget(bodyBytesInFlightMax)
@@ -110,6 +112,9 @@ export class HttpApi {
     // request is looked at: an oversized body then met 413 mid-upload and a reset.
     this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
       this.#awaitingContinue.add(req)
+      // Answered without 100 Continue, the client may or may not send its body after all:
+      // the connection closes rather than guess (readBody lifts this once it says 100).
+      res.setHeader('connection', 'close')
       this.#onRequest(req, res)
     })
     this.server.on('clientError', (err: Error & { code?: string }, socket) =>
@@ -252,7 +257,8 @@ export class HttpApi {
    * 2. PUT k (hlc 11) lands here; 3. the peer acks hlc 10 — the first PUT answers hlc 10.
    */
   async #put(req: IncomingMessage, res: ServerResponse, key: string, options: CheckedWriteOptions): Promise<void> {
-    const value = await readBody(req, res, { maxBytes: this.#maxBodyBytes, budget: this.#budget, expectsContinue: this.#awaitingContinue.has(req) })
+    const expectsContinue = this.#awaitingContinue.has(req)
+    const value = await readBody(req, res, { maxBytes: this.#maxBodyBytes, budget: this.#budget, expectsContinue })
     const node = this.#running()
     // A value this node's store could never hold is refused by set() (EntryTooLargeError →
     // 413) before anything replicates.
@@ -296,9 +302,8 @@ function sameVersion(entry: CacheEntry, result: WriteResult): boolean {
 function staleWrite(key: string, current: CacheEntry | undefined): HttpError {
   const held = current === undefined ? 'a higher userVersion' : `userVersion ${current.version.userVersion}`
   const fix = current === undefined ? 'send a higher userVersion' : `send userVersion=${current.version.userVersion} or higher`
-  return new HttpError(409, 'ERR_STALE_WRITE', `key ${JSON.stringify(key)} holds ${held}, higher than this write's, so the write lost (userVersion is compared first); ${fix}`, {
-    ...(current === undefined ? {} : { current: current.version }),
-  })
+  const message = `key ${JSON.stringify(key)} holds ${held}, higher than this write's, so the write lost (userVersion is compared first); ${fix}`
+  return new HttpError(409, 'ERR_STALE_WRITE', message, current === undefined ? {} : { current: current.version })
 }
 
 function allow(method: string, methods: readonly string[]): void {

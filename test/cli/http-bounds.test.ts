@@ -99,10 +99,12 @@ describe('cli http bounds', function () {
       expect(c.closedAfterMs).to.equal(undefined)
       c.socket.write('GET /healthz HTTP/1.1\r\nhost: x\r\n\r\n')
     }
-    await waitFor(() => held.every((c) => /^HTTP\/1\.1 200 /.test(c.received)), { timeoutMs: 3_000, what: 'the held connections to be served' })
+    const served = (): boolean => held.every((c) => /^HTTP\/1\.1 200 /.test(c.received))
+    await waitFor(served, { timeoutMs: 3_000, what: 'the held connections to be served' })
     // Once they go, new connections are taken again.
     for (const c of held) c.socket.destroy()
-    await waitFor(async () => (await request(`${url}/healthz`).catch(() => undefined))?.status === 200, { timeoutMs: 3_000, what: 'a new connection to be served' })
+    const fresh = async (): Promise<boolean> => (await request(`${url}/healthz`).catch(() => undefined))?.status === 200
+    await waitFor(fresh, { timeoutMs: 3_000, what: 'a new connection to be served' })
   })
 
   it('body bytes in flight are bounded: past the budget a PUT gets 503 ERR_BUSY unread; the budget comes back', async () => {
@@ -133,7 +135,8 @@ describe('cli http bounds', function () {
   })
 
   it('an ack wait longer than requestTimeoutMs is not cut: the timeout bounds receiving the request only', async () => {
-    const slowNode = { ...STUB_NODE, set: () => new Promise((resolve) => setTimeout(() => resolve({ version: { userVersion: 0, hlc: 1, nodeId: 'stub' }, stale: false }), 1_200)) }
+    const result = { version: { userVersion: 0, hlc: 1, nodeId: 'stub' }, stale: false }
+    const slowNode = { ...STUB_NODE, set: () => new Promise((resolve) => setTimeout(() => resolve(result), 1_200)) }
     const api = new HttpApi({ maxBodyBytes: 1000, requestTimeoutMs: 400, headersTimeoutMs: 200 })
     apis.push(api)
     const url = await api.listen('127.0.0.1', 0)

@@ -33,7 +33,8 @@ function putExpectingContinue(url: string, body: Uint8Array): Promise<{ sawConti
         res.once('error', reject)
         res.once('end', () => {
           const buf = Buffer.concat(chunks)
-          resolve({ sawContinue, reply: { status: res.statusCode ?? 0, headers: res.headers, body: buf, json: <T>() => JSON.parse(buf.toString()) as T } })
+          const reply = { status: res.statusCode ?? 0, headers: res.headers, body: buf, json: <T>() => JSON.parse(buf.toString()) as T }
+          resolve({ sawContinue, reply })
         })
       },
     )
@@ -82,11 +83,15 @@ describe('cli http writes', function () {
     }
   }
 
+  async function appliedOnA(key: string, value: string): Promise<void> {
+    await waitFor(async () => (await request(`${a.url}/keys/${key}`)).body.toString() === value, { timeoutMs: 5_000, what: `${key} to apply on a` })
+  }
+
   it('PUT ?ack=all answers with its own version, not the version of a write landing during the wait', async () => {
     let acked!: Promise<Reply>
     const later = await whileBPaused(async () => {
       acked = request(`${a.url}/keys/race?ack=all&timeoutMs=10000`, { method: 'PUT', body: 'first' })
-      await waitFor(async () => (await request(`${a.url}/keys/race`)).body.toString() === 'first', { timeoutMs: 5_000, what: 'the acked write to apply on a' })
+      await appliedOnA('race', 'first')
       return request(`${a.url}/keys/race`, { method: 'PUT', body: 'second' })
     })
     const first = await acked
@@ -102,7 +107,7 @@ describe('cli http writes', function () {
     let acked!: Promise<Reply>
     await whileBPaused(async () => {
       acked = request(`${a.url}/keys/race-uv?ack=all&timeoutMs=10000`, { method: 'PUT', body: 'first' })
-      await waitFor(async () => (await request(`${a.url}/keys/race-uv`)).body.toString() === 'first', { timeoutMs: 5_000, what: 'the acked write to apply on a' })
+      await appliedOnA('race-uv', 'first')
       expect((await request(`${a.url}/keys/race-uv?userVersion=3`, { method: 'PUT', body: 'second' })).status).to.equal(200)
     })
     const first = await acked
@@ -142,7 +147,8 @@ describe('cli http writes', function () {
     expect(viaHeader.json<ErrorBody>().error).to.include({ code: 'ERR_INVALID_WRITE', argument: 'ttlMs', param: 'x-ttl-ms' })
     // The publish path is intact: a later write reaches b.
     expect((await request(`${a.url}/keys/after-ttl`, { method: 'PUT', body: 'ok' })).status).to.equal(200)
-    await waitFor(async () => (await request(`${b.url}/keys/after-ttl`)).status === 200, { timeoutMs: 10_000, what: 'a later write to replicate' })
+    const replicated = async (): Promise<boolean> => (await request(`${b.url}/keys/after-ttl`)).status === 200
+    await waitFor(replicated, { timeoutMs: 10_000, what: 'a later write to replicate' })
   })
 
   it('PUT ?ack=all&timeoutMs=2^31: 400 ERR_INVALID_WRITE naming timeoutMs, nothing applied', async () => {
@@ -176,7 +182,7 @@ describe('cli http writes', function () {
     expect((await request(`${b.url}/keys/small-expect`)).body.byteLength).to.equal(10)
   })
 
-  it(`keys up to HTTP_KEY_BYTES_MAX (${HTTP_KEY_BYTES_MAX} B of UTF-8) work even fully percent-encoded; one more byte is 400 JSON`, async () => {
+  it(`keys up to HTTP_KEY_BYTES_MAX (${HTTP_KEY_BYTES_MAX} B of UTF-8) work fully percent-encoded; one more byte: 400 JSON`, async () => {
     const key = 'é'.repeat(HTTP_KEY_BYTES_MAX / 2)
     const path = `/keys/${encodeURIComponent(key)}`
     expect((await request(`${a.url}${path}`, { method: 'PUT', body: 'long' })).status).to.equal(200)
@@ -217,7 +223,9 @@ describe('cli http writes', function () {
   })
 
   it('GET /keys?prefix=&limit=: the live keys with that prefix, bounded', async () => {
-    for (const k of ['list/a', 'list/b', 'list/c', 'other/x']) await request(`${b.url}/keys/${encodeURIComponent(k)}`, { method: 'PUT', body: k })
+    for (const k of ['list/a', 'list/b', 'list/c', 'other/x']) {
+      await request(`${b.url}/keys/${encodeURIComponent(k)}`, { method: 'PUT', body: k })
+    }
     await request(`${b.url}/keys/${encodeURIComponent('list/b')}`, { method: 'DELETE' })
     const all = (await request(`${b.url}/keys?prefix=list%2F`)).json<{ keys: string[]; truncated: boolean; limit: number }>()
     expect([...all.keys].sort()).to.deep.equal(['list/a', 'list/c'])

@@ -36,7 +36,7 @@ describe('cli node version', function () {
 
   it(
     old === undefined
-      ? 'the bin on Node < 22 says "Node ≥ 22 is required" and exits 1 — SKIPPED: no Node < 22 on this machine (/usr/bin/node, which -a node)'
+      ? 'the bin on Node < 22 says "Node ≥ 22 is required", exits 1 — SKIPPED: no Node < 22 here (/usr/bin/node, which -a node)'
       : `the bin on Node < 22 (${old.version}) says "Node ≥ 22 is required" and exits 1`,
     function () {
       if (old === undefined) {
