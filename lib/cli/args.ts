@@ -59,7 +59,7 @@ export const FLAGS: readonly FlagSpec[] = [
     type: 'string',
     value: 'FILE',
     default: 'none (a new peer id at every start)',
-    help: 'Keep this node\'s identity key in FILE (created on first start, mode 0600), so its peer id and bootstrap address survive restarts.',
+    help: 'Keep this node\'s identity key in FILE (created on first start, mode 0600), so its peer id survives restarts; its bootstrap address survives them only with a fixed --listen port (with port 0 the port changes at every start).',
   },
   {
     name: 'allow-peer',

@@ -18,10 +18,57 @@ export const DEFAULT_HTTP_PORT = 7070
 export const DEFAULT_HTTP_MAX_BODY_BYTES = 1024 * 1024
 
 /**
- * Longest key, in bytes of UTF-8 after URL-decoding. Keys travel in every delta and live in
- * every replica; 1 KiB keeps a key an identifier, not a payload.
+ * Longest key the HTTP API takes, in bytes of UTF-8 after URL-decoding: 16 KiB. The library
+ * admits keys up to 64 KiB (crdt MAX_KEY_BYTES), but an HTTP key travels in the request line,
+ * where each byte may take three characters (%XX): a 64 KiB key would need ~192 KiB request
+ * lines, which proxies and clients refuse (common limits are 8–64 KiB) and which would let
+ * every connection hold that much header memory. 16 KiB keeps any key, fully encoded (48 KiB),
+ * within HTTP_MAX_HEADER_BYTES. A longer key written through the library is listed by
+ * GET /keys but cannot be read or written over HTTP: hash long identifiers.
  */
-export const MAX_KEY_BYTES = 1024
+export const HTTP_KEY_BYTES_MAX = 16 * 1024
+
+/**
+ * Largest request line plus headers (Node's maxHeaderSize; its default is 16 KiB): the
+ * longest key fully percent-encoded (3 × HTTP_KEY_BYTES_MAX) plus Node's default 16 KiB for
+ * the method, query and headers. Past it the answer is 431 ERR_HEADERS_TOO_LARGE (JSON).
+ * Cost: up to this much parser memory per connection while headers arrive.
+ */
+export const HTTP_MAX_HEADER_BYTES = 3 * HTTP_KEY_BYTES_MAX + 16 * 1024
+
+/**
+ * Most open HTTP connections (server.maxConnections); a connection past it is closed at once,
+ * unanswered. 1024 serves hundreds of concurrent clients (a chaos run used 300) while bounding
+ * what slow clients can hold: 1024 × HTTP_MAX_HEADER_BYTES (64 MiB) of headers at most, and
+ * bodies within HTTP_BODY_BYTES_IN_FLIGHT_MAX.
+ */
+export const HTTP_MAX_CONNECTIONS = 1024
+
+/**
+ * How long a client may take to send its request headers (Node's headersTimeout; its default
+ * is 60 s). Past it: 408 ERR_REQUEST_TIMEOUT and the connection closes. 10 s: a client on
+ * loopback or a LAN sends headers in milliseconds; a slow-loris client holds a slot this long.
+ */
+export const HTTP_HEADERS_TIMEOUT_MS = 10_000
+
+/**
+ * How long a client may take to send a whole request, body included (Node's requestTimeout;
+ * its default is 300 s). Past it: 408 and the connection closes. 30 s carries the default
+ * --max-body (1 MiB) at ≥ 35 KB/s. It does not bound the answer: an `ack=all` PUT may wait
+ * longer for its acknowledgements once its body is in.
+ */
+export const HTTP_REQUEST_TIMEOUT_MS = 30_000
+
+/**
+ * Most request-body bytes buffered at once, over all requests (a PUT's body is held until its
+ * write is applied). Past it a PUT gets 503 ERR_BUSY (retry later) without its body being
+ * read. 64 MiB, raised to --max-body if that is larger so that one largest body always fits.
+ */
+export const HTTP_BODY_BYTES_IN_FLIGHT_MAX = 64 * 1024 * 1024
+
+/** Keys GET /keys returns without `limit`, and the most it returns with one (a bound on the answer's size). */
+export const HTTP_LIST_LIMIT_DEFAULT = 100
+export const HTTP_LIST_LIMIT_MAX = 10_000
 
 /** How long a graceful shutdown may take before the process exits anyway (exit 1). */
 export const SHUTDOWN_TIMEOUT_MS = 10_000

@@ -4,59 +4,122 @@
 //   GET    /keys/KEY                 → 200 raw bytes + version headers | 404
 //   PUT    /keys/KEY  body = value   → 200 JSON  (?ttl= ?userVersion= ?ack=all&timeoutMs=)
 //   DELETE /keys/KEY                 → 200 JSON  (?userVersion= ?ack=all&timeoutMs=)
+//   GET    /keys?prefix=&limit=      → 200 JSON  { keys, truncated, limit }
 //   GET    /members /stats           → JSON
 //   GET    /metrics                  → Prometheus text (lib/node/prometheus.ts)
 //   GET    /healthz                  → 200 JSON once the node runs, 503 while starting/closing
 //
-// Every error is JSON `{ "error": { "code", "message" } }` with a stable code. The server
-// is bound before the node starts (a taken port fails fast, before joining anyone), so for a
-// moment requests meet no node: they get 503 ERR_STARTING.
+// Every error is JSON `{ "error": { "code", "message" } }` with a stable code (http-errors.ts).
+// A write is checked by the library's admission rule (checkWriteOptions, the same code
+// createCacheNode's set/delete run) before its body is read, so a refused write costs no body
+// and a client sending `Expect: 100-continue` hears the refusal instead of 100 Continue.
+// The server is bound before the node starts (a taken port fails fast, before joining
+// anyone), so for a moment requests meet no node: they get 503 ERR_STARTING.
+//
+// What clients can hold is bounded (constants.ts): connections (maxConnections), time to send
+// headers and a request (headersTimeoutMs, requestTimeoutMs), request-line size
+// (HTTP_MAX_HEADER_BYTES) and body bytes buffered over all requests (bodyBytesInFlightMax).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { CacheNode } from '../node/index.ts'
+import type { WriteResult } from '../node/events.ts'
+import type { CacheEntry, CacheNode } from '../node/index.ts'
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../node/prometheus.ts'
-import { MAX_KEY_BYTES } from './constants.ts'
+import { checkWriteOptions, type CheckedWriteOptions } from '../node/write-options.ts'
+import {
+  HTTP_BODY_BYTES_IN_FLIGHT_MAX,
+  HTTP_HEADERS_TIMEOUT_MS,
+  HTTP_KEY_BYTES_MAX,
+  HTTP_MAX_CONNECTIONS,
+  HTTP_MAX_HEADER_BYTES,
+  HTTP_REQUEST_TIMEOUT_MS,
+} from './constants.ts'
 import { AddressInUseError, BadFlagError } from './errors.ts'
+import { ByteBudget, readBody } from './http-body.ts'
+import { answerClientError, HttpError, sendError, sendJson, toHttpError } from './http-errors.ts'
+import { checkParams, parseKey, parseList, parseWrite } from './http-params.ts'
+
+export { HttpError, toHttpError } from './http-errors.ts'
+export { parseKey } from './http-params.ts'
 
 export interface HttpApiInit {
   /** Largest PUT body read; past it 413. @default DEFAULT_HTTP_MAX_BODY_BYTES (1 MiB) */
   maxBodyBytes: number
-}
-
-/** An error answered to the client: the status and the JSON body's code. */
-export class HttpError extends Error {
-  readonly status: number
-  readonly code: string
-  readonly extra: Record<string, unknown>
-  constructor(status: number, code: string, message: string, extra: Record<string, unknown> = {}) {
-    super(message)
-    this.status = status
-    this.code = code
-    this.extra = extra
-  }
+  /** Most open connections; more are closed at once. @default HTTP_MAX_CONNECTIONS (1024) */
+  maxConnections?: number
+  /** Time to send the request headers; past it 408. @default HTTP_HEADERS_TIMEOUT_MS (10 s) */
+  headersTimeoutMs?: number
+  /** Time to send the whole request (≥ headersTimeoutMs); past it 408. @default HTTP_REQUEST_TIMEOUT_MS (30 s) */
+  requestTimeoutMs?: number
+  /**
+   * Request-body bytes buffered at once over all requests (≥ maxBodyBytes); past it 503 ERR_BUSY.
+   * @default max(HTTP_BODY_BYTES_IN_FLIGHT_MAX (64 MiB), maxBodyBytes)
+   */
+  bodyBytesInFlightMax?: number
 }
 
 type Phase = 'starting' | 'running' | 'closing'
 
-/** Query parameters each method takes; anything else is a 400 (a typo must not be ignored). */
+/** Query parameters each method of /keys/KEY takes; anything else is a 400 (a typo must not be ignored). */
 const KEY_PARAMS: Record<string, readonly string[]> = {
   GET: [],
   HEAD: [],
   PUT: ['ttl', 'userVersion', 'ack', 'timeoutMs'],
   DELETE: ['userVersion', 'ack', 'timeoutMs'],
 }
+const LIST_PARAMS: readonly string[] = ['prefix', 'limit']
+const ROUTES = ['GET|PUT|DELETE /keys/:key', 'GET /keys?prefix=&limit=', 'GET /members', 'GET /stats', 'GET /metrics', 'GET /healthz']
 
 export class HttpApi {
   readonly server: Server
   readonly #maxBodyBytes: number
+  readonly #budget: ByteBudget
+  /** Requests that sent `Expect: 100-continue`: readBody says 100 Continue once their body is admitted. */
+  readonly #awaitingContinue = new WeakSet<IncomingMessage>()
   #node: CacheNode | undefined
   #phase: Phase = 'starting'
 
   constructor(init: HttpApiInit) {
+    const maxConnections = init.maxConnections ?? HTTP_MAX_CONNECTIONS
+    const headersTimeoutMs = init.headersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS
+    const requestTimeoutMs = init.requestTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS
+    const bodyBytesInFlightMax = init.bodyBytesInFlightMax ?? Math.max(HTTP_BODY_BYTES_IN_FLIGHT_MAX, init.maxBodyBytes)
+    positiveInt(init.maxBodyBytes, 'maxBodyBytes')
+    positiveInt(maxConnections, 'maxConnections')
+    positiveInt(headersTimeoutMs, 'headersTimeoutMs')
+    positiveInt(requestTimeoutMs, 'requestTimeoutMs')
+    if (headersTimeoutMs > requestTimeoutMs) {
+      throw new TypeError(`HttpApi: headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`)
+    }
+    if (!(Number.isSafeInteger(bodyBytesInFlightMax) && bodyBytesInFlightMax >= init.maxBodyBytes)) {
+      throw new TypeError(`HttpApi: bodyBytesInFlightMax must be an integer ≥ maxBodyBytes (${init.maxBodyBytes}), got ${String(bodyBytesInFlightMax)}`)
+    }
     this.#maxBodyBytes = init.maxBodyBytes
-    this.server = createServer((req, res) => {
-      this.#handle(req, res).catch((err: unknown) => sendError(res, toHttpError(err)))
+    this.#budget = new ByteBudget(bodyBytesInFlightMax)
+    this.server = createServer(
+      {
+        maxHeaderSize: HTTP_MAX_HEADER_BYTES,
+        headersTimeout: headersTimeoutMs,
+        requestTimeout: requestTimeoutMs,
+        // Node checks both timeouts on this period (default 30 s): a quarter of the shorter
+        // one cuts a slow client off within 1.25 × its timeout. Costs one walk over the open
+        // connections per period; at most once a second.
+        connectionsCheckingInterval: Math.max(10, Math.min(1_000, Math.ceil(headersTimeoutMs / 4))),
+      },
+      (req, res) => this.#onRequest(req, res),
+    )
+    this.server.maxConnections = maxConnections
+    // Without this listener Node answers `Expect: 100-continue` with 100 at once, before the
+    // request is looked at: an oversized body then met 413 mid-upload and a reset.
+    this.server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
+      this.#awaitingContinue.add(req)
+      // Answered without 100 Continue, the client may or may not send its body after all:
+      // the connection closes rather than guess (readBody lifts this once it says 100).
+      res.setHeader('connection', 'close')
+      this.#onRequest(req, res)
     })
+    this.server.on('clientError', (err: Error & { code?: string }, socket) =>
+      answerClientError(err, socket, { headerBytesMax: HTTP_MAX_HEADER_BYTES, keyBytesMax: HTTP_KEY_BYTES_MAX }),
+    )
   }
 
   /** Requests reach the node from now on. */
@@ -88,6 +151,10 @@ export class HttpApi {
     })
   }
 
+  #onRequest(req: IncomingMessage, res: ServerResponse): void {
+    this.#handle(req, res).catch((err: unknown) => sendError(res, toHttpError(err)))
+  }
+
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const rawUrl = req.url ?? '/'
     const q = rawUrl.indexOf('?')
@@ -96,7 +163,8 @@ export class HttpApi {
     const query = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1))
     const method = req.method ?? 'GET'
 
-    if (path === '/keys' || path.startsWith('/keys/')) return this.#key(req, res, method, path, query)
+    if (path === '/keys') return this.#list(res, method, query)
+    if (path.startsWith('/keys/')) return this.#key(req, res, method, path, query)
     if (path === '/healthz') {
       allow(method, ['GET', 'HEAD'])
       const node = this.#node
@@ -122,41 +190,47 @@ export class HttpApi {
     }
     if (path === '/') {
       allow(method, ['GET', 'HEAD'])
-      return sendJson(res, 200, {
-        service: 'also-cache',
-        id: this.#node?.id,
-        routes: ['GET|PUT|DELETE /keys/:key', 'GET /members', 'GET /stats', 'GET /metrics', 'GET /healthz'],
-        docs: 'docs/cli.md',
-      })
+      return sendJson(res, 200, { service: 'also-cache', id: this.#node?.id, routes: ROUTES, docs: 'docs/cli.md' })
     }
-    throw new HttpError(404, 'ERR_NOT_FOUND', `no route ${method} ${path}; routes: /keys/:key, /members, /stats, /metrics, /healthz`)
+    throw new HttpError(404, 'ERR_NOT_FOUND', `no route ${method} ${path}; routes: /keys/:key, /keys, /members, /stats, /metrics, /healthz`)
+  }
+
+  /**
+   * GET /keys: live keys starting with `prefix`, at most `limit`, in the store's order
+   * (hottest first, not sorted). `truncated` says more matched. Costs one pass over the
+   * store at most (no hit counted, no value copied).
+   */
+  #list(res: ServerResponse, method: string, query: URLSearchParams): void {
+    allow(method, ['GET', 'HEAD'])
+    checkParams(query, LIST_PARAMS)
+    const { prefix, limit } = parseList(query)
+    const keys: string[] = []
+    let truncated = false
+    for (const [key] of this.#running().entries()) {
+      if (!key.startsWith(prefix)) continue
+      if (keys.length === limit) {
+        truncated = true
+        break
+      }
+      keys.push(key)
+    }
+    sendJson(res, 200, { keys, truncated, limit })
   }
 
   async #key(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams): Promise<void> {
     allow(method, Object.keys(KEY_PARAMS))
     const key = parseKey(path)
     checkParams(query, KEY_PARAMS[method])
-    if (method === 'PUT') {
-      // Read the body before touching the node: a 413 must store nothing.
-      const value = await readBody(req, this.#maxBodyBytes)
-      const ttlMs = intParam(query, 'ttl', req.headers['x-ttl-ms'], 1)
-      const write = writeOptions(req, query)
-      const node = this.#running()
-      // A value this node's store could never hold is refused by set() (EntryTooLargeError →
-      // 413 below, in the error mapping) before anything replicates.
-      await node.set(key, value, { ...write, ...(ttlMs === undefined ? {} : { ttlMs }) })
-      const e = node.getEntry(key)
-      if (e !== undefined && e.version.userVersion > (write.userVersion ?? 0)) throw staleWrite(key, e.version)
-      return sendJson(res, 200, { key, bytes: value.byteLength, version: e?.version, expiresAt: e?.expiresAt ?? null, acked: write.ack === 'all' })
-    }
-    if (method === 'DELETE') {
-      if (req.headers['x-ttl-ms'] !== undefined) throw new HttpError(400, 'ERR_BAD_PARAM', 'x-ttl-ms does not apply to DELETE; remove it')
-      const write = writeOptions(req, query)
-      const node = this.#running()
-      await node.delete(key, write)
-      const e = node.getEntry(key)
-      if (e !== undefined) throw staleWrite(key, e.version)
-      return sendJson(res, 200, { key, deleted: true, acked: write.ack === 'all' })
+    if (method === 'PUT' || method === 'DELETE') {
+      const { options, sources } = parseWrite(req, query, method)
+      const op = method === 'PUT' ? 'set' : 'delete'
+      try {
+        // The library's rule, before the body is read: a refused write costs no upload.
+        const checked = checkWriteOptions(options, op)
+        return method === 'PUT' ? await this.#put(req, res, key, checked) : await this.#delete(res, key, checked)
+      } catch (err) {
+        throw toHttpError(err, sources)
+      }
     }
     // GET/HEAD: get() counts the hit or miss; getEntry() (no count) supplies the version.
     const node = this.#running()
@@ -176,6 +250,35 @@ export class HttpApi {
     res.end(value)
   }
 
+  /**
+   * The answer carries the write's own version (from its WriteResult), never one read after
+   * the ack wait: with `ack=all` another write to the key may land meanwhile, and its version
+   * is not this write's. Worked scenario: 1. PUT k ?ack=all (hlc 10) waits for a paused peer;
+   * 2. PUT k (hlc 11) lands here; 3. the peer acks hlc 10 — the first PUT answers hlc 10.
+   */
+  async #put(req: IncomingMessage, res: ServerResponse, key: string, options: CheckedWriteOptions): Promise<void> {
+    const expectsContinue = this.#awaitingContinue.has(req)
+    const value = await readBody(req, res, { maxBytes: this.#maxBodyBytes, budget: this.#budget, expectsContinue })
+    const node = this.#running()
+    // A value this node's store could never hold is refused by set() (EntryTooLargeError →
+    // 413) before anything replicates.
+    const pending = node.set(key, value, options)
+    // set() applies the write here before it returns; what the key holds now is this write
+    // (or, if it was stale, the newer entry): its expiry is read now, before any wait.
+    const applied = node.getEntry(key)
+    const result = await pending
+    if (result.stale) throw staleWrite(key, node.getEntry(key) ?? applied)
+    const expiresAt = applied !== undefined && sameVersion(applied, result) ? (applied.expiresAt ?? null) : null
+    sendJson(res, 200, { key, bytes: value.byteLength, version: result.version, expiresAt, acked: options.ack === 'all' })
+  }
+
+  async #delete(res: ServerResponse, key: string, options: CheckedWriteOptions): Promise<void> {
+    const node = this.#running()
+    const result = await node.delete(key, options)
+    if (result.stale) throw staleWrite(key, node.getEntry(key))
+    sendJson(res, 200, { key, deleted: true, version: result.version, acked: options.ack === 'all' })
+  }
+
   #running(): CacheNode {
     if (this.#phase === 'closing') throw new HttpError(503, 'ERR_CLOSING', 'the node is shutting down; retry on another node')
     if (this.#node === undefined) throw new HttpError(503, 'ERR_STARTING', 'the node is still starting (joining the cluster); retry in a moment')
@@ -183,128 +286,32 @@ export class HttpApi {
   }
 }
 
-/** '/keys/a%2Fb' → 'a/b'. Everything after '/keys/' is the key, so '/' may appear raw too. */
-export function parseKey(path: string): string {
-  let key: string
-  try {
-    key = decodeURIComponent(path.slice('/keys/'.length))
-  } catch {
-    throw new HttpError(400, 'ERR_BAD_KEY', 'the key is not valid percent-encoding; encode it with encodeURIComponent (curl: --data-urlencode does not apply to paths, escape % as %25)')
-  }
-  if (key === '') throw new HttpError(400, 'ERR_BAD_KEY', 'the key is empty; use /keys/<key>')
-  const bytes = Buffer.byteLength(key, 'utf8')
-  if (bytes > MAX_KEY_BYTES) throw new HttpError(400, 'ERR_BAD_KEY', `the key is ${bytes} bytes of UTF-8; keys may be at most ${MAX_KEY_BYTES} bytes (hash a longer identifier)`)
-  return key
+function sameVersion(entry: CacheEntry, result: WriteResult): boolean {
+  const a = entry.version
+  const b = result.version
+  return a.userVersion === b.userVersion && a.hlc === b.hlc && a.nodeId === b.nodeId
 }
 
 /**
  * The write lost to a version with a higher userVersion (userVersion is compared before the
  * hlc, G3), so the key keeps its old value. Worked scenario: 1. PUT ?userVersion=3;
  * 2. PUT or DELETE with no userVersion (0) → applied as stale, nothing changes; without this
- * 409 the client would see 200 and wonder why GET still returns the first value.
+ * 409 the client would see 200 and wonder why GET still returns the first value. `current`
+ * is what the key holds when the answer is sent (absent if it has expired meanwhile).
  */
-function staleWrite(key: string, current: { userVersion: number; hlc: number; nodeId: string }): HttpError {
-  return new HttpError(
-    409,
-    'ERR_STALE_WRITE',
-    `key ${JSON.stringify(key)} holds userVersion ${current.userVersion}, higher than this write's, so the write lost (userVersion is compared first); send userVersion=${current.userVersion} or higher`,
-    { current },
-  )
-}
-
-function checkParams(query: URLSearchParams, accepted: readonly string[]): void {
-  for (const name of query.keys()) {
-    if (!accepted.includes(name)) {
-      const hint = accepted.length === 0 ? 'this method takes no query parameters' : `this method takes ${accepted.join(', ')}`
-      throw new HttpError(400, 'ERR_BAD_PARAM', `unknown query parameter ${JSON.stringify(name)}: ${hint}`)
-    }
-  }
-}
-
-function writeOptions(req: IncomingMessage, query: URLSearchParams): { userVersion?: number; ack?: 'all' | 'none'; timeoutMs?: number } {
-  const out: { userVersion?: number; ack?: 'all' | 'none'; timeoutMs?: number } = {}
-  const userVersion = intParam(query, 'userVersion', req.headers['x-user-version'], 0)
-  if (userVersion !== undefined) out.userVersion = userVersion
-  const ack = query.get('ack')
-  if (ack !== null) {
-    if (ack !== 'all' && ack !== 'none') throw new HttpError(400, 'ERR_BAD_PARAM', `ack must be "all" or "none", got ${JSON.stringify(ack)}`)
-    out.ack = ack
-  }
-  const timeoutMs = intParam(query, 'timeoutMs', undefined, 1)
-  if (timeoutMs !== undefined) {
-    if (out.ack !== 'all') throw new HttpError(400, 'ERR_BAD_PARAM', 'timeoutMs only applies with ack=all')
-    out.timeoutMs = timeoutMs
-  }
-  return out
-}
-
-/** A decimal integer ≥ min from the query (first) or a header; undefined when neither is given. */
-function intParam(query: URLSearchParams, name: string, header: string | string[] | undefined, min: number): number | undefined {
-  const text = query.get(name) ?? (Array.isArray(header) ? header[0] : header)
-  if (text === undefined || text === null) return undefined
-  const n = /^\d{1,16}$/.test(text) ? Number(text) : NaN
-  if (!Number.isSafeInteger(n) || n < min) {
-    throw new HttpError(400, 'ERR_BAD_PARAM', `${name} must be a whole number ≥ ${min}${name === 'ttl' || name === 'timeoutMs' ? ' (milliseconds)' : ''}, got ${JSON.stringify(text)}`)
-  }
-  return n
-}
-
-/** The whole body, or 413 as soon as it is known to exceed maxBytes (nothing more is buffered). */
-function readBody(req: IncomingMessage, maxBytes: number): Promise<Uint8Array> {
-  const tooLarge = (): HttpError =>
-    new HttpError(413, 'ERR_BODY_TOO_LARGE', `the value is over ${maxBytes} bytes, the most this server reads; store a smaller value or restart with a larger --max-body`, { maxBodyBytes: maxBytes })
-  const declared = Number(req.headers['content-length'])
-  if (declared > maxBytes) return Promise.reject(tooLarge())
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let total = 0
-    const onData = (chunk: Buffer): void => {
-      total += chunk.byteLength
-      if (total > maxBytes) {
-        req.off('data', onData)
-        reject(tooLarge())
-        return
-      }
-      chunks.push(chunk)
-    }
-    req.on('data', onData)
-    req.once('end', () => {
-      const body = Buffer.concat(chunks, total)
-      resolve(new Uint8Array(body.buffer, body.byteOffset, body.byteLength))
-    })
-    req.once('error', reject)
-  })
+function staleWrite(key: string, current: CacheEntry | undefined): HttpError {
+  const held = current === undefined ? 'a higher userVersion' : `userVersion ${current.version.userVersion}`
+  const fix = current === undefined ? 'send a higher userVersion' : `send userVersion=${current.version.userVersion} or higher`
+  const message = `key ${JSON.stringify(key)} holds ${held}, higher than this write's, so the write lost (userVersion is compared first); ${fix}`
+  return new HttpError(409, 'ERR_STALE_WRITE', message, current === undefined ? {} : { current: current.version })
 }
 
 function allow(method: string, methods: readonly string[]): void {
   if (!methods.includes(method)) throw new HttpError(405, 'ERR_METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${methods.join(' or ')}`, { allow: methods })
 }
 
-/** Maps what a node call threw to a status: typed node errors keep their code. */
-export function toHttpError(err: unknown): HttpError {
-  if (err instanceof HttpError) return err
-  const e = err as { code?: unknown; message?: string; missing?: readonly string[] }
-  if (e.code === 'ERR_ACK_TIMEOUT') return new HttpError(504, 'ERR_ACK_TIMEOUT', e.message ?? 'acknowledgement timed out', { missing: e.missing ?? [] })
-  if (e.code === 'ERR_ENTRY_TOO_LARGE') return new HttpError(413, 'ERR_ENTRY_TOO_LARGE', e.message ?? 'entry too large')
-  // The node validates its options with TypeError/RangeError: the request carried a bad value.
-  if (err instanceof TypeError || err instanceof RangeError) return new HttpError(400, 'ERR_BAD_PARAM', err.message)
-  return new HttpError(500, typeof e.code === 'string' ? e.code : 'ERR_INTERNAL', e.message ?? String(err))
-}
-
-function sendError(res: ServerResponse, err: HttpError): void {
-  if (res.headersSent) return void res.destroy()
-  const headers: Record<string, string> = {}
-  if (err.status === 405) headers.allow = (err.extra.allow as string[]).join(', ')
-  // After a 413 the rest of the body is not read: close the connection instead of draining it.
-  if (err.status === 413) headers.connection = 'close'
-  const { allow: _allow, ...extra } = err.extra
-  sendJson(res, err.status, { error: { code: err.code, message: err.message, ...extra } }, headers)
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const text = `${JSON.stringify(body, null, 2)}\n`
-  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(text), ...headers })
-  res.end(text)
+function positiveInt(value: number, name: string): void {
+  if (!(Number.isSafeInteger(value) && value > 0)) throw new TypeError(`HttpApi: ${name} must be a positive integer, got ${String(value)}`)
 }
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {

@@ -1,175 +1,23 @@
 #!/usr/bin/env node
-// `also-cache`: runs one cache node with the HTTP interface of http.ts. This file owns the
-// process: flags in, start-up order, what is printed, signals, exit codes (errors.ts).
+// `also-cache`'s entry point (the package "bin", dist/lib/cli/main.js once built). Its one job
+// is to refuse a Node that is too old before anything else loads: the CLI (run.ts) and the
+// library use APIs of Node 22 (Promise.withResolvers, among others), and on Node 20 the first
+// such call failed deep in start-up and was reported as a bad flag. So this file imports
+// nothing statically and keeps to syntax every Node with ES modules runs; the CLI is loaded
+// only once the version is known to be good.
 //
-// Start-up order: bind HTTP first (a taken port fails in milliseconds, before this node
-// joins and then leaves a cluster), then start the node, then print where everything is.
-// Shutdown: stop taking HTTP connections, close the node (it tells the cluster it is
-// leaving, so peers see "left" at once instead of suspecting it), exit 0.
-//
-// The hashbang is for the published build (dist/lib/cli/main.js, the package "bin"); Node's
-// type stripping skips it too, so `node lib/cli/main.ts` works from a clone.
+// The hashbang is for the published build; Node's type stripping skips it too, so
+// `node lib/cli/main.ts` works from a clone.
 
-import type { CacheNode } from '../index.ts'
-import { parseCliArgs, type CliOptions } from './args.ts'
-import { SHUTDOWN_TIMEOUT_MS } from './constants.ts'
-import { AddressInUseError, BadFlagError, CliError, ExitCode } from './errors.ts'
-import { HttpApi } from './http.ts'
-import { readClusterKeyFile } from './key-file.ts'
-import { usage } from './usage.ts'
+/** The oldest Node major this package runs on (package.json "engines"). */
+const REQUIRED_NODE_MAJOR = 22
 
-async function main(argv: readonly string[]): Promise<void> {
-  const options = parseCliArgs(argv)
-  if (options.command === 'help') {
-    process.stdout.write(`${usage()}\n`)
-    return
-  }
-  if (options.command === 'keygen') {
-    // The module itself, not lib/index.ts: printing a key should not load libp2p.
-    const { generateClusterKey } = await import('../networking/cluster-key.ts')
-    process.stdout.write(generateClusterKey())
-    return
-  }
-  if (options.clusterKeyPath !== undefined) options.node.clusterKey = await readClusterKeyFile(options.clusterKeyPath)
-  const api = new HttpApi({ maxBodyBytes: options.http.maxBodyBytes })
-  const url = await api.listen(options.http.host, options.http.port)
-  let node: CacheNode
-  try {
-    node = await startNode(options)
-  } catch (err) {
-    await api.close()
-    throw err
-  }
-  api.attach(node)
-  printBanner(node, url, options)
-  watch(node)
-  handleSignals(node, api)
+const major = Number(process.versions.node.split('.')[0])
+if (major < REQUIRED_NODE_MAJOR) {
+  process.stderr.write(
+    `also-cache [ERR_CLI_NODE_VERSION]: Node ≥ ${REQUIRED_NODE_MAJOR} is required (this is ${process.version}). ` +
+      `Install Node ${REQUIRED_NODE_MAJOR} or later (https://nodejs.org/, or nvm install ${REQUIRED_NODE_MAJOR}) and run it again.\n`,
+  )
+  process.exit(1)
 }
-
-async function startNode(options: CliOptions): Promise<CacheNode> {
-  // Loaded here, not at the top: libp2p takes a second or two to import, which --help, a bad
-  // flag and a taken HTTP port should not wait for.
-  const { createCacheNode } = await import('../index.ts')
-  try {
-    return await createCacheNode(options.node)
-  } catch (err) {
-    const e = err as NodeJS.ErrnoException
-    // libp2p wraps the socket error; its text still carries the errno.
-    if (e.code === 'EADDRINUSE' || /EADDRINUSE/.test(String(e.message))) {
-      const addrs = (options.node.listen ?? []).join(', ')
-      throw new AddressInUseError(addrs, `a --listen address is already in use (${addrs}). Stop the process holding it, or listen on port 0: --listen /ip4/127.0.0.1/tcp/0.`, { cause: err })
-    }
-    // The node validates its options with TypeError: one of our flags carried a bad value.
-    if (err instanceof TypeError) throw new BadFlagError('', err.message.replace(/^createCacheNode: /, ''), { cause: err })
-    // Typed node errors that point at a file a flag named.
-    const flag = FILE_ERRORS[String(e.code)]
-    if (flag !== undefined) throw new BadFlagError(flag, `${flag}: ${e.message}`, { cause: err })
-    throw err
-  }
-}
-
-/** Node error codes caused by the file behind a flag (exit 2: fix the flag or the file). */
-const FILE_ERRORS: Record<string, string> = {
-  ERR_INVALID_CLUSTER_KEY: '--cluster-key',
-  ERR_IDENTITY_FILE: '--identity',
-  ERR_IDENTITY_IN_USE: '--identity',
-  ERR_SNAPSHOT: '--snapshot',
-}
-
-function printBanner(node: CacheNode, url: string, options: CliOptions): void {
-  const addrs = node.addresses()
-  const lines = [
-    'also-cache node started',
-    `  peer id   ${node.id}`,
-    `  cluster   ${options.node.cluster ?? 'default'}${options.node.clusterKey === undefined ? '' : ' (private: cluster key)'}${options.node.mdns ? ', mDNS on' : ''}`,
-    ...addrs.map((a) => `  listen    ${a}`),
-    `  http      ${url}`,
-    '',
-    'Try it:',
-    `  curl -X PUT --data-binary 'hello' ${url}/keys/greeting`,
-    `  curl ${url}/keys/greeting`,
-    `  curl ${url}/members`,
-    '',
-    'Start another node in this cluster:',
-    `  ${[selfCommand(), '--http 127.0.0.1:0', `--bootstrap ${addrs[0] ?? '<this node\'s address>'}`, ...sameClusterFlags(options)].join(' ')}`,
-    '',
-    'Ctrl-C leaves the cluster and stops.',
-  ]
-  process.stdout.write(`${lines.join('\n')}\n`)
-}
-
-/** The flags another node needs to join this one's cluster. */
-function sameClusterFlags(options: CliOptions): string[] {
-  const flags: string[] = []
-  if (options.node.cluster !== undefined) flags.push(`--cluster ${options.node.cluster}`)
-  if (options.clusterKeyPath !== undefined) flags.push(`--cluster-key ${options.clusterKeyPath}`)
-  if (options.node.swim?.profile !== undefined) flags.push(`--swim-profile ${options.node.swim.profile}`)
-  return flags
-}
-
-/** How the user ran this: from a clone (`node lib/cli/main.ts`, `npm run cli`) or installed. */
-function selfCommand(): string {
-  return (process.argv[1] ?? '').endsWith('.ts') ? 'npm run cli --' : 'also-cache'
-}
-
-/** Membership and warm-up as they happen: what a newcomer wants to see while trying things. */
-function watch(node: CacheNode): void {
-  for (const state of ['alive', 'suspect', 'dead', 'left'] as const) {
-    node.addEventListener(`member:${state}`, (e) => log(`member ${e.detail.id} is ${state} (incarnation ${e.detail.incarnation})`))
-  }
-  node.addEventListener('sync:done', (e) => {
-    const d = e.detail
-    log(`warm-up done: ${d.entries} entries (${d.bytes} bytes) from ${d.peers} peer(s) in ${Math.round(d.ms)} ms${d.complete ? '' : ' (incomplete: byte budget reached)'}`)
-  })
-  node.addEventListener('snapshot:refused', (e) => log(`warning: ${e.detail.message}`))
-  node.addEventListener('identity:conflict', (e) => log(`error: peer id ${e.detail.nodeId}: ${e.detail.hint}`))
-}
-
-function handleSignals(node: CacheNode, api: HttpApi): void {
-  let closing = false
-  const stop = (signal: NodeJS.Signals): void => {
-    if (closing) {
-      log(`${signal} again: exiting without leaving the cluster`)
-      process.exit(ExitCode.interrupted)
-    }
-    closing = true
-    log(`${signal}: leaving the cluster and stopping (press Ctrl-C again to force)`)
-    // A peer that never answers must not keep the process alive forever.
-    setTimeout(() => {
-      log(`did not stop within ${SHUTDOWN_TIMEOUT_MS} ms; exiting`)
-      process.exit(ExitCode.failure)
-    }, SHUTDOWN_TIMEOUT_MS).unref()
-    void (async () => {
-      const httpClosed = api.close()
-      await node.close()
-      // Requests still open (a keep-alive client, a slow ack) have had the node's close to
-      // finish; past it they could only get 503, so they are cut rather than waited for.
-      api.server.closeAllConnections()
-      await httpClosed
-      log('stopped')
-      process.exit(ExitCode.ok)
-    })()
-  }
-  process.on('SIGINT', stop)
-  process.on('SIGTERM', stop)
-}
-
-function log(line: string): void {
-  process.stdout.write(`[${new Date().toISOString().slice(11, 23)}] ${line}\n`)
-}
-
-// Piped into `head` or a closed terminal: output is lost, the node keeps running and still
-// shuts down cleanly on a signal, instead of crashing on EPIPE mid-shutdown.
-process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-  if (err.code !== 'EPIPE') throw err
-})
-
-try {
-  await main(process.argv.slice(2))
-} catch (err) {
-  const code = err instanceof CliError ? err.exitCode : ExitCode.failure
-  const e = err as { code?: string; message?: string }
-  process.stderr.write(`also-cache${e.code ? ` [${e.code}]` : ''}: ${e.message ?? String(err)}\n`)
-  // Exit now: a half-started libp2p may hold handles that would keep the process alive.
-  process.exit(code)
-}
+await import('./run.ts')

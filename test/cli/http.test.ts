@@ -4,6 +4,7 @@
 import { createServer, type Server } from 'node:net'
 import { expect } from 'chai'
 import { waitFor } from '../support/cluster.ts'
+import { HTTP_KEY_BYTES_MAX } from '../../lib/cli/constants.ts'
 import { CliProcess, stopAll } from './cli-process.ts'
 import { findPromtool, PROMTOOL_INSTALL, promtoolCheck, request, type RequestInit as HttpRequestInit } from './http-client.ts'
 
@@ -76,12 +77,12 @@ describe('cli http', function () {
     expect(got.headers['x-expires-at']).to.equal(undefined)
   })
 
-  it('keys are URL-decoded: unicode and slashes round-trip; 1024 bytes is the limit', async () => {
+  it('keys are URL-decoded: unicode and slashes round-trip', async () => {
     const key = 'ключ/with slash?and=query'
     const put = await request(`${a.url}/keys/${encodeURIComponent(key)}`, { method: 'PUT', body: 'u' })
     expect(put.json<{ key: string }>().key).to.equal(key)
     expect((await request(`${a.url}/keys/${encodeURIComponent(key)}`)).body.toString()).to.equal('u')
-    expect((await request(`${a.url}/keys/${'k'.repeat(1024)}`, { method: 'PUT', body: 'x' })).status).to.equal(200)
+    expect((await request(`${a.url}/keys/${'k'.repeat(HTTP_KEY_BYTES_MAX)}`, { method: 'PUT', body: 'x' })).status).to.equal(200)
   })
 
   it('GET of a missing key: 404 with a JSON error', async () => {
@@ -139,24 +140,24 @@ describe('cli http', function () {
     expect((await request(`${a.url}/keys/unacked`)).status).to.equal(200)
   })
 
-  it('bad keys and parameters: 400 with a stable code', async () => {
+  it('bad keys and parameters: 400 with a stable code (syntax: ERR_BAD_*, the admission rule: ERR_INVALID_WRITE)', async () => {
     const table: [string, string, HttpRequestInit, string][] = [
       ['empty key', '/keys/', {}, 'ERR_BAD_KEY'],
-      ['no key', '/keys', {}, 'ERR_BAD_KEY'],
+      ['no key on PUT', '/keys', { method: 'PUT', body: 'x' }, 'ERR_METHOD_NOT_ALLOWED'],
       ['bad percent-encoding', '/keys/%E0%A4%A', {}, 'ERR_BAD_KEY'],
-      ['key over 1024 bytes', `/keys/${'é'.repeat(513)}`, {}, 'ERR_BAD_KEY'],
+      ['key over HTTP_KEY_BYTES_MAX', `/keys/${'é'.repeat(HTTP_KEY_BYTES_MAX / 2 + 1)}`, {}, 'ERR_BAD_KEY'],
       ['ttl not a number', '/keys/k?ttl=soon', { method: 'PUT', body: 'x' }, 'ERR_BAD_PARAM'],
-      ['ttl zero', '/keys/k?ttl=0', { method: 'PUT', body: 'x' }, 'ERR_BAD_PARAM'],
+      ['ttl zero (the admission rule)', '/keys/k?ttl=0', { method: 'PUT', body: 'x' }, 'ERR_INVALID_WRITE'],
       ['negative userVersion header', '/keys/k', { method: 'PUT', body: 'x', headers: { 'x-user-version': '-1' } }, 'ERR_BAD_PARAM'],
-      ['ack neither all nor none', '/keys/k?ack=some', { method: 'PUT', body: 'x' }, 'ERR_BAD_PARAM'],
-      ['timeoutMs without ack=all', '/keys/k?timeoutMs=50', { method: 'PUT', body: 'x' }, 'ERR_BAD_PARAM'],
+      ['ack neither all nor none', '/keys/k?ack=some', { method: 'PUT', body: 'x' }, 'ERR_INVALID_WRITE'],
+      ['timeoutMs without ack=all', '/keys/k?timeoutMs=50', { method: 'PUT', body: 'x' }, 'ERR_INVALID_WRITE'],
       ['unknown parameter (typo)', '/keys/k?ttlMs=50', { method: 'PUT', body: 'x' }, 'ERR_BAD_PARAM'],
       ['ttl on DELETE', '/keys/k?ttl=50', { method: 'DELETE' }, 'ERR_BAD_PARAM'],
       ['parameters on GET', '/keys/k?ack=all', {}, 'ERR_BAD_PARAM'],
     ]
     for (const [name, path, init, code] of table) {
       const r = await request(`${a.url}${path}`, init)
-      expect(r.status, name).to.equal(400)
+      expect(r.status, name).to.equal(code === 'ERR_METHOD_NOT_ALLOWED' ? 405 : 400)
       expect(r.json<{ error: { code: string } }>().error.code, name).to.equal(code)
     }
   })
