@@ -4,6 +4,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { waitFor } from '../support/cluster.ts'
+import { request } from './http-client.ts'
 
 export const MAIN = fileURLToPath(new URL('../../lib/cli/main.ts', import.meta.url))
 const live = new Set<ChildProcess>()
@@ -87,4 +88,18 @@ export async function stopAll(): Promise<void> {
     c.kill('SIGKILL')
   }
   await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once('exit', resolve)))))
+}
+
+/** Waits until every CLI node lists all of them alive on /members. */
+export async function allAlive(processes: readonly CliProcess[], timeoutMs = 15_000): Promise<void> {
+  await waitFor(
+    async () => {
+      for (const p of processes) {
+        const { members } = (await request(`${p.url}/members`)).json<{ members: { state: string }[] }>()
+        if (members.filter((m) => m.state === 'alive').length !== processes.length) return false
+      }
+      return true
+    },
+    { timeoutMs, what: `the ${processes.length} CLI nodes to see each other alive` },
+  )
 }

@@ -6,7 +6,7 @@ import { expect } from 'chai'
 import { request as httpRequest } from 'node:http'
 import { waitFor } from '../support/cluster.ts'
 import { HTTP_KEY_BYTES_MAX, HTTP_LIST_LIMIT_DEFAULT, HTTP_LIST_LIMIT_MAX } from '../../lib/cli/constants.ts'
-import { CliProcess, stopAll } from './cli-process.ts'
+import { allAlive, CliProcess, stopAll } from './cli-process.ts'
 import { request, type Reply } from './http-client.ts'
 
 const MAX_BODY = 64 * 1024
@@ -57,16 +57,7 @@ describe('cli http writes', function () {
     // node's own refusal of a value is reachable; its 64 MiB store holds such an entry.
     a = await new CliProcess(['--http', '127.0.0.1:0', '--max-body', '5mib']).started()
     b = await new CliProcess(['--http', '127.0.0.1:0', '--bootstrap', a.addresses[0], '--max-body', String(MAX_BODY)]).started()
-    await waitFor(
-      async () => {
-        for (const p of [a, b]) {
-          const { members } = (await request(`${p.url}/members`)).json<{ members: { state: string }[] }>()
-          if (members.filter((m) => m.state === 'alive').length !== 2) return false
-        }
-        return true
-      },
-      { timeoutMs: 15_000, what: 'both CLI nodes to see each other alive' },
-    )
+    await allAlive([a, b])
   })
   after(async () => {
     b?.child.kill('SIGCONT')

@@ -5,7 +5,7 @@ import { createServer, type Server } from 'node:net'
 import { expect } from 'chai'
 import { waitFor } from '../support/cluster.ts'
 import { HTTP_KEY_BYTES_MAX } from '../../lib/cli/constants.ts'
-import { CliProcess, stopAll } from './cli-process.ts'
+import { allAlive, CliProcess, stopAll } from './cli-process.ts'
 import { findPromtool, PROMTOOL_INSTALL, promtoolCheck, request, type RequestInit as HttpRequestInit } from './http-client.ts'
 
 const MAX_BODY = 64 * 1024
@@ -21,16 +21,7 @@ describe('cli http', function () {
     // which the ack-timeout test relies on.
     a = await new CliProcess(['--http', '127.0.0.1:0', '--max-body', String(MAX_BODY)]).started()
     b = await new CliProcess(['--http', '127.0.0.1:0', '--bootstrap', a.addresses[0], '--max-bytes', '256kib']).started()
-    await waitFor(
-      async () => {
-        for (const p of [a, b]) {
-          const { members } = (await request(`${p.url}/members`)).json<{ members: { state: string }[] }>()
-          if (members.filter((m) => m.state === 'alive').length !== 2) return false
-        }
-        return true
-      },
-      { timeoutMs: 15_000, what: 'both CLI nodes to see each other alive' },
-    )
+    await allAlive([a, b])
   })
   after(async () => {
     b?.child.kill('SIGCONT')

@@ -2,19 +2,15 @@
 // call reject with ERR_ACK_REFUSED naming the member and its reason, instead of resolving while
 // the member keeps serving the old value (the write-through recipe's "clock far ahead" case).
 import { expect } from 'chai'
+import { waitFor } from '../support/cluster.ts'
 import { createCacheNode, type AckRefusedError, type CacheNode } from '../../lib/index.ts'
 
 const MiB = 1024 * 1024
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : new TextDecoder().decode(b))
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+/** Polls a synchronous condition (these nodes live in this process) with a deadline. */
+const waitUntil = (cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> => waitFor(cond, { timeoutMs, what, intervalMs: 10 })
 
 describe('CacheNode ack: refusals reject the acknowledged write', function () {
   let writer: CacheNode
@@ -26,7 +22,7 @@ describe('CacheNode ack: refusals reject the acknowledged write', function () {
     ahead = await createCacheNode({ ...common, clockOffsetMs: 120_000, bootstrap: writer.addresses() })
     small = await createCacheNode({ ...common, maxBytes: 1 * MiB, bootstrap: writer.addresses() })
     const all = [writer, ahead, small]
-    await waitFor(() => all.every((n) => n.members().filter((m) => m.state === 'alive').length === 3), 'three alive members everywhere')
+    await waitUntil(() => all.every((n) => n.members().filter((m) => m.state === 'alive').length === 3), 'three alive members everywhere')
   })
   after(() => Promise.all([writer?.close(), ahead?.close(), small?.close()]))
 

@@ -3,19 +3,15 @@
 // sent, and the writes around it still replicate (findings 1–4, 8, 10 of the "one rule" issue;
 // each crashed the node, lost neighbouring writes or applied a write its caller saw fail).
 import { expect } from 'chai'
+import { waitFor } from '../support/cluster.ts'
 import { createCacheNode, MAX_WRITE_VALUE_BYTES, type CacheNode } from '../../lib/index.ts'
 
 const MiB = 1024 * 1024
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : new TextDecoder().decode(b))
 
-async function waitFor(cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  }
-}
+/** Polls a synchronous condition (these nodes live in this process) with a deadline. */
+const waitUntil = (cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> => waitFor(cond, { timeoutMs, what, intervalMs: 10 })
 
 /** Calls `write`, which must return a promise (not throw) that rejects with `code` naming `argument`. */
 async function expectRefused(write: () => Promise<unknown>, code: string, argument?: string): Promise<void> {
@@ -41,7 +37,7 @@ describe('CacheNode admission: one rule for what a write may be', function () {
     const common = { maxBytes: 256 * MiB, swim: { profile: 'local' as const }, antiEntropyIntervalMs: 500 }
     a = await createCacheNode({ ...common, warmupPeers: 0 })
     b = await createCacheNode({ ...common, bootstrap: a.addresses() })
-    await waitFor(() => a.members().some((m) => m.id === b.id && m.state === 'alive') && b.members().some((m) => m.id === a.id && m.state === 'alive'), 'membership')
+    await waitUntil(() => a.members().some((m) => m.id === b.id && m.state === 'alive') && b.members().some((m) => m.id === a.id && m.state === 'alive'), 'membership')
   })
   after(async () => {
     process.off('unhandledRejection', onUnhandled)
@@ -59,7 +55,7 @@ describe('CacheNode admission: one rule for what a write may be', function () {
     await expectRefused(write, 'ERR_INVALID_WRITE', argument)
     const after = a.set(`${name}:after`, bytes('2'))
     await Promise.all([before, after])
-    await waitFor(() => text(b.get(`${name}:before`)) === '1' && text(b.get(`${name}:after`)) === '2', `${name}'s neighbours on b`)
+    await waitUntil(() => text(b.get(`${name}:before`)) === '1' && text(b.get(`${name}:after`)) === '2', `${name}'s neighbours on b`)
   }
 
   it('set with ttlMs 1e20 (or 2^53 − 1) rejects with ERR_INVALID_WRITE, and later writes still replicate (finding 1)', async () => {
@@ -86,7 +82,7 @@ describe('CacheNode admission: one rule for what a write may be', function () {
     const small = a.set('big:before', bytes('s'))
     const big = a.set('big', new Uint8Array(a.maxValueBytes - 16).fill(7))
     await Promise.all([small, big])
-    await waitFor(() => b.get('big')?.byteLength === a.maxValueBytes - 16 && text(b.get('big:before')) === 's', 'the largest value on b', 30_000)
+    await waitUntil(() => b.get('big')?.byteLength === a.maxValueBytes - 16 && text(b.get('big:before')) === 's', 'the largest value on b', 30_000)
     expect(b.stats().replica.dropped).to.equal(0)
   })
 
