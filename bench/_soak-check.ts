@@ -120,7 +120,8 @@ export class SoakChecker {
       const floor = floors?.findLast((f) => f.at < p.start)
       if (floor !== undefined && compareVersions(p.version, floor.version) < 0) {
         this.staleAfterAck++
-        this.#example(`stale read after an ack: ${label} read ${p.key} at ${fmtVersion(p.version)} ${p.start - floor.at} ms after it acknowledged ${fmtVersion(floor.version)}`)
+        const after = `${p.start - floor.at} ms after it acknowledged ${fmtVersion(floor.version)}`
+        this.#example(`stale read after an ack: ${label} read ${p.key} at ${fmtVersion(p.version)} ${after}`)
       }
     }
     if (s === undefined || compareVersions(p.version, s.version) > 0) seen.set(p.key, { version: p.version, how: `its own ${p.kind}` })

@@ -8,8 +8,10 @@ const f = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFract
 /** The human report: the figures, then RSS per node over time, then the trend per host. */
 export function formatSoak(r: SoakResult): string {
   const zero = (n: number): string => (n === 0 ? '0' : `**${f(n)}**`)
-  const rateLine = r.maxRate === undefined ? `${f(r.rate)} writes/s (given)` : `${f(r.rate)} writes/s (half of the measured maximum ${f(r.maxRate)}/s)`
+  const rateLine =
+    r.maxRate === undefined ? `${f(r.rate)} writes/s (given)` : `${f(r.rate)} writes/s (half of the measured maximum ${f(r.maxRate)}/s)`
   const p = r.partition
+  const failed = r.restartFailures.length > 0 ? `, **${r.restartFailures.length} failed**` : ''
   const figures = formatTable(
     ['figure', 'value'],
     [
@@ -18,7 +20,7 @@ export function formatSoak(r: SoakResult): string {
       ['write rate: target, achieved', `${rateLine}; ${f(r.achievedRate)} writes/s`],
       ['writes (acked / ack failed / no answer)', `${f(r.writes)} (${f(r.acked)} / ${f(r.ackFailed)} / ${f(r.unknown)})`],
       ['reads (hits)', `${f(r.reads)} (${f(r.hits)})`],
-      ['kill -9 and restart', `${r.kills} kills, ${r.restarts} restarts${r.restartFailures.length > 0 ? `, **${r.restartFailures.length} failed**` : ''}`],
+      ['kill -9 and restart', `${r.kills} kills, ${r.restarts} restarts${failed}`],
       ['partition', p === undefined ? 'none' : `h${p.sideA.join(',h')} | h${p.sideB.join(',h')} from ${p.fromS} s to ${p.toS} s`],
       ['convergence after faults and writes (ms)', f(r.convergeMs)],
       ['stale reads', zero(r.staleReads)],
@@ -29,6 +31,7 @@ export function formatSoak(r: SoakResult): string {
       ['verdict', r.ok ? 'ok' : `**FAILED**${r.diagnosis === undefined ? '' : ` (node stats and events: ${r.diagnosis})`}`],
     ],
   )
+  const bad = [...r.examples, ...r.crashes, ...r.restartFailures]
   const hosts = r.rss.mb.map((_, i) => `h${i}`)
   const rssRows = r.rss.t.map((t, j) =>
     [String(t), ...r.rss.mb.map((series, i) => {
@@ -37,7 +40,10 @@ export function formatSoak(r: SoakResult): string {
       return mb === null ? 'down' : `${f(mb, 1)}${restarted ? ` (${r.rss.labels[i][j]})` : ''}`
     })],
   )
-  const trendRows = r.rssTrend.map((t) => [`h${t.host}`, f(t.maxMb, 1), t.slopeMbPerMin === null ? 'n/a' : f(t.slopeMbPerMin, 2), t.fit, !t.judged ? 'not judged' : t.growing ? '**growing**' : 'flat'])
+  const trendRows = r.rssTrend.map((t) => {
+    const slope = t.slopeMbPerMin === null ? 'n/a' : f(t.slopeMbPerMin, 2)
+    return [`h${t.host}`, f(t.maxMb, 1), slope, t.fit, !t.judged ? 'not judged' : t.growing ? '**growing**' : 'flat']
+  })
   return [
     figures,
     '',
@@ -45,9 +51,10 @@ export function formatSoak(r: SoakResult): string {
     '',
     formatTable(['t (s)', ...hosts], rssRows),
     '',
-    'RSS trend over the second half (least-squares slope of the process that lived longest in it; judged only for one that ran through it):',
+    'RSS trend over the second half (least-squares slope of the process that lived longest in it;',
+    'judged only for one that ran through it):',
     '',
     formatTable(['host', 'max MB', 'slope MB/min', 'fit over', 'trend'], trendRows),
-    ...(r.examples.length > 0 || r.crashes.length > 0 || r.restartFailures.length > 0 ? ['', 'Violations (first ones):', ...r.examples, ...r.crashes, ...r.restartFailures] : []),
+    ...(bad.length > 0 ? ['', 'Violations (first ones):', ...bad] : []),
   ].join('\n')
 }

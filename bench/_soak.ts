@@ -112,7 +112,17 @@ export interface SoakResult {
   ok: boolean
 }
 
-export const SOAK_DEFAULTS = { durationS: 600, nodes: 5, seed: 1, killEveryS: 60, downS: 2, partitionS: 30, sampleS: 10, keys: 1000, probeS: 5 }
+export const SOAK_DEFAULTS = {
+  durationS: 600,
+  nodes: 5,
+  seed: 1,
+  killEveryS: 60,
+  downS: 2,
+  partitionS: 30,
+  sampleS: 10,
+  keys: 1000,
+  probeS: 5,
+}
 
 /** Operations in flight per node (writes and reads; acked writes count while they wait). */
 const WINDOW = 16
@@ -149,7 +159,8 @@ function prng(seed: number): () => number {
 async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {
   let timer: ReturnType<typeof setTimeout> | undefined
   try {
-    return await Promise.race([p.catch(() => undefined), new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))])
+    const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))
+    return await Promise.race([p.catch(() => undefined), late])
   } finally {
     clearTimeout(timer)
   }
@@ -282,7 +293,8 @@ export async function runSoak(init: SoakInit = {}): Promise<SoakResult> {
             else if (reply.acked === false) counts.ackFailed++
             else if (reply.acked === true) {
               counts.acked++
-              const w: WriteOp = { type: 'write', node: label, seq: n, key, op: del ? 'delete' : 'set', ack: true, start, end: Date.now(), version: reply.version, outcome: 'acked', ...(del ? {} : { value }) }
+              const w: WriteOp = { type: 'write', node: label, seq: n, key, op: del ? 'delete' : 'set', ack: true, start }
+              Object.assign(w, { end: Date.now(), version: reply.version, outcome: 'acked' }, del ? {} : { value })
               checker.acked(w, (reply.ackedBy ?? []).map((id) => cluster.labelOf(id)), Date.now())
             }
           }),
@@ -305,7 +317,8 @@ export async function runSoak(init: SoakInit = {}): Promise<SoakResult> {
       for (let k = 0; k * o.sampleS * 1000 <= durationMs; k++) {
         await until(k * o.sampleS * 1000)
         rss.t.push(Math.round((Date.now() - t0) / 1000))
-        let line = `t=${rss.t.at(-1)}s writes=${counts.writes} acked=${counts.acked} reads=${counts.reads} stale=${checker.staleReads + checker.staleAfterAck} rss`
+        const stale = checker.staleReads + checker.staleAfterAck
+        let line = `t=${rss.t.at(-1)}s writes=${counts.writes} acked=${counts.acked} reads=${counts.reads} stale=${stale} rss`
         cluster.nodes.forEach((node, i) => {
           const mb = node.alive ? rssMb(node.child.pid) : null
           rss.mb[i].push(mb)
@@ -322,7 +335,8 @@ export async function runSoak(init: SoakInit = {}): Promise<SoakResult> {
     const order = hosts.map((_, i) => i).sort(() => prng0() - 0.5)
     const sideA = order.slice(0, Math.floor(o.nodes / 2)).sort()
     const sideB = order.slice(Math.floor(o.nodes / 2)).sort()
-    const partition = o.partitionS > 0 && partitionTo > partitionFrom ? { sideA, sideB, fromS: partitionFrom / 1000, toS: partitionTo / 1000 } : undefined
+    const partition =
+      o.partitionS > 0 && partitionTo > partitionFrom ? { sideA, sideB, fromS: partitionFrom / 1000, toS: partitionTo / 1000 } : undefined
 
     const partitioner = async (): Promise<void> => {
       if (partition === undefined) return
@@ -345,7 +359,8 @@ export async function runSoak(init: SoakInit = {}): Promise<SoakResult> {
         await until(at)
         if (Date.now() > end) break
         // Host 0 lives through the run; during the partition only the larger side loses nodes.
-        const candidates = hosts.map((_, i) => i).filter((i) => i !== 0 && cluster.nodes[i].alive && !(partitioned !== undefined && sideA.includes(i)))
+        const spared = (i: number): boolean => i === 0 || !cluster.nodes[i].alive || (partitioned !== undefined && sideA.includes(i))
+        const candidates = hosts.map((_, i) => i).filter((i) => !spared(i))
         if (candidates.length === 0) continue
         const victim = candidates[Math.floor(rng() * candidates.length)]
         const sameId = rng() < 0.5
@@ -361,7 +376,9 @@ export async function runSoak(init: SoakInit = {}): Promise<SoakResult> {
           starts.set(cluster.nodes[victim].label, Date.now())
           log(`restarted ${cluster.nodes[victim].label}${sameId ? ' (same id)' : ''}, warmed up`)
         } else {
-          restartFailures.push(`h${victim} at ${Math.round((Date.now() - t0) / 1000)} s: not warmed up within ${RESTART_MS} ms${cluster.nodes[victim].crashed ? `: ${cluster.nodes[victim].stderr.slice(-1000)}` : ''}`)
+          const n = cluster.nodes[victim]
+          const why = n.crashed ? `: ${n.stderr.slice(-1000)}` : ''
+          restartFailures.push(`h${victim} at ${Math.round((Date.now() - t0) / 1000)} s: not warmed up within ${RESTART_MS} ms${why}`)
         }
       }
     }
@@ -390,20 +407,42 @@ export async function runSoak(init: SoakInit = {}): Promise<SoakResult> {
     for (const n of cluster.nodes) if (n.alive) await within(n.call('validate'), CALL_MS)
     const divergences = checkConvergence(finals)
     const lost = checker.lostAckedWrites(finals)
-    const crashes = cluster.all.filter((n) => n.crashed).map((n) => `${n.label} exited (${n.exitCode ?? n.exitSignal}): ${n.stderr.slice(-2000)}`)
-    const examples = [...checker.examples, ...lost.slice(0, 10).map((v) => v.message), ...divergences.slice(0, 10).map((v) => `divergent ${v.message}`)]
+    const crashed = cluster.all.filter((n) => n.crashed)
+    const crashes = crashed.map((n) => `${n.label} exited (${n.exitCode ?? n.exitSignal}): ${n.stderr.slice(-2000)}`)
+    const examples = [
+      ...checker.examples,
+      ...lost.slice(0, 10).map((v) => v.message),
+      ...divergences.slice(0, 10).map((v) => `divergent ${v.message}`),
+    ]
     if (divergences.length + lost.length + crashes.length > 0) {
       // For the diagnosis: each live node's repair and warm-up state, and every node's events.
-      const stats = await Promise.all(cluster.nodes.filter((n) => n.alive).map(async (n) => [n.label, await within(n.call('stats'), CALL_MS)]))
+      const live = cluster.nodes.filter((n) => n.alive)
+      const stats = await Promise.all(live.map(async (n) => [n.label, await within(n.call('stats'), CALL_MS)]))
       const pick = (st: unknown): unknown => {
         const x = (st ?? {}) as Record<string, unknown>
         return { id: x.id, members: x.members, warmup: x.warmup, origins: x.origins, repair: x.repair, replication: x.replication }
       }
-      const events = cluster.all.flatMap((n) => n.events.map((e) => `${String(e.at - t0).padStart(7)} ms ${n.label} ${e.event} ${JSON.stringify(e.detail)}`)).sort()
+      const events = cluster.all
+        .flatMap((n) => n.events.map((e) => ({ at: e.at - t0, text: `${n.label} ${e.event} ${JSON.stringify(e.detail)}` })))
+        .sort((a, b) => a.at - b.at)
+        .map((e) => `${String(e.at).padStart(7)} ms ${e.text}`)
       diagnosis = `/tmp/also-cache-soak-seed${o.seed}-${process.pid}.log`
       writeFileSync(
         diagnosis,
-        [`soak seed ${o.seed}: ${divergences.length} divergent keys, ${lost.length} lost acked writes`, ...divergences.map((v) => v.message), ...lost.map((v) => v.message), '', 'log:', ...logged, '', 'node events (ms from the workload start):', ...events, '', 'node stats after the convergence wait:', JSON.stringify(Object.fromEntries(stats.map(([l, st]) => [l, pick(st)])), null, 1)].join('\n'),
+        [
+          `soak seed ${o.seed}: ${divergences.length} divergent keys, ${lost.length} lost acked writes`,
+          ...divergences.map((v) => v.message),
+          ...lost.map((v) => v.message),
+          '',
+          'log:',
+          ...logged,
+          '',
+          'node events (ms from the workload start):',
+          ...events,
+          '',
+          'node stats after the convergence wait:',
+          JSON.stringify(Object.fromEntries(stats.map(([l, st]) => [l, pick(st)])), null, 1),
+        ].join('\n'),
       )
     }
     const rssTrend = trends(rss, o.durationS, starts, t0)
@@ -432,7 +471,8 @@ export async function runSoak(init: SoakInit = {}): Promise<SoakResult> {
       diagnosis,
       ok: false,
     }
-    result.ok = staleReads === 0 && lost.length === 0 && divergences.length === 0 && crashes.length === 0 && restartFailures.length === 0 && rssTrend.every((t) => !t.growing)
+    const zeros = staleReads + lost.length + divergences.length + crashes.length + restartFailures.length
+    result.ok = zeros === 0 && rssTrend.every((t) => !t.growing)
     return result
   } finally {
     if (partitioned !== undefined) split(partitioned.a, partitioned.b, false)
@@ -442,7 +482,12 @@ export async function runSoak(init: SoakInit = {}): Promise<SoakResult> {
 }
 
 /** Every node written flat out for probeS; the rate until each node's last write is readable everywhere. */
-async function probeMaxRate(cluster: Cluster, keys: string[], probeS: number, valueOf: (label: string, n: number) => string): Promise<number> {
+async function probeMaxRate(
+  cluster: Cluster,
+  keys: string[],
+  probeS: number,
+  valueOf: (label: string, n: number) => string,
+): Promise<number> {
   const t0 = Date.now()
   const stop = t0 + probeS * 1000
   const last: { key: string; version: Version }[] = []
@@ -503,15 +548,18 @@ function trends(rss: SoakResult['rss'], durationS: number, starts: Map<string, n
       s.y.push(mb)
     })
     const [label, best] = [...segs].sort((a, b) => b[1].x.length - a[1].x.length)[0] ?? ['', { x: [], y: [] }]
-    if (best.x.length < 3) return { host, maxMb, slopeMbPerMin: null, fit: `${best.x.length} samples: too few`, judged: false, growing: false }
+    if (best.x.length < 3) {
+      return { host, maxMb, slopeMbPerMin: null, fit: `${best.x.length} samples: too few`, judged: false, growing: false }
+    }
     const k = slope(best.x, best.y)
     const startedS = ((starts.get(label) ?? t0) - t0) / 1000
     const spanS = (best.x.at(-1)! - best.x[0]) * 60
     const judged = startedS <= half - FIT_SKIP_AFTER_START_MS / 1000 && spanS >= 0.8 * (durationS - half)
     const mean = best.y.reduce((a, b) => a + b, 0) / best.y.length
     const rise = (k * spanS) / 60
-    const fit = `${label}, ${best.x.length} samples${judged ? '' : startedS > 0 ? `, started at ${Math.round(startedS)} s` : ', not through the second half'}`
-    return { host, maxMb, slopeMbPerMin: Math.round(k * 100) / 100, fit, judged, growing: judged && rise > GROWTH_FLAG_MB && rise > GROWTH_FLAG_SHARE * mean }
+    const why = judged ? '' : startedS > 0 ? `, started at ${Math.round(startedS)} s` : ', not through the second half'
+    const growing = judged && rise > GROWTH_FLAG_MB && rise > GROWTH_FLAG_SHARE * mean
+    return { host, maxMb, slopeMbPerMin: Math.round(k * 100) / 100, fit: `${label}, ${best.x.length} samples${why}`, judged, growing }
   })
 }
 

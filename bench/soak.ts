@@ -86,7 +86,8 @@ async function main(): Promise<number> {
   if (values.json) {
     console.log(JSON.stringify(result))
   } else {
-    console.log(`## also-cache soak (${new Date().toISOString()}; \`npm run soak -- --duration-s ${result.durationS} --nodes ${result.nodes} --seed ${result.seed}\`)\n`)
+    const cmd = `npm run soak -- --duration-s ${result.durationS} --nodes ${result.nodes} --seed ${result.seed}`
+    console.log(`## also-cache soak (${new Date().toISOString()}; \`${cmd}\`)\n`)
     console.log(formatSoak(result))
   }
   return result.ok ? 0 : 1

@@ -30,11 +30,21 @@ describe('soak, 60 s (5 nodes, kill -9 every 20 s, one partition)', function () 
     return
   }
   it(`seed ${SEED}: no stale read, no lost acked write, no divergent key, RSS bounded`, async function () {
-    const r: SoakResult = await runSoak({ durationS: 60, nodes: 5, seed: SEED, rateMax: 300, killEveryS: 20, partitionS: 10, sampleS: 5, probeS: 3 })
+    const r: SoakResult = await runSoak({
+      durationS: 60,
+      nodes: 5,
+      seed: SEED,
+      rateMax: 300,
+      killEveryS: 20,
+      partitionS: 10,
+      sampleS: 5,
+      probeS: 3,
+    })
     console.log(`\n${formatSoak(r)}\nreplay: SOAK_SEED=${SEED} npx mocha --no-config --timeout 0 test/chaos/soak.test.ts`)
     expect(r.crashes, 'crashes').to.deep.equal([])
     expect(r.restartFailures, 'restarts that did not warm up').to.deep.equal([])
-    expect({ staleReads: r.staleReads, lostAckedWrites: r.lostAckedWrites, divergentKeys: r.divergentKeys }).to.deep.equal({ staleReads: 0, lostAckedWrites: 0, divergentKeys: 0 })
+    const figures = { staleReads: r.staleReads, lostAckedWrites: r.lostAckedWrites, divergentKeys: r.divergentKeys }
+    expect(figures).to.deep.equal({ staleReads: 0, lostAckedWrites: 0, divergentKeys: 0 })
     expect(r.rssMaxMb).to.be.greaterThan(0).and.lessThan(RSS_BOUND_MB)
     // Work was done: writes at a useful rate, kills and restarts, acked writes that resolved.
     expect(r.writes).to.be.at.least(3_000)
