@@ -554,10 +554,13 @@ function trends(rss: SoakResult['rss'], durationS: number, starts: Map<string, n
     const k = slope(best.x, best.y)
     const startedS = ((starts.get(label) ?? t0) - t0) / 1000
     const spanS = (best.x.at(-1)! - best.x[0]) * 60
-    const judged = startedS <= half - FIT_SKIP_AFTER_START_MS / 1000 && spanS >= 0.8 * (durationS - half)
+    const through = spanS >= 0.8 * (durationS - half)
+    const old = startedS <= half - FIT_SKIP_AFTER_START_MS / 1000
+    const judged = through && old
     const mean = best.y.reduce((a, b) => a + b, 0) / best.y.length
     const rise = (k * spanS) / 60
-    const why = judged ? '' : startedS > 0 ? `, started at ${Math.round(startedS)} s` : ', not through the second half'
+    const young = `, started at ${Math.round(startedS)} s: under a minute old at the half`
+    const why = judged ? '' : !through ? ', not through the second half' : young
     const growing = judged && rise > GROWTH_FLAG_MB && rise > GROWTH_FLAG_SHARE * mean
     return { host, maxMb, slopeMbPerMin: Math.round(k * 100) / 100, fit: `${label}, ${best.x.length} samples${why}`, judged, growing }
   })
