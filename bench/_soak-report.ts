@@ -41,8 +41,10 @@ export function formatSoak(r: SoakResult): string {
     })],
   )
   const trendRows = r.rssTrend.map((t) => {
+    const mb = (x: number | null): string => (x === null ? '' : f(x, 1))
     const slope = t.slopeMbPerMin === null ? 'n/a' : f(t.slopeMbPerMin, 2)
-    return [`h${t.host}`, f(t.maxMb, 1), slope, t.fit, !t.judged ? 'not judged' : t.growing ? '**growing**' : 'flat']
+    const verdict = !t.judged ? 'not judged' : t.growing ? '**growing**' : 'bounded'
+    return [`h${t.host}`, f(t.maxMb, 1), mb(t.peakFirstMb), mb(t.peakSecondMb), slope, t.fit, verdict]
   })
   return [
     figures,
@@ -51,10 +53,10 @@ export function formatSoak(r: SoakResult): string {
     '',
     formatTable(['t (s)', ...hosts], rssRows),
     '',
-    'RSS trend over the second half (least-squares slope of the process that lived longest in it;',
-    'judged only for one that ran through it):',
+    'RSS trend per host, of the process that lived longest in the second half: its peaks in each half and the slope of a fit',
+    'over the second half; "growing" when both rise (RSS is a GC sawtooth of minutes: each alone misreads it):',
     '',
-    formatTable(['host', 'max MB', 'slope MB/min', 'fit over', 'trend'], trendRows),
+    formatTable(['host', 'max MB', 'peak, 1st half', 'peak, 2nd half', 'slope, 2nd half (MB/min)', 'process', 'verdict'], trendRows),
     ...(bad.length > 0 ? ['', 'Violations (first ones):', ...bad] : []),
   ].join('\n')
 }

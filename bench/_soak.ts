@@ -65,11 +65,14 @@ export interface RssTrend {
   maxMb: number
   /** Least-squares slope of one process's RSS over the run's second half (MB per minute); null: too few samples. */
   slopeMbPerMin: number | null
+  /** That process's highest RSS in the first half (after its first minute) and in the second; null: not judged. */
+  peakFirstMb: number | null
+  peakSecondMb: number | null
   /** Which process and how many samples the fit used. */
   fit: string
-  /** Ran through the second half, after its first minute (see trends()). */
+  /** It ran through the second half, and for a minute and more of the first (see trends()). */
   judged: boolean
-  /** Judged (see trends()) and the fit's rise over the second half exceeds GROWTH_FLAG_MB and GROWTH_FLAG_SHARE of its mean. */
+  /** Judged, and both the slope's rise and the second half's peak over the first's exceed the flags (see trends()). */
   growing: boolean
 }
 
@@ -137,11 +140,9 @@ const CALL_MS = 30_000
 const RESTART_MS = 90_000
 /** Convergence deadline once writes and faults are over. */
 const CONVERGE_MS = 60_000
-/** RSS growth that flags a leak: the fit's rise over the second half above both. */
+/** RSS growth that flags a leak, in MB and as a share (see trends()). */
 const GROWTH_FLAG_MB = 16
 const GROWTH_FLAG_SHARE = 0.1
-/** A process judged for a trend had run this long when the second half began (warm-up and JIT are not a trend). */
-const FIT_SKIP_AFTER_START_MS = 60_000
 
 // mulberry32, as the chaos matrix
 function prng(seed: number): () => number {
@@ -527,11 +528,16 @@ async function probeMaxRate(
 }
 
 /**
- * Per host: the least-squares slope of the RSS of the process that lived longest in the second
- * half. Judged (may be flagged as growing) only when that process ran through the whole second
- * half and had run a minute before it: a restarted process climbs for minutes from ~190 MB to
- * the others' level as V8 grows its heap, which is warm-up, not a leak. Host 0 is never killed,
- * so at least one process is always judged.
+ * Per host, for the process that lived longest in the second half: the least-squares slope of
+ * its RSS there, and its peaks in each half. RSS is a sawtooth — V8 lets the heap grow for
+ * minutes, then a major GC hands ~150 MB back (400 → 250 MB every ~5 min on one process in the
+ * first 10-minute runs) — so each measure alone misreads it: a fit over a 5-minute half reads
+ * the saw's rising edge as growth, and a first-half peak that falls in a trough reads the next
+ * peak as growth. Flagged as growing when both rise: the slope's rise over the half and the
+ * second half's peak over the first's, each above GROWTH_FLAG_MB and GROWTH_FLAG_SHARE.
+ * Judged only when the process ran through the second half and for a minute and more of the
+ * first (a restarted process climbs from ~190 MB to the others' level: warm-up, not a leak).
+ * Host 0 is never killed, so at least one process is always judged.
  */
 function trends(rss: SoakResult['rss'], durationS: number, starts: Map<string, number>, t0: number): RssTrend[] {
   const half = durationS / 2
@@ -548,21 +554,24 @@ function trends(rss: SoakResult['rss'], durationS: number, starts: Map<string, n
       s.y.push(mb)
     })
     const [label, best] = [...segs].sort((a, b) => b[1].x.length - a[1].x.length)[0] ?? ['', { x: [], y: [] }]
-    if (best.x.length < 3) {
-      return { host, maxMb, slopeMbPerMin: null, fit: `${best.x.length} samples: too few`, judged: false, growing: false }
-    }
-    const k = slope(best.x, best.y)
+    const none = { peakFirstMb: null, peakSecondMb: null, judged: false, growing: false }
+    if (best.x.length < 3) return { host, maxMb, slopeMbPerMin: null, fit: `${best.x.length} samples: too few`, ...none }
+    const slopeMbPerMin = Math.round(slope(best.x, best.y) * 100) / 100
     const startedS = ((starts.get(label) ?? t0) - t0) / 1000
     const spanS = (best.x.at(-1)! - best.x[0]) * 60
+    // Its samples in the first half, once a minute old.
+    const mine = (j: number): boolean => rss.labels[host][j] === label && rss.t[j] < half && rss.t[j] >= startedS + 60
+    const first = series.filter((mb, j) => mb !== null && mine(j)) as number[]
     const through = spanS >= 0.8 * (durationS - half)
-    const old = startedS <= half - FIT_SKIP_AFTER_START_MS / 1000
-    const judged = through && old
+    const judged = through && first.length >= 3
+    const why = judged ? '' : !through ? ', not through the second half' : `, started at ${Math.round(startedS)} s`
+    const fit = `${label}, ${best.x.length} samples${why}`
+    if (!judged) return { host, maxMb, slopeMbPerMin, fit, ...none }
+    const peakFirstMb = Math.max(...first)
+    const peakSecondMb = Math.max(...best.y)
+    const over = (rise: number, base: number): boolean => rise > GROWTH_FLAG_MB && rise > GROWTH_FLAG_SHARE * base
     const mean = best.y.reduce((a, b) => a + b, 0) / best.y.length
-    const rise = (k * spanS) / 60
-    const young = `, started at ${Math.round(startedS)} s: under a minute old at the half`
-    const why = judged ? '' : !through ? ', not through the second half' : young
-    const growing = judged && rise > GROWTH_FLAG_MB && rise > GROWTH_FLAG_SHARE * mean
-    return { host, maxMb, slopeMbPerMin: Math.round(k * 100) / 100, fit: `${label}, ${best.x.length} samples${why}`, judged, growing }
+    const growing = over(peakSecondMb - peakFirstMb, peakFirstMb) && over((slopeMbPerMin * spanS) / 60, mean)
+    return { host, maxMb, slopeMbPerMin, peakFirstMb, peakSecondMb, fit, judged, growing }
   })
 }
-
