@@ -11,7 +11,16 @@
 //   is over).
 // The first seq seen of an unknown origin starts it: the seqs before it were made before this
 // replica listened and are the business of warm-up, not of gap repair (`start` sets another
-// baseline).
+// baseline) — while `assumePrefix` holds, i.e. while the node warms up. That prefix is only
+// assumed: the warm-up's baseline (`start`) lowers it again when it is below, since what the
+// warm-up streamed ends there (and `warmedUp()` reopens a prefix no baseline covered). Scenario (found by the soak, bench/soak.ts):
+//   1. node N restarts; its warm-up peer P answers since(0) at seq 40 of writer W;
+//   2. W goes on writing 41..99 to the members it knows — not yet N;
+//   3. W learns of N and sends 100: N's first sighting of W takes 1..99 as seen;
+//   4. the warm-up baselines W at 40: without lowering, 41..99 were never wanted, for good.
+// After the warm-up (`warmedUp()`), an origin N has not heard of is new since then (a
+// restarted node's new epoch, or one the other side of a healed partition wrote in): every seq
+// from 1 is wanted.
 
 import { DEFAULT_MAX_RANGES_PER_ORIGIN, DEFAULT_MAX_TRACKED_ORIGINS } from './constants.ts'
 import { originKey, type Origin } from './delta.ts'
@@ -54,6 +63,8 @@ interface State {
   /** Flat [start0, end0, start1, end1, ...], sorted, disjoint, non-adjacent, all > contiguous + 1. */
   ranges: number[]
   abandoned: number
+  /** The seqs up to this were taken as seen by a first sighting (assumePrefix), not received; 0: none. */
+  assumed: number
   /** False once dropped from the map (the cached #lastState must not be used then). */
   live: boolean
 }
@@ -61,6 +72,11 @@ interface State {
 export class SeqTracker {
   readonly maxOrigins: number
   readonly maxRangesPerOrigin: number
+  /**
+   * Whether an unknown origin's seqs below the first one seen count as seen (warm-up brings
+   * them): true until `warmedUp()`.
+   */
+  #assumePrefix = true
   readonly #states = new Map<string, State>()
   /** node id → key of its newest epoch's state. */
   readonly #epochOf = new Map<string, string>()
@@ -78,10 +94,35 @@ export class SeqTracker {
     return this.#states.size
   }
 
-  /** Sets an origin's baseline: every seq ≤ `contiguous` counts as seen (e.g. after warm-up). */
+  get assumePrefix(): boolean {
+    return this.#assumePrefix
+  }
+
+  /**
+   * The warm-up is over (its baselines are set): from now on an unknown origin is wanted from
+   * seq 1, and a prefix still assumed — an origin no warm-up peer reported — is wanted again.
+   */
+  warmedUp(): void {
+    this.#assumePrefix = false
+    for (const s of [...this.#states.values()]) if (s.assumed > 0) this.start(s.origin, 0)
+  }
+
+  /**
+   * Sets an origin's baseline: every seq ≤ `contiguous` counts as seen (e.g. after warm-up).
+   * It only raises the prefix — except one a first sighting assumed: that is lowered to
+   * `contiguous`, and the seqs really seen above stay seen (see the file header).
+   */
   start(origin: Origin, contiguous: number): void {
-    const s = this.#state(origin, contiguous + 1)
-    if (s !== undefined && contiguous > s.contiguous) {
+    const s = this.#state(origin, contiguous + 1, false)
+    if (s === undefined) return
+    if (contiguous < s.assumed) {
+      if (s.contiguous > s.assumed) s.ranges.unshift(s.assumed + 1, s.contiguous)
+      s.contiguous = contiguous
+      // Over the bound: forget the highest seqs seen rather than a hole (they are asked again).
+      if (s.ranges.length > 2 * this.maxRangesPerOrigin) s.ranges.length = 2 * this.maxRangesPerOrigin
+    }
+    s.assumed = 0
+    if (contiguous > s.contiguous) {
       s.contiguous = contiguous
       while (s.ranges.length > 0 && s.ranges[0] <= s.contiguous + 1) {
         s.contiguous = Math.max(s.contiguous, s.ranges[1])
@@ -96,7 +137,7 @@ export class SeqTracker {
    */
   note(origin: Origin, seq: number): boolean {
     if (seq === 0) return false
-    const s = this.#state(origin, seq)
+    const s = this.#state(origin, seq, true)
     if (s === undefined || seq <= s.contiguous) return false
     const r = s.ranges
     if (seq === s.contiguous + 1) {
@@ -168,15 +209,16 @@ export class SeqTracker {
     }
   }
 
-  #state(origin: Origin, firstSeq: number): State | undefined {
+  /** `sighted`: a seq was received (note), not a baseline set (start). */
+  #state(origin: Origin, firstSeq: number, sighted: boolean): State | undefined {
     if (origin === this.#lastOrigin && this.#lastState !== undefined && this.#lastState.live) return this.#lastState
-    const s = this.#lookup(origin, firstSeq)
+    const s = this.#lookup(origin, firstSeq, sighted)
     this.#lastOrigin = origin
     this.#lastState = s
     return s
   }
 
-  #lookup(origin: Origin, firstSeq: number): State | undefined {
+  #lookup(origin: Origin, firstSeq: number, sighted: boolean): State | undefined {
     const key = originKey(origin)
     let s = this.#states.get(key)
     if (s !== undefined) {
@@ -192,7 +234,8 @@ export class SeqTracker {
       this.#states.delete(newest)
       if (old !== undefined) old.live = false
     }
-    s = { origin, contiguous: firstSeq - 1, ranges: [], abandoned: 0, live: true }
+    const assumed = sighted && this.#assumePrefix ? firstSeq - 1 : 0
+    s = { origin, contiguous: sighted && !this.#assumePrefix ? 0 : firstSeq - 1, ranges: [], abandoned: 0, assumed, live: true }
     this.#states.set(key, s)
     this.#epochOf.set(origin.nodeId, key)
     if (this.#states.size > this.maxOrigins) {

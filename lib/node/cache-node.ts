@@ -562,6 +562,8 @@ export class CacheNode extends CacheNodeEvents {
             onProgress: (p: WarmupProgress) => this.dispatch('sync:progress', p),
           }).catch(() => ({ ...failed, ms: this.#now() - started })) // never an unhandled rejection: repair and anti-entropy go on
     if (this.#closed) return
+    // From now on an origin this node has not heard of is new since its warm-up: wanted from seq 1.
+    this.#replica.progress.warmedUp()
     this.#warmup = { ...result, done: true }
     this.dispatch('sync:done', result)
   }

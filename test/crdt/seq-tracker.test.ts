@@ -23,6 +23,39 @@ describe('crdt/seq-tracker', () => {
     expect(t.gaps(o('b'))).to.deep.equal([{ from: 11, to: 11 }])
   })
 
+  // Found by the soak (bench/soak.ts, seed 1): a node restarted under writes missed, for good,
+  // the writes made between its warm-up peer's since() and the first delta it heard from each
+  // writer — the first sighting took them for granted and the warm-up baseline never lowered it.
+  it('start (the warm-up baseline) re-opens the seqs a first sighting took for granted above it', () => {
+    const t = new SeqTracker()
+    t.note(o('a'), 100) // heard during warm-up: 1..99 assumed
+    t.note(o('a'), 101)
+    t.note(o('a'), 105)
+    t.start(o('a'), 40) // the warm-up streamed everything up to 40 only
+    expect(t.progress(o('a'))).to.deep.equal({ origin: o('a'), contiguous: 40, highest: 105, abandoned: 0 })
+    expect(t.gaps(o('a'))).to.deep.equal([{ from: 41, to: 99 }, { from: 102, to: 104 }])
+    t.validate()
+    // Once baselined, a later start only raises it (a since(T) fallback's start).
+    t.start(o('a'), 30)
+    expect(t.progress(o('a'))?.contiguous).to.equal(40)
+    t.start(o('a'), 99)
+    expect(t.gaps(o('a'))).to.deep.equal([{ from: 102, to: 104 }])
+  })
+
+  it('after warmedUp, an unknown origin is wanted from seq 1, and a prefix left assumed too', () => {
+    // Found by the soak: a node restarted during a partition wrote on its side; the other side
+    // first heard of its new epoch after the heal, at seq ~1,000, and took 1..999 for granted.
+    const t = new SeqTracker()
+    t.note(o('c'), 50) // heard during warm-up, reported by no warm-up peer: never baselined
+    t.warmedUp()
+    expect(t.gaps(o('c'))).to.deep.equal([{ from: 1, to: 49 }])
+    t.note(o('a'), 7)
+    expect(t.gaps(o('a'))).to.deep.equal([{ from: 1, to: 6 }])
+    t.note(o('b'), 1)
+    expect(t.gaps(o('b'))).to.deep.equal([])
+    t.validate()
+  })
+
   it('a newer epoch of a node replaces the older one, and the older is then ignored', () => {
     const t = new SeqTracker()
     t.note(o('a', 1), 5)
