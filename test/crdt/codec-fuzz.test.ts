@@ -9,10 +9,19 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { DecodeError } from '../../lib/errors.ts'
-import { decodeDeltas, DELTA_FORMAT_VERSION, encodeDeltas } from '../../crdt/index.ts'
+import {
+  decodeDeltas,
+  DELTA_FORMAT_VERSION,
+  encodeDeltas,
+  hlcFromParts,
+  makeDelta,
+  makeVersion,
+  MAX_KEY_BYTES,
+  MAX_NODE_ID_BYTES,
+} from '../../crdt/index.ts'
 import { mutate, prng } from '../../bench/_fuzz.ts'
 import { testSeed } from '../support/seed.ts'
-import { arbDelta } from './arbitraries.ts'
+import { arbDelta, T0 } from './arbitraries.ts'
 
 const INPUTS = Number(process.env.FUZZ_INPUTS ?? 120_000)
 const MIN_ENCODED_DELTA_BYTES = 6
@@ -70,11 +79,56 @@ describe('crdt/codec fuzz', function () {
     for (const h of cases) {
       const input = new Uint8Array(Buffer.from(h, 'hex'))
       const before = process.memoryUsage()
-      expect(() => decodeDeltas(input)).to.throw(DecodeError)
+      // The bound refuses it (ERR_DECODE_LIMIT), not the end of the input coming first.
+      expect(decodeCode(input), h).to.equal('ERR_DECODE_LIMIT')
       // Nothing allocated for the claimed count or length (work, not time).
       const after = process.memoryUsage()
       expect(after.arrayBuffers - before.arrayBuffers, h).to.be.below(1024 * 1024)
       expect(after.heapUsed - before.heapUsed, h).to.be.below(16 * 1024 * 1024)
     }
   })
+
+  it('decodeDeltas refuses a key or node id one byte over its bound even when the input holds every byte', () => {
+    // Both fit a batch many times over: only the named bound (MAX_KEY_BYTES, MAX_NODE_ID_BYTES)
+    // stops them, so a peer cannot plant a key no writer could make, or an outsized member id.
+    const key = 'k'.repeat(MAX_KEY_BYTES)
+    const nodeId = 'n'.repeat(MAX_NODE_ID_BYTES)
+    const atBound = encodeDeltas([
+      makeDelta('set', key, makeVersion(0, hlcFromParts(T0), nodeId), undefined, new Uint8Array([1]), undefined, { nodeId, epoch: 1 }, 1),
+    ])
+    expect(decodeDeltas(atBound)[0].key, 'the bounds themselves decode').to.equal(key)
+    const keyOver = oneByteLonger(atBound, MAX_KEY_BYTES, 'k')
+    const nodeOver = oneByteLonger(atBound, MAX_NODE_ID_BYTES, 'n')
+    expect(decodeCode(keyOver), 'key of MAX_KEY_BYTES + 1').to.equal('ERR_DECODE_LIMIT')
+    expect(decodeCode(nodeOver), 'node id of MAX_NODE_ID_BYTES + 1').to.equal('ERR_DECODE_LIMIT')
+  })
 })
+
+/** The DecodeError code decodeDeltas throws on `input` (fails the test if it decodes). */
+function decodeCode(input: Uint8Array): string {
+  try {
+    decodeDeltas(input)
+  } catch (err) {
+    if (err instanceof DecodeError) return err.code
+    throw err
+  }
+  return 'decoded'
+}
+
+/**
+ * The batch with one string `length` B long made one byte longer: its length varint (same
+ * size: both lengths take 1–3 varint bytes alike here) + 1, and one more `fill` byte after it.
+ */
+function oneByteLonger(batch: Uint8Array, length: number, fill: string): Uint8Array {
+  const varint = (n: number): number[] => {
+    const out: number[] = []
+    for (; n >= 0x80; n = Math.floor(n / 0x80)) out.push((n % 0x80) | 0x80)
+    return [...out, n]
+  }
+  const prefix = Buffer.from([...varint(length), fill.charCodeAt(0)])
+  const at = Buffer.from(batch).indexOf(prefix)
+  expect(at, `a ${length} B string of '${fill}' in the batch`).to.be.at.least(0)
+  const longer = varint(length + 1)
+  expect(longer.length).to.equal(prefix.length - 1)
+  return new Uint8Array(Buffer.concat([batch.subarray(0, at), Buffer.from(longer), Buffer.from(fill), batch.subarray(at + longer.length)]))
+}
