@@ -36,7 +36,10 @@ describe('yjs values across node processes', function () {
       { timeoutMs: 15_000, what: 'one document with both edits everywhere' },
     )
     const [t] = await texts(nodes, 'doc')
-    expect(t).to.match(/^(AB|BA)hello$/)
+    // Concurrent inserts from three yjs clients: yjs orders them by client id, so only the
+    // content is fixed, not where A and B land around hello.
+    expect([...t!].sort().join('')).to.equal([...'helloAB'].sort().join(''))
+    expect(t!.replace('A', '').replace('B', '')).to.equal('hello')
   })
 
   it('a member that hears no gossip gets merges by repair, and a late joiner by warm-up', async () => {
