@@ -149,9 +149,21 @@ export class HostilePeer {
   /** Dials each address (with /p2p/<id>) and joins SWIM through them. Throws when a dial fails. */
   async connect(addrs: readonly string[], timeoutMs = 5_000): Promise<void> {
     const ids: string[] = []
+    const deadline = Date.now() + timeoutMs
     for (const a of addrs) {
-      const conn = await this.p2p.dial(multiaddr(a), { signal: AbortSignal.timeout(timeoutMs) })
-      ids.push(conn.remotePeer.toString())
+      // Every peer of a test dials from 127.0.0.1, and a node admits at most 5 new inbound
+      // connections per second per host (libp2p's inboundConnectionThreshold): a dial refused
+      // for that (reset at once) is tried again until the deadline, not taken as a failure.
+      for (;;) {
+        try {
+          const conn = await this.p2p.dial(multiaddr(a), { signal: AbortSignal.timeout(Math.max(1, deadline - Date.now())) })
+          ids.push(conn.remotePeer.toString())
+          break
+        } catch (err) {
+          if (Date.now() + 250 >= deadline || !/ECONNRESET/.test(String((err as Error).message))) throw err
+          await new Promise((resolve) => setTimeout(resolve, 250))
+        }
+      }
     }
     this.p2p.services.swim.join(ids)
   }
