@@ -10,6 +10,11 @@ export function commonHandlers(node: CacheNode): Handlers {
   return {
     members: () => node.members(),
     stats: () => node.stats(),
+    /** process.memoryUsage() after a full GC when exposed (--expose-gc): what the heap really holds. */
+    memory: () => {
+      ;(globalThis as { gc?: () => void }).gc?.()
+      return process.memoryUsage()
+    },
     warmed: () => node.warmedUp,
     flush: () => node.flush(),
     validate: () => node.validate(),
