@@ -27,7 +27,7 @@ import { cpus, loadavg } from 'node:os'
 import { readFileSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { compareVersions, type Version } from '../crdt/version.ts'
-import { Cluster, pause } from '../test/support/chaos-cluster.ts'
+import { Cluster, pause, prng } from '../test/support/chaos-cluster.ts'
 import { checkConvergence, converged, type ReplicaState, type WriteOp } from '../test/support/history.ts'
 import { TestLan, type TestHost } from '../test/support/netns.ts'
 import type { WriteReply } from '../test/support/chaos-node.ts'
@@ -144,17 +144,6 @@ const CONVERGE_MS = 60_000
 const GROWTH_FLAG_MB = 16
 const GROWTH_FLAG_SHARE = 0.1
 
-// mulberry32, as the chaos matrix
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 
 /** `p`, or undefined after `ms` (never rejects). */
 async function within<T>(p: Promise<T>, ms: number): Promise<T | undefined> {

@@ -45,7 +45,7 @@ import { clearFaults, impair, impairments, linkDown, linkUp, netemUnavailable, r
 import { impairerUnavailable, type LinkState } from '../support/link-impairer.ts'
 import { checkHistory, converged, History, restrictState, shortId, type CheckResult, type ReplicaState } from '../support/history.ts'
 import { netnsUnavailable, TestLan, type TestHost } from '../support/netns.ts'
-import { ACK_TIMEOUT_MS, Cluster, CONVERGE_MS, pause, START_MS } from '../support/chaos-cluster.ts'
+import { ACK_TIMEOUT_MS, Cluster, CONVERGE_MS, pause, prng, START_MS } from '../support/chaos-cluster.ts'
 
 const SOAK = process.env.CHAOS_SOAK === '1'
 const SEEDS: number[] =
@@ -61,18 +61,6 @@ const WORKLOAD_MS = FAULT_AT_MS + FAULT_MS + 600
 const MAX_OPS_PER_NODE = SOAK ? 2_000 : 150
 const KEYS_PER_RUN = 6
 
-// ---- seeded randomness (mulberry32) ----
-
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
 function hashString(s: string): number {
   let h = 2166136261
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619)

@@ -149,3 +149,15 @@ export class Cluster {
 }
 
 // ---- scenarios ----
+
+/** A seeded PRNG (mulberry32) in [0, 1): the chaos matrix's and the soak's workloads replay from their seed. */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
