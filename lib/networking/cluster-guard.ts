@@ -1,5 +1,5 @@
-// Cluster identity at the handshake (DESIGN §5): a connection is kept only with a peer that
-// serves this cluster's SWIM protocol, `/also-cache/<cluster>/swim/1.0.0`.
+// Cluster identity at the handshake (docs/node.md, Trust and bounds): a connection is kept
+// only with a peer that serves this cluster's SWIM protocol, `/also-cache/<cluster>/swim/1.0.0`.
 //
 // libp2p runs identify on every new connection, in both directions; its answer lists the
 // protocols the remote serves. A remote without ours belongs to another cluster (or is no cache
