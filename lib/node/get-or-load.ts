@@ -48,6 +48,7 @@ export interface GetOrLoadOptions {
 }
 
 const OPTIONS = new Set(['ttlMs', 'staleWhileRevalidateMs', 'ack', 'loaderTimeoutMs'])
+const NO_FOREVER = 'a loaded value must not live forever by accident'
 
 /** A loader that failed with no stale value to fall back on; `cause` is the loader's error. */
 export class LoaderError extends AlsoCacheError {
@@ -61,7 +62,10 @@ export class LoaderError extends AlsoCacheError {
 /** A loader that did not settle within loaderTimeoutMs (the `cause` of a LoaderError). */
 export class LoaderTimeoutError extends AlsoCacheError {
   constructor(key: string, timeoutMs: number) {
-    super('ERR_LOADER_TIMEOUT', `loader for "${key}" did not settle within ${timeoutMs} ms: check the data source, or raise loaderTimeoutMs`)
+    super(
+      'ERR_LOADER_TIMEOUT',
+      `loader for "${key}" did not settle within ${timeoutMs} ms: check the data source, or raise loaderTimeoutMs`,
+    )
   }
 }
 
@@ -95,15 +99,16 @@ export class SingleFlightLoader {
    */
   getOrLoad(key: string, loader: LoaderFn, options: GetOrLoadOptions): Promise<Uint8Array> {
     if (options === null || typeof options !== 'object') {
-      throw new WriteRefusedError('options', 'getOrLoad: options are required: { ttlMs } (a loaded value must not live forever by accident)')
+      throw new WriteRefusedError('options', `getOrLoad: options are required: { ttlMs } (${NO_FOREVER})`)
     }
     for (const name of Object.keys(options)) {
-      if (!OPTIONS.has(name)) throw new WriteRefusedError('options', `getOrLoad: unknown option ${JSON.stringify(name)}; it takes ${[...OPTIONS].join(', ')}`)
+      if (OPTIONS.has(name)) continue
+      throw new WriteRefusedError('options', `getOrLoad: unknown option ${JSON.stringify(name)}; it takes ${[...OPTIONS].join(', ')}`)
     }
     refuse('key', 'getOrLoad', keyProblem(key))
     const { ttlMs } = options
     const swrMs = options.staleWhileRevalidateMs ?? 0
-    if (ttlMs === undefined) throw new WriteRefusedError('ttlMs', 'getOrLoad: ttlMs is required (a loaded value must not live forever by accident)')
+    if (ttlMs === undefined) throw new WriteRefusedError('ttlMs', `getOrLoad: ttlMs is required (${NO_FOREVER})`)
     refuse('ttlMs', 'getOrLoad', ttlProblem(ttlMs))
     if (!(typeof swrMs === 'number' && swrMs >= 0 && Number.isFinite(swrMs))) {
       throw new WriteRefusedError('options', `getOrLoad: staleWhileRevalidateMs must be a finite number ≥ 0, got ${String(swrMs)}`)
@@ -114,7 +119,8 @@ export class SingleFlightLoader {
     }
     const timeoutMs = options.loaderTimeoutMs ?? DEFAULT_LOADER_TIMEOUT_MS
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
-      throw new WriteRefusedError('timeoutMs', `getOrLoad: loaderTimeoutMs must be an integer in [1, ${MAX_TIMEOUT_MS}], got ${String(timeoutMs)}`)
+      const got = String(timeoutMs)
+      throw new WriteRefusedError('timeoutMs', `getOrLoad: loaderTimeoutMs must be an integer in [1, ${MAX_TIMEOUT_MS}], got ${got}`)
     }
     if (typeof loader !== 'function') throw new WriteRefusedError('options', 'getOrLoad: loader must be a function (key) => value')
     const entry = this.#host.getEntry(key)

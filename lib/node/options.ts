@@ -211,9 +211,13 @@ function checkComponents(o: ResolvedNodeOptions): void {
 
 function resolveFields(init: CacheNodeInit): ResolvedNodeOptions {
   const listen = init.listen ?? [...DEFAULT_LISTEN]
-  if (!Array.isArray(listen) || !listen.every((a) => typeof a === 'string')) throw new TypeError('createCacheNode: listen must be an array of multiaddr strings')
+  if (!Array.isArray(listen) || !listen.every((a) => typeof a === 'string')) {
+    throw new TypeError('createCacheNode: listen must be an array of multiaddr strings')
+  }
   const bootstrap = init.bootstrap ?? []
-  if (!Array.isArray(bootstrap) || !bootstrap.every((a) => typeof a === 'string')) throw new TypeError('createCacheNode: bootstrap must be an array of multiaddr strings')
+  if (!Array.isArray(bootstrap) || !bootstrap.every((a) => typeof a === 'string')) {
+    throw new TypeError('createCacheNode: bootstrap must be an array of multiaddr strings')
+  }
   const cluster = init.cluster ?? DEFAULT_CLUSTER
   if (typeof cluster !== 'string' || !CLUSTER_NAME.test(cluster)) {
     throw new TypeError(`createCacheNode: cluster must be 1–64 characters of A–Z a–z 0–9 . _ -, got ${JSON.stringify(cluster)}`)
@@ -261,19 +265,24 @@ function peerList(v: string[] | undefined): ReadonlySet<string> | undefined {
     try {
       peerIdFromString(p)
     } catch {
-      throw new TypeError(`createCacheNode: allowPeers holds ${JSON.stringify(p)}, which is not a peer id (copy ids from members() or the CLI banner)`)
+      const hint = 'copy ids from members() or the CLI banner'
+      throw new TypeError(`createCacheNode: allowPeers holds ${JSON.stringify(p)}, which is not a peer id (${hint})`)
     }
   }
   return new Set(v)
 }
 function hintsInit(v: CacheNodeInit['hints']): NonNullable<CacheNodeInit['hints']> {
   if (v === undefined) return {}
-  if (v === null || typeof v !== 'object') throw new TypeError(`createCacheNode: hints must be an object such as { enabled: true }, got ${JSON.stringify(v)}`)
+  if (v === null || typeof v !== 'object') {
+    throw new TypeError(`createCacheNode: hints must be an object such as { enabled: true }, got ${JSON.stringify(v)}`)
+  }
   if (v.enabled !== undefined) bool(v.enabled, 'hints.enabled')
   return v
 }
 function boundedInt(v: number, name: string, min: number, max: number): number {
-  if (!Number.isSafeInteger(v) || v < min || v > max) throw new TypeError(`createCacheNode: ${name} must be an integer in [${min}, ${max}], got ${String(v)}`)
+  if (!Number.isSafeInteger(v) || v < min || v > max) {
+    throw new TypeError(`createCacheNode: ${name} must be an integer in [${min}, ${max}], got ${String(v)}`)
+  }
   return v
 }
 function bool(v: boolean, name: string): boolean {
@@ -285,7 +294,9 @@ function clockFn(v: (() => number) | undefined): () => number {
   return v ?? Date.now
 }
 function optionalString(v: string | undefined, name: string): string | undefined {
-  if (v !== undefined && (typeof v !== 'string' || v.length === 0)) throw new TypeError(`createCacheNode: ${name} must be a non-empty string`)
+  if (v !== undefined && (typeof v !== 'string' || v.length === 0)) {
+    throw new TypeError(`createCacheNode: ${name} must be a non-empty string`)
+  }
   return v
 }
 function positiveInt(v: number, name: string): number {
@@ -297,7 +308,9 @@ function nonNegative(v: number, name: string): number {
   return v
 }
 function finite(v: number, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TypeError(`createCacheNode: ${name} must be a finite number, got ${String(v)}`)
+  if (typeof v !== 'number' || !Number.isFinite(v)) {
+    throw new TypeError(`createCacheNode: ${name} must be a finite number, got ${String(v)}`)
+  }
   return v
 }
 function ratio(v: number, name: string): number {

@@ -44,11 +44,14 @@ export function checkWriteOptions(options: unknown, op: WriteOp): CheckedWriteOp
   refuse('ttlMs', where, ttlProblem(o.ttlMs))
   refuse('userVersion', where, userVersionProblem(o.userVersion))
   const ack = o.ack ?? 'none'
-  if (ack !== 'all' && ack !== 'none') throw new WriteRefusedError('ack', `${where}: ack must be 'all' or 'none', got ${JSON.stringify(ack)}`)
+  if (ack !== 'all' && ack !== 'none') {
+    throw new WriteRefusedError('ack', `${where}: ack must be 'all' or 'none', got ${JSON.stringify(ack)}`)
+  }
   const timeoutMs = o.timeoutMs
   if (timeoutMs !== undefined) {
     if (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0 || timeoutMs > MAX_TIMEOUT_MS) {
-      throw new WriteRefusedError('timeoutMs', `${where}: timeoutMs must be an integer in [1, ${MAX_TIMEOUT_MS}] ms, got ${String(timeoutMs)}`)
+      const got = String(timeoutMs)
+      throw new WriteRefusedError('timeoutMs', `${where}: timeoutMs must be an integer in [1, ${MAX_TIMEOUT_MS}] ms, got ${got}`)
     }
     if (ack !== 'all') throw new WriteRefusedError('timeoutMs', `${where}: timeoutMs applies only with ack: 'all'`)
   }
