@@ -25,13 +25,16 @@ export function parseKey(path: string): string {
     throw new HttpError(
       400,
       'ERR_BAD_KEY',
-      'the key is not valid percent-encoding; encode it with encodeURIComponent (curl: --data-urlencode does not apply to paths, escape % as %25)',
+      'the key is not valid percent-encoding; encode it with encodeURIComponent ' +
+        '(curl: --data-urlencode does not apply to paths, escape % as %25)',
     )
   }
   if (key === '') throw new HttpError(400, 'ERR_BAD_KEY', 'the key is empty; use /keys/<key> (GET /keys lists keys)')
   const bytes = Buffer.byteLength(key, 'utf8')
   if (bytes > HTTP_KEY_BYTES_MAX) {
-    const message = `the key is ${bytes} bytes of UTF-8; over HTTP keys may be at most ${HTTP_KEY_BYTES_MAX} bytes (hash a longer identifier)`
+    const message =
+      `the key is ${bytes} bytes of UTF-8; over HTTP keys may be at most ${HTTP_KEY_BYTES_MAX} bytes ` +
+      '(hash a longer identifier)'
     throw new HttpError(400, 'ERR_BAD_KEY', message, { keyBytesMax: HTTP_KEY_BYTES_MAX })
   }
   // The library's rule too (well-formed UTF-16): percent-decoding cannot yield a lone
@@ -53,7 +56,8 @@ export function checkParams(query: URLSearchParams, accepted: readonly string[])
       throw new HttpError(400, 'ERR_BAD_PARAM', `unknown query parameter ${JSON.stringify(name)}: ${hint}`, { param: name })
     }
     if (seen.has(name)) {
-      throw new HttpError(400, 'ERR_BAD_PARAM', `query parameter ${JSON.stringify(name)} is given more than once; give it once`, { param: name })
+      const message = `query parameter ${JSON.stringify(name)} is given more than once; give it once`
+      throw new HttpError(400, 'ERR_BAD_PARAM', message, { param: name })
     }
     seen.add(name)
   }

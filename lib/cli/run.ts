@@ -55,7 +55,8 @@ async function startNode(options: CliOptions): Promise<CacheNode> {
     // libp2p wraps the socket error; its text still carries the errno.
     if (e.code === 'EADDRINUSE' || /EADDRINUSE/.test(String(e.message))) {
       const addrs = (options.node.listen ?? []).join(', ')
-      throw new AddressInUseError(addrs, `a --listen address is already in use (${addrs}). Stop the process holding it, or listen on port 0: --listen /ip4/127.0.0.1/tcp/0.`, { cause: err })
+      const advice = 'Stop the process holding it, or listen on port 0: --listen /ip4/127.0.0.1/tcp/0.'
+      throw new AddressInUseError(addrs, `a --listen address is already in use (${addrs}). ${advice}`, { cause: err })
     }
     // The node validates its options with TypeError: one of our flags carried a bad value.
     if (err instanceof TypeError) throw new BadFlagError('', err.message.replace(/^createCacheNode: /, ''), { cause: err })
@@ -81,7 +82,8 @@ function watch(node: CacheNode): void {
   }
   node.addEventListener('sync:done', (e) => {
     const d = e.detail
-    log(`warm-up done: ${d.entries} entries (${d.bytes} bytes) from ${d.peers} peer(s) in ${Math.round(d.ms)} ms${d.complete ? '' : ' (incomplete: byte budget reached)'}`)
+    const incomplete = d.complete ? '' : ' (incomplete: byte budget reached)'
+    log(`warm-up done: ${d.entries} entries (${d.bytes} bytes) from ${d.peers} peer(s) in ${Math.round(d.ms)} ms${incomplete}`)
   })
   node.addEventListener('snapshot:refused', (e) => log(`warning: ${e.detail.message}`))
   node.addEventListener('identity:conflict', (e) => log(`error: peer id ${e.detail.nodeId}: ${e.detail.hint}`))
