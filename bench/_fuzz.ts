@@ -23,7 +23,7 @@
 // its input could not hold. Heap growth over the whole run is reported and bounded by callers.
 
 import fc from 'fast-check'
-import { DecodeError } from '../lib/errors.ts'
+import { DecodeError } from '../lib/foundation/errors.ts'
 import { decodeDeltas, encodeDeltas, makeDelta, makeVersion, type Delta, type Hlc } from '../crdt/index.ts'
 import { decodeHead, decodeMessage, encodeMessage, encodeUpdate, MemberState, MessageKind, UpdateKind, type Update } from '../membership/index.ts'
 import { decodeSyncMessage, encodeSyncMessage, PUSH_OUTCOMES, SYNC_WIRE_VERSION, SyncKindCode, type SyncMessage } from '../lib/networking/sync-codec.ts'

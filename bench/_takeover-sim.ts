@@ -17,8 +17,8 @@
 //   routing: disjoint hot sets, the stress case).
 
 import { encodeDeltas, Replica, type Delta } from '../crdt/index.ts'
-import { keyHash32 } from '../lib/networking/key-hash.ts'
-import { HotKeyHints, type HotKeyHintsInit } from '../lib/node/hints.ts'
+import { keyHash32 } from '../lib/foundation/key-hash.ts'
+import { HotKeyHints, type HotKeyHintsInit } from '../lib/hints/rounds.ts'
 
 export type Split = 'position' | 'slice' | 'key'
 

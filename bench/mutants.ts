@@ -147,14 +147,14 @@ const MUTANTS: Mutant[] = [
   {
     name: 'decoder-length-bound-off',
     guarantee: 'G7',
-    mechanism: 'decoded string and byte lengths are not checked against their bound (lib/wire/decoder.ts, #readLength)',
-    patches: [swap('lib/wire/decoder.ts', 'if (n > maxBytes) throw', 'if (false) throw')],
+    mechanism: 'decoded string and byte lengths are not checked against their bound (lib/foundation/decoder.ts, #readLength)',
+    patches: [swap('lib/foundation/decoder.ts', 'if (n > maxBytes) throw', 'if (false) throw')],
   },
   {
     name: 'decoder-count-bound-off',
     guarantee: 'G7',
-    mechanism: 'decoded counts are not checked against their bound (lib/wire/decoder.ts, readBoundedVarUint)',
-    patches: [swap('lib/wire/decoder.ts', 'if (v > max) throw', 'if (false) throw')],
+    mechanism: 'decoded counts are not checked against their bound (lib/foundation/decoder.ts, readBoundedVarUint)',
+    patches: [swap('lib/foundation/decoder.ts', 'if (v > max) throw', 'if (false) throw')],
   },
 ]
 

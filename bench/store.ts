@@ -27,7 +27,7 @@
 import { PerformanceObserver } from 'node:perf_hooks'
 import { LRUCache } from 'lru-cache'
 import { S3FifoStore } from '../lib/index.ts'
-import { loadReference, loadTrace, replay, traceFile, type ReplayTarget, type Trace } from './_traces.ts'
+import { loadReference, loadTrace, replay, traceFile, type ReplayTarget, type Trace } from '../examples/traces.ts'
 import { cloneFunction, formatTable, median, percentile, ratio } from './_report.ts'
 
 const quick = process.argv.includes('--quick')

@@ -6,7 +6,7 @@
 // of the trace's sizes (charged and counted at their real size); each node's budget 10% of
 // the trace's unique bytes; replication and hint rounds every 1,000 requests; node A fails
 // halfway through the trace and its requests go to B. Three runs per trace: hints off, hints
-// on (the defaults of lib/node/hints.ts), and A never failing (what A itself would have hit
+// on (the defaults of lib/hints/rounds.ts), and A never failing (what A itself would have hit
 // on the same requests: the trace's own difficulty at that point, not a cold start).
 //
 //   npm run -s bench -- takeover [--json] [--traces a,b] [--split position|slice|key] [--round N]
@@ -15,7 +15,7 @@
 // --json prints one object per line per trace (-s keeps npm's banner off stdout). Fractions,
 // not percentages. --hints overrides HotKeyHints options for the hints-on run (sweeps).
 
-import { loadTrace, traceFile, TRACE_NAMES } from './_traces.ts'
+import { loadTrace, traceFile, TRACE_NAMES } from '../examples/traces.ts'
 import { formatTable } from './_report.ts'
 import { DEFAULT_TAKEOVER_CONFIG, runTakeover, type Split, type TakeoverResult } from './_takeover-sim.ts'
 import { loadavg } from 'node:os'

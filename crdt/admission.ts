@@ -16,7 +16,7 @@
 //   expiresAt  (remote) a safe integer ≤ nowMs + MAX_TTL_MS + maxClockDriftMs;
 //   userVersion a safe integer ≥ 0.
 
-import { AlsoCacheError } from '../lib/errors.ts'
+import { AlsoCacheError } from '../lib/foundation/index.ts'
 import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_WRITE_VALUE_BYTES } from './constants.ts'
 import type { Delta } from './delta.ts'
 

@@ -20,7 +20,7 @@
 //   nobody waits for it. encodeChunks also splits a batch encodeDeltas still refuses (a bound
 //   checked only there) until each refused delta stands alone, and leaves that one out.
 
-import { utf8Length } from '../lib/store/utf8.ts'
+import { utf8Length } from '../lib/foundation/index.ts'
 import { assertDelta, deltaEncodedBytesMax, encodeDeltas } from './codec.ts'
 import { MAX_BATCH_BYTES, MAX_KEY_BYTES, MAX_NODE_ID_BYTES } from './constants.ts'
 import { makeDelta, type Delta } from './delta.ts'

@@ -1,5 +1,5 @@
 // The delta batch codec: versioned, length-prefixed binary in the style of lib0 (Encoder and
-// Decoder of lib/wire). Round trip:
+// Decoder of lib/foundation). Round trip:
 //
 //   const bytes = encodeDeltas([delta1, delta2])
 //   decodeDeltas(bytes)  // → [delta1', delta2'] equal field by field; values alias `bytes`
@@ -28,9 +28,9 @@
 // byte is ERR_DECODE_VERSION. Decoded values ALIAS the input: the replica copies a value
 // before it enters the store (Replica.apply, through value-copier.ts).
 
-import { DecodeError, DecodeErrorCode } from '../lib/errors.ts'
-import { Decoder } from '../lib/wire/decoder.ts'
-import { Encoder } from '../lib/wire/encoder.ts'
+import { DecodeError, DecodeErrorCode } from '../lib/foundation/index.ts'
+import { Decoder } from '../lib/foundation/index.ts'
+import { Encoder } from '../lib/foundation/index.ts'
 import {
   MAX_BATCH_BYTES,
   MAX_DELTAS_PER_BATCH,

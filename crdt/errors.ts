@@ -1,6 +1,6 @@
 // Typed errors of the replica core (codes are stable: match on `code`). DecodeError for bad
-// bytes lives in lib/errors.ts and is shared by every codec.
-import { AlsoCacheError } from '../lib/errors.ts'
+// bytes lives in lib/foundation/errors.ts and is shared by every codec.
+import { AlsoCacheError } from '../lib/foundation/index.ts'
 
 /**
  * A remote timestamp further ahead of local physical time than `maxClockDriftMs` (G7). The

@@ -35,9 +35,9 @@
 //   3. C then receives A's set V1 by gossip repair: equal version, but C only has a shadow,
 //      so C stores v1. Answering 'stale' would keep C on a miss forever for a live value.
 
-import { EntryTooLargeError } from '../lib/errors.ts'
+import { EntryTooLargeError } from '../lib/foundation/index.ts'
 import { S3FifoStore, type StoreEntry } from '../lib/store/index.ts'
-import { GhostKindCode } from '../lib/store/ghost.ts'
+import { GhostKindCode } from '../lib/store/index.ts'
 import { makeDelta, type Delta, type Origin } from './delta.ts'
 import { YjsValueError } from './errors.ts'
 import { HLC_ZERO, HybridLogicalClock, type Hlc } from './hlc.ts'

@@ -12,7 +12,7 @@
 import { parseArgs } from 'node:util'
 import { LRUCache } from 'lru-cache'
 import { S3FifoStore } from '../lib/index.ts'
-import { loadReference, loadTrace, replay, traceFile, tracesDir, type ReplayTarget, type Trace } from '../bench/_traces.ts'
+import { loadReference, loadTrace, replay, traceFile, tracesDir, type ReplayTarget, type Trace } from './traces.ts'
 
 const { values: args } = parseArgs({
   options: {

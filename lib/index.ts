@@ -37,15 +37,15 @@ export type {
   Loaded,
   LoaderFn,
 } from './node/index.ts'
-export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from './node/prometheus.ts'
-export { SnapshotError } from './node/snapshot.ts'
-export type { SnapshotErrorReason, SnapshotState } from './node/snapshot.ts'
-export { generateClusterKey, InvalidClusterKeyError } from './networking/cluster-key.ts'
-export { IdentityFileError, IdentityInUseError } from './networking/identity.ts'
-export { ListenError } from './networking/listen-error.ts'
+export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from './node/index.ts'
+export { SnapshotError } from './node/index.ts'
+export type { SnapshotErrorReason, SnapshotState } from './node/index.ts'
+export { generateClusterKey, InvalidClusterKeyError } from './networking/index.ts'
+export { IdentityFileError, IdentityInUseError } from './networking/index.ts'
+export { ListenError } from './networking/index.ts'
 
 // Errors shared by every layer.
-export { AlsoCacheError, DecodeError, DecodeErrorCode, EntryTooLargeError } from './errors.ts'
+export { AlsoCacheError, DecodeError, DecodeErrorCode, EntryTooLargeError } from './foundation/index.ts'
 
 // The replica core (sans-IO): the same LWW map the node runs, for tests and simulations.
 export * from '../crdt/index.ts'

@@ -8,12 +8,13 @@
 // Updates are encoded once, when queued (encodeUpdate), and copied as raw bytes into each
 // message that carries them, so a broadcast retransmitted 20 times is encoded once.
 
-import { Encoder } from '../lib/wire/encoder.ts'
-import { Decoder } from '../lib/wire/decoder.ts'
-import { DecodeError, DecodeErrorCode } from '../lib/errors.ts'
+import { DecodeError, DecodeErrorCode, Decoder, Encoder, varUintBytes } from '../lib/foundation/index.ts'
 import { MemberState } from './member-state.ts'
 import * as C from './constants.ts'
 import { UpdateReader } from './update-reader.ts'
+import { EMPTY, malformed, readAddrs, readId, UpdateKind, type Update } from './wire-fields.ts'
+
+export { UpdateKind, type Update } from './wire-fields.ts'
 
 /** Format version. A receiver refuses any other with ERR_DECODE_VERSION. */
 export const WIRE_VERSION = 1
@@ -28,26 +29,6 @@ export const MessageKind = {
   pushPull: 6,
 } as const
 export type MessageKind = (typeof MessageKind)[keyof typeof MessageKind]
-
-/** Update kinds. THESE NUMBERS ARE THE PROTOCOL: append only, never renumber. */
-export const UpdateKind = {
-  alive: 1,
-  suspect: 2,
-  dead: 3,
-  left: 4,
-} as const
-export type UpdateKind = (typeof UpdateKind)[keyof typeof UpdateKind]
-
-/** A membership update, piggybacked. `from` is the accuser (suspect, dead); '' otherwise. */
-export interface Update {
-  kind: UpdateKind
-  id: string
-  incarnation: number
-  /** Alive only; [] for others. */
-  addrs: readonly string[]
-  /** Suspect and dead only; '' for others. */
-  from: string
-}
 
 /** One member in a push-pull state exchange. */
 export interface PushPullMember {
@@ -161,15 +142,6 @@ function encodeSmall(head: MessageHead, updates: readonly Uint8Array[], sizeBoun
     pos += n
   }
   return out
-}
-
-function varUintBytes(v: number): number {
-  let n = 1
-  while (v > 0x7f) {
-    v = Math.floor(v / 0x80)
-    n++
-  }
-  return n
 }
 
 function putVarUint(buf: Uint8Array, pos: number, v: number): number {
@@ -294,72 +266,6 @@ function readUpdate(d: Decoder): Update {
   if (kind === UpdateKind.alive) addrs = readAddrs(d)
   else if (kind === UpdateKind.suspect || kind === UpdateKind.dead) from = readId(d, 'accuser id')
   return { kind: kind as UpdateKind, id, incarnation, addrs, from }
-}
-
-const EMPTY: readonly string[] = Object.freeze([])
-
-/** @internal (update-reader.ts) */
-export function readAddrs(d: Decoder): readonly string[] {
-  const n = d.readBoundedVarUint(C.ADDRS_MAX, 'address count')
-  if (n === 0) return EMPTY
-  const out: string[] = []
-  for (let i = 0; i < n; i++) out.push(d.readString(C.ADDR_BYTES_MAX, 'address'))
-  return out
-}
-
-/**
- * Ids repeat endlessly on the wire (a cluster has a bounded set of them), so decoded ids go
- * through a direct-mapped cache of ID_CACHE_SIZE entries: a hit costs a hash and a compare
- * instead of a new string, and the returned string, being the same object each time, keeps
- * its hash for the member-table lookup that follows. Only valid ids enter the cache.
- * 65,536 entries so that a 10,000-member cluster mostly hits (4,096 thrashed there); the cache
- * holds at most 65,536 × ID_BYTES_MAX = 8 MiB even when a peer sends nothing but new ids.
- */
-const ID_CACHE_SIZE = 65536
-const idCacheBytes: (Uint8Array | undefined)[] = new Array(ID_CACHE_SIZE).fill(undefined)
-const idCacheStrings: string[] = new Array(ID_CACHE_SIZE).fill('')
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
-/** @internal (update-reader.ts) */
-export function readId(d: Decoder, what: string): string {
-  const n = d.readBoundedVarUint(C.ID_BYTES_MAX, 'id length')
-  if (n === 0) throw malformed(`empty ${what}`)
-  // Looked at in place: a hit allocates nothing. The view made on a miss aliases the input
-  // and is copied below before it is kept.
-  const start = d.skip(n, what)
-  const buf = d.bytes
-  let h = n
-  let ascii = true
-  for (let i = start; i < start + n; i++) {
-    const c = buf[i]
-    if (c > 0x7f) ascii = false
-    h = Math.imul(h ^ c, 0x9e3779b1)
-  }
-  const at = (h >>> 16) & (ID_CACHE_SIZE - 1)
-  const cached = idCacheBytes[at]
-  if (cached !== undefined && cached.length === n) {
-    let same = true
-    for (let i = 0; i < n && same; i++) same = cached[i] === buf[start + i]
-    if (same) return idCacheStrings[at]
-  }
-  const raw = buf.subarray(start, start + n)
-  let id: string
-  if (ascii) id = String.fromCharCode.apply(null, raw as unknown as number[])
-  else {
-    try {
-      id = utf8.decode(raw)
-    } catch {
-      throw malformed(`${what} is not valid UTF-8`)
-    }
-  }
-  idCacheBytes[at] = raw.slice()
-  idCacheStrings[at] = id
-  return id
-}
-
-/** @internal (update-reader.ts) */
-export function malformed(what: string): DecodeError {
-  return new DecodeError(DecodeErrorCode.malformed, what)
 }
 
 /** Paired assertion: an update we are about to encode must be one we would decode. */

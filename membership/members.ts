@@ -9,7 +9,7 @@
 // a new (a, b) each round. That costs no per-node array (a shuffled list per node would be
 // 4 bytes per member per node) and still bounds the time to probe any member to one round.
 
-import type { Prng } from './prng.ts'
+import type { Prng } from '../lib/foundation/index.ts'
 import { MemberDirectory, type Slot } from './directory.ts'
 import { MemberState, memberStateNames, type MemberStateName } from './member-state.ts'
 import type { Member } from './swim-types.ts'

@@ -29,8 +29,8 @@
 // confirmations (suspicion.ts), and telling a suspected member directly (buddy.ts). Ours:
 // a suspecter asks the suspect itself before its suspicion expires (expiry-check.ts).
 
-import { DecodeError } from '../lib/errors.ts'
-import { Prng } from './prng.ts'
+import { DecodeError } from '../lib/foundation/index.ts'
+import { Prng } from '../lib/foundation/index.ts'
 import { MemberDirectory, type Slot } from './directory.ts'
 import { MemberTable, sameAddrs } from './members.ts'
 import { BroadcastQueue } from './broadcasts.ts'

@@ -10,9 +10,9 @@
 // message. A peer could have sent that prefix as a message of its own, so this grants it
 // nothing; the message is still counted as a decode error and not answered.
 
-import type { Decoder } from '../lib/wire/decoder.ts'
-import { Decoder as Reader } from '../lib/wire/decoder.ts'
-import { UpdateKind, readAddrs, readId, malformed, type Update } from './codec.ts'
+import type { Decoder } from '../lib/foundation/index.ts'
+import { Decoder as Reader } from '../lib/foundation/index.ts'
+import { UpdateKind, readAddrs, readId, malformed, type Update } from './wire-fields.ts'
 import * as C from './constants.ts'
 
 export class UpdateReader {

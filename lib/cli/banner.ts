@@ -7,7 +7,7 @@
 // nodes that bootstrapped from it dial the old port. The banner says so and prints the
 // command that keeps the address: this invocation with the ports it got, fixed.
 
-import { DEFAULT_LISTEN } from '../node/constants.ts'
+import { DEFAULT_LISTEN } from '../node/index.ts'
 import type { CliOptions } from './args.ts'
 
 export interface BannerInit {

@@ -2,7 +2,7 @@
 // and the process exit code it maps to, so scripts can tell "you typed it wrong" (2) from
 // "something else holds the port" (3) without parsing text. Messages say what to do.
 
-import { AlsoCacheError } from '../errors.ts'
+import { AlsoCacheError } from '../foundation/index.ts'
 
 /** Exit codes of `also-cache`. Part of the CLI's interface: scripts branch on them. */
 export const ExitCode = {

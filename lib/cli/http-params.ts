@@ -5,7 +5,7 @@
 // crdt/admission.ts), applied by the caller: over HTTP and from code, one rule.
 
 import type { IncomingMessage } from 'node:http'
-import { keyProblem } from '../../crdt/admission.ts'
+import { keyProblem } from '../../crdt/index.ts'
 import { HTTP_KEY_BYTES_MAX, HTTP_LIST_LIMIT_DEFAULT, HTTP_LIST_LIMIT_MAX } from './constants.ts'
 import { HttpError } from './http-errors.ts'
 

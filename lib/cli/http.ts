@@ -21,10 +21,10 @@
 // (HTTP_MAX_HEADER_BYTES) and body bytes buffered over all requests (bodyBytesInFlightMax).
 
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
-import type { WriteResult } from '../node/events.ts'
+import type { WriteResult } from '../node/index.ts'
 import type { CacheEntry, CacheNode } from '../node/index.ts'
-import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../node/prometheus.ts'
-import { checkWriteOptions, type CheckedWriteOptions } from '../node/write-options.ts'
+import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../node/index.ts'
+import { checkWriteOptions, type CheckedWriteOptions } from '../node/index.ts'
 import {
   HTTP_BODY_BYTES_IN_FLIGHT_MAX,
   HTTP_HEADERS_TIMEOUT_MS,

@@ -5,7 +5,7 @@
 // so a wrong file fails at once with exit 2.
 
 import { readFile, stat } from 'node:fs/promises'
-import { InvalidClusterKeyError, parseClusterKey } from '../networking/cluster-key.ts'
+import { InvalidClusterKeyError, parseClusterKey } from '../networking/index.ts'
 import { BadFlagError } from './errors.ts'
 
 export async function readClusterKeyFile(path: string): Promise<string> {

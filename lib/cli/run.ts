@@ -24,7 +24,7 @@ async function main(argv: readonly string[]): Promise<void> {
   }
   if (options.command === 'keygen') {
     // The module itself, not lib/index.ts: printing a key should not load libp2p.
-    const { generateClusterKey } = await import('../networking/cluster-key.ts')
+    const { generateClusterKey } = await import('../networking/index.ts')
     process.stdout.write(generateClusterKey())
     return
   }

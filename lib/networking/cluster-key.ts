@@ -9,7 +9,7 @@
 //   <64 hex digits: 32 random bytes>
 
 import { randomBytes } from 'node:crypto'
-import { AlsoCacheError } from '../errors.ts'
+import { AlsoCacheError } from '../foundation/index.ts'
 
 const HEADER = '/key/swarm/psk/1.0.0/'
 const CODEC = '/base16/'

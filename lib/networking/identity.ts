@@ -19,7 +19,7 @@ import { link, open, readFile, rename, stat, unlink, writeFile } from 'node:fs/p
 import { resolve } from 'node:path'
 import { generateKeyPair, privateKeyFromProtobuf, privateKeyToProtobuf } from '@libp2p/crypto/keys'
 import type { PrivateKey } from '@libp2p/interface'
-import { AlsoCacheError } from '../errors.ts'
+import { AlsoCacheError } from '../foundation/index.ts'
 
 export class IdentityFileError extends AlsoCacheError {
   constructor(path: string, message: string, options?: ErrorOptions) {

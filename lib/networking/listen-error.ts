@@ -2,7 +2,7 @@
 // error for it (UnsupportedListenAddressesError) has no code and advises removing addresses or
 // lowering its fault tolerance, which is not what a cache's user should do.
 
-import { AlsoCacheError } from '../errors.ts'
+import { AlsoCacheError } from '../foundation/index.ts'
 
 /** What to do about a listen error, by the socket's errno. */
 const LISTEN_ADVICE: Record<string, string> = {

@@ -12,9 +12,9 @@
 // batches of crdt/codec.ts inside a `deltas` or `push` message (their own bounds apply).
 // Decoding validates every length and enum before allocating; bad input is a DecodeError.
 
-import { DecodeError, DecodeErrorCode } from '../errors.ts'
-import { Decoder } from '../wire/decoder.ts'
-import { Encoder } from '../wire/encoder.ts'
+import { DecodeError, DecodeErrorCode } from '../foundation/index.ts'
+import { Decoder } from '../foundation/index.ts'
+import { Encoder } from '../foundation/index.ts'
 import { MAX_BATCH_BYTES, MAX_DELTAS_PER_BATCH, MAX_NODE_ID_BYTES, type Hlc, type Origin, type OriginProgress, type ReplicaDigest } from '../../crdt/index.ts'
 
 /**

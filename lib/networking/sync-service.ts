@@ -19,7 +19,7 @@ import { lpStream } from '@libp2p/utils'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { decodeDeltas, encodeChunks, encodeDeltas, newChunkTally, type ChunkTally, type Delta, type Origin, type ReplicaDigest } from '../../crdt/index.ts'
-import { AlsoCacheError, DecodeError } from '../errors.ts'
+import { AlsoCacheError, DecodeError } from '../foundation/index.ts'
 import { decodeSyncMessage, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, type PushOutcome, type SyncMessage } from './sync-codec.ts'
 
 export type { PushOutcome } from './sync-codec.ts'

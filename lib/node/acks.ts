@@ -14,8 +14,8 @@
 import { peerIdFromString } from '@libp2p/peer-id'
 import type { PeerId } from '@libp2p/interface'
 import type { Delta } from '../../crdt/index.ts'
-import { AlsoCacheError } from '../errors.ts'
-import type { PushOutcome, SyncService } from '../networking/sync-service.ts'
+import { AlsoCacheError } from '../foundation/index.ts'
+import type { PushOutcome, SyncService } from '../networking/index.ts'
 
 /** Retry spacing for a member whose push failed (it may be restarting its stream). */
 const ACK_RETRY_MS = 100

@@ -1,5 +1,5 @@
 // Typed errors of the node that belong to no one module (codes are stable: match on `code`).
-import { AlsoCacheError } from '../errors.ts'
+import { AlsoCacheError } from '../foundation/index.ts'
 
 /** A call on a node after close(): create a new node. */
 export class NodeClosedError extends AlsoCacheError {

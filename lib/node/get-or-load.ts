@@ -15,7 +15,7 @@
 // could put the older row into the cache after it. Return the row's version as `userVersion`
 // from the loader, and the version order (G3) keeps the newer row.
 
-import { AlsoCacheError, EntryTooLargeError } from '../errors.ts'
+import { AlsoCacheError, EntryTooLargeError } from '../foundation/index.ts'
 import { keyProblem, refuse, ttlProblem, WriteRefusedError } from '../../crdt/index.ts'
 import type { CacheEntry, WriteOptions, WriteResult } from './events.ts'
 import { MAX_TIMEOUT_MS } from './write-options.ts'

@@ -23,3 +23,11 @@ export { AckRefusedError, AckTimeoutError } from './acks.ts'
 export type { AckRefusal } from './acks.ts'
 export { DEFAULT_LOADER_TIMEOUT_MS, LoaderError, LoaderTimeoutError } from './get-or-load.ts'
 export type { GetOrLoadOptions, Loaded, LoaderFn } from './get-or-load.ts'
+
+// For the CLI and the public API (lib/index.ts); not all of it is public.
+export { DEFAULT_LISTEN } from './constants.ts'
+export { checkWriteOptions, type CheckedWriteOptions } from './write-options.ts'
+export { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from './prometheus.ts'
+export { SnapshotError, type SnapshotErrorReason, type SnapshotState } from './snapshot.ts'
+export type { TakeoverStats, TakeoverWindow } from './takeover.ts'
+export type { HotKeyHintsStats } from '../hints/index.ts'

@@ -4,10 +4,10 @@
 import { MAX_WRITE_VALUE_BYTES, Replica, type OriginLogInit, type ReplicaStoreInit } from '../../crdt/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { DEFAULT_HOT_KEYS_MAX } from '../store/index.ts'
-import { HotKeyHints } from './hints.ts'
+import { HotKeyHints } from '../hints/index.ts'
 import { MAX_TIMEOUT_MS } from './write-options.ts'
-import { parseClusterKey } from '../networking/cluster-key.ts'
-import type { HotKeyHintsInit } from './hints.ts'
+import { parseClusterKey } from '../networking/index.ts'
+import type { HotKeyHintsInit } from '../hints/index.ts'
 import { resolveConfig, type SwimConfigInit } from '../../membership/index.ts'
 import {
   DEFAULT_ACK_TIMEOUT_MS,

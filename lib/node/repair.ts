@@ -27,8 +27,8 @@
 
 import { peerIdFromString } from '@libp2p/peer-id'
 import { originKey, type Delta, type Origin, type Replica, type ReplicaDigest } from '../../crdt/index.ts'
-import { NO_ENTRY_BYTES_MAX, type SyncService } from '../networking/sync-service.ts'
-import { KEY_HASH_SPACE } from '../networking/sync-codec.ts'
+import { NO_ENTRY_BYTES_MAX, type SyncService } from '../networking/index.ts'
+import { KEY_HASH_SPACE } from '../networking/index.ts'
 
 export interface RepairInit {
   replica: Replica

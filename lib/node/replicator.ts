@@ -14,7 +14,7 @@
 
 import { TopicValidatorResult, type GossipSub, type GossipsubMessage } from '@libp2p/gossipsub'
 import { decodeDeltas, deltaEncodedBytesMax, encodeDeltas, type Delta, type Replica, type ApplyResult } from '../../crdt/index.ts'
-import { DecodeError } from '../errors.ts'
+import { DecodeError } from '../foundation/index.ts'
 
 /**
  * Batches handed to gossipsub and not yet sent (G7: the publish chain is bounded). Past it a

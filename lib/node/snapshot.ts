@@ -1,7 +1,7 @@
 // Local snapshot files: a node can save its replica on close and load it at the next start,
 // then ask its peers only for since(snapshot's clock) instead of since(0) (DESIGN §5).
 //
-// Format, version 2 (integers unsigned LEB128 with lib/wire unless said otherwise):
+// Format, version 2 (integers unsigned LEB128 with lib/foundation unless said otherwise):
 //   magic "ACSNAP" · format version byte (2) · cluster name (length-prefixed UTF-8) ·
 //   clock hlc · chunk count · per chunk: byte length · an encoded delta batch (crdt/codec.ts) ·
 //   CRC-32 of every byte before it (4 bytes, big-endian)
@@ -25,9 +25,9 @@ import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { crc32 } from 'node:zlib'
 import { decodeDeltas, deltaEncodedBytesMax, encodeDeltas, type Delta, type Hlc, type Replica } from '../../crdt/index.ts'
-import { AlsoCacheError, DecodeError } from '../errors.ts'
-import { Decoder } from '../wire/decoder.ts'
-import { Encoder } from '../wire/encoder.ts'
+import { AlsoCacheError, DecodeError } from '../foundation/index.ts'
+import { Decoder } from '../foundation/index.ts'
+import { Encoder } from '../foundation/index.ts'
 
 const MAGIC = new TextEncoder().encode('ACSNAP')
 /** Part of the file format: bump it whenever the layout above changes. */

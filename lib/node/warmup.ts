@@ -18,9 +18,9 @@
 
 import { peerIdFromString } from '@libp2p/peer-id'
 import { originKey, type Delta, type Origin, type ReplicaDigest } from '../../crdt/index.ts'
-import { NO_ENTRY_BYTES_MAX, type SyncService } from '../networking/sync-service.ts'
+import { NO_ENTRY_BYTES_MAX, type SyncService } from '../networking/index.ts'
 import type { LoadedSnapshot } from './snapshot.ts'
-import { KEY_HASH_SPACE } from '../networking/sync-codec.ts'
+import { KEY_HASH_SPACE } from '../networking/index.ts'
 
 export interface WarmupProgress {
   /** Deltas applied so far (entries, tombstones and ghosts). */

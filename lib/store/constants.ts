@@ -61,7 +61,7 @@ export const EXPIRY_SWEEP_SLOTS_PER_WRITE = 2
 /**
  * Capacity of the hot-key ring (hot-ring.ts) a node uses when hot-key hints are on: the
  * promotions to main remembered between two drains (one hint round,
- * lib/node/hints.ts). Cost: 8 B per slot (a key reference) allocated once, and one array
+ * lib/hints/rounds.ts). Cost: 8 B per slot (a key reference) allocated once, and one array
  * write per promotion on the eviction path. A round's hint carries at most
  * 32 distinct keys (DEFAULT_HINT_KEYS_PER_ROUND) and the drain looks at 4 × that; a round of
  * 1,000 requests (bench/takeover.ts) inserts at most 1,000 keys into a node, so a ring of

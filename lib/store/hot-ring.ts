@@ -1,6 +1,6 @@
 // HotKeyRing: a bounded FIFO of the keys the store found hot — promoted from small to main —
-// since the last drain. The node drains it once per hint round (lib/node/hints.ts) and tells
-// its peers (lib/store/hints.ts).
+// since the last drain. The node drains it once per hint round (lib/hints/rounds.ts) and tells
+// its peers (lib/hints/codec.ts).
 //
 // Why promotions only, not main reinsertions too (measured, docs/takeover-results.md): a
 // promotion is news (a key just proved itself), a reinsertion repeats what the main queue

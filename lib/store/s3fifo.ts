@@ -25,14 +25,14 @@
 // list through `next`; arrays double when full. `get` allocates nothing. Hot-key hints
 // (docs/hints.md): promotions go to a bounded ring (drainHotKeys); boost raises a frequency.
 
-import { EntryTooLargeError } from '../errors.ts'
+import { EntryTooLargeError } from '../foundation/index.ts'
 import { EXPIRY_SWEEP_SLOTS_PER_WRITE, FREQ_SATURATION, MAIN_REINSERT_FREQ_CAP } from './constants.ts'
 import { GhostKindCode, GhostQueue, ghostSlotOf, growFloat64, growInt32, growUint8, type GhostEntry } from './ghost.ts'
 import { HotKeyRing } from './hot-ring.ts'
 import { exposeInternals, validateStore, type RawStore } from './inspect.ts'
 import { resolveStoreOptions, type S3FifoStoreInit } from './options.ts'
 import type { StoreEntry, StoreInternals, StoreSetOptions, StoreStats } from './types.ts'
-import { utf8Length } from './utf8.ts'
+import { utf8Length } from '../foundation/index.ts'
 
 export type { S3FifoStoreInit } from './options.ts'
 export type { StoreEntry, StoreInternals, StoreSetOptions, StoreStats } from './types.ts'

@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util'
 import { Simulator } from './simulator.ts'
 import { PartitionMode } from './options.ts'
-import { profiles, type ProfileName } from '../config.ts'
+import { profiles, type ProfileName } from '../index.ts'
 
 const { values } = parseArgs({
   options: {

@@ -4,9 +4,9 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
-import { TRANSITIONS } from '../transitions.ts'
-import { memberStateNames } from '../member-state.ts'
-import { UpdateKind } from '../codec.ts'
+import { TRANSITIONS } from '../index.ts'
+import { memberStateNames } from '../index.ts'
+import { UpdateKind } from '../index.ts'
 
 const kindName = Object.fromEntries(Object.entries(UpdateKind).map(([k, v]) => [v, k])) as Record<number, string>
 const guard = { any: '', newer: ' inc > held', notOlder: ' inc ≥ held' } as const

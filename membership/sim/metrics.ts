@@ -10,7 +10,7 @@
 // - dissemination: for each join (leave), the time until every reference observer has the
 //   joiner alive (the leaver left).
 
-import type { MemberEvent } from '../swim-types.ts'
+import type { MemberEvent } from '../index.ts'
 import { summary } from './stats.ts'
 
 export interface Subject {

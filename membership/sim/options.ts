@@ -1,7 +1,7 @@
 // Simulator knobs, all in one struct (STYLE §11): every fault probability defaults to zero,
 // so a run with only { nodes, periods, seed } is a clean network.
 
-import type { ProfileName } from '../config.ts'
+import type { ProfileName } from '../index.ts'
 
 export const PartitionMode = ['none', 'halves', 'isolate'] as const
 export type PartitionMode = (typeof PartitionMode)[number]

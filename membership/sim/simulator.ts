@@ -16,12 +16,12 @@
 //   members take megabytes, not 500 MB of arrays whose lookups all miss the cache.
 // - Events are pooled: a run has millions in flight over its course, each one object.
 
-import { Swim } from '../swim.ts'
-import type { Outgoing } from '../swim-types.ts'
-import { MemberDirectory } from '../directory.ts'
-import { TimeHeap } from '../heap.ts'
-import { Prng } from '../prng.ts'
-import { profiles } from '../config.ts'
+import { Swim } from '../index.ts'
+import type { Outgoing } from '../index.ts'
+import { MemberDirectory } from '../index.ts'
+import { TimeHeap } from '../index.ts'
+import { Prng } from '../../lib/foundation/index.ts'
+import { profiles } from '../index.ts'
 import { SimMetrics } from './metrics.ts'
 import { simDefaults, churnDefault, type SimOptions } from './options.ts'
 

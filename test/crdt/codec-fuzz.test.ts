@@ -8,7 +8,7 @@
 // (FC_SEED=<n> picks another seed, FC_SEED=random a fresh one; a failure prints the seed.)
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { DecodeError } from '../../lib/errors.ts'
+import { DecodeError } from '../../lib/foundation/errors.ts'
 import {
   decodeDeltas,
   DELTA_FORMAT_VERSION,

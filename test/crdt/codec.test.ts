@@ -1,6 +1,6 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { DecodeError } from '../../lib/errors.ts'
+import { DecodeError } from '../../lib/foundation/errors.ts'
 import { decodeDeltas, deltaEncodedBytesMax, encodeDeltas, makeDelta, makeVersion, type Delta, type Hlc } from '../../crdt/index.ts'
 import { propertyParams } from '../support/seed.ts'
 import { arbDelta, plain, T0 } from './arbitraries.ts'

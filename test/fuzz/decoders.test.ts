@@ -8,7 +8,7 @@
 // test/support/seed.ts. A failure prints the seed and the replay command of each bad input.
 // The long run: npm run bench -- fuzz -- --inputs 1000000 --seed <n>
 import { expect } from 'chai'
-import { DecodeError } from '../../lib/errors.ts'
+import { DecodeError } from '../../lib/foundation/errors.ts'
 import { decodeSyncMessage, encodeSyncMessage, MAX_SYNC_FRAME_BYTES } from '../../lib/networking/sync-codec.ts'
 import { crossFeed, fuzzAll, replayCommand, type DecoderReport } from '../../bench/_fuzz.ts'
 import { testSeed } from '../support/seed.ts'

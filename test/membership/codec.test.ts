@@ -3,7 +3,7 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { propertyParams } from '../support/seed.ts'
-import { DecodeError } from '../../lib/errors.ts'
+import { DecodeError } from '../../lib/foundation/errors.ts'
 import { MemberState, MessageKind, UpdateKind, decodeMessage, encodeMessage, encodeUpdate, type Message, type Update } from '../../membership/index.ts'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')

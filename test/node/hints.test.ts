@@ -1,13 +1,14 @@
-// Node-side hot-key hints (lib/node/hints.ts): HotKeyHints (tick drains and publishes, receive
+// Node-side hot-key hints (lib/hints/rounds.ts): HotKeyHints (tick drains and publishes, receive
 // boosts, bounds per member, malformed input counted, the switch), TakeoverTracker, the
 // mechanism on two Replicas, and the takeover experiment (bench/_takeover-sim.ts) on a real
 // trace showing hints beat no hints for the node that takes over.
 import { expect } from 'chai'
 import { Replica, type Delta } from '../../crdt/index.ts'
 import { S3FifoStore } from '../../lib/index.ts'
-import { HotKeyHints, TakeoverTracker } from '../../lib/node/hints.ts'
-import { decodeHint, encodeHint } from '../../lib/store/hints.ts'
-import { loadTrace, traceFile, tracesDir } from '../../bench/_traces.ts'
+import { HotKeyHints } from '../../lib/hints/index.ts'
+import { TakeoverTracker } from '../../lib/node/takeover.ts'
+import { decodeHint, encodeHint } from '../../lib/hints/codec.ts'
+import { loadTrace, traceFile, tracesDir } from '../../examples/traces.ts'
 import { runTakeover } from '../../bench/_takeover-sim.ts'
 
 const ONE = new Uint8Array(1)

@@ -5,7 +5,7 @@
 import { expect } from 'chai'
 import { Replica, type Delta, type Hlc, type ReplicaDigest } from '../../crdt/index.ts'
 import { Repair } from '../../lib/node/repair.ts'
-import { keyHash32 } from '../../lib/networking/key-hash.ts'
+import { keyHash32 } from '../../lib/foundation/key-hash.ts'
 import type { SyncService } from '../../lib/networking/sync-service.ts'
 
 const A = '12D3KooWSiUTSJjHVTdPQSM83Je8wDoBydq32d1WzdhK2YBgaMgu'

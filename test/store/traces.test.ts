@@ -3,7 +3,7 @@
 // modes, every listed size. The two large traces run in `npm run bench -- store`.
 import { expect } from 'chai'
 import { S3FifoStore } from '../../lib/index.ts'
-import { loadReference, loadTrace, replay, traceFile, tracesDir, type Trace } from '../../bench/_traces.ts'
+import { loadReference, loadTrace, replay, traceFile, tracesDir, type Trace } from '../../examples/traces.ts'
 
 const TESTED_TRACES = ['adaptsize_cdn', 'cache2k_web12', 'cloudphysics_sample']
 

@@ -1,8 +1,8 @@
-// sinceHotFirst (crdt/hot-first.ts): the same deltas as since(), each key once, the named hot
+// sinceHotFirst (lib/hints/hot-first.ts): the same deltas as since(), each key once, the named hot
 // keys first, key filter respected.
 import { expect } from 'chai'
 import { HLC_ZERO, Replica } from '../../crdt/index.ts'
-import { sinceHotFirst } from '../../crdt/hot-first.ts'
+import { sinceHotFirst } from '../../lib/hints/hot-first.ts'
 
 describe('sinceHotFirst', () => {
   const replica = (): Replica => {

@@ -1,8 +1,7 @@
-// Node-side glue of hot-key hints (DESIGN §7, docs/hints.md): once per `hintIntervalMs` the
-// node drains its store's hot-key ring and publishes one hint (lib/store/hints.ts) on the
-// gossipsub topic `also-cache/<cluster>/hints/1`; a hint received from a member boosts the
-// keys this node holds and remembers the hot keys it lacks. Plus TakeoverTracker: the hit
-// ratio of the first reads after a member's death, so an operator sees the effect.
+// The rounds of hot-key hints (docs/hints.md): once per `hintIntervalMs` the node drains its
+// store's hot-key ring and publishes one hint (codec.ts) on the gossipsub topic
+// `also-cache/<cluster>/hints/1`; a hint received from a member boosts the keys this node
+// holds and remembers the hot keys it lacks (receiver.ts).
 //
 // The transport is not here: the class takes `publish(bytes)` and exposes `receive(from,
 // bytes)`. Bounds (G7): one message per round out, at most `hintBytesPerRound` bytes and
@@ -10,7 +9,7 @@
 // between two ticks (the rest dropped and counted) and HINT_MESSAGE_BYTES_MAX per message;
 // malformed input is counted and reported, never thrown.
 
-import { DecodeError } from '../errors.ts'
+import { DecodeError } from '../foundation/index.ts'
 import {
   decodeHint,
   DEFAULT_HINT_ABSENT_KEYS_MAX,
@@ -19,17 +18,14 @@ import {
   DEFAULT_HINT_KEY_BYTES_MAX,
   DEFAULT_HINT_KEYS_PER_ROUND,
   encodeHint,
-  HintReceiver,
-  type HintReceiverStats,
   type HintStore,
-} from '../store/hints.ts'
+} from './codec.ts'
+import { HintReceiver, type HintReceiverStats } from './receiver.ts'
 
 /** How often a node sends its hint. A round's hint carries what got hot since the last one. */
 export const DEFAULT_HINT_INTERVAL_MS = 1_000
 /** Hints accepted per member between two of this node's ticks; more are dropped (a peer's clock may run a little faster). */
 export const DEFAULT_HINT_MESSAGES_PER_MEMBER_PER_ROUND = 2
-/** Reads after a member's death that TakeoverTracker measures. */
-export const DEFAULT_TAKEOVER_WINDOW_READS = 10_000
 /**
  * Rounds during which a key already hinted is not hinted again. A hinted key's boost lasts
  * (frequency 2: promoted from small, or two more passes of main's tail), so repeating it
@@ -239,75 +235,6 @@ export class HotKeyHints {
       malformed: this.#malformed,
       publishFailures: this.#publishFailures,
       absentKeys: this.receiver.absentCount,
-    }
-  }
-}
-
-export interface TakeoverWindow {
-  /** The member whose death opened the window. */
-  member: string
-  /** Node clock at the death, ms. */
-  sinceMs: number
-  reads: number
-  hits: number
-  /** hits / reads (0 before the first read). */
-  hitRatio: number
-  /** The window has seen its `windowReads` reads. */
-  done: boolean
-}
-
-export interface TakeoverStats {
-  deaths: number
-  /** The window opened by the most recent death, if any. */
-  last: TakeoverWindow | undefined
-}
-
-/**
- * The hit ratio of this node's first `windowReads` reads after a member's death: the
- * figure hints exist to raise. The node calls memberDied() on SWIM's 'dead' event and
- * noteRead() on every get (two increments; no allocation). A new death restarts the window.
- */
-export class TakeoverTracker {
-  readonly windowReads: number
-  #deaths = 0
-  #member = ''
-  #sinceMs = 0
-  #reads = 0
-  #hits = 0
-  #open = false
-
-  constructor(windowReads = DEFAULT_TAKEOVER_WINDOW_READS) {
-    this.windowReads = positiveInt(windowReads, 'windowReads', 'TakeoverTracker')
-  }
-
-  memberDied(member: string, nowMs: number): void {
-    this.#deaths++
-    this.#member = member
-    this.#sinceMs = nowMs
-    this.#reads = 0
-    this.#hits = 0
-    this.#open = true
-  }
-
-  noteRead(hit: boolean): void {
-    if (!this.#open) return
-    this.#reads++
-    if (hit) this.#hits++
-    if (this.#reads >= this.windowReads) this.#open = false
-  }
-
-  stats(): TakeoverStats {
-    if (this.#deaths === 0) return { deaths: 0, last: undefined }
-    return {
-      deaths: this.#deaths,
-      last: {
-        member: this.#member,
-        sinceMs: this.#sinceMs,
-        reads: this.#reads,
-        hits: this.#hits,
-        hitRatio: this.#reads === 0 ? 0 : this.#hits / this.#reads,
-        done: !this.#open,
-      },
     }
   }
 }

@@ -96,3 +96,13 @@ export class Encoder {
     return this.#buf.subarray(0, this.#pos)
   }
 }
+
+/** Bytes a varuint (LEB128) of `v` takes on the wire: what writeVarUint will write. */
+export function varUintBytes(v: number): number {
+  let n = 1
+  while (v > 0x7f) {
+    v = Math.floor(v / 0x80)
+    n++
+  }
+  return n
+}

@@ -11,9 +11,7 @@
 // hot keys. Within each pass the order is since()'s: tombstones and shadows first, then
 // entries hottest first.
 
-import type { Delta } from './delta.ts'
-import type { Hlc } from './hlc.ts'
-import type { Replica, SinceOptions } from './replica.ts'
+import type { Delta, Hlc, Replica, SinceOptions } from '../../crdt/index.ts'
 
 export function* sinceHotFirst(replica: Replica, hlc: Hlc, hotKeys: Iterable<string>, options: SinceOptions = {}): IterableIterator<Delta> {
   const hot = new Set(hotKeys)

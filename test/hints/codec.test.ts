@@ -1,13 +1,13 @@
-// Hot-key hints (lib/store/hints.ts): the codec round trip, golden bytes, bounds, a fuzz of
+// Hot-key hints (lib/hints/codec.ts): the codec round trip, golden bytes, bounds, a fuzz of
 // the decoder (only DecodeError, never another throw), and the receiver's rule.
 //
 // Fuzz inputs in `npm test`: 20,000 from the fixed seed; more with
-//   FUZZ_INPUTS=1000000 npx mocha --no-config --timeout 0 test/store/hints.test.ts
+//   FUZZ_INPUTS=1000000 npx mocha --no-config --timeout 0 test/hints/codec.test.ts
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { DecodeError } from '../../lib/errors.ts'
+import { DecodeError } from '../../lib/foundation/errors.ts'
 import { S3FifoStore } from '../../lib/index.ts'
-import { decodeHint, encodeHint, HINT_FORMAT_VERSION, HINT_KEYS_MAX, HINT_MESSAGE_BYTES_MAX, HintReceiver } from '../../lib/store/hints.ts'
+import { decodeHint, encodeHint, HINT_FORMAT_VERSION, HINT_KEYS_MAX, HINT_MESSAGE_BYTES_MAX, HintReceiver } from '../../lib/hints/index.ts'
 import { propertyParams, testSeed } from '../support/seed.ts'
 
 const INPUTS = Number(process.env.FUZZ_INPUTS ?? 20_000)

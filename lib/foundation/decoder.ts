@@ -6,7 +6,7 @@
 // Byte views returned by readBytes/readRaw ALIAS the input buffer: copy them before they
 // outlive the message (the replica copies values before they enter the store).
 
-import { DecodeError, DecodeErrorCode } from '../errors.ts'
+import { DecodeError, DecodeErrorCode } from './errors.ts'
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true })
 const ASCII_FAST_PATH_MAX_BYTES = 1024

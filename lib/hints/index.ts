@@ -1,0 +1,27 @@
+// Hot-key hints (docs/hints.md): the wire codec of a hint, the receiver's rule, the
+// warm-up's hot-first order, and the node's rounds. See docs/layers.md.
+export {
+  decodeHint,
+  DEFAULT_HINT_ABSENT_KEYS_MAX,
+  DEFAULT_HINT_BOOST_FREQ,
+  DEFAULT_HINT_BYTES_PER_ROUND,
+  DEFAULT_HINT_KEY_BYTES_MAX,
+  DEFAULT_HINT_KEYS_PER_ROUND,
+  encodeHint,
+  HINT_FORMAT_VERSION,
+  HINT_KEY_BYTES_MAX,
+  HINT_KEYS_MAX,
+  HINT_MESSAGE_BYTES_MAX,
+  type Hint,
+  type HintStore,
+} from './codec.ts'
+export { HintReceiver, type HintReceiverInit, type HintReceiverStats } from './receiver.ts'
+export { sinceHotFirst } from './hot-first.ts'
+export {
+  DEFAULT_HINT_INTERVAL_MS,
+  DEFAULT_HINT_MESSAGES_PER_MEMBER_PER_ROUND,
+  DEFAULT_HINT_RESEND_AFTER_ROUNDS,
+  HotKeyHints,
+  type HotKeyHintsInit,
+  type HotKeyHintsStats,
+} from './rounds.ts'

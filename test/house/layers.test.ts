@@ -1,0 +1,43 @@
+// The layer check (test/house/layers.ts) on this tree, and on planted mistakes so that the
+// check itself can fail.
+import { expect } from 'chai'
+import { dirname, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { checkGraph, importsOf, readProduct } from './layers.ts'
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
+
+describe('house: layers', () => {
+  it('the product has no import cycle, no import past an index.ts, no import against the layer order', () => {
+    const findings = checkGraph(readProduct(root))
+    expect(findings.map((f) => `${f.file}: ${f.message}`)).to.deep.equal([])
+  })
+
+  it('reads static, type-only, re-export and dynamic imports', () => {
+    const src = [
+      "import { a } from './a.ts'",
+      "import type { B } from '../store/index.ts'",
+      "export { c } from './c.ts'",
+      "const d = await import('./d.ts')",
+      "import 'node:fs'",
+    ].join('\n')
+    expect(importsOf(root, 'lib/node/x.ts', src)).to.deep.equal(['lib/node/a.ts', 'lib/store/index.ts', 'lib/node/c.ts', 'lib/node/d.ts'])
+  })
+
+  it('names a file cycle, an import past an index, a layer violation and an unknown folder', () => {
+    const graph = new Map<string, string[]>([
+      ['membership/codec.ts', ['membership/reader.ts']],
+      ['membership/reader.ts', ['membership/codec.ts']],
+      ['lib/node/a.ts', ['crdt/replica.ts']],
+      ['lib/store/s3fifo.ts', ['crdt/index.ts']],
+      ['lib/newfolder/x.ts', []],
+    ])
+    const messages = checkGraph(graph).map((f) => `${f.file}: ${f.message}`)
+    expect(messages).to.have.length(4)
+    expect(messages.join('\n'))
+      .to.include('lib/node/a.ts: imports ../../crdt/replica.ts, past crdt/index.ts')
+      .and.include('lib/store/s3fifo.ts: imports ../../crdt/index.ts, but lib/store/ may import only lib/foundation/')
+      .and.include('folder lib/newfolder/ is not in LAYERS')
+      .and.include('file import cycle: membership/codec.ts → membership/reader.ts → membership/codec.ts')
+  })
+})
