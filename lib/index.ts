@@ -1,54 +1,58 @@
-// also-cache: the public API. Everything a user imports comes from here.
-
-// The store (single-process use, and the replica's storage).
-export { S3FifoStore } from './store/index.ts'
-export type { S3FifoStoreInit, StoreEntry, StoreSetOptions, StoreStats, GhostEntry, GhostKind } from './store/index.ts'
+// also-cache: the public API. What a user calls, and the types of its arguments and results;
+// each name here is a semver promise (docs/api.md lists them). The sans-IO replica core, for
+// tests and simulations, is the subpath `also-cache/replica` (lib/replica.ts).
 
 // The cache node.
+export { createCacheNode, CacheNode } from './node/index.ts'
+export type {
+  CacheEntry,
+  CacheNodeEventMap,
+  CacheNodeInit,
+  DeltaDropped,
+  DroppedReason,
+  GetOrLoadOptions,
+  HotKeyHintsStats,
+  IdentityConflict,
+  InternalError,
+  JoinFailed,
+  Loaded,
+  LoaderFn,
+  NodeStats,
+  PeerBanned,
+  SnapshotRefused,
+  SnapshotState,
+  SyncDone,
+  SyncProgress,
+  TakeoverStats,
+  WriteOptions,
+  WriteResult,
+} from './node/index.ts'
+export type { Member, MemberStateName, SwimConfigInit } from '../membership/index.ts'
+export type { Hlc, ReplicaStats, Version } from '../crdt/index.ts'
+
+// The store, alone in one process (also the replica's storage).
+export { S3FifoStore } from './store/index.ts'
+export type { GhostEntry, GhostKind, S3FifoStoreInit, StoreEntry, StoreSetOptions, StoreStats } from './store/index.ts'
+
+// Operations: Prometheus text for stats(), and a key for a private cluster.
+export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from './node/index.ts'
+export { generateClusterKey } from './networking/index.ts'
+
+// What a write may be (README "What a write may be"): the bounds a caller can check its input against.
+export { MAX_KEY_BYTES, MAX_TTL_MS, MAX_WRITE_VALUE_BYTES } from '../crdt/index.ts'
+export { MAX_TIMEOUT_MS } from './node/index.ts'
+
+// Errors: every error thrown on purpose is an AlsoCacheError with a stable `code`.
+export { AlsoCacheError, EntryTooLargeError } from './foundation/index.ts'
+export { WriteRefusedError, YjsValueError } from '../crdt/index.ts'
+export type { WriteArgument } from '../crdt/index.ts'
 export {
-  createCacheNode,
-  CacheNode,
   AckRefusedError,
   AckTimeoutError,
   LoaderError,
   LoaderTimeoutError,
   NodeClosedError,
-  DEFAULT_LOADER_TIMEOUT_MS,
-  MAX_TIMEOUT_MS,
+  SnapshotError,
 } from './node/index.ts'
-export type {
-  AckRefusal,
-  CacheNodeInit,
-  NodeStats,
-  CacheEntry,
-  CacheNodeEventMap,
-  DeltaDropped,
-  DroppedReason,
-  InternalError,
-  JoinFailed,
-  PeerBanned,
-  SnapshotRefused,
-  IdentityConflict,
-  SyncDone,
-  SyncProgress,
-  WriteOptions,
-  WriteResult,
-  GetOrLoadOptions,
-  Loaded,
-  LoaderFn,
-} from './node/index.ts'
-export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from './node/index.ts'
-export { SnapshotError } from './node/index.ts'
-export type { SnapshotErrorReason, SnapshotState } from './node/index.ts'
-export { generateClusterKey, InvalidClusterKeyError } from './networking/index.ts'
-export { IdentityFileError, IdentityInUseError } from './networking/index.ts'
-export { ListenError } from './networking/index.ts'
-
-// Errors shared by every layer.
-export { AlsoCacheError, DecodeError, DecodeErrorCode, EntryTooLargeError } from './foundation/index.ts'
-
-// The replica core (sans-IO): the same LWW map the node runs, for tests and simulations.
-export * from '../crdt/index.ts'
-
-// Membership types the node's API returns.
-export type { Member, MemberStateName } from '../membership/index.ts'
+export type { AckRefusal, SnapshotErrorReason } from './node/index.ts'
+export { IdentityFileError, IdentityInUseError, InvalidClusterKeyError, ListenError } from './networking/index.ts'

@@ -3,7 +3,8 @@
 import { expect } from 'chai'
 import { dirname, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { checkGraph, importsOf, readProduct } from './layers.ts'
+import { readFileSync } from 'node:fs'
+import { checkGraph, importsOf, LAYERS, readProduct } from './layers.ts'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
@@ -39,5 +40,34 @@ describe('house: layers', () => {
       .and.include('lib/store/s3fifo.ts: imports ../../crdt/index.ts, but lib/store/ may import only lib/foundation/')
       .and.include('folder lib/newfolder/ is not in LAYERS')
       .and.include('file import cycle: membership/codec.ts → membership/reader.ts → membership/codec.ts')
+  })
+})
+
+describe('house: the map in docs/README.md', () => {
+  it('lists every folder of LAYERS with exactly the folders it may import', () => {
+    const doc = readFileSync(resolve(root, 'docs/README.md'), 'utf8')
+    const short: Record<string, string> = {
+      foundation: 'lib/foundation',
+      store: 'lib/store',
+      hints: 'lib/hints',
+      networking: 'lib/networking',
+      node: 'lib/node',
+      crdt: 'crdt',
+      membership: 'membership',
+      '`lib/`': 'lib',
+      '`lib/` (the public API) only': 'lib',
+      'nothing of the project': '',
+    }
+    const rows: Record<string, string[]> = {}
+    for (const m of doc.matchAll(/^\| `([\w/]+)\/`[^|]* \| ([^|]+) \|/gm)) {
+      rows[m[1]] = m[2]
+        .split(',')
+        .map((s) => s.trim())
+        .map((s) => short[s] ?? `unknown "${s}"`)
+        .filter((s) => s !== '')
+        .sort()
+    }
+    const expected = Object.fromEntries(Object.entries(LAYERS).map(([folder, deps]) => [folder, [...deps].sort()]))
+    expect(rows).to.deep.equal(expected)
   })
 })

@@ -4,7 +4,7 @@
 // Three rules, over the product's folders (lib/, crdt/, membership/, examples/):
 //   1. A file imports another folder only through that folder's entry (its index.ts; the
 //      lib/ root also has replica.ts, the `also-cache/replica` subpath).
-//   2. A folder imports only the folders LAYERS allows it (docs/layers.md draws the same
+//   2. A folder imports only the folders LAYERS allows it (docs/README.md draws the same
 //      table): the order is foundation → store → crdt → hints, networking → node → cli.
 //   3. No file-level import cycle anywhere in the product (type-only imports count too: a
 //      cycle of types is still two files that cannot be read apart).
@@ -64,7 +64,7 @@ export function checkGraph(files: ReadonlyMap<string, readonly string[]>): Findi
   for (const [file, imports] of files) {
     const from = dirname(file)
     if (!(from in LAYERS)) {
-      findings.push({ file, message: `folder ${from}/ is not in LAYERS (test/house/layers.ts): add it with the folders it may import, and to docs/layers.md` })
+      findings.push({ file, message: `folder ${from}/ is not in LAYERS (test/house/layers.ts): add it with the folders it may import, and to docs/README.md` })
       continue
     }
     for (const target of imports) {
@@ -78,7 +78,7 @@ export function checkGraph(files: ReadonlyMap<string, readonly string[]>): Findi
       if (!LAYERS[from].includes(to)) {
         findings.push({
           file,
-          message: `imports ${name}, but ${from}/ may import only ${list(LAYERS[from])} (docs/layers.md): move the code it needs down a layer, or pass it in from above`,
+          message: `imports ${name}, but ${from}/ may import only ${list(LAYERS[from])} (docs/README.md): move the code it needs down a layer, or pass it in from above`,
         })
         continue
       }

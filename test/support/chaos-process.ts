@@ -11,7 +11,8 @@
 // read hands over the instance. That is a test-only wrapper around the prototype in this
 // process; the library is unchanged.
 // argv[2]: JSON of CacheNodeInit. Values travel as UTF-8 strings.
-import { createCacheNode, Replica, type CacheNode, type Delta, type Version, type WriteOptions } from '../../lib/index.ts'
+import { createCacheNode, type CacheNode, type Version, type WriteOptions } from '../../lib/index.ts'
+import { Replica, type Delta } from '../../lib/replica.ts'
 import { commonHandlers, serveCommands, type Handlers } from './ipc-commands.ts'
 
 let replica: Replica | undefined
