@@ -1,6 +1,6 @@
 // The foundation: what every other folder may import, and which imports nothing of the
 // project. Errors with stable codes, the wire encoder and decoder, the seeded PRNG, hashing,
-// UTF-8 lengths. See docs/layers.md.
+// UTF-8 lengths. See docs/README.md.
 export { AlsoCacheError, DecodeError, DecodeErrorCode, EntryTooLargeError } from './errors.ts'
 export { Encoder, varUintBytes } from './encoder.ts'
 export { Decoder } from './decoder.ts'

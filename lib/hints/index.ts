@@ -1,5 +1,5 @@
 // Hot-key hints (docs/hints.md): the wire codec of a hint, the receiver's rule, the
-// warm-up's hot-first order, and the node's rounds. See docs/layers.md.
+// warm-up's hot-first order, and the node's rounds. See docs/README.md.
 export {
   decodeHint,
   DEFAULT_HINT_ABSENT_KEYS_MAX,

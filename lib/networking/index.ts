@@ -1,7 +1,7 @@
 // The networking adapters: libp2p (TCP, Noise, yamux, pnet, identify, mDNS), the SWIM
 // service that runs membership's core over a stream protocol, and the sync protocol that
 // serves ranges, since(T), digests and pushes. They decide nothing about the cache: the node
-// composes them. See docs/layers.md.
+// composes them. See docs/README.md.
 export { createTransport, type CacheServices, type TransportInit } from './libp2p.ts'
 export { PeerGate, type PeerGateInit } from './peer-gate.ts'
 export { acquireIdentity, IdentityFileError, IdentityInUseError, type IdentityLease } from './identity.ts'
