@@ -1,4 +1,4 @@
-// Takeover with and without hot-key hints (DESIGN §7, issue 9): does a node that takes over a
+// Takeover with and without hot-key hints (docs/hints.md, issue 9): does a node that takes over a
 // failed node's traffic start warm?
 //
 // Workload: each real trace (examples/traces.ts, docs/store.md), replayed by 3 Replicas in one process with
