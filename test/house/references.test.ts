@@ -59,19 +59,22 @@ describe('house: references', () => {
     ]
     const exists = (path: string): boolean => ['lib/node/takeover.ts', 'docs/node.md', 'lib/hints/', 'test/crdt/hlc.test.ts'].includes(path)
     const messages = checkLines(lines, exists, new Set(['G6'])).map((f) => `${f.file}:${f.line}: ${f.message}`)
+    const outside = (at: string, what: string): string =>
+      `${at}: refers to a document outside the repository ("${what}"): say it here, or move it into docs/ and point there`
+    const missing = (at: string, path: string): string => `${at}: names ${path}, which does not exist: point at where it is now`
     expect(messages).to.deep.equal([
-      'lib/node/x.ts:3: refers to a document outside the repository ("DESIGN §5"): say it here, or move it into docs/ and point there',
-      'crdt/x.ts:4: refers to a document outside the repository ("STACK.md"): say it here, or move it into docs/ and point there',
-      'docs/x.md:5: refers to a document outside the repository ("../shared/traces"): say it here, or move it into docs/ and point there',
-      'lib/x.ts:6: refers to a document outside the repository ("design brief"): say it here, or move it into docs/ and point there',
-      'bench/x.ts:7: refers to a document outside the repository ("shared/traces/README.md"): say it here, or move it into docs/ and point there',
-      'test/x.ts:8: refers to a document outside the repository ("STYLE §10"): say it here, or move it into docs/ and point there',
-      'lib/node/y.ts:9: refers to a document outside the repository ("DESIGN G6"): say it here, or move it into docs/ and point there',
-      'lib/node/z.ts:10: names lib/node/hints.ts, which does not exist: point at where it is now',
-      'lib/node/z.ts:10: names lib/wire/, which does not exist: point at where it is now',
+      outside('lib/node/x.ts:3', 'DESIGN §5'),
+      outside('crdt/x.ts:4', 'STACK.md'),
+      outside('docs/x.md:5', '../shared/traces'),
+      outside('lib/x.ts:6', 'design brief'),
+      outside('bench/x.ts:7', 'shared/traces/README.md'),
+      outside('test/x.ts:8', 'STYLE §10'),
+      outside('lib/node/y.ts:9', 'DESIGN G6'),
+      missing('lib/node/z.ts:10', 'lib/node/hints.ts'),
+      missing('lib/node/z.ts:10', 'lib/wire/'),
       "README.md:11: names guarantee G9, which README's guarantee table does not define",
-      'examples/other.ts:14: refers to a document outside the repository ("../shared/traces"): say it here, or move it into docs/ and point there',
-      'docs/mutation-results.md:15: names crdt/gone.test.ts, which does not exist: point at where it is now',
+      outside('examples/other.ts:14', '../shared/traces'),
+      missing('docs/mutation-results.md:15', 'crdt/gone.test.ts'),
     ])
   })
 })

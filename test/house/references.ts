@@ -206,7 +206,8 @@ export function checkLines(lines: readonly CheckedLine[], exists: (path: string)
     }
     const base = PATHS_RELATIVE.find((r) => r.file === file)?.base
     for (const path of pathsIn(text)) {
-      if (!exists(path) && (base === undefined || !exists(base + path))) findings.push({ file, line, message: `names ${path}, which does not exist: point at where it is now` })
+      if (exists(path) || (base !== undefined && exists(base + path))) continue
+      findings.push({ file, line, message: `names ${path}, which does not exist: point at where it is now` })
     }
   }
   return findings
