@@ -1,11 +1,12 @@
 // The decoder fuzzer shared by `npm run bench -- fuzz` (bench/fuzz.ts, the long run) and
 // test/fuzz/decoders.test.ts (the short run in `npm test`). Not a benchmark itself.
 //
-// Every decoder that reads bytes from a peer (DESIGN §8, G7) — decodeDeltas (gossip batches,
-// sync chunks), decodeMessage (SWIM frames), decodeSyncMessage (sync frames) — is fed random
-// inputs and mutations of valid encodings. An input passes when the decoder either returns or
-// throws a DecodeError. Anything else (TypeError, RangeError, a stack overflow) is a failure
-// reported with its seed, decoder and index, and the command that replays that one input.
+// Every decoder that reads bytes from a peer (G7: lengths and enums are validated before
+// anything is allocated) — decodeDeltas (gossip batches, sync chunks), decodeMessage (SWIM
+// frames), decodeSyncMessage (sync frames) — is fed random inputs and mutations of valid
+// encodings. An input passes when the decoder either returns or throws a DecodeError. Anything
+// else (TypeError, RangeError, a stack overflow) is a failure reported with its seed, decoder
+// and index, and the command that replays that one input.
 //
 // Inputs are a pure function of (seed, decoder, index): each input draws from its own PRNG
 // seeded by a hash of the three, so one input replays without running the ones before it.

@@ -1,4 +1,4 @@
-// The takeover experiment of bench/takeover.ts (and test/store/takeover.test.ts): N Replicas
+// The takeover experiment of bench/takeover.ts (and test/node/hints.test.ts): N Replicas
 // in one process with simulated delivery, a real trace split between them, node A failed at
 // `failAt`, its requests routed to B from then on.
 //

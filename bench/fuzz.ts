@@ -1,4 +1,4 @@
-// Decoder fuzzing (DESIGN G7, §8; issue 7 item 5): every decoder of peer input — delta
+// Decoder fuzzing (G7; issue 7 item 5): every decoder of peer input — delta
 // batches (crdt/codec.ts), SWIM frames (membership/codec.ts), sync frames
 // (lib/networking/sync-codec.ts) — fed random and mutated inputs (see bench/_fuzz.ts for the
 // mutations and the checks). Passes when no decoder throws anything but DecodeError, no

@@ -8,13 +8,13 @@
 // Workloads (keys are strings, values Uint8Array):
 // - get-hit: 100,000 keys `key:<i>` with 100 B values, preloaded; 2,000,000 gets of keys drawn
 //   uniformly at random (pre-drawn), all hits.
-// - replay: the trace replay loop of shared/traces/README.md (get, set on miss) over
+// - replay: the trace replay loop of docs/store.md (get, set on miss) over
 //   cloudphysics_w106 (5.3M requests) at 10% of its unique bytes; ops = requests.
 // - latency: every 64th operation of both workloads timed alone with hrtime (the timer's
 //   own cost, measured, is printed beside it).
 // - memory: heap + array buffers per entry at 1,000,000 entries of 100 B values, beyond the
 //   keys and values themselves (those are kept alive outside the cache while measuring).
-//   Also "values copied into slabs" (DESIGN §4): each value copied into 1 MiB slabs and
+//   Also "values copied into slabs" (docs/store.md): each value copied into 1 MiB slabs and
 //   stored as a view, the caller's buffer dropped.
 // - GC: the longest pause (perf_hooks 'gc' entries) while filling 1,000,000 entries.
 // - hit ratio: every trace and size of REFERENCE.md, S3-FIFO (thresholds 1 and 2) and LRU,

@@ -1,7 +1,7 @@
-// Takeover with and without hot-key hints (DESIGN §7, issue 9): does a node that takes over a
+// Takeover with and without hot-key hints (docs/hints.md, issue 9): does a node that takes over a
 // failed node's traffic start warm?
 //
-// Workload: each real trace of ../shared/traces, replayed by 3 Replicas in one process with
+// Workload: each real trace (examples/traces.ts, docs/store.md), replayed by 3 Replicas in one process with
 // simulated delivery (bench/_takeover-sim.ts): keys are the trace's strings, values stand-ins
 // of the trace's sizes (charged and counted at their real size); each node's budget 10% of
 // the trace's unique bytes; replication and hint rounds every 1,000 requests; node A fails

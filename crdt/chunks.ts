@@ -1,8 +1,8 @@
 // Cutting a stream of deltas (since(T), a log range) into batches for the wire: each batch's
 // encoding stays under `chunkBytes`, and the stream stops once `budgetBytes` are spent (the
-// receiver's budget: "send what fits, hottest first", DESIGN §5). Sizes are the upper bounds
-// of deltaEncodedBytesMax, so nothing is encoded twice; an encoded chunk is usually 10–30 %
-// below its bound.
+// receiver's budget: "send what fits, hottest first", docs/node.md "Warm-up"). Sizes are the
+// upper bounds of deltaEncodedBytesMax, so nothing is encoded twice; an encoded chunk is
+// usually 10–30 % below its bound.
 //
 // What the receiver can hold, and what can travel at all (issue 13: one delta must not poison
 // a warm-up or a repair):
@@ -32,7 +32,7 @@ const BATCH_HEADER_BYTES_MAX = 1024
 export interface ChunkOptions {
   /**
    * Upper bound of one batch's encoded size. Keep it far below the transport's message limit
-   * (gossipsub: 4 MiB, STACK.md). Between 2 KiB and MAX_BATCH_BYTES (16 MiB).
+   * (gossipsub: 4 MiB, docs/node.md). Between 2 KiB and MAX_BATCH_BYTES (16 MiB).
    * @default 1 MiB
    */
   chunkBytes?: number

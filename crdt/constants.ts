@@ -24,8 +24,9 @@ export const DEFAULT_MAX_CLOCK_DRIFT_MS = 60_000
 
 /**
  * Deltas kept in a replica's own replication log for gap repair (origin-log.ts). At the ~150k
- * deltas/s gossipsub rate measured in STACK.md this is about 0.4 s of a saturated writer, and
- * minutes of an ordinary one; a receiver further behind falls back to since(T).
+ * deltas/s one gossipsub publisher reached (docs/node.md, "Gossipsub: what the node relies on")
+ * this is about 0.4 s of a saturated writer, and minutes of an ordinary one; a receiver further
+ * behind falls back to since(T).
  */
 export const DEFAULT_LOG_MAX_DELTAS = 65_536
 /** Byte bound of the replication log (value bytes + key bytes + fixed overhead per delta). */
@@ -45,7 +46,7 @@ export const DEFAULT_MAX_RANGES_PER_ORIGIN = 64
 // ---- Wire bounds of the delta codec (codec.ts). Every length off the wire is checked
 // against one of these before anything is allocated for it.
 
-/** Whole encoded batch. Gossipsub caps messages at 4 MiB (STACK.md); sync chunks may be larger. */
+/** Whole encoded batch. Gossipsub caps messages at 4 MiB (docs/node.md); sync chunks may be larger. */
 export const MAX_BATCH_BYTES = 16 * 1024 * 1024
 /** One key, in UTF-8 bytes: the wire bound and the admission rule's bound (admission.ts). */
 export const MAX_KEY_BYTES = 64 * 1024

@@ -1,4 +1,4 @@
-// The delta: one change to one key, as it travels between replicas (DESIGN §5).
+// The delta: one change to one key, as it travels between replicas (docs/replication.md §6).
 //
 //   (origin, seq, op, key, version, base?, value?, expiresAt?)
 //

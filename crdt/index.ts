@@ -1,7 +1,7 @@
-// The replica core (DESIGN §5a): hybrid logical clock, version order, LWW map over the
-// S3-FIFO store with tombstones, ghosts and horizon, yjs-mergeable values, and the delta
-// codec. Pure: no I/O, no timers, no clock reads. docs/replication.md is the theory of
-// operation.
+// The replica core: hybrid logical clock, version order, LWW map over the S3-FIFO store with
+// tombstones, ghosts and horizon, yjs-mergeable values, and the delta codec. Pure: no I/O, no
+// timers, no clock reads. The node is this core plus transport. docs/replication.md is the
+// theory of operation.
 export { Replica } from './replica.ts'
 export type { ApplyResult, DeleteOptions, ReplicaDigest, SinceOptions, ReplicaEntry, ReplicaInit, ReplicaStats, ReplicaStoreInit, SetOptions } from './replica.ts'
 export { HybridLogicalClock, HLC_ZERO, hlcFromParts, hlcLogical, hlcPhysicalMs, isHlc } from './hlc.ts'

@@ -1,8 +1,8 @@
 // The replication log of one origin: the last deltas a replica made, by their contiguous seq,
 // so that a peer that missed some (a gossip message lost, a subscriber that joined late) can
-// pull the range from it (DESIGN §5). Bounded by count and by bytes, oldest out first; a
-// range that starts before the oldest seq held is answered `undefined`, which tells the node
-// to fall back to since(T).
+// pull the range from it (docs/node.md, "Gaps, tails and fallback"). Bounded by count and by
+// bytes, oldest out first; a range that starts before the oldest seq held is answered
+// `undefined`, which tells the node to fall back to since(T).
 //
 // Storage: a plain array used as a queue with a moving start index, compacted when more than
 // half of it is dead, so append and trim are amortised O(1) and lookup by seq is O(1)

@@ -20,7 +20,7 @@ export interface ReplicaInit {
   /**
    * This run of the node: must differ at every start (the node passes its start time in ms,
    * or a counter it persists), so a restarted node's seq can start again at 1 without its new
-   * deltas being taken for duplicates of its old ones (DESIGN §5). A safe integer ≥ 0.
+   * deltas being taken for duplicates of its old ones (docs/replication.md §6). A safe integer ≥ 0.
    * @default 0 (fine for a replica that is never restarted, e.g. in tests)
    */
   epoch?: number

@@ -1,4 +1,4 @@
-// Replica: the last-writer-wins map of one node over an S3FifoStore (DESIGN §5a), sans-IO.
+// Replica: the last-writer-wins map of one node over an S3FifoStore, sans-IO.
 // Local writes (set, delete, merge) apply at once and return the Delta to send; remote deltas
 // go through apply(). Time is an argument of every call; nothing here reads a clock.
 //

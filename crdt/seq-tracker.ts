@@ -1,6 +1,6 @@
 // Receive progress per origin: which seqs of each origin's sequence a replica has seen, so the
 // node can tell a gap (and pull the range from the origin's log) and report a digest for
-// anti-entropy (DESIGN §5: per-origin max contiguous seq).
+// anti-entropy (per-origin max contiguous seq; docs/node.md, "Gaps, tails and fallback").
 //
 // Per origin: `contiguous` (every seq ≤ it was seen) and a short sorted list of disjoint seq
 // ranges seen above it; the holes between are the gaps. Bounds (G7):

@@ -1,6 +1,6 @@
 // How a replica copies a value it did not make before the value enters the store (a decoded
-// delta's value is a view of a network buffer: STYLE §6). Two measured strategies
-// (docs/replica-results.md):
+// delta's value is a view of the network buffer it was decoded from, and keeping it would keep
+// that whole buffer alive). Two measured strategies (docs/replica-results.md):
 //
 // - 'each' (default): one fresh buffer per value. Memory is exactly what the store charges
 //   (plus V8's ~100 B per ArrayBuffer), and a value's memory goes as soon as it is evicted.

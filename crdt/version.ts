@@ -1,4 +1,4 @@
-// The version order (DESIGN G3): (userVersion, hlc, nodeId), compared in that order. Every
+// The version order (G3, README): (userVersion, hlc, nodeId), compared in that order. Every
 // "which write wins" question in the project goes through compareVersions; nothing else
 // compares versions field by field.
 //

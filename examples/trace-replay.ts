@@ -1,13 +1,12 @@
 // Replays a real cache trace through S3FifoStore and through lru-cache, side by side, and
-// prints hit ratios and throughput. This is what `npm start` runs until the cluster
-// walkthrough exists.
+// prints hit ratios and throughput.
 //
-//   npm start                                   cloudphysics_w106 at 10% of its unique bytes
+//   npm run replay                              cloudphysics_w106 at 10% of its unique bytes
 //   node examples/trace-replay.ts --trace arc_oltp --percent 1
 //   node examples/trace-replay.ts --synthetic 200000     a Zipf trace made here (no files needed)
 //
-// Traces come from ../shared/traces (or $ALSO_CACHE_TRACES); without them, a synthetic
-// Zipf(0.9) trace is used.
+// Traces come from tracesDir (examples/traces.ts: $ALSO_CACHE_TRACES or its default); without
+// them, a synthetic Zipf(0.9) trace is used.
 
 import { parseArgs } from 'node:util'
 import { LRUCache } from 'lru-cache'

@@ -1,6 +1,6 @@
-// The real cache traces of ../shared/traces (see its README.md): loading, and the exact
-// replay loop that reproduces libCacheSim's miss counts. Shared by the trace test, the store
-// benchmark and the `npm start` replay.
+// The real cache traces (in tracesDir, below): loading, and the exact replay loop that
+// reproduces libCacheSim's miss counts. Shared by the trace test, the store and takeover
+// benchmarks and `npm run replay`. docs/store.md describes the files and the replay rules.
 
 import { existsSync, readFileSync } from 'node:fs'
 import { gunzipSync } from 'node:zlib'
@@ -18,7 +18,10 @@ export type TraceName = (typeof TRACE_NAMES)[number]
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..')
 
-/** Where the traces are: $ALSO_CACHE_TRACES, or ../shared/traces beside the repository. */
+/**
+ * Where the traces are: $ALSO_CACHE_TRACES, or else ../shared/traces relative to the repository
+ * root, a folder outside the clone (docs/store.md, "The real traces").
+ */
 export const tracesDir = process.env.ALSO_CACHE_TRACES ?? join(repoRoot, '..', 'shared', 'traces')
 
 export interface Trace {
@@ -94,9 +97,10 @@ export function valueOfSize(size: number): Uint8Array {
 }
 
 /**
- * The replay loop of shared/traces/README.md: `if (get(key) === undefined) { misses++;
- * set(key, value) }`, no size update on a hit, size-0 requests skipped, and an object the
- * store refuses as too large simply not admitted. Returns the miss count.
+ * The replay loop that reproduces libCacheSim's miss counts (docs/store.md):
+ * `if (get(key) === undefined) { misses++; set(key, value) }`, no size update on a hit, size-0
+ * requests skipped, and an object the store refuses as too large simply not admitted. Returns
+ * the miss count.
  */
 export function replay(target: ReplayTarget, trace: Trace, onProgress?: (done: number) => void): number {
   const { keys, sizes } = trace

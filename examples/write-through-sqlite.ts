@@ -1,5 +1,5 @@
 // Write-through caching in front of a real database (node:sqlite), the recipe that answers
-// "what if a node crashes before it sends its update" (DESIGN G6):
+// "what if a node crashes before it sends its update" (G6 in the README):
 //
 //   1. invalidate the key everywhere, acknowledged (ack: 'all'), BEFORE the database write,
 //      with userVersion = the version the row is about to get: the tombstone then outranks

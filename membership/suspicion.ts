@@ -70,15 +70,15 @@ export class Suspicion {
     return this.#deadlineMs
   }
 
-  /**
-   * Records an accusation by `from`. True when it was new and counted (the caller
-   * re-gossips it so others shrink their timers too); false once k are in or `from` repeats.
-   */
   /** Moves the deadline to `ms` if it is earlier (suspicions.ts: room for the expiry checks). */
   notBefore(ms: number): void {
     if (this.#deadlineMs < ms) this.#deadlineMs = ms
   }
 
+  /**
+   * Records an accusation by `from`. True when it was new and counted (the caller
+   * re-gossips it so others shrink their timers too); false once k are in or `from` repeats.
+   */
   confirm(from: string): boolean {
     if (this.#confirmations >= this.k) return false
     if (this.#accusers.has(from)) return false

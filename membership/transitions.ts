@@ -1,6 +1,7 @@
 // How an update about another member changes this node's view of it: the SWIM transition
 // table as data (swim.ts applies it; docs/membership.md draws it from here). Updates about
-// the node itself never go through this table: they are refuted (swim.ts #refute).
+// the node itself never go through this table: swim.ts #aboutSelf refutes them (an accusation
+// at its incarnation or later, or an alive of a previous life of the node).
 //
 // `when` compares the update's incarnation with the one held:
 //   'any'      always (only from unknown)

@@ -1,4 +1,4 @@
-// since(T) with the cluster's hot keys first (DESIGN §5, §7; docs/hints.md): the same deltas
+// since(T) with the cluster's hot keys first (docs/hints.md): the same deltas
 // as Replica.since, each key exactly once, reordered so that the keys named in `hotKeys`
 // come before everything else. Pure: a function of the replica and its inputs.
 //

@@ -1,11 +1,11 @@
-// The rounds of hot-key hints (docs/hints.md): once per `hintIntervalMs` the node drains its
+// The rounds of hot-key hints (docs/hints.md): once per `intervalMs` the node drains its
 // store's hot-key ring and publishes one hint (codec.ts) on the gossipsub topic
 // `also-cache/<cluster>/hints/1`; a hint received from a member boosts the keys this node
 // holds and remembers the hot keys it lacks (receiver.ts).
 //
 // The transport is not here: the class takes `publish(bytes)` and exposes `receive(from,
-// bytes)`. Bounds (G7): one message per round out, at most `hintBytesPerRound` bytes and
-// `hintKeysPerRound` keys; in, at most `hintMessagesPerMemberPerRound` messages per member
+// bytes)`. Bounds (G7): one message per round out, at most `bytesPerRound` bytes and
+// `keysPerRound` keys; in, at most `messagesPerMemberPerRound` messages per member
 // between two ticks (the rest dropped and counted) and HINT_MESSAGE_BYTES_MAX per message;
 // malformed input is counted and reported, never thrown.
 

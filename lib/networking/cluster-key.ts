@@ -1,4 +1,4 @@
-// Cluster keys (DESIGN G8): a libp2p private-network pre-shared key. With one, every
+// Cluster keys (G8, README): a libp2p private-network pre-shared key. With one, every
 // connection is first encrypted with it (libp2p pnet), so a process without the key — or with
 // another — cannot connect, read or write; Noise still authenticates each peer inside.
 //

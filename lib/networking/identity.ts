@@ -1,4 +1,4 @@
-// A node's identity key in a file (DESIGN G8): created on first start (Ed25519), readable by
+// A node's identity key in a file (G8, README): created on first start (Ed25519), readable by
 // its owner only (0600), so the node's peer id — and every allowlist that names it — survives
 // restarts. A key file that others can read is refused: the key is the node's credential.
 //

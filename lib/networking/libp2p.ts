@@ -19,9 +19,10 @@ import { swimProtocol, swimService, type SwimService, type SwimServiceInit } fro
 import { clusterGuard, type ClusterGuard } from './cluster-guard.ts'
 
 /**
- * Gossipsub's inbound message limit, the same on every node (STACK.md: a receiver whose limit
- * is below a message loses its whole stream from that peer). 4 MiB is gossipsub's own cap;
- * the node's batches stay far below it (batchMaxBytes).
+ * Gossipsub's inbound message limit, the same on every node: a receiver whose limit is below
+ * a message loses its whole stream from that peer (docs/node.md, "Gossipsub: what the node
+ * relies on"). 4 MiB is gossipsub's own cap; the node's batches stay far below it
+ * (batchMaxBytes).
  */
 export const GOSSIP_MAX_MESSAGE_BYTES = 4 * 1024 * 1024
 
@@ -91,8 +92,9 @@ function startTransport(init: TransportInit): Promise<Libp2p<CacheServices>> {
       identify: identify(),
       pubsub: gossipsub({
         // The transport already authenticates every peer (Noise), so messages are not signed
-        // (STACK.md: every peer must use the same policy). Each batch carries origin + seq, so
-        // no two messages have equal bytes (the unsigned message id hashes the data).
+        // (every peer must use the same policy: peers with different ones silently drop each
+        // other's messages; docs/node.md). Each batch carries origin + seq, so no two messages
+        // have equal bytes (the unsigned message id hashes the data).
         globalSignaturePolicy: 'StrictNoSign',
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,

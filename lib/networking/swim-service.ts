@@ -1,6 +1,7 @@
 // The SWIM adapter: runs the sans-IO core (membership/swim.ts) over the libp2p protocol
 // `/also-cache/<cluster>/swim/1.0.0`. It makes no protocol decisions: it feeds frames and timer
-// expiries into the core and performs whatever the core polls out (STYLE §8).
+// expiries into the core and performs whatever the core polls out, so the simulator, which
+// drives the same core, sees every decision the node makes.
 //
 // - Each peer we send to gets one long-lived outbound stream of length-prefixed frames
 //   (opening a stream per SWIM message would cost a protocol negotiation per ping). Inbound

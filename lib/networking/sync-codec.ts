@@ -1,6 +1,6 @@
-// Messages of the sync protocol `/also-cache/<cluster>/sync/1.0.0` (DESIGN §5, §8): gap repair from an
-// origin's log, since(T) state transfer (warm-up and fallback repair), anti-entropy digests,
-// and acknowledged pushes. Each message is one length-prefixed frame (lpStream) holding:
+// Messages of the sync protocol `/also-cache/<cluster>/sync/1.0.0` (docs/node.md): gap repair
+// from an origin's log, since(T) state transfer (warm-up and fallback repair), anti-entropy
+// digests, and acknowledged pushes. Each message is one length-prefixed frame (lpStream) holding:
 //
 //   version byte (SYNC_WIRE_VERSION) · kind byte (SyncKind) · fields of that kind
 //

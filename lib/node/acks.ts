@@ -1,4 +1,4 @@
-// Acknowledged writes (DESIGN G6): a write with `ack: 'all'` is pushed straight to every member
+// Acknowledged writes (G6, README): a write with `ack: 'all'` is pushed straight to every member
 // SWIM considers alive (besides going out by gossip like any write), and the call resolves once
 // each has applied it. An acknowledgement means applied: the member answers what the write did
 // there, and only 'applied' or 'stale' (it already held this write or a newer one) count. A

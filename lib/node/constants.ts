@@ -10,15 +10,17 @@ export const DEFAULT_CLUSTER = 'default'
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
 /**
- * Deltas per gossip message. STACK.md measured 3 processes on 2 cores: one publisher reached
- * ~150–170k deltas/s with 256 deltas per message, ~80k/s with 64. A batch also flushes on
- * DEFAULT_BATCH_MAX_BYTES or after DEFAULT_BATCH_INTERVAL_MS.
+ * Deltas per gossip message. Measured with 3 processes on 2 cores, one publisher reached
+ * ~150–170k deltas/s with 256 deltas per message, ~80k/s with 64 (docs/node.md, "Gossipsub:
+ * what the node relies on"). A batch also flushes on DEFAULT_BATCH_MAX_BYTES or after
+ * DEFAULT_BATCH_INTERVAL_MS.
  */
 export const DEFAULT_BATCH_MAX_DELTAS = 256
 
 /**
- * Bytes per gossip message (encoded). Far below gossipsub's 4 MiB cap (STACK.md: a message
- * over a receiver's inbound limit loses the whole stream from that peer).
+ * Bytes per gossip message (encoded). Far below gossipsub's 4 MiB cap: a message over a
+ * receiver's inbound limit loses the whole stream from that peer (docs/node.md, "Gossipsub:
+ * what the node relies on").
  */
 export const DEFAULT_BATCH_MAX_BYTES = 512 * 1024
 

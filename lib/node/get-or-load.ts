@@ -1,4 +1,4 @@
-// getOrLoad: the cache-aside read users of every cache ask for first (DESIGN §9).
+// getOrLoad: the cache-aside read users of every cache ask for first (README, "Using it").
 //
 // - Fresh hit: returned at once, no loader call.
 // - Miss: one loader call per key per node, however many callers wait (single flight); the

@@ -5,10 +5,10 @@
 //   res.end(renderPrometheus(node.stats(), node.members()))
 //
 // Conventions (https://prometheus.io/docs/practices/naming/), checked by `promtool check
-// metrics` in test/cli/metrics.test.ts: every family has # HELP and # TYPE; names start
-// with `also_cache_`; units are base units and last (`_bytes`, `_seconds`, `_ratio`); counters
-// end in `_total`; one family per quantity, with labels for its parts (a queue, a reason),
-// never one family per part. Values the node keeps in ms are rendered in seconds.
+// metrics` in test/cli/prometheus.test.ts and test/cli/http.test.ts: every family has # HELP
+// and # TYPE; names start with `also_cache_`; units are base units and last (`_bytes`,
+// `_seconds`, `_ratio`); counters end in `_total`; one family per quantity, with labels for its
+// parts (a queue, a reason), never one family per part. Values the node keeps in ms are rendered in seconds.
 //
 // Rendering is pure: the same stats give the same text, so a scrape costs one stats() call
 // plus string building (a few µs per member and origin).

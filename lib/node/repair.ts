@@ -1,4 +1,4 @@
-// Repair: pulls what gossip missed (DESIGN §5).
+// Repair: pulls what gossip missed (docs/node.md, "Gaps, tails and fallback").
 //
 // - Gaps: the replica notes every seq it receives; a hole in an origin's sequence that stays
 //   open past gapGraceMs is pulled from the origin's own replication log (sync `range`).

@@ -1,5 +1,6 @@
 // Gossip replication: local deltas are batched and published on the cluster's gossipsub
-// topic; received batches are decoded and applied to the replica (DESIGN §5).
+// topic; received batches are decoded and applied to the replica (docs/node.md, "Writes and
+// gossip").
 //
 // - A batch flushes when it reaches batchMaxDeltas or batchMaxBytes, or batchIntervalMs after
 //   its first delta: a lone write waits at most that long; a burst fills whole messages.

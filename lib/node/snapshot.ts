@@ -1,5 +1,6 @@
 // Local snapshot files: a node can save its replica on close and load it at the next start,
-// then ask its peers only for since(snapshot's clock) instead of since(0) (DESIGN §5).
+// then ask its peers only for since(snapshot's clock) instead of since(0) (docs/node.md,
+// "Warm-up").
 //
 // Format, version 2 (integers unsigned LEB128 with lib/foundation unless said otherwise):
 //   magic "ACSNAP" · format version byte (2) · cluster name (length-prefixed UTF-8) ·

@@ -1,4 +1,4 @@
-// Warm-up: a new or restarted node loads the cache from its peers (DESIGN §5).
+// Warm-up: a new or restarted node loads the cache from its peers (docs/node.md, "Warm-up").
 //
 // 1. Ask each chosen peer for its digest first: what it has seen of every origin.
 // 2. Split the key-hash space into one slice per peer and stream since(0) of each slice

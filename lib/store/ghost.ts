@@ -5,7 +5,7 @@
 // Two jobs share it:
 // - S3-FIFO admission: a key evicted from small and requested again while still in the ghost
 //   goes straight to main (Yang et al., SOSP 2023).
-// - Tombstones (DESIGN G4): the version of an evicted, deleted or expired key, so that the
+// - Tombstones (G4, README): the version of an evicted, deleted or expired key, so that the
 //   replica can refuse an older update for it. When a ghost falls out, its version is handed
 //   to `onForget`, where the replica raises its horizon.
 //

@@ -73,7 +73,7 @@ export interface S3FifoStoreInit<V = unknown> {
   /**
    * Called when the store forgets a key's version for good: a ghost falls out of the ghost
    * FIFO, an entry is dropped from main (main drops skip the ghost, as in the paper), or a
-   * ghost is too large to remember. The replica raises its horizon here (DESIGN G4). Runs
+   * ghost is too large to remember. The replica raises its horizon here (G4, README). Runs
    * synchronously inside the store operation: it must not call back into the store.
    */
   onForget?: (key: string, version: V | undefined) => void

@@ -11,7 +11,7 @@
 //     step goes on; the first one below it is dropped into the ghost FIFO and the step ends.
 //   · M: the oldest entry with freq ≥ 1 is reinserted at M's head with min(freq, 3) − 1; the
 //     first one at 0 is dropped (its version goes to onForget) and the step ends.
-// - These are libCacheSim's rules to the request (shared/traces/README.md), including its two
+// - These are libCacheSim's rules to the request (docs/store.md), including its two
 //   admission quirks: an entry larger than S is refused without evicting anything, and an
 //   entry of exactly |S| that was not in the ghost is refused after the evictions made for it.
 //   Both refusals throw EntryTooLargeError: `maxEntryBytes` (|S| − 1) is always admitted.

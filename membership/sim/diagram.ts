@@ -1,5 +1,5 @@
-// Draws the member state diagram from the transition table (transitions.ts), never by hand
-// (STYLE §12). `node membership/sim/diagram.ts` prints Mermaid; `--write` replaces the block
+// Draws the member state diagram from the transition table (transitions.ts), never by hand,
+// so the picture cannot drift from the code. `node membership/sim/diagram.ts` prints Mermaid; `--write` replaces the block
 // between the DIAGRAM markers in docs/membership.md.
 import { readFileSync, writeFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'

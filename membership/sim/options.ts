@@ -1,5 +1,5 @@
-// Simulator knobs, all in one struct (STYLE §11): every fault probability defaults to zero,
-// so a run with only { nodes, periods, seed } is a clean network.
+// Simulator knobs, all in one struct (as tigerbeetle's packet simulator): every fault
+// probability defaults to zero, so a run with only { nodes, periods, seed } is a clean network.
 
 import type { ProfileName } from '../index.ts'
 

@@ -1,5 +1,6 @@
 // A deterministic discrete-event simulator for the SWIM core: N cores, a virtual clock and a
-// simulated network, all driven from one seed (STYLE §11, tigerbeetle's VOPR).
+// simulated network, all driven from one seed, so the same seed on the same commit replays a
+// run exactly (as tigerbeetle's VOPR).
 //
 // Theory of operation
 // - One binary heap of events keyed by (time, insertion order): deliveries, timer expiries

@@ -1,4 +1,4 @@
-// The chaos matrix (issue 7, item 4; DESIGN G2, G4, G5, G6): three hosts in network namespaces
+// The chaos matrix (issue 7, item 4; G2, G4, G5, G6): three hosts in network namespaces
 // (test/support/netns.ts), one cache node process each, a seeded workload that writes (some
 // with ack: 'all') and reads from every node while one fault runs, then faults stop and the
 // replicas must converge. The history checker (test/support/history.ts) then finds no stale

@@ -66,7 +66,7 @@ describe('renderPrometheus', function () {
     }
   })
 
-  it('covers what DESIGN §9 asks for', () => {
+  it('covers hits, misses, hit ratio, evictions by queue, bytes, entries, deltas, members by state', () => {
     const text = renderPrometheus(stats, members)
     for (const family of [
       'also_cache_hits_total 1',

@@ -1,4 +1,4 @@
-// Fuzz of decodeDeltas (DESIGN G7, §8): random and mutated batches must raise only
+// Fuzz of decodeDeltas (G7): random and mutated batches must raise only
 // DecodeError — never another throw, never a hang — and a decode must never allocate beyond
 // what its input bounds: values alias the input (no copies), and a batch of n bytes yields
 // at most n / MIN_ENCODED_DELTA_BYTES deltas.

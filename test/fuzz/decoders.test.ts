@@ -1,4 +1,4 @@
-// Fuzz of every decoder of peer input (DESIGN G7, §8; issue 7 item 5), the short run of
+// Fuzz of every decoder of peer input (G7; issue 7 item 5), the short run of
 // `npm run bench -- fuzz` (bench/_fuzz.ts has the generators, mutations and checks). The delta
 // codec has its own deeper fuzz in test/crdt/codec-fuzz.test.ts and the SWIM codec its
 // property fuzz in test/membership/codec.test.ts; this file adds the sync codec, runs all three

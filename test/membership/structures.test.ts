@@ -1,5 +1,5 @@
 // The core's data structures: PRNG, time heap, broadcast queue and config profiles.
-// Operation sequences with validate() after each step (STYLE §10).
+// Operation sequences with validate() after each step, which recounts from scratch.
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { propertyParams } from '../support/seed.ts'
@@ -33,7 +33,7 @@ describe('membership/prng', () => {
 })
 const GOLDEN = goldenOf(1)
 function goldenOf(seed: number): number[] {
-  // Computed once from the reference implementation below, kept independent of prng.ts.
+  // Computed once from the reference implementation below, kept independent of lib/foundation/prng.ts.
   let s = seed >>> 0
   const next = (): number => {
     s = (s + 0x9e3779b9) >>> 0

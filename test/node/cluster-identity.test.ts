@@ -1,4 +1,4 @@
-// Cluster identity (DESIGN §5): nodes of different clusters refuse each other at the handshake
+// Cluster identity (docs/node.md, "Cluster identity"): nodes of different clusters refuse each other at the handshake
 // and share nothing in either direction — no SWIM membership, no warm-up, no anti-entropy, no
 // acknowledged writes, no gossip. Two clusters on loopback, through the public API; then the
 // guard that hangs up on the other cluster, with stubbed components.

@@ -1,4 +1,4 @@
-// Hostile peers (DESIGN G7; issue 7 item 3): an insider holding the cluster key
+// Hostile peers (G7; issue 7 item 3): an insider holding the cluster key
 // (test/support/hostile-peer.ts) attacks a 2-node private cluster on every protocol. After each
 // attack both node processes are alive and answer IPC, serve reads of what they held, replicate
 // a fresh write between them both ways, pass validate(), and their RSS stays within

@@ -1,4 +1,4 @@
-// A deliberately simple S3-FIFO over plain arrays, written from shared/traces/README.md and
+// A deliberately simple S3-FIFO over plain arrays, written from the rules in docs/store.md and
 // the rules at the top of lib/store/s3fifo.ts, for the model test. Arrays are newest first.
 // Obviously correct beats fast: every operation is a linear scan.
 

@@ -1,5 +1,5 @@
 // Hit ratio on real traces: S3FifoStore must reproduce libCacheSim's S3-FIFO miss counts
-// exactly (shared/traces/REFERENCE.md), for both promotion thresholds, byte and object
+// exactly (REFERENCE.md in tracesDir, docs/store.md), for both promotion thresholds, byte and object
 // modes, every listed size. The two large traces run in `npm run bench -- store`.
 import { expect } from 'chai'
 import { S3FifoStore } from '../../lib/index.ts'

@@ -1,4 +1,4 @@
-// A hostile peer for tests (issue 7 item 3; DESIGN G7): an insider that holds the cluster key
+// A hostile peer for tests (issue 7 item 3; G7): an insider that holds the cluster key
 // and speaks the node's exact stack — it is built by the node's own createTransport (TCP,
 // pnet with the key, Noise, yamux, identify, gossipsub with StrictNoSign and the same 4 MiB
 // limit, the SWIM service) — and then misbehaves on every protocol:

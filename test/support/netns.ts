@@ -1,7 +1,8 @@
 // Test hosts in network namespaces the test creates itself: n hosts, each a namespace with a
 // veth into a bridge that lives in its own namespace, addresses from 10.213.<net>.0/24 — they
 // exist only inside these namespaces (never on the machine's real interfaces). Multicast is
-// routed on each host's veth (STACK.md: without the 224.0.0.0/4 route mDNS sends fail).
+// routed on each host's veth: without a 224.0.0.0/4 route the multicast send fails with
+// ENETUNREACH, which libp2p's mDNS swallows, and no host discovers another.
 // With `relay: true` each host's veth leads instead into a relay namespace, where the userspace
 // link impairer (link-impairer.py) forwards its frames to a second veth into the bridge: the
 // stand-in for tc netem's loss and delay on kernels without sch_netem, which only the LANs

@@ -1,6 +1,6 @@
 // Seeds for randomized tests. Every property run takes its seed from here, so a failure can
 // be replayed exactly: fast-check prints `seed` and `path` on failure, and
-//   FC_SEED=<seed> npx mocha test/path/to/file.test.ts
+//   FC_SEED=<seed> npx mocha --no-config test/<folder>/<file>.test.ts
 // reruns it. Without FC_SEED a fixed default keeps CI deterministic; FC_SEED=random explores.
 import fc from 'fast-check'
 
