@@ -3,7 +3,7 @@
 // divergence (G2) — is caught, and the legitimate histories next to them pass.
 import { expect } from 'chai'
 import type { Hlc, Version } from '../../crdt/index.ts'
-import { checkHistory, History, type ReplicaState } from '../support/history.ts'
+import { checkHistory, converged, History, type ReplicaState } from '../support/history.ts'
 
 const v = (hlc: number, nodeId = 'A', userVersion = 0): Version => ({ userVersion, hlc: hlc as Hlc, nodeId })
 
@@ -170,6 +170,15 @@ describe('chaos history checker', () => {
     expect(r.divergences.map((x) => x.key)).to.deep.equal(['e', 'j', 'k'])
     expect(r.divergences.find((x) => x.key === 'j')?.message).to.match(/n2: absent/)
     expect(checkHistory([], same(a, 'n0', 'n1', 'n2')).divergences).to.deep.equal([])
+  })
+
+  it('waits for tombstones too: replicas that all read a miss are not converged while one holds an older delete', () => {
+    const newer = state([['j', 'x', v(11)]], [['k', v(30, 'B')]])
+    const older = state([['j', 'x', v(11)]], [['k', v(20, 'C')]])
+    const r = checkHistory([], new Map([['n0', newer], ['n1', older]]))
+    expect(r.divergences, 'the live entries are the same').to.deep.equal([])
+    expect(converged(new Map([['n0', newer], ['n1', older]]))).to.equal(false)
+    expect(converged(new Map([['n0', newer], ['n1', newer]]))).to.equal(true)
   })
 
   it('restricts the check to a run\'s keys on a shared cluster', () => {

@@ -335,9 +335,29 @@ export function restrictState(s: ReplicaState, keys: ReadonlySet<string>): Repli
   }
 }
 
-/** Are the replicas identical (the convergence wait's condition)? */
+/**
+ * Are the replicas identical (the convergence wait's condition)? The same live entries (c), and
+ * for every key the same newest version known, whether held as an entry, a tombstone or a ghost:
+ * a delete still on its way to a healed node leaves every replica reading a miss, but the node
+ * holds an older tombstone until repair brings the delete. The wait waits for it instead of
+ * judging the delete lost.
+ */
 export function converged(finals: ReadonlyMap<string, ReplicaState>): boolean {
-  return checkConvergence(finals).length === 0
+  return checkConvergence(finals).length === 0 && sameNewestVersions(finals)
+}
+
+function sameNewestVersions(finals: ReadonlyMap<string, ReplicaState>): boolean {
+  const keys = new Set<string>()
+  for (const s of finals.values()) for (const x of [...s.entries, ...s.tombstones, ...(s.ghosts ?? [])]) keys.add(x.key)
+  for (const key of keys) {
+    const seen = new Set<string>()
+    for (const s of finals.values()) {
+      const f = finalVersion(s, key)
+      seen.add(f === undefined ? 'none' : fmtVersion(f.version))
+    }
+    if (seen.size > 1) return false
+  }
+  return true
 }
 
 export interface CheckResult {
