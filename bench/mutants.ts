@@ -141,8 +141,8 @@ const MUTANTS: Mutant[] = [
   {
     name: 'malformed-ban-off',
     guarantee: 'G7',
-    mechanism: 'malformed input is still counted per peer, but the peer is never banned (lib/node/cache-node.ts, #onMalformed)',
-    patches: [swap('lib/node/cache-node.ts', '    if (o.count < this.#o.malformedLimit) return\n', '    return // MUTANT\n')],
+    mechanism: 'malformed input is still counted per peer, but the peer is never banned (lib/node/peer-policing.ts, noteMalformed)',
+    patches: [swap('lib/node/peer-policing.ts', '    if (o.count < this.#i.malformedLimit) return\n', '    return // MUTANT\n')],
   },
   {
     name: 'decoder-length-bound-off',

@@ -113,6 +113,9 @@ export interface CacheNodeEventMap {
 
 type Listener = Parameters<EventTarget['addEventListener']>[1]
 
+/** Announces one of the node's events: what the node hands its parts instead of itself. */
+export type Dispatch = <K extends keyof CacheNodeEventMap>(type: K, detail: CacheNodeEventMap[K]['detail']) => void
+
 /** Typed events: addEventListener knows the node's event names and their details. */
 export class CacheNodeEvents {
   readonly #target = new EventTarget()

@@ -1,6 +1,6 @@
 // The node layer: wires replica, membership and networking together. Public surface.
 export { CacheNode, createCacheNode } from './cache-node.ts'
-export type { NodeStats } from './cache-node.ts'
+export type { NodeStats } from './stats.ts'
 export type { CacheNodeInit } from './options.ts'
 export type {
   CacheEntry,
