@@ -20,7 +20,7 @@
 //   nobody waits for it. encodeChunks also splits a batch encodeDeltas still refuses (a bound
 //   checked only there) until each refused delta stands alone, and leaves that one out.
 
-import { utf8Length } from '../lib/foundation/index.ts'
+import { intInRange, utf8Length } from '../lib/foundation/index.ts'
 import { assertDelta, deltaEncodedBytesMax, encodeDeltas } from './codec.ts'
 import { MAX_BATCH_BYTES, MAX_KEY_BYTES, MAX_NODE_ID_BYTES } from './constants.ts'
 import { makeDelta, type Delta } from './delta.ts'
@@ -84,9 +84,7 @@ export function* chunkDeltas(deltas: Iterable<Delta>, options: ChunkOptions = {}
   const budget = options.budgetBytes ?? Number.POSITIVE_INFINITY
   const entryBytesMax = options.entryBytesMax ?? Number.POSITIVE_INFINITY
   const tally = options.tally ?? newChunkTally()
-  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 2048 || chunkBytes > MAX_BATCH_BYTES) {
-    throw new TypeError(`chunkDeltas: chunkBytes must be an integer in [2048, ${MAX_BATCH_BYTES}], got ${String(chunkBytes)}`)
-  }
+  intInRange('chunkDeltas', 'chunkBytes', chunkBytes, 2048, MAX_BATCH_BYTES)
   if (!(budget >= 0)) throw new TypeError(`chunkDeltas: budgetBytes must be ≥ 0, got ${String(budget)}`)
   if (!(entryBytesMax >= 0)) throw new TypeError(`chunkDeltas: entryBytesMax must be ≥ 0, got ${String(entryBytesMax)}`)
   let chunk: Delta[] = []

@@ -37,6 +37,7 @@ import { AddressInUseError, BadFlagError } from './errors.ts'
 import { ByteBudget, readBody } from './http-body.ts'
 import { answerClientError, HttpError, sendError, sendJson, toHttpError } from './http-errors.ts'
 import { checkParams, parseKey, parseList, parseWrite } from './http-params.ts'
+import { positiveInt } from '../foundation/index.ts'
 
 export { HttpError, toHttpError } from './http-errors.ts'
 export { parseKey } from './http-params.ts'
@@ -83,10 +84,10 @@ export class HttpApi {
     const headersTimeoutMs = init.headersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS
     const requestTimeoutMs = init.requestTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS
     const bodyBytesInFlightMax = init.bodyBytesInFlightMax ?? Math.max(HTTP_BODY_BYTES_IN_FLIGHT_MAX, init.maxBodyBytes)
-    positiveInt(init.maxBodyBytes, 'maxBodyBytes')
-    positiveInt(maxConnections, 'maxConnections')
-    positiveInt(headersTimeoutMs, 'headersTimeoutMs')
-    positiveInt(requestTimeoutMs, 'requestTimeoutMs')
+    positiveInt('HttpApi', 'maxBodyBytes', init.maxBodyBytes)
+    positiveInt('HttpApi', 'maxConnections', maxConnections)
+    positiveInt('HttpApi', 'headersTimeoutMs', headersTimeoutMs)
+    positiveInt('HttpApi', 'requestTimeoutMs', requestTimeoutMs)
     if (headersTimeoutMs > requestTimeoutMs) {
       throw new TypeError(`HttpApi: headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`)
     }
@@ -308,10 +309,6 @@ function staleWrite(key: string, current: CacheEntry | undefined): HttpError {
 
 function allow(method: string, methods: readonly string[]): void {
   if (!methods.includes(method)) throw new HttpError(405, 'ERR_METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${methods.join(' or ')}`, { allow: methods })
-}
-
-function positiveInt(value: number, name: string): void {
-  if (!(Number.isSafeInteger(value) && value > 0)) throw new TypeError(`HttpApi: ${name} must be a positive integer, got ${String(value)}`)
 }
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {

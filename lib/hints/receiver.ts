@@ -5,6 +5,7 @@
 
 import { MAIN_REINSERT_FREQ_CAP } from '../store/index.ts'
 import { checkFreq, DEFAULT_HINT_ABSENT_KEYS_MAX, DEFAULT_HINT_BOOST_FREQ, type Hint, type HintStore } from './codec.ts'
+import { nonNegativeInt } from '../foundation/index.ts'
 
 export interface HintReceiverInit {
   /**
@@ -60,16 +61,10 @@ export class HintReceiver {
   readonly #stats: HintReceiverStats = { hints: 0, keys: 0, applied: 0, alreadyHot: 0, absent: 0 }
 
   constructor(store: HintStore, init: HintReceiverInit = {}) {
-    const absentKeysMax = init.absentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX
-    if (!Number.isSafeInteger(absentKeysMax) || absentKeysMax < 0) {
-      throw new TypeError(`HintReceiver: absentKeysMax must be an integer ≥ 0, got ${String(absentKeysMax)}`)
-    }
+    const absentKeysMax = nonNegativeInt('HintReceiver', 'absentKeysMax', init.absentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX)
     const boostFreqMax = init.boostFreqMax ?? MAIN_REINSERT_FREQ_CAP
     checkFreq(boostFreqMax, 'HintReceiver: boostFreqMax')
-    const recentKeysMax = init.recentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX
-    if (!Number.isSafeInteger(recentKeysMax) || recentKeysMax < 0) {
-      throw new TypeError(`HintReceiver: recentKeysMax must be an integer ≥ 0, got ${String(recentKeysMax)}`)
-    }
+    const recentKeysMax = nonNegativeInt('HintReceiver', 'recentKeysMax', init.recentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX)
     this.recentKeysMax = recentKeysMax
     this.#store = store
     this.absentKeysMax = absentKeysMax

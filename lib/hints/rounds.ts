@@ -9,7 +9,7 @@
 // between two ticks (the rest dropped and counted) and HINT_MESSAGE_BYTES_MAX per message;
 // malformed input is counted and reported, never thrown.
 
-import { DecodeError } from '../foundation/index.ts'
+import { DecodeError, positiveInt } from '../foundation/index.ts'
 import {
   decodeHint,
   DEFAULT_HINT_ABSENT_KEYS_MAX,
@@ -125,13 +125,14 @@ export class HotKeyHints {
     if (this.enabled && init.store.hotKeysMax === 0) {
       throw new TypeError('HotKeyHints: enabled needs a store with a hot-key ring: create it with hotKeysMax (e.g. DEFAULT_HOT_KEYS_MAX)')
     }
-    this.intervalMs = positiveInt(init.intervalMs ?? DEFAULT_HINT_INTERVAL_MS, 'intervalMs')
-    this.keysPerRound = positiveInt(init.keysPerRound ?? DEFAULT_HINT_KEYS_PER_ROUND, 'keysPerRound')
-    this.bytesPerRound = positiveInt(init.bytesPerRound ?? DEFAULT_HINT_BYTES_PER_ROUND, 'bytesPerRound')
-    this.keyBytesMax = positiveInt(init.keyBytesMax ?? DEFAULT_HINT_KEY_BYTES_MAX, 'keyBytesMax')
-    this.boostFreq = positiveInt(init.boostFreq ?? DEFAULT_HINT_BOOST_FREQ, 'boostFreq')
-    this.messagesPerMemberPerRound = positiveInt(init.messagesPerMemberPerRound ?? DEFAULT_HINT_MESSAGES_PER_MEMBER_PER_ROUND, 'messagesPerMemberPerRound')
-    this.resendAfterRounds = positiveInt(init.resendAfterRounds ?? DEFAULT_HINT_RESEND_AFTER_ROUNDS, 'resendAfterRounds')
+    this.intervalMs = positiveInt('HotKeyHints', 'intervalMs', init.intervalMs ?? DEFAULT_HINT_INTERVAL_MS)
+    this.keysPerRound = positiveInt('HotKeyHints', 'keysPerRound', init.keysPerRound ?? DEFAULT_HINT_KEYS_PER_ROUND)
+    this.bytesPerRound = positiveInt('HotKeyHints', 'bytesPerRound', init.bytesPerRound ?? DEFAULT_HINT_BYTES_PER_ROUND)
+    this.keyBytesMax = positiveInt('HotKeyHints', 'keyBytesMax', init.keyBytesMax ?? DEFAULT_HINT_KEY_BYTES_MAX)
+    this.boostFreq = positiveInt('HotKeyHints', 'boostFreq', init.boostFreq ?? DEFAULT_HINT_BOOST_FREQ)
+    const messagesPerMemberPerRound = init.messagesPerMemberPerRound ?? DEFAULT_HINT_MESSAGES_PER_MEMBER_PER_ROUND
+    this.messagesPerMemberPerRound = positiveInt('HotKeyHints', 'messagesPerMemberPerRound', messagesPerMemberPerRound)
+    this.resendAfterRounds = positiveInt('HotKeyHints', 'resendAfterRounds', init.resendAfterRounds ?? DEFAULT_HINT_RESEND_AFTER_ROUNDS)
     this.#store = init.store
     this.#publish = init.publish
     this.#onMalformed = init.onMalformed
@@ -237,9 +238,4 @@ export class HotKeyHints {
       absentKeys: this.receiver.absentCount,
     }
   }
-}
-
-function positiveInt(v: number, name: string, owner = 'HotKeyHints'): number {
-  if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`${owner}: ${name} must be a positive integer, got ${String(v)}`)
-  return v
 }

@@ -6,6 +6,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { DEFAULT_HOT_KEYS_MAX } from '../store/index.ts'
 import { HotKeyHints } from '../hints/index.ts'
 import { MAX_TIMEOUT_MS } from './write-options.ts'
+import { bool, finiteNumber, intInRange, nonNegativeInt, positiveInt, ratio } from '../foundation/index.ts'
 import { parseClusterKey } from '../networking/index.ts'
 import type { HotKeyHintsInit } from '../hints/index.ts'
 import { resolveConfig, type SwimConfigInit } from '../../membership/index.ts'
@@ -164,6 +165,8 @@ export interface ResolvedNodeOptions {
   faultSeed: number
 }
 
+/** The owner named in option errors: the function a user called. */
+const OWNER = 'createCacheNode'
 const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/
 
 /** Every option createCacheNode takes: anything else is a typo, refused rather than ignored. */
@@ -205,7 +208,8 @@ function checkComponents(o: ResolvedNodeOptions): void {
   try {
     resolveConfig(o.swim)
   } catch (err) {
-    throw new TypeError(`createCacheNode: swim: ${(err as Error).message}`)
+    // resolveConfig's messages open with `swim: `, the option's name here.
+    throw new TypeError(`${OWNER}: ${(err as Error).message}`)
   }
 }
 
@@ -229,30 +233,30 @@ function resolveFields(init: CacheNodeInit): ResolvedNodeOptions {
     clusterKey: init.clusterKey === undefined ? undefined : parseClusterKey(init.clusterKey),
     allowPeers: peerList(init.allowPeers),
     identityPath: optionalString(init.identityPath, 'identityPath'),
-    mdns: bool(init.mdns ?? false, 'mdns'),
-    maxBytes: positiveInt(init.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes'),
+    mdns: bool(OWNER, 'mdns', init.mdns ?? false),
+    maxBytes: positiveInt(OWNER, 'maxBytes', init.maxBytes ?? DEFAULT_MAX_BYTES),
     store: init.store ?? {},
     maxClockDriftMs: init.maxClockDriftMs,
     replicationLog: init.replicationLog ?? {},
-    batchMaxDeltas: positiveInt(init.batchMaxDeltas ?? DEFAULT_BATCH_MAX_DELTAS, 'batchMaxDeltas'),
-    batchMaxBytes: boundedInt(init.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES, 'batchMaxBytes', 1, MAX_WRITE_VALUE_BYTES),
-    batchIntervalMs: nonNegative(init.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS, 'batchIntervalMs'),
-    antiEntropyIntervalMs: positiveInt(init.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_INTERVAL_MS, 'antiEntropyIntervalMs'),
-    gapGraceMs: nonNegative(init.gapGraceMs ?? DEFAULT_GAP_GRACE_MS, 'gapGraceMs'),
-    repairIntervalMs: positiveInt(init.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS, 'repairIntervalMs'),
-    repairMaxBytes: positiveInt(init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES, 'repairMaxBytes'),
-    warmupPeers: nonNegative(init.warmupPeers ?? DEFAULT_WARMUP_PEERS, 'warmupPeers'),
+    batchMaxDeltas: positiveInt(OWNER, 'batchMaxDeltas', init.batchMaxDeltas ?? DEFAULT_BATCH_MAX_DELTAS),
+    batchMaxBytes: intInRange(OWNER, 'batchMaxBytes', init.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES, 1, MAX_WRITE_VALUE_BYTES),
+    batchIntervalMs: nonNegativeInt(OWNER, 'batchIntervalMs', init.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS),
+    antiEntropyIntervalMs: positiveInt(OWNER, 'antiEntropyIntervalMs', init.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_INTERVAL_MS),
+    gapGraceMs: nonNegativeInt(OWNER, 'gapGraceMs', init.gapGraceMs ?? DEFAULT_GAP_GRACE_MS),
+    repairIntervalMs: positiveInt(OWNER, 'repairIntervalMs', init.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS),
+    repairMaxBytes: positiveInt(OWNER, 'repairMaxBytes', init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES),
+    warmupPeers: nonNegativeInt(OWNER, 'warmupPeers', init.warmupPeers ?? DEFAULT_WARMUP_PEERS),
     snapshotPath: optionalString(init.snapshotPath, 'snapshotPath'),
-    ackTimeoutMs: boundedInt(init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 'ackTimeoutMs', 1, MAX_TIMEOUT_MS),
-    malformedLimit: positiveInt(init.malformedLimit ?? DEFAULT_MALFORMED_LIMIT, 'malformedLimit'),
-    banMs: nonNegative(init.banMs ?? DEFAULT_BAN_MS, 'banMs'),
-    leaveTimeoutMs: nonNegative(init.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS, 'leaveTimeoutMs'),
+    ackTimeoutMs: intInRange(OWNER, 'ackTimeoutMs', init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),
+    malformedLimit: positiveInt(OWNER, 'malformedLimit', init.malformedLimit ?? DEFAULT_MALFORMED_LIMIT),
+    banMs: nonNegativeInt(OWNER, 'banMs', init.banMs ?? DEFAULT_BAN_MS),
+    leaveTimeoutMs: nonNegativeInt(OWNER, 'leaveTimeoutMs', init.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS),
     hints: hintsInit(init.hints),
     swim: init.swim,
-    clockOffsetMs: finite(init.clockOffsetMs ?? 0, 'clockOffsetMs'),
+    clockOffsetMs: finiteNumber(OWNER, 'clockOffsetMs', init.clockOffsetMs ?? 0),
     clock: clockFn(init.clock),
-    dropGossipRate: ratio(init.dropGossipRate ?? 0, 'dropGossipRate'),
-    faultSeed: finite(init.faultSeed ?? 1, 'faultSeed'),
+    dropGossipRate: ratio(OWNER, 'dropGossipRate', init.dropGossipRate ?? 0),
+    faultSeed: finiteNumber(OWNER, 'faultSeed', init.faultSeed ?? 1),
   }
 }
 
@@ -276,17 +280,7 @@ function hintsInit(v: CacheNodeInit['hints']): NonNullable<CacheNodeInit['hints'
   if (v === null || typeof v !== 'object') {
     throw new TypeError(`createCacheNode: hints must be an object such as { enabled: true }, got ${JSON.stringify(v)}`)
   }
-  if (v.enabled !== undefined) bool(v.enabled, 'hints.enabled')
-  return v
-}
-function boundedInt(v: number, name: string, min: number, max: number): number {
-  if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw new TypeError(`createCacheNode: ${name} must be an integer in [${min}, ${max}], got ${String(v)}`)
-  }
-  return v
-}
-function bool(v: boolean, name: string): boolean {
-  if (typeof v !== 'boolean') throw new TypeError(`createCacheNode: ${name} must be true or false, got ${String(v)}`)
+  if (v.enabled !== undefined) bool(OWNER, 'hints.enabled', v.enabled)
   return v
 }
 function clockFn(v: (() => number) | undefined): () => number {
@@ -297,23 +291,5 @@ function optionalString(v: string | undefined, name: string): string | undefined
   if (v !== undefined && (typeof v !== 'string' || v.length === 0)) {
     throw new TypeError(`createCacheNode: ${name} must be a non-empty string`)
   }
-  return v
-}
-function positiveInt(v: number, name: string): number {
-  if (!Number.isSafeInteger(v) || v <= 0) throw new TypeError(`createCacheNode: ${name} must be a positive integer, got ${String(v)}`)
-  return v
-}
-function nonNegative(v: number, name: string): number {
-  if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`createCacheNode: ${name} must be an integer ≥ 0, got ${String(v)}`)
-  return v
-}
-function finite(v: number, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new TypeError(`createCacheNode: ${name} must be a finite number, got ${String(v)}`)
-  }
-  return v
-}
-function ratio(v: number, name: string): number {
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new TypeError(`createCacheNode: ${name} must be in [0, 1], got ${String(v)}`)
   return v
 }

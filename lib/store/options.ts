@@ -9,6 +9,7 @@ import {
   DEFAULT_SMALL_RATIO,
   FREQ_SATURATION,
 } from './constants.ts'
+import { intInRange, nonNegativeInt, numberInRange, positiveInt } from '../foundation/index.ts'
 
 /** Largest hot-key ring accepted (8 MiB of references): a bound, not a recommendation. */
 const HOT_KEYS_MAX_LIMIT = 1 << 20
@@ -103,12 +104,12 @@ export interface ResolvedStoreOptions<V> {
   hotKeysMax: number
 }
 
+/** The owner named in option errors. */
+const OWNER = 'S3FifoStore'
+
 export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreOptions<V> {
   if (init === null || typeof init !== 'object') throw new TypeError('S3FifoStore: options object required ({ maxBytes })')
-  const maxBytes = init.maxBytes
-  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
-    throw new TypeError(`S3FifoStore: maxBytes must be a positive safe integer, got ${String(maxBytes)}`)
-  }
+  const maxBytes = positiveInt(OWNER, 'maxBytes', init.maxBytes)
   const maxEntries = init.maxEntries ?? Infinity
   if (maxEntries !== Infinity && (!Number.isSafeInteger(maxEntries) || maxEntries <= 0)) {
     throw new TypeError(`S3FifoStore: maxEntries must be a positive integer or absent, got ${String(maxEntries)}`)
@@ -117,20 +118,10 @@ export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreO
   if (typeof smallRatio !== 'number' || !(smallRatio > 0 && smallRatio < 1)) {
     throw new TypeError(`S3FifoStore: smallRatio must be in (0, 1), got ${String(smallRatio)}`)
   }
-  const ghostRatio = init.ghostRatio ?? DEFAULT_GHOST_RATIO
-  if (typeof ghostRatio !== 'number' || !(ghostRatio >= 0 && ghostRatio <= 10)) {
-    throw new TypeError(`S3FifoStore: ghostRatio must be in [0, 10], got ${String(ghostRatio)}`)
-  }
+  const ghostRatio = numberInRange(OWNER, 'ghostRatio', init.ghostRatio ?? DEFAULT_GHOST_RATIO, 0, 10)
   const promotionThreshold = init.promotionThreshold ?? DEFAULT_PROMOTION_THRESHOLD
-  if (!Number.isInteger(promotionThreshold) || promotionThreshold < 1 || promotionThreshold > FREQ_SATURATION) {
-    throw new TypeError(
-      `S3FifoStore: promotionThreshold must be an integer in [1, ${FREQ_SATURATION}], got ${String(promotionThreshold)}`,
-    )
-  }
-  const entryOverheadBytes = init.entryOverheadBytes ?? DEFAULT_ENTRY_OVERHEAD_BYTES
-  if (!Number.isSafeInteger(entryOverheadBytes) || entryOverheadBytes < 0) {
-    throw new TypeError(`S3FifoStore: entryOverheadBytes must be a non-negative integer, got ${String(entryOverheadBytes)}`)
-  }
+  intInRange(OWNER, 'promotionThreshold', promotionThreshold, 1, FREQ_SATURATION)
+  const entryOverheadBytes = nonNegativeInt(OWNER, 'entryOverheadBytes', init.entryOverheadBytes ?? DEFAULT_ENTRY_OVERHEAD_BYTES)
   if (init.sizeOf !== undefined && typeof init.sizeOf !== 'function') {
     throw new TypeError('S3FifoStore: sizeOf must be a function (key, value) => bytes')
   }
@@ -140,14 +131,8 @@ export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreO
   if (init.onForget !== undefined && typeof init.onForget !== 'function') {
     throw new TypeError('S3FifoStore: onForget must be a function (key, version) => void')
   }
-  const estimatedEntries = init.estimatedEntries ?? DEFAULT_ESTIMATED_ENTRIES
-  if (!Number.isSafeInteger(estimatedEntries) || estimatedEntries < 1) {
-    throw new TypeError(`S3FifoStore: estimatedEntries must be a positive integer, got ${String(estimatedEntries)}`)
-  }
-  const hotKeysMax = init.hotKeysMax ?? 0
-  if (!Number.isSafeInteger(hotKeysMax) || hotKeysMax < 0 || hotKeysMax > HOT_KEYS_MAX_LIMIT) {
-    throw new TypeError(`S3FifoStore: hotKeysMax must be an integer in [0, ${HOT_KEYS_MAX_LIMIT}], got ${String(hotKeysMax)}`)
-  }
+  const estimatedEntries = positiveInt(OWNER, 'estimatedEntries', init.estimatedEntries ?? DEFAULT_ESTIMATED_ENTRIES)
+  const hotKeysMax = intInRange(OWNER, 'hotKeysMax', init.hotKeysMax ?? 0, 0, HOT_KEYS_MAX_LIMIT)
   // floor() as libCacheSim sizes its queues; both floors are part of the exact replay.
   const smallCapacityBytes = Math.floor(maxBytes * smallRatio)
   if (smallCapacityBytes < 2) {
