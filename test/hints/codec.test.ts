@@ -5,22 +5,12 @@
 //   FUZZ_INPUTS=1000000 npx mocha --no-config --timeout 0 test/hints/codec.test.ts
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { DecodeError } from '../../lib/foundation/errors.ts'
+import { DecodeError, Prng } from '../../lib/foundation/index.ts'
 import { S3FifoStore } from '../../lib/index.ts'
 import { decodeHint, encodeHint, HINT_FORMAT_VERSION, HINT_KEYS_MAX, HINT_MESSAGE_BYTES_MAX, HintReceiver } from '../../lib/hints/index.ts'
 import { propertyParams, testSeed } from '../support/seed.ts'
 
 const INPUTS = Number(process.env.FUZZ_INPUTS ?? 20_000)
-
-function prng(seed: number): () => number {
-  let x = seed | 0 || 1
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 4294967296
-  }
-}
 
 describe('hint codec', () => {
   it('encodeHint/decodeHint round-trip any keys and frequency within the bounds', () => {
@@ -78,8 +68,8 @@ describe('hint codec', () => {
   })
 
   it(`decodeHint fuzz: ${INPUTS} random and mutated inputs raise only DecodeError`, () => {
-    const rnd = prng(testSeed)
-    const int = (n: number): number => Math.floor(rnd() * n)
+    const rnd = new Prng(testSeed)
+    const int = (n: number): number => rnd.int(n)
     const seeds = [
       encodeHint({ keys: ['a', 'bb', 'ccc', 'é😀'], freq: 2 }).bytes,
       encodeHint({ keys: Array.from({ length: 50 }, (_, i) => `k${i}`), freq: 3 }).bytes,
