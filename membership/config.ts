@@ -72,13 +72,13 @@ export const lan: SwimConfig = Object.freeze({
   pushPullIntervalMs: C.PUSH_PULL_INTERVAL_MS,
   gossipIntervalMs: C.GOSSIP_INTERVAL_MS,
   gossipNodes: C.GOSSIP_NODES,
-  piggybackBytesMax: C.PIGGYBACK_BYTES_MAX,
-  pushPullMembersMax: C.PUSH_PULL_MEMBERS_MAX,
-  broadcastQueueMax: C.BROADCAST_QUEUE_MAX,
-  relaysMax: C.RELAYS_MAX,
-  membersMax: C.MEMBERS_MAX,
+  piggybackBytesMax: C.MAX_PIGGYBACK_BYTES,
+  pushPullMembersMax: C.MAX_PUSH_PULL_MEMBERS,
+  broadcastQueueMax: C.MAX_BROADCAST_QUEUE,
+  relaysMax: C.MAX_RELAYS,
+  membersMax: C.MAX_MEMBERS,
   joinRetryMs: C.JOIN_RETRY_MS,
-  joinAttemptsMax: C.JOIN_ATTEMPTS_MAX,
+  joinAttemptsMax: C.MAX_JOIN_ATTEMPTS,
 })
 
 /**

@@ -47,13 +47,13 @@ export class UpdateReader {
     if (kind < UpdateKind.alive || kind > UpdateKind.left) throw malformed(`unknown update kind ${kind}`)
     this.kind = kind as UpdateKind
     this.id = readId(d, 'update id')
-    this.incarnation = d.readBoundedVarUint(C.INCARNATION_MAX, 'incarnation')
+    this.incarnation = d.readBoundedVarUint(C.MAX_INCARNATION, 'incarnation')
     this.#tail = d.position
     if (kind === UpdateKind.alive) {
-      const n = d.readBoundedVarUint(C.ADDRS_MAX, 'address count')
-      for (let i = 0; i < n; i++) d.skip(d.readBoundedVarUint(C.ADDR_BYTES_MAX, 'address length'), 'address')
+      const n = d.readBoundedVarUint(C.MAX_ADDRS, 'address count')
+      for (let i = 0; i < n; i++) d.skip(d.readBoundedVarUint(C.MAX_ADDR_BYTES, 'address length'), 'address')
     } else if (kind === UpdateKind.suspect || kind === UpdateKind.dead) {
-      const n = d.readBoundedVarUint(C.ID_BYTES_MAX, 'id length')
+      const n = d.readBoundedVarUint(C.MAX_ID_BYTES, 'id length')
       if (n === 0) throw malformed('empty accuser id')
       d.skip(n, 'accuser id')
     }

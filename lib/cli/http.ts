@@ -26,9 +26,9 @@ import type { CacheEntry, CacheNode } from '../node/index.ts'
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../node/index.ts'
 import { checkWriteOptions, type CheckedWriteOptions } from '../node/index.ts'
 import {
-  HTTP_BODY_BYTES_IN_FLIGHT_MAX,
+  MAX_HTTP_BODY_BYTES_IN_FLIGHT,
   HTTP_HEADERS_TIMEOUT_MS,
-  HTTP_KEY_BYTES_MAX,
+  MAX_HTTP_KEY_BYTES,
   HTTP_MAX_CONNECTIONS,
   HTTP_MAX_HEADER_BYTES,
   HTTP_REQUEST_TIMEOUT_MS,
@@ -53,7 +53,7 @@ export interface HttpApiInit {
   requestTimeoutMs?: number
   /**
    * Request-body bytes buffered at once over all requests (≥ maxBodyBytes); past it 503 ERR_BUSY.
-   * @default max(HTTP_BODY_BYTES_IN_FLIGHT_MAX (64 MiB), maxBodyBytes)
+   * @default max(MAX_HTTP_BODY_BYTES_IN_FLIGHT (64 MiB), maxBodyBytes)
    */
   bodyBytesInFlightMax?: number
 }
@@ -83,7 +83,7 @@ export class HttpApi {
     const maxConnections = init.maxConnections ?? HTTP_MAX_CONNECTIONS
     const headersTimeoutMs = init.headersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS
     const requestTimeoutMs = init.requestTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS
-    const bodyBytesInFlightMax = init.bodyBytesInFlightMax ?? Math.max(HTTP_BODY_BYTES_IN_FLIGHT_MAX, init.maxBodyBytes)
+    const bodyBytesInFlightMax = init.bodyBytesInFlightMax ?? Math.max(MAX_HTTP_BODY_BYTES_IN_FLIGHT, init.maxBodyBytes)
     positiveInt('HttpApi', 'maxBodyBytes', init.maxBodyBytes)
     positiveInt('HttpApi', 'maxConnections', maxConnections)
     positiveInt('HttpApi', 'headersTimeoutMs', headersTimeoutMs)
@@ -119,7 +119,7 @@ export class HttpApi {
       this.#onRequest(req, res)
     })
     this.server.on('clientError', (err: Error & { code?: string }, socket) =>
-      answerClientError(err, socket, { headerBytesMax: HTTP_MAX_HEADER_BYTES, keyBytesMax: HTTP_KEY_BYTES_MAX }),
+      answerClientError(err, socket, { headerBytesMax: HTTP_MAX_HEADER_BYTES, keyBytesMax: MAX_HTTP_KEY_BYTES }),
     )
   }
 

@@ -6,7 +6,7 @@
 // The transport is not here: the class takes `publish(bytes)` and exposes `receive(from,
 // bytes)`. Bounds (G7): one message per round out, at most `hintBytesPerRound` bytes and
 // `hintKeysPerRound` keys; in, at most `hintMessagesPerMemberPerRound` messages per member
-// between two ticks (the rest dropped and counted) and HINT_MESSAGE_BYTES_MAX per message;
+// between two ticks (the rest dropped and counted) and MAX_HINT_MESSAGE_BYTES per message;
 // malformed input is counted and reported, never thrown.
 
 import { DecodeError, positiveInt } from '../foundation/index.ts'
@@ -33,7 +33,7 @@ export const DEFAULT_HINT_MESSAGES_PER_MEMBER_PER_ROUND = 2
  */
 export const DEFAULT_HINT_RESEND_AFTER_ROUNDS = 64
 /** Members remembered by the per-member message counter between ticks (G7). */
-const MEMBERS_COUNTED_MAX = 4096
+const MAX_MEMBERS_COUNTED = 4096
 
 export interface HotKeyHintsInit {
   /** The replica's store (`replica.store`). Required. */
@@ -196,7 +196,7 @@ export class HotKeyHints {
     this.#received++
     this.#bytesReceived += bytes.byteLength
     const seen = this.#perMember.get(from) ?? 0
-    if (seen >= this.messagesPerMemberPerRound || (seen === 0 && this.#perMember.size >= MEMBERS_COUNTED_MAX)) {
+    if (seen >= this.messagesPerMemberPerRound || (seen === 0 && this.#perMember.size >= MAX_MEMBERS_COUNTED)) {
       this.#droppedOverLimit++
       return 0
     }

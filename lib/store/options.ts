@@ -12,7 +12,7 @@ import {
 import { intInRange, nonNegativeInt, numberInRange, positiveInt } from '../foundation/index.ts'
 
 /** Largest hot-key ring accepted (8 MiB of references): a bound, not a recommendation. */
-const HOT_KEYS_MAX_LIMIT = 1 << 20
+const MAX_HOT_KEYS = 1 << 20
 
 export interface S3FifoStoreInit<V = unknown> {
   /**
@@ -132,7 +132,7 @@ export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreO
     throw new TypeError('S3FifoStore: onForget must be a function (key, version) => void')
   }
   const estimatedEntries = positiveInt(OWNER, 'estimatedEntries', init.estimatedEntries ?? DEFAULT_ESTIMATED_ENTRIES)
-  const hotKeysMax = intInRange(OWNER, 'hotKeysMax', init.hotKeysMax ?? 0, 0, HOT_KEYS_MAX_LIMIT)
+  const hotKeysMax = intInRange(OWNER, 'hotKeysMax', init.hotKeysMax ?? 0, 0, MAX_HOT_KEYS)
   // floor() as libCacheSim sizes its queues; both floors are part of the exact replay.
   const smallCapacityBytes = Math.floor(maxBytes * smallRatio)
   if (smallCapacityBytes < 2) {
