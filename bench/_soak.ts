@@ -139,7 +139,7 @@ const CALL_MS = 30_000
 /** A restart (start, join, warm-up) longer than this is a failure. */
 const RESTART_MS = 90_000
 /** Convergence deadline once writes and faults are over. */
-const CONVERGE_MS = 60_000
+const SOAK_CONVERGE_MS = 60_000
 /** RSS growth that flags a leak, in MB and as a share (see trends()). */
 const GROWTH_FLAG_MB = 16
 const GROWTH_FLAG_SHARE = 0.1
@@ -390,7 +390,7 @@ export async function runSoak(init: SoakInit = {}): Promise<SoakResult> {
       const healed = await within(cluster.allAlive(), CALL_MS)
       finals = (await within(cluster.states(), CALL_MS)) ?? finals
       if (healed === true && converged(finals)) break
-      if (Date.now() - quiet > CONVERGE_MS) break
+      if (Date.now() - quiet > SOAK_CONVERGE_MS) break
       await pause(200)
     }
     const convergeMs = Date.now() - quiet

@@ -112,15 +112,15 @@ export const local: SwimConfig = Object.freeze({
 export const profiles = { lan, wan, local } as const
 export type ProfileName = keyof typeof profiles
 
-/** The owner named in option errors: the `swim` option of createCacheNode, the `config` of Swim. */
-const OWNER = 'swim'
-
-/** Resolves an init into a full config, validating every field (TypeError names the option). */
+/**
+ * Resolves an init into a full config, validating every field: a TypeError names the option,
+ * as `swim: <name> must be …` (the `swim` option of createCacheNode, the `config` of Swim).
+ */
 export function resolveConfig(init: SwimConfigInit = {}): SwimConfig {
   const { profile = 'lan', lifeguard = true, ...overrides } = init
   const base = profiles[profile]
   if (base === undefined) {
-    throw new TypeError(`${OWNER}: profile must be one of ${Object.keys(profiles).join(', ')}, got ${String(profile)}`)
+    throw new TypeError(`swim: profile must be one of ${Object.keys(profiles).join(', ')}, got ${String(profile)}`)
   }
   const c: { -readonly [K in keyof SwimConfig]: SwimConfig[K] } = { ...base }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (c as Record<string, unknown>)[k] = v
@@ -131,29 +131,29 @@ export function resolveConfig(init: SwimConfigInit = {}): SwimConfig {
     c.buddy = false
     c.expiryChecks = 0
   }
-  positiveNumber(OWNER, 'probeIntervalMs', c.probeIntervalMs)
-  positiveNumber(OWNER, 'probeTimeoutMs', c.probeTimeoutMs)
+  positiveNumber('swim', 'probeIntervalMs', c.probeIntervalMs)
+  positiveNumber('swim', 'probeTimeoutMs', c.probeTimeoutMs)
   if (c.probeTimeoutMs >= c.probeIntervalMs) {
-    throw new TypeError(`${OWNER}: probeTimeoutMs (${c.probeTimeoutMs}) must be below probeIntervalMs (${c.probeIntervalMs})`)
+    throw new TypeError(`swim: probeTimeoutMs (${c.probeTimeoutMs}) must be below probeIntervalMs (${c.probeIntervalMs})`)
   }
-  nonNegativeInt(OWNER, 'indirectChecks', c.indirectChecks)
-  nonNegativeInt(OWNER, 'expiryChecks', c.expiryChecks)
-  positiveInt(OWNER, 'retransmitMult', c.retransmitMult)
-  positiveNumber(OWNER, 'suspicionMult', c.suspicionMult)
-  numberAtLeast(OWNER, 'suspicionMaxTimeoutMult', c.suspicionMaxTimeoutMult, 1)
-  numberAtLeast(OWNER, 'awarenessMaxMultiplier', c.awarenessMaxMultiplier, 1)
-  nonNegativeNumber(OWNER, 'pushPullIntervalMs', c.pushPullIntervalMs)
-  nonNegativeNumber(OWNER, 'gossipIntervalMs', c.gossipIntervalMs)
-  positiveInt(OWNER, 'gossipNodes', c.gossipNodes)
-  numberAtLeast(OWNER, 'piggybackBytesMax', c.piggybackBytesMax, 64)
-  positiveInt(OWNER, 'pushPullMembersMax', c.pushPullMembersMax)
-  positiveInt(OWNER, 'broadcastQueueMax', c.broadcastQueueMax)
-  positiveInt(OWNER, 'relaysMax', c.relaysMax)
-  positiveInt(OWNER, 'membersMax', c.membersMax)
-  positiveNumber(OWNER, 'joinRetryMs', c.joinRetryMs)
-  positiveInt(OWNER, 'joinAttemptsMax', c.joinAttemptsMax)
-  bool(OWNER, 'nacks', c.nacks)
-  bool(OWNER, 'buddy', c.buddy)
+  nonNegativeInt('swim', 'indirectChecks', c.indirectChecks)
+  nonNegativeInt('swim', 'expiryChecks', c.expiryChecks)
+  positiveInt('swim', 'retransmitMult', c.retransmitMult)
+  positiveNumber('swim', 'suspicionMult', c.suspicionMult)
+  numberAtLeast('swim', 'suspicionMaxTimeoutMult', c.suspicionMaxTimeoutMult, 1)
+  numberAtLeast('swim', 'awarenessMaxMultiplier', c.awarenessMaxMultiplier, 1)
+  nonNegativeNumber('swim', 'pushPullIntervalMs', c.pushPullIntervalMs)
+  nonNegativeNumber('swim', 'gossipIntervalMs', c.gossipIntervalMs)
+  positiveInt('swim', 'gossipNodes', c.gossipNodes)
+  numberAtLeast('swim', 'piggybackBytesMax', c.piggybackBytesMax, 64)
+  positiveInt('swim', 'pushPullMembersMax', c.pushPullMembersMax)
+  positiveInt('swim', 'broadcastQueueMax', c.broadcastQueueMax)
+  positiveInt('swim', 'relaysMax', c.relaysMax)
+  positiveInt('swim', 'membersMax', c.membersMax)
+  positiveNumber('swim', 'joinRetryMs', c.joinRetryMs)
+  positiveInt('swim', 'joinAttemptsMax', c.joinAttemptsMax)
+  bool('swim', 'nacks', c.nacks)
+  bool('swim', 'buddy', c.buddy)
   return Object.freeze(c)
 }
 

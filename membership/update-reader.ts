@@ -64,7 +64,7 @@ export class UpdateReader {
   /** The current update, whole: addresses and accuser decoded and validated. */
   update(): Update {
     const d = new Reader(this.#bytes.subarray(this.#tail, this.#end))
-    let addrs: readonly string[] = NONE
+    let addrs: readonly string[] = NO_ADDRS
     let from = ''
     if (this.kind === UpdateKind.alive) addrs = readAddrs(d)
     else if (this.kind === UpdateKind.suspect || this.kind === UpdateKind.dead) from = readId(d, 'accuser id')
@@ -78,4 +78,4 @@ export class UpdateReader {
   }
 }
 
-const NONE: readonly string[] = Object.freeze([])
+const NO_ADDRS: readonly string[] = Object.freeze([])

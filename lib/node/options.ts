@@ -165,8 +165,6 @@ export interface ResolvedNodeOptions {
   faultSeed: number
 }
 
-/** The owner named in option errors: the function a user called. */
-const OWNER = 'createCacheNode'
 const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/
 
 /** Every option createCacheNode takes: anything else is a typo, refused rather than ignored. */
@@ -209,7 +207,7 @@ function checkComponents(o: ResolvedNodeOptions): void {
     resolveConfig(o.swim)
   } catch (err) {
     // resolveConfig's messages open with `swim: `, the option's name here.
-    throw new TypeError(`${OWNER}: ${(err as Error).message}`)
+    throw new TypeError(`createCacheNode: ${(err as Error).message}`)
   }
 }
 
@@ -233,30 +231,34 @@ function resolveFields(init: CacheNodeInit): ResolvedNodeOptions {
     clusterKey: init.clusterKey === undefined ? undefined : parseClusterKey(init.clusterKey),
     allowPeers: peerList(init.allowPeers),
     identityPath: optionalString(init.identityPath, 'identityPath'),
-    mdns: bool(OWNER, 'mdns', init.mdns ?? false),
-    maxBytes: positiveInt(OWNER, 'maxBytes', init.maxBytes ?? DEFAULT_MAX_BYTES),
+    mdns: bool('createCacheNode', 'mdns', init.mdns ?? false),
+    maxBytes: positiveInt('createCacheNode', 'maxBytes', init.maxBytes ?? DEFAULT_MAX_BYTES),
     store: init.store ?? {},
     maxClockDriftMs: init.maxClockDriftMs,
     replicationLog: init.replicationLog ?? {},
-    batchMaxDeltas: positiveInt(OWNER, 'batchMaxDeltas', init.batchMaxDeltas ?? DEFAULT_BATCH_MAX_DELTAS),
-    batchMaxBytes: intInRange(OWNER, 'batchMaxBytes', init.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES, 1, MAX_WRITE_VALUE_BYTES),
-    batchIntervalMs: nonNegativeInt(OWNER, 'batchIntervalMs', init.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS),
-    antiEntropyIntervalMs: positiveInt(OWNER, 'antiEntropyIntervalMs', init.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_INTERVAL_MS),
-    gapGraceMs: nonNegativeInt(OWNER, 'gapGraceMs', init.gapGraceMs ?? DEFAULT_GAP_GRACE_MS),
-    repairIntervalMs: positiveInt(OWNER, 'repairIntervalMs', init.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS),
-    repairMaxBytes: positiveInt(OWNER, 'repairMaxBytes', init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES),
-    warmupPeers: nonNegativeInt(OWNER, 'warmupPeers', init.warmupPeers ?? DEFAULT_WARMUP_PEERS),
+    batchMaxDeltas: positiveInt('createCacheNode', 'batchMaxDeltas', init.batchMaxDeltas ?? DEFAULT_BATCH_MAX_DELTAS),
+    batchMaxBytes: intInRange('createCacheNode', 'batchMaxBytes', init.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES, 1, MAX_WRITE_VALUE_BYTES),
+    batchIntervalMs: nonNegativeInt('createCacheNode', 'batchIntervalMs', init.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS),
+    antiEntropyIntervalMs: positiveInt(
+      'createCacheNode',
+      'antiEntropyIntervalMs',
+      init.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_INTERVAL_MS,
+    ),
+    gapGraceMs: nonNegativeInt('createCacheNode', 'gapGraceMs', init.gapGraceMs ?? DEFAULT_GAP_GRACE_MS),
+    repairIntervalMs: positiveInt('createCacheNode', 'repairIntervalMs', init.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS),
+    repairMaxBytes: positiveInt('createCacheNode', 'repairMaxBytes', init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES),
+    warmupPeers: nonNegativeInt('createCacheNode', 'warmupPeers', init.warmupPeers ?? DEFAULT_WARMUP_PEERS),
     snapshotPath: optionalString(init.snapshotPath, 'snapshotPath'),
-    ackTimeoutMs: intInRange(OWNER, 'ackTimeoutMs', init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),
-    malformedLimit: positiveInt(OWNER, 'malformedLimit', init.malformedLimit ?? DEFAULT_MALFORMED_LIMIT),
-    banMs: nonNegativeInt(OWNER, 'banMs', init.banMs ?? DEFAULT_BAN_MS),
-    leaveTimeoutMs: nonNegativeInt(OWNER, 'leaveTimeoutMs', init.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS),
+    ackTimeoutMs: intInRange('createCacheNode', 'ackTimeoutMs', init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),
+    malformedLimit: positiveInt('createCacheNode', 'malformedLimit', init.malformedLimit ?? DEFAULT_MALFORMED_LIMIT),
+    banMs: nonNegativeInt('createCacheNode', 'banMs', init.banMs ?? DEFAULT_BAN_MS),
+    leaveTimeoutMs: nonNegativeInt('createCacheNode', 'leaveTimeoutMs', init.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS),
     hints: hintsInit(init.hints),
     swim: init.swim,
-    clockOffsetMs: finiteNumber(OWNER, 'clockOffsetMs', init.clockOffsetMs ?? 0),
+    clockOffsetMs: finiteNumber('createCacheNode', 'clockOffsetMs', init.clockOffsetMs ?? 0),
     clock: clockFn(init.clock),
-    dropGossipRate: ratio(OWNER, 'dropGossipRate', init.dropGossipRate ?? 0),
-    faultSeed: finiteNumber(OWNER, 'faultSeed', init.faultSeed ?? 1),
+    dropGossipRate: ratio('createCacheNode', 'dropGossipRate', init.dropGossipRate ?? 0),
+    faultSeed: finiteNumber('createCacheNode', 'faultSeed', init.faultSeed ?? 1),
   }
 }
 
@@ -280,7 +282,7 @@ function hintsInit(v: CacheNodeInit['hints']): NonNullable<CacheNodeInit['hints'
   if (v === null || typeof v !== 'object') {
     throw new TypeError(`createCacheNode: hints must be an object such as { enabled: true }, got ${JSON.stringify(v)}`)
   }
-  if (v.enabled !== undefined) bool(OWNER, 'hints.enabled', v.enabled)
+  if (v.enabled !== undefined) bool('createCacheNode', 'hints.enabled', v.enabled)
   return v
 }
 function clockFn(v: (() => number) | undefined): () => number {

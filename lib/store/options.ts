@@ -104,12 +104,9 @@ export interface ResolvedStoreOptions<V> {
   hotKeysMax: number
 }
 
-/** The owner named in option errors. */
-const OWNER = 'S3FifoStore'
-
 export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreOptions<V> {
   if (init === null || typeof init !== 'object') throw new TypeError('S3FifoStore: options object required ({ maxBytes })')
-  const maxBytes = positiveInt(OWNER, 'maxBytes', init.maxBytes)
+  const maxBytes = positiveInt('S3FifoStore', 'maxBytes', init.maxBytes)
   const maxEntries = init.maxEntries ?? Infinity
   if (maxEntries !== Infinity && (!Number.isSafeInteger(maxEntries) || maxEntries <= 0)) {
     throw new TypeError(`S3FifoStore: maxEntries must be a positive integer or absent, got ${String(maxEntries)}`)
@@ -118,10 +115,10 @@ export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreO
   if (typeof smallRatio !== 'number' || !(smallRatio > 0 && smallRatio < 1)) {
     throw new TypeError(`S3FifoStore: smallRatio must be in (0, 1), got ${String(smallRatio)}`)
   }
-  const ghostRatio = numberInRange(OWNER, 'ghostRatio', init.ghostRatio ?? DEFAULT_GHOST_RATIO, 0, 10)
+  const ghostRatio = numberInRange('S3FifoStore', 'ghostRatio', init.ghostRatio ?? DEFAULT_GHOST_RATIO, 0, 10)
   const promotionThreshold = init.promotionThreshold ?? DEFAULT_PROMOTION_THRESHOLD
-  intInRange(OWNER, 'promotionThreshold', promotionThreshold, 1, FREQ_SATURATION)
-  const entryOverheadBytes = nonNegativeInt(OWNER, 'entryOverheadBytes', init.entryOverheadBytes ?? DEFAULT_ENTRY_OVERHEAD_BYTES)
+  intInRange('S3FifoStore', 'promotionThreshold', promotionThreshold, 1, FREQ_SATURATION)
+  const entryOverheadBytes = nonNegativeInt('S3FifoStore', 'entryOverheadBytes', init.entryOverheadBytes ?? DEFAULT_ENTRY_OVERHEAD_BYTES)
   if (init.sizeOf !== undefined && typeof init.sizeOf !== 'function') {
     throw new TypeError('S3FifoStore: sizeOf must be a function (key, value) => bytes')
   }
@@ -131,8 +128,8 @@ export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreO
   if (init.onForget !== undefined && typeof init.onForget !== 'function') {
     throw new TypeError('S3FifoStore: onForget must be a function (key, version) => void')
   }
-  const estimatedEntries = positiveInt(OWNER, 'estimatedEntries', init.estimatedEntries ?? DEFAULT_ESTIMATED_ENTRIES)
-  const hotKeysMax = intInRange(OWNER, 'hotKeysMax', init.hotKeysMax ?? 0, 0, MAX_HOT_KEYS)
+  const estimatedEntries = positiveInt('S3FifoStore', 'estimatedEntries', init.estimatedEntries ?? DEFAULT_ESTIMATED_ENTRIES)
+  const hotKeysMax = intInRange('S3FifoStore', 'hotKeysMax', init.hotKeysMax ?? 0, 0, MAX_HOT_KEYS)
   // floor() as libCacheSim sizes its queues; both floors are part of the exact replay.
   const smallCapacityBytes = Math.floor(maxBytes * smallRatio)
   if (smallCapacityBytes < 2) {
