@@ -1,7 +1,7 @@
 // Options of Replica: the init type (each field with its default and cost) and their
 // validation, resolved once at construction.
 
-import type { S3FifoStoreInit } from '../lib/store/index.ts'
+import type { S3FifoStoreInit, StoreTuning } from '../lib/store/index.ts'
 import { DEFAULT_MAX_CLOCK_DRIFT_MS, MAX_NODE_ID_BYTES } from './constants.ts'
 import type { OriginLogInit } from './origin-log.ts'
 import type { SeqTrackerInit } from './seq-tracker.ts'
@@ -10,7 +10,10 @@ import type { Version } from './version.ts'
 import { nonNegativeInt, nonNegativeNumber } from '../lib/foundation/index.ts'
 
 /** Store tuning for the replica's S3FifoStore; the replica owns its clock and onForget. */
-export type ReplicaStoreInit = Omit<S3FifoStoreInit<Version>, 'now' | 'onForget' | 'maxBytes'> & { maxBytes?: number }
+export interface ReplicaStoreInit extends StoreTuning {
+  /** The store's capacity (S3FifoStoreInit.maxBytes), when ReplicaInit.maxBytes is not given. */
+  maxBytes?: number
+}
 
 export interface ReplicaInit {
   /**

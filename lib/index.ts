@@ -2,7 +2,7 @@
 
 // The store (single-process use, and the replica's storage).
 export { S3FifoStore } from './store/index.ts'
-export type { S3FifoStoreInit, StoreEntry, StoreSetOptions, StoreStats, GhostEntry, GhostKind } from './store/index.ts'
+export type { S3FifoStoreInit, StoreTuning, StoreEntry, StoreSetOptions, StoreStats, GhostEntry, GhostKind } from './store/index.ts'
 
 // The cache node.
 export {
@@ -32,8 +32,11 @@ export type {
   SyncDone,
   SyncProgress,
   WriteOptions,
+  DeleteWriteOptions,
+  AckOptions,
   WriteResult,
   GetOrLoadOptions,
+  HotKeyHintsTuning,
   Loaded,
   LoaderFn,
 } from './node/index.ts'

@@ -23,5 +23,6 @@ export {
   DEFAULT_HINT_RESEND_AFTER_ROUNDS,
   HotKeyHints,
   type HotKeyHintsInit,
+  type HotKeyHintsTuning,
   type HotKeyHintsStats,
 } from './rounds.ts'

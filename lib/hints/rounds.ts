@@ -35,11 +35,8 @@ export const DEFAULT_HINT_RESEND_AFTER_ROUNDS = 64
 /** Members remembered by the per-member message counter between ticks (G7). */
 const MAX_MEMBERS_COUNTED = 4096
 
-export interface HotKeyHintsInit {
-  /** The replica's store (`replica.store`). Required. */
-  store: HintStore
-  /** Publishes one hint message on the hints topic. Errors are counted, never thrown. Required. */
-  publish: (bytes: Uint8Array) => unknown
+/** The hints' tuning: every option but the wiring the node does (store, publish, onMalformed); CacheNodeInit.hints. */
+export interface HotKeyHintsTuning {
   /**
    * The switch: false sends nothing and ignores what arrives. Off by default: on the real
    * traces hints did not raise the hit ratio after a takeover (docs/takeover-results.md).
@@ -67,6 +64,13 @@ export interface HotKeyHintsInit {
    * @default 64
    */
   resendAfterRounds?: number
+}
+
+export interface HotKeyHintsInit extends HotKeyHintsTuning {
+  /** The replica's store (`replica.store`). Required. */
+  store: HintStore
+  /** Publishes one hint message on the hints topic. Errors are counted, never thrown. Required. */
+  publish: (bytes: Uint8Array) => unknown
   /** A hint that did not decode. @default ignore (still counted) */
   onMalformed?: (from: string, err: DecodeError) => void
 }

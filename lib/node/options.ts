@@ -1,14 +1,14 @@
 // Options of createCacheNode: every field optional, each with its default and what it costs;
 // resolved and validated once (a TypeError names the bad option).
 
-import { MAX_WRITE_VALUE_BYTES, Replica, type OriginLogInit, type ReplicaStoreInit } from '../../crdt/index.ts'
+import { MAX_WRITE_VALUE_BYTES, Replica, type OriginLogInit } from '../../crdt/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { DEFAULT_HOT_KEYS_MAX } from '../store/index.ts'
+import { DEFAULT_HOT_KEYS_MAX, type StoreTuning } from '../store/index.ts'
 import { HotKeyHints } from '../hints/index.ts'
 import { MAX_TIMEOUT_MS } from './write-options.ts'
 import { bool, finiteNumber, intInRange, nonNegativeInt, positiveInt, ratio } from '../foundation/index.ts'
 import { parseClusterKey } from '../networking/index.ts'
-import type { HotKeyHintsInit } from '../hints/index.ts'
+import type { HotKeyHintsTuning } from '../hints/index.ts'
 import { resolveConfig, type SwimConfigInit } from '../../membership/index.ts'
 import {
   DEFAULT_ACK_TIMEOUT_MS,
@@ -62,7 +62,7 @@ export interface CacheNodeInit {
   /** Store capacity in bytes of charges (see S3FifoStore). @default 64 MiB */
   maxBytes?: number
   /** Further store options (entryOverheadBytes, promotionThreshold, ...). */
-  store?: Omit<ReplicaStoreInit, 'maxBytes'>
+  store?: StoreTuning
   /** Remote hlc further ahead than this is refused (G7). @default 60 s (crdt/constants.ts) */
   maxClockDriftMs?: number
   /**
@@ -113,7 +113,7 @@ export interface CacheNodeInit {
    * the hit ratio after a takeover (docs/takeover-results.md).
    * @default { enabled: false }
    */
-  hints?: Omit<HotKeyHintsInit, 'store' | 'publish' | 'onMalformed'>
+  hints?: HotKeyHintsTuning
   /** SWIM timing: a profile name ('lan', 'wan', 'local') or fields. @default 'lan' */
   swim?: SwimConfigInit
   /** Added to this node's wall clock (tests of clock skew). @default 0 */
@@ -141,7 +141,7 @@ export interface ResolvedNodeOptions {
   identityPath: string | undefined
   mdns: boolean
   maxBytes: number
-  store: Omit<ReplicaStoreInit, 'maxBytes'>
+  store: StoreTuning
   maxClockDriftMs: number | undefined
   replicationLog: OriginLogInit
   batchMaxDeltas: number
@@ -157,7 +157,7 @@ export interface ResolvedNodeOptions {
   malformedLimit: number
   banMs: number
   leaveTimeoutMs: number
-  hints: Omit<HotKeyHintsInit, 'store' | 'publish' | 'onMalformed'>
+  hints: HotKeyHintsTuning
   swim: SwimConfigInit | undefined
   clockOffsetMs: number
   clock: () => number

@@ -14,13 +14,11 @@ import { intInRange, nonNegativeInt, numberInRange, positiveInt } from '../found
 /** Largest hot-key ring accepted (8 MiB of references): a bound, not a recommendation. */
 const MAX_HOT_KEYS = 1 << 20
 
-export interface S3FifoStoreInit<V = unknown> {
-  /**
-   * Capacity in bytes: the sum of the charges of the entries held never exceeds it. An
-   * entry's charge is its UTF-8 key bytes + value bytes + `entryOverheadBytes`, or
-   * `sizeOf(key, value)` when given. Required; must make `maxBytes × smallRatio ≥ 2`.
-   */
-  maxBytes: number
+/**
+ * The store's tuning: every option but its capacity and the hooks its owner wires (`now`,
+ * `onForget`). What a replica (ReplicaStoreInit) and a node (CacheNodeInit.store) pass through.
+ */
+export interface StoreTuning {
   /**
    * Optional second bound, on the number of entries. Absent: only bytes bound the store.
    * @default Infinity
@@ -61,23 +59,10 @@ export interface S3FifoStoreInit<V = unknown> {
    */
   sizeOf?: (key: string, value: Uint8Array) => number
   /**
-   * Clock for expiry checks, in ms comparable with `expiresAt`. Read at most once per
-   * operation, and only when an entry with a TTL is involved.
-   * @default Date.now
-   */
-  now?: () => number
-  /**
    * Slots to allocate up front; they double when full. Only an estimate: bytes decide.
    * @default 1024
    */
   estimatedEntries?: number
-  /**
-   * Called when the store forgets a key's version for good: a ghost falls out of the ghost
-   * FIFO, an entry is dropped from main (main drops skip the ghost, as in the paper), or a
-   * ghost is too large to remember. The replica raises its horizon here (DESIGN G4). Runs
-   * synchronously inside the store operation: it must not call back into the store.
-   */
-  onForget?: (key: string, version: V | undefined) => void
   /**
    * Capacity of the hot-key ring: keys promoted to main since the last `drainHotKeys`, for the node's hot-key hints (docs/hints.md). When full, the oldest key is
    * overwritten (counted in `hotKeysOverwritten`). 0: no ring, nothing recorded (a cache used
@@ -87,6 +72,28 @@ export interface S3FifoStoreInit<V = unknown> {
    * @default 0
    */
   hotKeysMax?: number
+}
+
+export interface S3FifoStoreInit<V = unknown> extends StoreTuning {
+  /**
+   * Capacity in bytes: the sum of the charges of the entries held never exceeds it. An
+   * entry's charge is its UTF-8 key bytes + value bytes + `entryOverheadBytes`, or
+   * `sizeOf(key, value)` when given. Required; must make `maxBytes × smallRatio ≥ 2`.
+   */
+  maxBytes: number
+  /**
+   * Clock for expiry checks, in ms comparable with `expiresAt`. Read at most once per
+   * operation, and only when an entry with a TTL is involved.
+   * @default Date.now
+   */
+  now?: () => number
+  /**
+   * Called when the store forgets a key's version for good: a ghost falls out of the ghost
+   * FIFO, an entry is dropped from main (main drops skip the ghost, as in the paper), or a
+   * ghost is too large to remember. The replica raises its horizon here (DESIGN G4). Runs
+   * synchronously inside the store operation: it must not call back into the store.
+   */
+  onForget?: (key: string, version: V | undefined) => void
 }
 
 export interface ResolvedStoreOptions<V> {
