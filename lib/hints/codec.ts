@@ -22,7 +22,7 @@
 //   count × (varuint length ≤ MAX_HINT_KEY_BYTES, UTF-8 bytes)
 // A whole message is at most MAX_HINT_MESSAGE_BYTES.
 
-import { DecodeError, DecodeErrorCode, Decoder, Encoder, utf8Length, varUintBytes } from '../foundation/index.ts'
+import { DecodeError, DecodeErrorCode, Decoder, Encoder, intInRange, utf8Length, varUintBytes } from '../foundation/index.ts'
 import { MAIN_REINSERT_FREQ_CAP, type S3FifoStore } from '../store/index.ts'
 
 export const HINT_FORMAT_VERSION = 1
@@ -70,10 +70,8 @@ export interface Hint {
  * skipping keys over `keyBytesMax`. Returns the bytes and how many keys went in.
  */
 export function encodeHint(hint: Hint, maxBytes = DEFAULT_HINT_BYTES_PER_ROUND, keyBytesMax = DEFAULT_HINT_KEY_BYTES_MAX): { bytes: Uint8Array; keys: number } {
-  checkFreq(hint.freq)
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 16 || maxBytes > MAX_HINT_MESSAGE_BYTES) {
-    throw new TypeError(`encodeHint: maxBytes must be an integer in [16, ${MAX_HINT_MESSAGE_BYTES}], got ${String(maxBytes)}`)
-  }
+  checkFreq('encodeHint', 'freq', hint.freq)
+  intInRange('encodeHint', 'maxBytes', maxBytes, 16, MAX_HINT_MESSAGE_BYTES)
   const keyMax = Math.min(keyBytesMax, MAX_HINT_KEY_BYTES)
   // Header: version, freq, count (≤ 3 bytes as a varint for ≤ MAX_HINT_KEYS).
   let size = 2 + 3
@@ -115,9 +113,7 @@ export function decodeHint(bytes: Uint8Array): Hint {
 }
 
 /** Throws unless `freq` is a boost frequency a hint may carry (1..MAIN_REINSERT_FREQ_CAP). */
-export function checkFreq(freq: number, what = 'encodeHint: freq'): void {
-  if (!Number.isInteger(freq) || freq < 1 || freq > MAIN_REINSERT_FREQ_CAP) {
-    throw new TypeError(`${what} must be an integer in [1, ${MAIN_REINSERT_FREQ_CAP}], got ${String(freq)}`)
-  }
+export function checkFreq(owner: string, name: string, freq: number): void {
+  intInRange(owner, name, freq, 1, MAIN_REINSERT_FREQ_CAP)
 }
 

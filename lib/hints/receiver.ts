@@ -63,7 +63,7 @@ export class HintReceiver {
   constructor(store: HintStore, init: HintReceiverInit = {}) {
     const absentKeysMax = nonNegativeInt('HintReceiver', 'absentKeysMax', init.absentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX)
     const boostFreqMax = init.boostFreqMax ?? MAIN_REINSERT_FREQ_CAP
-    checkFreq(boostFreqMax, 'HintReceiver: boostFreqMax')
+    checkFreq('HintReceiver', 'boostFreqMax', boostFreqMax)
     const recentKeysMax = nonNegativeInt('HintReceiver', 'recentKeysMax', init.recentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX)
     this.absentKeysMax = absentKeysMax
     this.boostFreqMax = boostFreqMax
