@@ -24,7 +24,7 @@
 // its input could not hold. Heap growth over the whole run is reported and bounded by callers.
 
 import fc from 'fast-check'
-import { DecodeError } from '../lib/foundation/errors.ts'
+import { DecodeError, Prng } from '../lib/foundation/index.ts'
 import { decodeDeltas, encodeDeltas, makeDelta, makeVersion, type Delta, type Hlc } from '../crdt/index.ts'
 import { decodeHead, decodeMessage, encodeMessage, encodeUpdate, MemberState, MessageKind, UpdateKind, type Update } from '../membership/index.ts'
 import { decodeSyncMessage, encodeSyncMessage, PUSH_OUTCOMES, SYNC_WIRE_VERSION, SyncKindCode, type SyncMessage } from '../lib/networking/sync-codec.ts'
@@ -86,15 +86,10 @@ export const SLOW_DECODE_MS = 50
 
 // ---- PRNG ----
 
-/** xorshift32, seeded; returns floats in [0, 1). */
+/** The project's seeded PRNG (Prng, xoshiro128**) as a function: floats in [0, 1). */
 export function prng(seed: number): () => number {
-  let x = seed | 0 || 0x9e3779b9
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 4294967296
-  }
+  const r = new Prng(seed)
+  return () => r.next()
 }
 
 /** A 32-bit hash of (seed, decoder, index): the seed of one input's own PRNG. */
@@ -267,7 +262,8 @@ function splice(b: Uint8Array, at: number, remove: number, insert: ArrayLike<num
 /** Applies 1–4 random mutations to a copy of `src`. */
 export function mutate(src: Uint8Array, rnd: () => number, t: Pick<FuzzTarget, 'version' | 'kinds'>): Uint8Array {
   const int = (n: number): number => Math.floor(rnd() * n)
-  let b: Uint8Array = src.slice()
+  // A copy even of a Buffer (whose slice() is a view): the edits below must not damage `src`.
+  let b: Uint8Array = new Uint8Array(src)
   const edits = 1 + int(4)
   for (let e = 0; e < edits; e++) {
     switch (int(9)) {

@@ -28,9 +28,9 @@ interface Pending {
 }
 
 /** Examples of each kind of violation kept for the report (the counts are exact). */
-const EXAMPLES_MAX = 20
+const MAX_EXAMPLES = 20
 /** Acknowledgement floors kept per (process, key): older ones only matter to reads already answered. */
-const FLOORS_MAX = 8
+const MAX_FLOORS = 8
 
 export class SoakChecker {
   readonly #queues = new Map<string, Pending[]>()
@@ -74,7 +74,7 @@ export class SoakChecker {
       const last = list.at(-1)
       if (last !== undefined && compareVersions(last.version, w.version as Version) >= 0) continue
       list.push({ version: w.version as Version, at })
-      if (list.length > FLOORS_MAX) list.shift()
+      if (list.length > MAX_FLOORS) list.shift()
     }
   }
 
@@ -134,7 +134,7 @@ export class SoakChecker {
   }
 
   #example(text: string): void {
-    if (this.examples.length < EXAMPLES_MAX) this.examples.push(text)
+    if (this.examples.length < MAX_EXAMPLES) this.examples.push(text)
   }
 }
 

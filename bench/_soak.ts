@@ -15,7 +15,7 @@
 // the maximum being those writes over the time until each node's last one was readable on all
 // the others. It is the rate this harness can push (one driver, a round trip over IPC per
 // operation), not the library's in-process rate (bench/cluster.ts measures that).
-// Per write: a key among `keys`, 10% deletes, 10% with `ack: 'all'` (at most ACKS_MAX waiting
+// Per write: a key among `keys`, 10% deletes, 10% with `ack: 'all'` (at most MAX_ACKS waiting
 // per node); one read of a random key on the same node per write. Every operation is checked
 // as it answers (bench/_soak-check.ts). After the run: faults over, a convergence wait, then the
 // replicas' final states give divergent keys and lost acknowledged writes.
@@ -130,7 +130,7 @@ export const SOAK_DEFAULTS = {
 /** Operations in flight per node (writes and reads; acked writes count while they wait). */
 const WINDOW = 16
 const PROBE_WINDOW = 32
-const ACKS_MAX = 4
+const MAX_ACKS = 4
 const ACK_SHARE = 0.1
 const DELETE_SHARE = 0.1
 const VALUE_BYTES = 64
@@ -139,7 +139,7 @@ const CALL_MS = 30_000
 /** A restart (start, join, warm-up) longer than this is a failure. */
 const RESTART_MS = 90_000
 /** Convergence deadline once writes and faults are over. */
-const CONVERGE_MS = 60_000
+const SOAK_CONVERGE_MS = 60_000
 /** RSS growth that flags a leak, in MB and as a share (see trends()). */
 const GROWTH_FLAG_MB = 16
 const GROWTH_FLAG_SHARE = 0.1
@@ -267,7 +267,7 @@ export async function runSoak(init: SoakInit = {}): Promise<SoakResult> {
         const label = node.label
         const key = keys[Math.floor(rng() * keys.length)]
         const del = rng() < DELETE_SHARE
-        const ack = rng() < ACK_SHARE && acks < ACKS_MAX
+        const ack = rng() < ACK_SHARE && acks < MAX_ACKS
         const value = valueOf(label, n)
         const start = Date.now()
         const p = checker.beginWrite(label, key)
@@ -390,7 +390,7 @@ export async function runSoak(init: SoakInit = {}): Promise<SoakResult> {
       const healed = await within(cluster.allAlive(), CALL_MS)
       finals = (await within(cluster.states(), CALL_MS)) ?? finals
       if (healed === true && converged(finals)) break
-      if (Date.now() - quiet > CONVERGE_MS) break
+      if (Date.now() - quiet > SOAK_CONVERGE_MS) break
       await pause(200)
     }
     const convergeMs = Date.now() - quiet

@@ -3,7 +3,7 @@
 // (lib/networking/sync-codec.ts) — fed random and mutated inputs (see bench/_fuzz.ts for the
 // mutations and the checks). Passes when no decoder throws anything but DecodeError, no
 // decoded value outweighs its input, every decoded value re-encodes to itself, and the heap
-// grows by less than HEAP_GROWTH_MAX_BYTES over the run.
+// grows by less than MAX_HEAP_GROWTH_BYTES over the run.
 //
 //   npm run bench -- fuzz                                  1,000,000 inputs per decoder, seed 1
 //   npm run bench -- fuzz -- --inputs 1000000 --seed 42    another seed
@@ -16,7 +16,7 @@
 // that decode). Exit code 1 on any failure, with each failure's replay command.
 import { crossFeed, DECODER_NAMES, fuzzAll, replayCommand, SLOW_DECODE_MS, type DecoderName, type DecoderReport } from './_fuzz.ts'
 
-const HEAP_GROWTH_MAX_BYTES = 64 * 1024 * 1024
+const MAX_HEAP_GROWTH_BYTES = 64 * 1024 * 1024
 
 function parseArgs(argv: string[]): { inputs: number; seed: number; decoders: DecoderName[]; only: number | undefined; cross: boolean } {
   let inputs = 1_000_000
@@ -87,7 +87,7 @@ for (const r of reports) {
   )
 }
 for (const r of reports) if (r.maxDecodeMs > SLOW_DECODE_MS) console.log(`${r.name}: slowest decode ${r.maxDecodeMs.toFixed(1)} ms at #${r.slowestIndex} (GC pauses count; time it alone: ${replayCommand(opts.seed, r.name, r.slowestIndex, opts.cross)})`)
-console.log(`heap: growth ${mib(heapGrowth)} (bound ${mib(HEAP_GROWTH_MAX_BYTES)}), peak above start ${mib(heapPeak - heapBefore)}; total ${totalS.toFixed(1)} s`)
+console.log(`heap: growth ${mib(heapGrowth)} (bound ${mib(MAX_HEAP_GROWTH_BYTES)}), peak above start ${mib(heapPeak - heapBefore)}; total ${totalS.toFixed(1)} s`)
 
 const failures = reports.flatMap((r) => r.failures)
 for (const f of failures) {
@@ -97,7 +97,7 @@ if (opts.only !== undefined && failures.length === 0) {
   const r = reports[0]
   console.log(`input ${opts.only} of ${r.name}: ${r.decoded === 1 ? 'decoded' : `DecodeError ${Object.keys(r.decodeErrors).join('')}`} in ${r.maxDecodeMs.toFixed(3)} ms`)
 }
-const bad = reports.some((r) => r.otherThrows > 0 || r.overweight > 0 || r.pairMismatches > 0) || heapGrowth > HEAP_GROWTH_MAX_BYTES
+const bad = reports.some((r) => r.otherThrows > 0 || r.overweight > 0 || r.pairMismatches > 0) || heapGrowth > MAX_HEAP_GROWTH_BYTES
 if (bad) {
   console.log(`fuzz FAILED (seed ${opts.seed}): replay with npm run bench -- fuzz -- --inputs ${opts.inputs} --seed ${opts.seed}${opts.cross ? ' --cross' : ''}`)
   process.exit(1)

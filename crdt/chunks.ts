@@ -20,14 +20,14 @@
 //   nobody waits for it. encodeChunks also splits a batch encodeDeltas still refuses (a bound
 //   checked only there) until each refused delta stands alone, and leaves that one out.
 
-import { utf8Length } from '../lib/foundation/index.ts'
+import { intInRange, utf8Length } from '../lib/foundation/index.ts'
 import { assertDelta, deltaEncodedBytesMax, encodeDeltas } from './codec.ts'
 import { MAX_BATCH_BYTES, MAX_KEY_BYTES, MAX_NODE_ID_BYTES } from './constants.ts'
 import { makeDelta, type Delta } from './delta.ts'
 import type { Version } from './version.ts'
 
 /** Bytes of a batch header beyond its deltas (format byte, tables, hlc base, count): a bound for one origin and a few node ids. */
-const BATCH_HEADER_BYTES_MAX = 1024
+const MAX_BATCH_HEADER_BYTES = 1024
 
 export interface ChunkOptions {
   /**
@@ -84,13 +84,11 @@ export function* chunkDeltas(deltas: Iterable<Delta>, options: ChunkOptions = {}
   const budget = options.budgetBytes ?? Number.POSITIVE_INFINITY
   const entryBytesMax = options.entryBytesMax ?? Number.POSITIVE_INFINITY
   const tally = options.tally ?? newChunkTally()
-  if (!Number.isSafeInteger(chunkBytes) || chunkBytes < 2048 || chunkBytes > MAX_BATCH_BYTES) {
-    throw new TypeError(`chunkDeltas: chunkBytes must be an integer in [2048, ${MAX_BATCH_BYTES}], got ${String(chunkBytes)}`)
-  }
+  intInRange('chunkDeltas', 'chunkBytes', chunkBytes, 2048, MAX_BATCH_BYTES)
   if (!(budget >= 0)) throw new TypeError(`chunkDeltas: budgetBytes must be ≥ 0, got ${String(budget)}`)
   if (!(entryBytesMax >= 0)) throw new TypeError(`chunkDeltas: entryBytesMax must be ≥ 0, got ${String(entryBytesMax)}`)
   let chunk: Delta[] = []
-  let chunkSize = BATCH_HEADER_BYTES_MAX
+  let chunkSize = MAX_BATCH_HEADER_BYTES
   let spent = 0
   for (const original of deltas) {
     const d = travelForm(original, entryBytesMax, tally)
@@ -104,7 +102,7 @@ export function* chunkDeltas(deltas: Iterable<Delta>, options: ChunkOptions = {}
     if (chunk.length > 0 && chunkSize + size > chunkBytes) {
       yield chunk
       chunk = []
-      chunkSize = BATCH_HEADER_BYTES_MAX
+      chunkSize = MAX_BATCH_HEADER_BYTES
     }
     chunk.push(d)
     chunkSize += size
@@ -184,7 +182,7 @@ export function decodable(d: Delta): boolean {
   const key = d.key
   if (!(key as WellFormedString).isWellFormed() || (key.length * 3 > MAX_KEY_BYTES && utf8Length(key) > MAX_KEY_BYTES)) return false
   if (!nodeIdFits(d.version.nodeId) || !nodeIdFits(d.origin.nodeId) || (d.base !== undefined && !nodeIdFits(d.base.nodeId))) return false
-  return d.value === undefined || deltaEncodedBytesMax(d) + BATCH_HEADER_BYTES_MAX <= MAX_BATCH_BYTES
+  return d.value === undefined || deltaEncodedBytesMax(d) + MAX_BATCH_HEADER_BYTES <= MAX_BATCH_BYTES
 }
 
 /** String.prototype.isWellFormed (ES2024, Node ≥ 20), not yet in this project's TypeScript lib. */

@@ -19,6 +19,7 @@
 
 import { HLC_LOGICAL_SCALE, HLC_MAX_PHYSICAL_MS, DEFAULT_MAX_CLOCK_DRIFT_MS } from './constants.ts'
 import { ClockDriftError } from './errors.ts'
+import { nonNegativeNumber } from '../lib/foundation/index.ts'
 
 /** A hybrid logical clock timestamp: physicalMs × 2^11 + logical counter. */
 export type Hlc = number & { readonly __brand: 'Hlc' }
@@ -69,11 +70,7 @@ export class HybridLogicalClock {
   driftRefusals = 0
 
   constructor(init: HybridLogicalClockInit = {}) {
-    const drift = init.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS
-    if (typeof drift !== 'number' || !Number.isFinite(drift) || drift < 0) {
-      throw new TypeError(`HybridLogicalClock: maxClockDriftMs must be a finite number ≥ 0, got ${String(drift)}`)
-    }
-    this.maxClockDriftMs = drift
+    this.maxClockDriftMs = nonNegativeNumber('HybridLogicalClock', 'maxClockDriftMs', init.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS)
   }
 
   /** The last timestamp handed out or received. */

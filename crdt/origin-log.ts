@@ -10,6 +10,7 @@
 
 import { DEFAULT_LOG_MAX_BYTES, DEFAULT_LOG_MAX_DELTAS, LOG_DELTA_OVERHEAD_BYTES } from './constants.ts'
 import type { Delta } from './delta.ts'
+import { nonNegativeInt } from '../lib/foundation/index.ts'
 
 export interface OriginLogInit {
   /**
@@ -38,8 +39,8 @@ export class OriginLog {
   #firstSeq = 1
 
   constructor(init: OriginLogInit = {}) {
-    this.maxDeltas = checkBound(init.maxDeltas ?? DEFAULT_LOG_MAX_DELTAS, 'maxDeltas')
-    this.maxBytes = checkBound(init.maxBytes ?? DEFAULT_LOG_MAX_BYTES, 'maxBytes')
+    this.maxDeltas = nonNegativeInt('OriginLog', 'maxDeltas', init.maxDeltas ?? DEFAULT_LOG_MAX_DELTAS)
+    this.maxBytes = nonNegativeInt('OriginLog', 'maxBytes', init.maxBytes ?? DEFAULT_LOG_MAX_BYTES)
   }
 
   /** Deltas held. */
@@ -118,9 +119,4 @@ export class OriginLog {
     this.#start++
     this.#firstSeq++
   }
-}
-
-function checkBound(v: number, name: string): number {
-  if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`OriginLog: ${name} must be a safe integer ≥ 0, got ${String(v)}`)
-  return v
 }

@@ -1,15 +1,19 @@
 // Options of Replica: the init type (each field with its default and cost) and their
 // validation, resolved once at construction.
 
-import type { S3FifoStoreInit } from '../lib/store/index.ts'
+import type { S3FifoStoreInit, StoreTuning } from '../lib/store/index.ts'
 import { DEFAULT_MAX_CLOCK_DRIFT_MS, MAX_NODE_ID_BYTES } from './constants.ts'
 import type { OriginLogInit } from './origin-log.ts'
 import type { SeqTrackerInit } from './seq-tracker.ts'
 import type { ValueCopy } from './value-copier.ts'
 import type { Version } from './version.ts'
+import { nonNegativeInt, nonNegativeNumber } from '../lib/foundation/index.ts'
 
 /** Store tuning for the replica's S3FifoStore; the replica owns its clock and onForget. */
-export type ReplicaStoreInit = Omit<S3FifoStoreInit<Version>, 'now' | 'onForget' | 'maxBytes'> & { maxBytes?: number }
+export interface ReplicaStoreInit extends StoreTuning {
+  /** The store's capacity (S3FifoStoreInit.maxBytes), when ReplicaInit.maxBytes is not given. */
+  maxBytes?: number
+}
 
 export interface ReplicaInit {
   /**
@@ -67,14 +71,10 @@ export function resolveReplicaOptions(init: ReplicaInit): ResolvedReplicaOptions
   if (typeof nodeId !== 'string' || nodeId.length === 0 || Buffer.byteLength(nodeId) > MAX_NODE_ID_BYTES) {
     throw new TypeError(`Replica: nodeId must be a non-empty string of at most ${MAX_NODE_ID_BYTES} UTF-8 bytes`)
   }
-  const epoch = init.epoch ?? 0
-  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new TypeError(`Replica: epoch must be a safe integer ≥ 0, got ${String(epoch)}`)
+  const epoch = nonNegativeInt('Replica', 'epoch', init.epoch ?? 0)
   const maxBytes = init.maxBytes ?? init.store?.maxBytes
   if (maxBytes === undefined) throw new TypeError('Replica: maxBytes is required (the store has no default capacity)')
-  const maxClockDriftMs = init.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS
-  if (typeof maxClockDriftMs !== 'number' || !Number.isFinite(maxClockDriftMs) || maxClockDriftMs < 0) {
-    throw new TypeError(`Replica: maxClockDriftMs must be a finite number ≥ 0, got ${String(maxClockDriftMs)}`)
-  }
+  const maxClockDriftMs = nonNegativeNumber('Replica', 'maxClockDriftMs', init.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS)
   return {
     nodeId,
     epoch,

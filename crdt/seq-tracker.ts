@@ -24,6 +24,7 @@
 
 import { DEFAULT_MAX_RANGES_PER_ORIGIN, DEFAULT_MAX_TRACKED_ORIGINS } from './constants.ts'
 import { originKey, type Origin } from './delta.ts'
+import { positiveInt } from '../lib/foundation/index.ts'
 
 export interface SeqTrackerInit {
   /**
@@ -86,8 +87,8 @@ export class SeqTracker {
   #lastState: State | undefined = undefined
 
   constructor(init: SeqTrackerInit = {}) {
-    this.maxOrigins = checkPositive(init.maxOrigins ?? DEFAULT_MAX_TRACKED_ORIGINS, 'maxOrigins')
-    this.maxRangesPerOrigin = checkPositive(init.maxRangesPerOrigin ?? DEFAULT_MAX_RANGES_PER_ORIGIN, 'maxRangesPerOrigin')
+    this.maxOrigins = positiveInt('SeqTracker', 'maxOrigins', init.maxOrigins ?? DEFAULT_MAX_TRACKED_ORIGINS)
+    this.maxRangesPerOrigin = positiveInt('SeqTracker', 'maxRangesPerOrigin', init.maxRangesPerOrigin ?? DEFAULT_MAX_RANGES_PER_ORIGIN)
   }
 
   get size(): number {
@@ -251,9 +252,4 @@ export class SeqTracker {
 function report(s: State): OriginProgress {
   const highest = s.ranges.length > 0 ? s.ranges[s.ranges.length - 1] : s.contiguous
   return { origin: s.origin, contiguous: s.contiguous, highest, abandoned: s.abandoned }
-}
-
-function checkPositive(v: number, name: string): number {
-  if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`SeqTracker: ${name} must be a safe integer ≥ 1, got ${String(v)}`)
-  return v
 }

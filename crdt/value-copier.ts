@@ -6,7 +6,7 @@
 //   (plus V8's ~100 B per ArrayBuffer), and a value's memory goes as soon as it is evicted.
 //   It is the slower one: a fresh off-heap buffer per value costs ~1 µs of allocation and GC
 //   on this project's machines, about half of an apply.
-// - 'slab': values up to SLAB_VALUE_MAX_BYTES are copied into shared 64 KiB slabs (bump
+// - 'slab': values up to MAX_SLAB_VALUE_BYTES are copied into shared 64 KiB slabs (bump
 //   allocation, never reused), larger ones into their own buffer. ~4× cheaper per copy, but a
 //   slab stays alive while any value in it does: if a fraction f of the values written
 //   together outlives the rest (S3-FIFO's promoted entries), the slab memory behind the live
@@ -16,7 +16,7 @@
 /** Bytes of one slab. */
 export const SLAB_BYTES = 64 * 1024
 /** Values above this get their own buffer even in 'slab' mode (they would waste a slab's tail). */
-export const SLAB_VALUE_MAX_BYTES = 1024
+export const MAX_SLAB_VALUE_BYTES = 1024
 
 export type ValueCopy = 'each' | 'slab'
 
@@ -33,7 +33,7 @@ export class ValueCopier {
   /** A private copy of `value`. */
   copy(value: Uint8Array): Uint8Array {
     const n = value.byteLength
-    if (this.mode === 'each' || n > SLAB_VALUE_MAX_BYTES) return value.slice()
+    if (this.mode === 'each' || n > MAX_SLAB_VALUE_BYTES) return value.slice()
     if (this.#used + n > this.#slab.byteLength) {
       this.#slab = new Uint8Array(SLAB_BYTES)
       this.#used = 0

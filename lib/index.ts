@@ -5,13 +5,16 @@
 // The cache node.
 export { createCacheNode, CacheNode } from './node/index.ts'
 export type {
+  AckOptions,
   CacheEntry,
   CacheNodeEventMap,
   CacheNodeInit,
+  DeleteWriteOptions,
   DeltaDropped,
   DroppedReason,
   GetOrLoadOptions,
   HotKeyHintsStats,
+  HotKeyHintsTuning,
   IdentityConflict,
   InternalError,
   JoinFailed,
@@ -32,7 +35,7 @@ export type { Hlc, ReplicaStats, Version } from '../crdt/index.ts'
 
 // The store, alone in one process (also the replica's storage).
 export { S3FifoStore } from './store/index.ts'
-export type { GhostEntry, GhostKind, S3FifoStoreInit, StoreEntry, StoreSetOptions, StoreStats } from './store/index.ts'
+export type { GhostEntry, GhostKind, S3FifoStoreInit, StoreEntry, StoreSetOptions, StoreStats, StoreTuning } from './store/index.ts'
 
 // Operations: Prometheus text for stats(), and a key for a private cluster.
 export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from './node/index.ts'

@@ -79,7 +79,7 @@ function writeAddrs(e: Encoder, addrs: readonly string[]): void {
 
 /** Encodes a message whose piggyback is already-encoded updates (see encodeUpdate). */
 export function encodeMessage(head: MessageHead, updates: readonly Uint8Array[] = []): Uint8Array {
-  if (updates.length > C.UPDATES_MAX) throw new RangeError(`encodeMessage: ${updates.length} updates exceed UPDATES_MAX`)
+  if (updates.length > C.MAX_UPDATES) throw new RangeError(`encodeMessage: ${updates.length} updates exceed MAX_UPDATES`)
   let size = 16
   for (const u of updates) size += u.byteLength
   const k = head.kind
@@ -180,7 +180,7 @@ export function decodeHead(bytes: Uint8Array): { msg: Message; updates: UpdateRe
 }
 
 function readUpdateCount(d: Decoder): number {
-  const count = d.readBoundedVarUint(C.UPDATES_MAX, 'update count')
+  const count = d.readBoundedVarUint(C.MAX_UPDATES, 'update count')
   if (count * 3 > d.remaining) throw new DecodeError(DecodeErrorCode.truncated, `${count} updates claimed in ${d.remaining} bytes`)
   return count
 }
@@ -194,10 +194,10 @@ function readHead(d: Decoder): Message {
     case MessageKind.ping:
     case MessageKind.ack:
     case MessageKind.nack:
-      m.seq = d.readBoundedVarUint(C.SEQ_MAX, 'seq')
+      m.seq = d.readBoundedVarUint(C.MAX_SEQ, 'seq')
       break
     case MessageKind.pingReq: {
-      m.seq = d.readBoundedVarUint(C.SEQ_MAX, 'seq')
+      m.seq = d.readBoundedVarUint(C.MAX_SEQ, 'seq')
       m.target = readId(d, 'target id')
       const nack = d.readUint8()
       if (nack > 1) throw malformed(`nack flag ${nack}`)
@@ -209,7 +209,7 @@ function readHead(d: Decoder): Message {
     case MessageKind.pushPull: {
       m.flags = d.readUint8()
       if (m.flags > 3) throw malformed(`push-pull flags ${m.flags}`)
-      const n = d.readBoundedVarUint(C.PUSH_PULL_MEMBERS_WIRE_MAX, 'push-pull member count')
+      const n = d.readBoundedVarUint(C.MAX_PUSH_PULL_MEMBERS_WIRE, 'push-pull member count')
       // Each member takes at least 4 bytes: refuse a count the input cannot hold before
       // allocating for it.
       if (n * 4 > d.remaining) throw new DecodeError(DecodeErrorCode.truncated, `push-pull claims ${n} members in ${d.remaining} bytes`)
@@ -217,7 +217,7 @@ function readHead(d: Decoder): Message {
         const state = d.readUint8()
         if (state < MemberState.alive || state > MemberState.left) throw malformed(`member state ${state}`)
         const id = readId(d, 'member id')
-        const incarnation = d.readBoundedVarUint(C.INCARNATION_MAX, 'incarnation')
+        const incarnation = d.readBoundedVarUint(C.MAX_INCARNATION, 'incarnation')
         m.members.push({ id, state: state as MemberState, incarnation, addrs: readAddrs(d) })
       }
       break
@@ -247,7 +247,7 @@ function decodeSmall(b: Uint8Array): Message | undefined {
     mul *= 0x80
     if (c < 0x80) break
   }
-  if (i !== n - 2 || seq > C.SEQ_MAX) return undefined
+  if (i !== n - 2 || seq > C.MAX_SEQ) return undefined
   return { kind: kind as MessageKind, seq, target: '', nack: false, flags: 0, members: NO_MEMBERS, updates: NO_UPDATES }
 }
 
@@ -260,7 +260,7 @@ function readUpdate(d: Decoder): Update {
   const kind = d.readUint8()
   if (kind < UpdateKind.alive || kind > UpdateKind.left) throw malformed(`unknown update kind ${kind}`)
   const id = readId(d, 'update id')
-  const incarnation = d.readBoundedVarUint(C.INCARNATION_MAX, 'incarnation')
+  const incarnation = d.readBoundedVarUint(C.MAX_INCARNATION, 'incarnation')
   let addrs: readonly string[] = EMPTY
   let from = ''
   if (kind === UpdateKind.alive) addrs = readAddrs(d)
@@ -270,8 +270,8 @@ function readUpdate(d: Decoder): Update {
 
 /** Paired assertion: an update we are about to encode must be one we would decode. */
 function assertUpdate(u: Update): void {
-  if (u.id.length === 0 || u.id.length > C.ID_BYTES_MAX) throw new RangeError(`update id length ${u.id.length}`)
-  if (!Number.isInteger(u.incarnation) || u.incarnation < 0 || u.incarnation > C.INCARNATION_MAX) throw new RangeError(`incarnation ${u.incarnation}`)
-  if (u.addrs.length > C.ADDRS_MAX) throw new RangeError(`${u.addrs.length} addrs exceed ADDRS_MAX`)
+  if (u.id.length === 0 || u.id.length > C.MAX_ID_BYTES) throw new RangeError(`update id length ${u.id.length}`)
+  if (!Number.isInteger(u.incarnation) || u.incarnation < 0 || u.incarnation > C.MAX_INCARNATION) throw new RangeError(`incarnation ${u.incarnation}`)
+  if (u.addrs.length > C.MAX_ADDRS) throw new RangeError(`${u.addrs.length} addrs exceed MAX_ADDRS`)
   if ((u.kind === UpdateKind.suspect || u.kind === UpdateKind.dead) && u.from.length === 0) throw new RangeError('suspect/dead update without an accuser')
 }

@@ -3,6 +3,7 @@
 // overriding a few fields, as memberlist's DefaultWANConfig and DefaultLocalConfig do.
 
 import * as C from './constants.ts'
+import { bool, nonNegativeInt, nonNegativeNumber, numberAtLeast, positiveInt, positiveNumber } from '../lib/foundation/index.ts'
 
 export interface SwimConfig {
   /** Time between probes. @default 1000 (lan) */
@@ -71,13 +72,13 @@ export const lan: SwimConfig = Object.freeze({
   pushPullIntervalMs: C.PUSH_PULL_INTERVAL_MS,
   gossipIntervalMs: C.GOSSIP_INTERVAL_MS,
   gossipNodes: C.GOSSIP_NODES,
-  piggybackBytesMax: C.PIGGYBACK_BYTES_MAX,
-  pushPullMembersMax: C.PUSH_PULL_MEMBERS_MAX,
-  broadcastQueueMax: C.BROADCAST_QUEUE_MAX,
-  relaysMax: C.RELAYS_MAX,
-  membersMax: C.MEMBERS_MAX,
+  piggybackBytesMax: C.MAX_PIGGYBACK_BYTES,
+  pushPullMembersMax: C.MAX_PUSH_PULL_MEMBERS,
+  broadcastQueueMax: C.MAX_BROADCAST_QUEUE,
+  relaysMax: C.MAX_RELAYS,
+  membersMax: C.MAX_MEMBERS,
   joinRetryMs: C.JOIN_RETRY_MS,
-  joinAttemptsMax: C.JOIN_ATTEMPTS_MAX,
+  joinAttemptsMax: C.MAX_JOIN_ATTEMPTS,
 })
 
 /**
@@ -111,11 +112,16 @@ export const local: SwimConfig = Object.freeze({
 export const profiles = { lan, wan, local } as const
 export type ProfileName = keyof typeof profiles
 
-/** Resolves an init into a full config, validating every field (TypeError names the option). */
+/**
+ * Resolves an init into a full config, validating every field: a TypeError names the option,
+ * as `swim: <name> must be …` (the `swim` option of createCacheNode, the `config` of Swim).
+ */
 export function resolveConfig(init: SwimConfigInit = {}): SwimConfig {
   const { profile = 'lan', lifeguard = true, ...overrides } = init
   const base = profiles[profile]
-  if (base === undefined) throw new TypeError(`profile must be one of ${Object.keys(profiles).join(', ')}, got ${String(profile)}`)
+  if (base === undefined) {
+    throw new TypeError(`swim: profile must be one of ${Object.keys(profiles).join(', ')}, got ${String(profile)}`)
+  }
   const c: { -readonly [K in keyof SwimConfig]: SwimConfig[K] } = { ...base }
   for (const [k, v] of Object.entries(overrides)) if (v !== undefined) (c as Record<string, unknown>)[k] = v
   if (!lifeguard) {
@@ -125,27 +131,29 @@ export function resolveConfig(init: SwimConfigInit = {}): SwimConfig {
     c.buddy = false
     c.expiryChecks = 0
   }
-  positive(c, 'probeIntervalMs')
-  positive(c, 'probeTimeoutMs')
-  if (c.probeTimeoutMs >= c.probeIntervalMs) throw new TypeError(`probeTimeoutMs (${c.probeTimeoutMs}) must be below probeIntervalMs (${c.probeIntervalMs})`)
-  nonNegativeInt(c, 'indirectChecks')
-  nonNegativeInt(c, 'expiryChecks')
-  positiveInt(c, 'retransmitMult')
-  positive(c, 'suspicionMult')
-  atLeast(c, 'suspicionMaxTimeoutMult', 1)
-  atLeast(c, 'awarenessMaxMultiplier', 1)
-  nonNegative(c, 'pushPullIntervalMs')
-  nonNegative(c, 'gossipIntervalMs')
-  positiveInt(c, 'gossipNodes')
-  atLeast(c, 'piggybackBytesMax', 64)
-  positiveInt(c, 'pushPullMembersMax')
-  positiveInt(c, 'broadcastQueueMax')
-  positiveInt(c, 'relaysMax')
-  positiveInt(c, 'membersMax')
-  positive(c, 'joinRetryMs')
-  positiveInt(c, 'joinAttemptsMax')
-  if (typeof c.nacks !== 'boolean') throw new TypeError('nacks must be a boolean')
-  if (typeof c.buddy !== 'boolean') throw new TypeError('buddy must be a boolean')
+  positiveNumber('swim', 'probeIntervalMs', c.probeIntervalMs)
+  positiveNumber('swim', 'probeTimeoutMs', c.probeTimeoutMs)
+  if (c.probeTimeoutMs >= c.probeIntervalMs) {
+    throw new TypeError(`swim: probeTimeoutMs (${c.probeTimeoutMs}) must be below probeIntervalMs (${c.probeIntervalMs})`)
+  }
+  nonNegativeInt('swim', 'indirectChecks', c.indirectChecks)
+  nonNegativeInt('swim', 'expiryChecks', c.expiryChecks)
+  positiveInt('swim', 'retransmitMult', c.retransmitMult)
+  positiveNumber('swim', 'suspicionMult', c.suspicionMult)
+  numberAtLeast('swim', 'suspicionMaxTimeoutMult', c.suspicionMaxTimeoutMult, 1)
+  numberAtLeast('swim', 'awarenessMaxMultiplier', c.awarenessMaxMultiplier, 1)
+  nonNegativeNumber('swim', 'pushPullIntervalMs', c.pushPullIntervalMs)
+  nonNegativeNumber('swim', 'gossipIntervalMs', c.gossipIntervalMs)
+  positiveInt('swim', 'gossipNodes', c.gossipNodes)
+  numberAtLeast('swim', 'piggybackBytesMax', c.piggybackBytesMax, 64)
+  positiveInt('swim', 'pushPullMembersMax', c.pushPullMembersMax)
+  positiveInt('swim', 'broadcastQueueMax', c.broadcastQueueMax)
+  positiveInt('swim', 'relaysMax', c.relaysMax)
+  positiveInt('swim', 'membersMax', c.membersMax)
+  positiveNumber('swim', 'joinRetryMs', c.joinRetryMs)
+  positiveInt('swim', 'joinAttemptsMax', c.joinAttemptsMax)
+  bool('swim', 'nacks', c.nacks)
+  bool('swim', 'buddy', c.buddy)
   return Object.freeze(c)
 }
 
@@ -159,25 +167,4 @@ export function pushPullScaleMs(intervalMs: number, n: number): number {
 /** memberlist `retransmitLimit`: mult × ceil(log10(n + 1)). */
 export function retransmitLimit(retransmitMult: number, n: number): number {
   return retransmitMult * Math.ceil(Math.log10(n + 1))
-}
-
-type NumKey = { [K in keyof SwimConfig]: SwimConfig[K] extends number ? K : never }[keyof SwimConfig]
-function check(c: SwimConfig, k: NumKey, ok: (v: number) => boolean, what: string): void {
-  const v = c[k]
-  if (typeof v !== 'number' || !Number.isFinite(v) || !ok(v)) throw new TypeError(`${k} must be ${what}, got ${String(v)}`)
-}
-function positive(c: SwimConfig, k: NumKey): void {
-  check(c, k, (v) => v > 0, 'a positive number')
-}
-function nonNegative(c: SwimConfig, k: NumKey): void {
-  check(c, k, (v) => v >= 0, 'a non-negative number')
-}
-function positiveInt(c: SwimConfig, k: NumKey): void {
-  check(c, k, (v) => Number.isInteger(v) && v > 0, 'a positive integer')
-}
-function nonNegativeInt(c: SwimConfig, k: NumKey): void {
-  check(c, k, (v) => Number.isInteger(v) && v >= 0, 'a non-negative integer')
-}
-function atLeast(c: SwimConfig, k: NumKey, min: number): void {
-  check(c, k, (v) => v >= min, `≥ ${min}`)
 }

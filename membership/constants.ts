@@ -75,7 +75,7 @@ export const GOSSIP_NODES = 3
  * Byte budget for updates piggybacked on one message: memberlist's UDP buffer (1400 B, under
  * a typical 1500 B MTU). About 80 updates with short ids, about 20 with 52-char peer ids.
  */
-export const PIGGYBACK_BYTES_MAX = 1400
+export const MAX_PIGGYBACK_BYTES = 1400
 
 /**
  * Members in one push-pull message. memberlist sends its whole state (up to 20 MB); at
@@ -84,39 +84,39 @@ export const PIGGYBACK_BYTES_MAX = 1400
  * remainder arrives in later exchanges and by gossip. 1,024 × ~10-70 B ≈ 10-70 kB; at
  * n = 10,000 (interval 300 s) about 7 members per node per period.
  */
-export const PUSH_PULL_MEMBERS_MAX = 1024
+export const MAX_PUSH_PULL_MEMBERS = 1024
 
 /**
  * Updates held for piggybacking. When more are waiting, the most-retransmitted are dropped
  * first (they have spread furthest). Cost: one small byte array each.
  */
-export const BROADCAST_QUEUE_MAX = 4096
+export const MAX_BROADCAST_QUEUE = 4096
 
 /** Open ping-req relays held at once; past it the oldest is dropped (no ack, no nack). */
-export const RELAYS_MAX = 128
+export const MAX_RELAYS = 128
 
 /** Members this node will track. Alive updates for new members past it are refused and counted. */
-export const MEMBERS_MAX = 1 << 20
+export const MAX_MEMBERS = 1 << 20
 
 /** A join push-pull with no reply is retried after this long... */
 export const JOIN_RETRY_MS = 2000
 /** ...this many times in all. */
-export const JOIN_ATTEMPTS_MAX = 5
+export const MAX_JOIN_ATTEMPTS = 5
 
 // Wire bounds (codec.ts). Every length off the wire is checked against one of these before
 // anything is allocated.
 
 /** A member id (a libp2p peer id is 52 chars in base58; room to spare). */
-export const ID_BYTES_MAX = 128
+export const MAX_ID_BYTES = 128
 /** One address (a multiaddr string). */
-export const ADDR_BYTES_MAX = 256
+export const MAX_ADDR_BYTES = 256
 /** Addresses carried per member. */
-export const ADDRS_MAX = 16
+export const MAX_ADDRS = 16
 /** Updates in one message: the piggyback budget cannot hold more than this anyway. */
-export const UPDATES_MAX = 512
-/** Members in one push-pull message that a receiver accepts (senders use PUSH_PULL_MEMBERS_MAX). */
-export const PUSH_PULL_MEMBERS_WIRE_MAX = 65_536
+export const MAX_UPDATES = 512
+/** Members in one push-pull message that a receiver accepts (senders use MAX_PUSH_PULL_MEMBERS). */
+export const MAX_PUSH_PULL_MEMBERS_WIRE = 65_536
 /** Incarnations are unsigned 32-bit, as in memberlist. */
-export const INCARNATION_MAX = 0xffffffff
+export const MAX_INCARNATION = 0xffffffff
 /** Sequence numbers wrap below 2^32 so they stay small varints. */
-export const SEQ_MAX = 0xffffffff
+export const MAX_SEQ = 0xffffffff

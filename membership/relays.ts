@@ -4,6 +4,7 @@
 // oldest is dropped and the requester hears nothing, as if the relay had been lost.
 
 import { relayNackDelayMs } from './nack.ts'
+import { BoundedMap } from '../lib/foundation/index.ts'
 
 export interface Relay {
   requester: string
@@ -14,11 +15,14 @@ export interface Relay {
 
 export class RelayTable {
   readonly max: number
-  readonly #open = new Map<number, Relay>()
+  /** Our ping seq → the relay, oldest first. */
+  readonly #open: BoundedMap<number, Relay>
+  /** Relays dropped to stay within `max`. */
   dropped = 0
 
   constructor(max: number) {
     this.max = max
+    this.#open = new BoundedMap(max)
   }
 
   get size(): number {
@@ -27,12 +31,8 @@ export class RelayTable {
 
   /** Opens a relay under our own ping `seq`. */
   open(seq: number, requester: string, reqSeq: number, nack: boolean, nowMs: number, probeTimeoutMs: number): void {
-    if (this.#open.size >= this.max) {
-      this.#open.delete(this.#open.keys().next().value as number)
-      this.dropped++
-    }
     const nackAtMs = nack ? nowMs + relayNackDelayMs(probeTimeoutMs) : Infinity
-    this.#open.set(seq, { requester, reqSeq, nackAtMs, expireAtMs: nowMs + probeTimeoutMs })
+    if (this.#open.set(seq, { requester, reqSeq, nackAtMs, expireAtMs: nowMs + probeTimeoutMs }) !== undefined) this.dropped++
   }
 
   /** Closes and returns the relay for an ack to our ping `seq`, if one is open. */

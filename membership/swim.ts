@@ -48,7 +48,7 @@ import { transitionFor, updateKindNames } from './transitions.ts'
 import { MemberState } from './member-state.ts'
 import { resolveConfig, pushPullScaleMs, retransmitLimit, type SwimConfig } from './config.ts'
 import { MessageKind, PushPullFlag, UpdateKind, decodeHead, encodeMessage, encodeUpdate, type MessageHead, type PushPullMember, type Update } from './codec.ts'
-import { INCARNATION_MAX, SEQ_MAX } from './constants.ts'
+import { MAX_INCARNATION, MAX_SEQ } from './constants.ts'
 
 /** The timer table: one deadline per kind; pollTimeout is their minimum. Order = firing order. */
 export const TimerKind = { probeTimeout: 0, probeDeadline: 1, probe: 2, relay: 3, suspicion: 4, gossip: 5, pushPull: 6, join: 7, expiryCheck: 8 } as const
@@ -303,7 +303,7 @@ export class Swim {
   }
 
   #nextSeq(): number {
-    this.#seq = this.#seq >= SEQ_MAX ? 1 : this.#seq + 1
+    this.#seq = this.#seq >= MAX_SEQ ? 1 : this.#seq + 1
     return this.#seq
   }
 
@@ -577,7 +577,7 @@ export class Swim {
     // incarnation than ours is a previous life of ours (we restarted): go above it too.
     if (accusation && u.incarnation < this.#incarnation) this.#staleAccusation = this.config.buddy
     if ((accusation && u.incarnation >= this.#incarnation) || (!accusation && u.incarnation > this.#incarnation)) {
-      this.#incarnation = Math.min(INCARNATION_MAX, Math.max(this.#incarnation, u.incarnation) + 1)
+      this.#incarnation = Math.min(MAX_INCARNATION, Math.max(this.#incarnation, u.incarnation) + 1)
       this.#table.set(this.#table.self, MemberState.alive, this.#incarnation)
       if (accusation) this.#awareness.apply(1)
       this.stats.refutations++

@@ -47,13 +47,13 @@ export class UpdateReader {
     if (kind < UpdateKind.alive || kind > UpdateKind.left) throw malformed(`unknown update kind ${kind}`)
     this.kind = kind as UpdateKind
     this.id = readId(d, 'update id')
-    this.incarnation = d.readBoundedVarUint(C.INCARNATION_MAX, 'incarnation')
+    this.incarnation = d.readBoundedVarUint(C.MAX_INCARNATION, 'incarnation')
     this.#tail = d.position
     if (kind === UpdateKind.alive) {
-      const n = d.readBoundedVarUint(C.ADDRS_MAX, 'address count')
-      for (let i = 0; i < n; i++) d.skip(d.readBoundedVarUint(C.ADDR_BYTES_MAX, 'address length'), 'address')
+      const n = d.readBoundedVarUint(C.MAX_ADDRS, 'address count')
+      for (let i = 0; i < n; i++) d.skip(d.readBoundedVarUint(C.MAX_ADDR_BYTES, 'address length'), 'address')
     } else if (kind === UpdateKind.suspect || kind === UpdateKind.dead) {
-      const n = d.readBoundedVarUint(C.ID_BYTES_MAX, 'id length')
+      const n = d.readBoundedVarUint(C.MAX_ID_BYTES, 'id length')
       if (n === 0) throw malformed('empty accuser id')
       d.skip(n, 'accuser id')
     }
@@ -64,7 +64,7 @@ export class UpdateReader {
   /** The current update, whole: addresses and accuser decoded and validated. */
   update(): Update {
     const d = new Reader(this.#bytes.subarray(this.#tail, this.#end))
-    let addrs: readonly string[] = NONE
+    let addrs: readonly string[] = NO_ADDRS
     let from = ''
     if (this.kind === UpdateKind.alive) addrs = readAddrs(d)
     else if (this.kind === UpdateKind.suspect || this.kind === UpdateKind.dead) from = readId(d, 'accuser id')
@@ -78,4 +78,4 @@ export class UpdateReader {
   }
 }
 
-const NONE: readonly string[] = Object.freeze([])
+const NO_ADDRS: readonly string[] = Object.freeze([])

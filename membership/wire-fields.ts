@@ -28,10 +28,10 @@ export interface Update {
 export const EMPTY: readonly string[] = Object.freeze([])
 
 export function readAddrs(d: Decoder): readonly string[] {
-  const n = d.readBoundedVarUint(C.ADDRS_MAX, 'address count')
+  const n = d.readBoundedVarUint(C.MAX_ADDRS, 'address count')
   if (n === 0) return EMPTY
   const out: string[] = []
-  for (let i = 0; i < n; i++) out.push(d.readString(C.ADDR_BYTES_MAX, 'address'))
+  for (let i = 0; i < n; i++) out.push(d.readString(C.MAX_ADDR_BYTES, 'address'))
   return out
 }
 
@@ -41,7 +41,7 @@ export function readAddrs(d: Decoder): readonly string[] {
  * instead of a new string, and the returned string, being the same object each time, keeps
  * its hash for the member-table lookup that follows. Only valid ids enter the cache.
  * 65,536 entries so that a 10,000-member cluster mostly hits (4,096 thrashed there); the cache
- * holds at most 65,536 × ID_BYTES_MAX = 8 MiB even when a peer sends nothing but new ids.
+ * holds at most 65,536 × MAX_ID_BYTES = 8 MiB even when a peer sends nothing but new ids.
  */
 const ID_CACHE_SIZE = 65536
 const idCacheBytes: (Uint8Array | undefined)[] = new Array(ID_CACHE_SIZE).fill(undefined)
@@ -49,7 +49,7 @@ const idCacheStrings: string[] = new Array(ID_CACHE_SIZE).fill('')
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
 export function readId(d: Decoder, what: string): string {
-  const n = d.readBoundedVarUint(C.ID_BYTES_MAX, 'id length')
+  const n = d.readBoundedVarUint(C.MAX_ID_BYTES, 'id length')
   if (n === 0) throw malformed(`empty ${what}`)
   // Looked at in place: a hit allocates nothing. The view made on a miss aliases the input
   // and is copied below before it is kept.

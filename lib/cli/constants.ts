@@ -26,21 +26,21 @@ export const DEFAULT_HTTP_MAX_BODY_BYTES = 1024 * 1024
  * within HTTP_MAX_HEADER_BYTES. A longer key written through the library is listed by
  * GET /keys but cannot be read or written over HTTP: hash long identifiers.
  */
-export const HTTP_KEY_BYTES_MAX = 16 * 1024
+export const MAX_HTTP_KEY_BYTES = 16 * 1024
 
 /**
  * Largest request line plus headers (Node's maxHeaderSize; its default is 16 KiB): the
- * longest key fully percent-encoded (3 × HTTP_KEY_BYTES_MAX) plus Node's default 16 KiB for
+ * longest key fully percent-encoded (3 × MAX_HTTP_KEY_BYTES) plus Node's default 16 KiB for
  * the method, query and headers. Past it the answer is 431 ERR_HEADERS_TOO_LARGE (JSON).
  * Cost: up to this much parser memory per connection while headers arrive.
  */
-export const HTTP_MAX_HEADER_BYTES = 3 * HTTP_KEY_BYTES_MAX + 16 * 1024
+export const HTTP_MAX_HEADER_BYTES = 3 * MAX_HTTP_KEY_BYTES + 16 * 1024
 
 /**
  * Most open HTTP connections (server.maxConnections); a connection past it is closed at once,
  * unanswered. 1024 serves hundreds of concurrent clients (a chaos run used 300) while bounding
  * what slow clients can hold: 1024 × HTTP_MAX_HEADER_BYTES (64 MiB) of headers at most, and
- * bodies within HTTP_BODY_BYTES_IN_FLIGHT_MAX.
+ * bodies within MAX_HTTP_BODY_BYTES_IN_FLIGHT.
  */
 export const HTTP_MAX_CONNECTIONS = 1024
 
@@ -64,11 +64,11 @@ export const HTTP_REQUEST_TIMEOUT_MS = 30_000
  * write is applied). Past it a PUT gets 503 ERR_BUSY (retry later) without its body being
  * read. 64 MiB, raised to --max-body if that is larger so that one largest body always fits.
  */
-export const HTTP_BODY_BYTES_IN_FLIGHT_MAX = 64 * 1024 * 1024
+export const MAX_HTTP_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024
 
 /** Keys GET /keys returns without `limit`, and the most it returns with one (a bound on the answer's size). */
-export const HTTP_LIST_LIMIT_DEFAULT = 100
-export const HTTP_LIST_LIMIT_MAX = 10_000
+export const DEFAULT_HTTP_LIST_LIMIT = 100
+export const MAX_HTTP_LIST_LIMIT = 10_000
 
 /** How long a graceful shutdown may take before the process exits anyway (exit 1). */
 export const SHUTDOWN_TIMEOUT_MS = 10_000

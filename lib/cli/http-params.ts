@@ -6,7 +6,7 @@
 
 import type { IncomingMessage } from 'node:http'
 import { keyProblem } from '../../crdt/index.ts'
-import { HTTP_KEY_BYTES_MAX, HTTP_LIST_LIMIT_DEFAULT, HTTP_LIST_LIMIT_MAX } from './constants.ts'
+import { MAX_HTTP_KEY_BYTES, DEFAULT_HTTP_LIST_LIMIT, MAX_HTTP_LIST_LIMIT } from './constants.ts'
 import { HttpError } from './http-errors.ts'
 
 /** A write's options as the library takes them, and where each came from in the request. */
@@ -31,11 +31,11 @@ export function parseKey(path: string): string {
   }
   if (key === '') throw new HttpError(400, 'ERR_BAD_KEY', 'the key is empty; use /keys/<key> (GET /keys lists keys)')
   const bytes = Buffer.byteLength(key, 'utf8')
-  if (bytes > HTTP_KEY_BYTES_MAX) {
+  if (bytes > MAX_HTTP_KEY_BYTES) {
     const message =
-      `the key is ${bytes} bytes of UTF-8; over HTTP keys may be at most ${HTTP_KEY_BYTES_MAX} bytes ` +
+      `the key is ${bytes} bytes of UTF-8; over HTTP keys may be at most ${MAX_HTTP_KEY_BYTES} bytes ` +
       '(hash a longer identifier)'
-    throw new HttpError(400, 'ERR_BAD_KEY', message, { keyBytesMax: HTTP_KEY_BYTES_MAX })
+    throw new HttpError(400, 'ERR_BAD_KEY', message, { keyBytesMax: MAX_HTTP_KEY_BYTES })
   }
   // The library's rule too (well-formed UTF-16): percent-decoding cannot yield a lone
   // surrogate today, but the key must be one the library and every peer admit.
@@ -88,9 +88,9 @@ export function parseWrite(req: IncomingMessage, query: URLSearchParams, method:
 
 /** The `prefix` and `limit` of GET /keys. */
 export function parseList(query: URLSearchParams): { prefix: string; limit: number } {
-  const limit = intParam(query, 'limit', undefined)?.value ?? HTTP_LIST_LIMIT_DEFAULT
-  if (limit < 1 || limit > HTTP_LIST_LIMIT_MAX) {
-    const message = `limit must be between 1 and ${HTTP_LIST_LIMIT_MAX}, got ${limit}; narrow the listing with prefix=`
+  const limit = intParam(query, 'limit', undefined)?.value ?? DEFAULT_HTTP_LIST_LIMIT
+  if (limit < 1 || limit > MAX_HTTP_LIST_LIMIT) {
+    const message = `limit must be between 1 and ${MAX_HTTP_LIST_LIMIT}, got ${limit}; narrow the listing with prefix=`
     throw new HttpError(400, 'ERR_BAD_PARAM', message, { param: 'limit' })
   }
   return { prefix: query.get('prefix') ?? '', limit }

@@ -26,9 +26,9 @@ import type { CacheEntry, CacheNode } from '../node/index.ts'
 import { PROMETHEUS_CONTENT_TYPE, renderPrometheus } from '../node/index.ts'
 import { checkWriteOptions, type CheckedWriteOptions } from '../node/index.ts'
 import {
-  HTTP_BODY_BYTES_IN_FLIGHT_MAX,
+  MAX_HTTP_BODY_BYTES_IN_FLIGHT,
   HTTP_HEADERS_TIMEOUT_MS,
-  HTTP_KEY_BYTES_MAX,
+  MAX_HTTP_KEY_BYTES,
   HTTP_MAX_CONNECTIONS,
   HTTP_MAX_HEADER_BYTES,
   HTTP_REQUEST_TIMEOUT_MS,
@@ -37,6 +37,7 @@ import { AddressInUseError, BadFlagError } from './errors.ts'
 import { ByteBudget, readBody } from './http-body.ts'
 import { answerClientError, HttpError, sendError, sendJson, toHttpError } from './http-errors.ts'
 import { checkParams, parseKey, parseList, parseWrite } from './http-params.ts'
+import { positiveInt } from '../foundation/index.ts'
 
 export { HttpError, toHttpError } from './http-errors.ts'
 export { parseKey } from './http-params.ts'
@@ -52,7 +53,7 @@ export interface HttpApiInit {
   requestTimeoutMs?: number
   /**
    * Request-body bytes buffered at once over all requests (≥ maxBodyBytes); past it 503 ERR_BUSY.
-   * @default max(HTTP_BODY_BYTES_IN_FLIGHT_MAX (64 MiB), maxBodyBytes)
+   * @default max(MAX_HTTP_BODY_BYTES_IN_FLIGHT (64 MiB), maxBodyBytes)
    */
   bodyBytesInFlightMax?: number
 }
@@ -82,11 +83,11 @@ export class HttpApi {
     const maxConnections = init.maxConnections ?? HTTP_MAX_CONNECTIONS
     const headersTimeoutMs = init.headersTimeoutMs ?? HTTP_HEADERS_TIMEOUT_MS
     const requestTimeoutMs = init.requestTimeoutMs ?? HTTP_REQUEST_TIMEOUT_MS
-    const bodyBytesInFlightMax = init.bodyBytesInFlightMax ?? Math.max(HTTP_BODY_BYTES_IN_FLIGHT_MAX, init.maxBodyBytes)
-    positiveInt(init.maxBodyBytes, 'maxBodyBytes')
-    positiveInt(maxConnections, 'maxConnections')
-    positiveInt(headersTimeoutMs, 'headersTimeoutMs')
-    positiveInt(requestTimeoutMs, 'requestTimeoutMs')
+    const bodyBytesInFlightMax = init.bodyBytesInFlightMax ?? Math.max(MAX_HTTP_BODY_BYTES_IN_FLIGHT, init.maxBodyBytes)
+    positiveInt('HttpApi', 'maxBodyBytes', init.maxBodyBytes)
+    positiveInt('HttpApi', 'maxConnections', maxConnections)
+    positiveInt('HttpApi', 'headersTimeoutMs', headersTimeoutMs)
+    positiveInt('HttpApi', 'requestTimeoutMs', requestTimeoutMs)
     if (headersTimeoutMs > requestTimeoutMs) {
       throw new TypeError(`HttpApi: headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`)
     }
@@ -118,7 +119,7 @@ export class HttpApi {
       this.#onRequest(req, res)
     })
     this.server.on('clientError', (err: Error & { code?: string }, socket) =>
-      answerClientError(err, socket, { headerBytesMax: HTTP_MAX_HEADER_BYTES, keyBytesMax: HTTP_KEY_BYTES_MAX }),
+      answerClientError(err, socket, { headerBytesMax: HTTP_MAX_HEADER_BYTES, keyBytesMax: MAX_HTTP_KEY_BYTES }),
     )
   }
 
@@ -308,10 +309,6 @@ function staleWrite(key: string, current: CacheEntry | undefined): HttpError {
 
 function allow(method: string, methods: readonly string[]): void {
   if (!methods.includes(method)) throw new HttpError(405, 'ERR_METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${methods.join(' or ')}`, { allow: methods })
-}
-
-function positiveInt(value: number, name: string): void {
-  if (!(Number.isSafeInteger(value) && value > 0)) throw new TypeError(`HttpApi: ${name} must be a positive integer, got ${String(value)}`)
 }
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {

@@ -1,7 +1,7 @@
 // The --help text, rendered from the FLAGS table so it lists exactly what the parser takes.
 
 import { FLAGS } from './args.ts'
-import { HTTP_LIST_LIMIT_DEFAULT, HTTP_LIST_LIMIT_MAX } from './constants.ts'
+import { DEFAULT_HTTP_LIST_LIMIT, MAX_HTTP_LIST_LIMIT } from './constants.ts'
 
 const INTRO = `also-cache: run one node of a peer-to-peer replicated in-memory cache, with an HTTP API
 on localhost to try it with curl. Every node holds every key; a write on one node shows up
@@ -21,7 +21,7 @@ Flags:`
 
 const OUTRO = `HTTP API (see docs/cli.md):
   GET|PUT|DELETE /keys/KEY   value = raw body; ?ttl=MS  ?userVersion=N  ?ack=all&timeoutMs=MS
-  GET /keys?prefix=P&limit=N list keys (default ${HTTP_LIST_LIMIT_DEFAULT}, at most ${HTTP_LIST_LIMIT_MAX})
+  GET /keys?prefix=P&limit=N list keys (default ${DEFAULT_HTTP_LIST_LIMIT}, at most ${MAX_HTTP_LIST_LIMIT})
   GET /members   GET /stats   GET /metrics (Prometheus)   GET /healthz
 
 Needs Node ≥ 22. Exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 other failure (or Node < 22), 2 bad flag, 3 address in use.`

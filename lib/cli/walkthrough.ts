@@ -15,7 +15,7 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
-const MAIN = fileURLToPath(new URL('./main.ts', import.meta.url))
+const MAIN_SCRIPT = fileURLToPath(new URL('./main.ts', import.meta.url))
 const { values: flags } = parseArgs({ options: { keep: { type: 'boolean', default: false }, keys: { type: 'string', default: '3000' }, help: { type: 'boolean', short: 'h' } } })
 if (flags.help) {
   console.log('usage: npm start [-- --keep] [--keys N]   a local cluster walkthrough on 127.0.0.1')
@@ -39,7 +39,7 @@ process.on('exit', () => {
 })
 
 function startNode(name: string, bootstrap: string[]): Promise<Node> {
-  const args = [MAIN, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--swim-profile', 'local']
+  const args = [MAIN_SCRIPT, '--http', '127.0.0.1:0', '--listen', '/ip4/127.0.0.1/tcp/0', '--swim-profile', 'local']
   for (const b of bootstrap) args.push('--bootstrap', b)
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] })
   let out = ''

@@ -9,7 +9,7 @@
 import { DecodeError, DecodeErrorCode } from './errors.ts'
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true })
-const ASCII_FAST_PATH_MAX_BYTES = 1024
+const MAX_ASCII_FAST_PATH_BYTES = 1024
 
 export class Decoder {
   readonly #buf: Uint8Array
@@ -118,7 +118,7 @@ export class Decoder {
     this.#pos = end
     // Fast path for short ASCII (keys): no TextDecoder call. Bounded so that the spread of
     // arguments stays far below the engine's argument limit.
-    let ascii = n <= ASCII_FAST_PATH_MAX_BYTES
+    let ascii = n <= MAX_ASCII_FAST_PATH_BYTES
     for (let i = start; i < end; i++) {
       if (!ascii) break
       if (this.#buf[i] > 0x7f) ascii = false

@@ -18,20 +18,20 @@
 // Wire format (the numbers are part of the protocol; append only):
 //   u8 HINT_FORMAT_VERSION (1)
 //   u8 boost frequency (1..3: what the receiver raises held keys to)
-//   varuint key count (≤ HINT_KEYS_MAX)
-//   count × (varuint length ≤ HINT_KEY_BYTES_MAX, UTF-8 bytes)
-// A whole message is at most HINT_MESSAGE_BYTES_MAX.
+//   varuint key count (≤ MAX_HINT_KEYS)
+//   count × (varuint length ≤ MAX_HINT_KEY_BYTES, UTF-8 bytes)
+// A whole message is at most MAX_HINT_MESSAGE_BYTES.
 
-import { DecodeError, DecodeErrorCode, Decoder, Encoder, utf8Length, varUintBytes } from '../foundation/index.ts'
+import { DecodeError, DecodeErrorCode, Decoder, Encoder, intInRange, utf8Length, varUintBytes } from '../foundation/index.ts'
 import { MAIN_REINSERT_FREQ_CAP, type S3FifoStore } from '../store/index.ts'
 
 export const HINT_FORMAT_VERSION = 1
 /** Keys in one decoded hint, at most. A bound for the decoder; senders send far fewer. */
-export const HINT_KEYS_MAX = 4096
+export const MAX_HINT_KEYS = 4096
 /** Bytes of one key in a hint, at most (longer keys are not hinted). */
-export const HINT_KEY_BYTES_MAX = 1024
+export const MAX_HINT_KEY_BYTES = 1024
 /** Bytes of one hint message, at most: the decoder refuses anything longer before reading it. */
-export const HINT_MESSAGE_BYTES_MAX = 64 * 1024
+export const MAX_HINT_MESSAGE_BYTES = 64 * 1024
 
 /**
  * Keys per hint message a node sends, at most (one round). Measured (bench/takeover.ts,
@@ -70,16 +70,14 @@ export interface Hint {
  * skipping keys over `keyBytesMax`. Returns the bytes and how many keys went in.
  */
 export function encodeHint(hint: Hint, maxBytes = DEFAULT_HINT_BYTES_PER_ROUND, keyBytesMax = DEFAULT_HINT_KEY_BYTES_MAX): { bytes: Uint8Array; keys: number } {
-  checkFreq(hint.freq)
-  if (!Number.isSafeInteger(maxBytes) || maxBytes < 16 || maxBytes > HINT_MESSAGE_BYTES_MAX) {
-    throw new TypeError(`encodeHint: maxBytes must be an integer in [16, ${HINT_MESSAGE_BYTES_MAX}], got ${String(maxBytes)}`)
-  }
-  const keyMax = Math.min(keyBytesMax, HINT_KEY_BYTES_MAX)
-  // Header: version, freq, count (≤ 3 bytes as a varint for ≤ HINT_KEYS_MAX).
+  checkFreq('encodeHint', 'freq', hint.freq)
+  intInRange('encodeHint', 'maxBytes', maxBytes, 16, MAX_HINT_MESSAGE_BYTES)
+  const keyMax = Math.min(keyBytesMax, MAX_HINT_KEY_BYTES)
+  // Header: version, freq, count (≤ 3 bytes as a varint for ≤ MAX_HINT_KEYS).
   let size = 2 + 3
   const chosen: string[] = []
   for (const key of hint.keys) {
-    if (chosen.length >= HINT_KEYS_MAX) break
+    if (chosen.length >= MAX_HINT_KEYS) break
     const n = utf8Length(key)
     if (n > keyMax) continue
     const cost = varUintBytes(n) + n
@@ -97,27 +95,25 @@ export function encodeHint(hint: Hint, maxBytes = DEFAULT_HINT_BYTES_PER_ROUND, 
 
 /** Decodes a hint; throws only DecodeError. Keys are fresh strings (nothing aliases the input). */
 export function decodeHint(bytes: Uint8Array): Hint {
-  if (bytes.byteLength > HINT_MESSAGE_BYTES_MAX) {
-    throw new DecodeError(DecodeErrorCode.limit, `hint of ${bytes.byteLength} B exceeds ${HINT_MESSAGE_BYTES_MAX} B`)
+  if (bytes.byteLength > MAX_HINT_MESSAGE_BYTES) {
+    throw new DecodeError(DecodeErrorCode.limit, `hint of ${bytes.byteLength} B exceeds ${MAX_HINT_MESSAGE_BYTES} B`)
   }
   const d = new Decoder(bytes)
   const version = d.readUint8()
   if (version !== HINT_FORMAT_VERSION) throw new DecodeError(DecodeErrorCode.version, `hint format ${version}, this build speaks ${HINT_FORMAT_VERSION}`)
   const freq = d.readUint8()
   if (freq < 1 || freq > MAIN_REINSERT_FREQ_CAP) throw new DecodeError(DecodeErrorCode.malformed, `hint boost frequency ${freq} not in [1, ${MAIN_REINSERT_FREQ_CAP}]`)
-  const count = d.readBoundedVarUint(HINT_KEYS_MAX, 'hint key count')
+  const count = d.readBoundedVarUint(MAX_HINT_KEYS, 'hint key count')
   // Each key takes at least its length byte: a count the input cannot hold is truncated input.
   if (count > d.remaining) throw new DecodeError(DecodeErrorCode.truncated, `hint announces ${count} keys in ${d.remaining} B`)
   const keys: string[] = new Array<string>(count)
-  for (let i = 0; i < count; i++) keys[i] = d.readString(HINT_KEY_BYTES_MAX, 'hint key')
+  for (let i = 0; i < count; i++) keys[i] = d.readString(MAX_HINT_KEY_BYTES, 'hint key')
   d.expectEnd('hint')
   return { keys, freq }
 }
 
 /** Throws unless `freq` is a boost frequency a hint may carry (1..MAIN_REINSERT_FREQ_CAP). */
-export function checkFreq(freq: number, what = 'encodeHint: freq'): void {
-  if (!Number.isInteger(freq) || freq < 1 || freq > MAIN_REINSERT_FREQ_CAP) {
-    throw new TypeError(`${what} must be an integer in [1, ${MAIN_REINSERT_FREQ_CAP}], got ${String(freq)}`)
-  }
+export function checkFreq(owner: string, name: string, freq: number): void {
+  intInRange(owner, name, freq, 1, MAIN_REINSERT_FREQ_CAP)
 }
 

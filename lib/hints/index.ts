@@ -9,9 +9,9 @@ export {
   DEFAULT_HINT_KEYS_PER_ROUND,
   encodeHint,
   HINT_FORMAT_VERSION,
-  HINT_KEY_BYTES_MAX,
-  HINT_KEYS_MAX,
-  HINT_MESSAGE_BYTES_MAX,
+  MAX_HINT_KEY_BYTES,
+  MAX_HINT_KEYS,
+  MAX_HINT_MESSAGE_BYTES,
   type Hint,
   type HintStore,
 } from './codec.ts'
@@ -23,5 +23,6 @@ export {
   DEFAULT_HINT_RESEND_AFTER_ROUNDS,
   HotKeyHints,
   type HotKeyHintsInit,
+  type HotKeyHintsTuning,
   type HotKeyHintsStats,
 } from './rounds.ts'

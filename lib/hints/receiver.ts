@@ -5,6 +5,7 @@
 
 import { MAIN_REINSERT_FREQ_CAP } from '../store/index.ts'
 import { checkFreq, DEFAULT_HINT_ABSENT_KEYS_MAX, DEFAULT_HINT_BOOST_FREQ, type Hint, type HintStore } from './codec.ts'
+import { BoundedMap, nonNegativeInt } from '../foundation/index.ts'
 
 export interface HintReceiverInit {
   /**
@@ -52,28 +53,24 @@ export class HintReceiver {
   readonly absentKeysMax: number
   readonly boostFreqMax: number
   readonly #store: HintStore
-  /** Absent hot keys, oldest first (Map insertion order). */
-  readonly #absent = new Map<string, true>()
-  /** Every hinted key, oldest first. */
-  readonly #recent = new Map<string, true>()
+  /** Absent hot keys, at most absentKeysMax, oldest first. */
+  readonly #absent: BoundedMap<string, true>
+  /** Every hinted key, at most recentKeysMax, oldest first. */
+  readonly #recent: BoundedMap<string, true>
   readonly recentKeysMax: number
   readonly #stats: HintReceiverStats = { hints: 0, keys: 0, applied: 0, alreadyHot: 0, absent: 0 }
 
   constructor(store: HintStore, init: HintReceiverInit = {}) {
-    const absentKeysMax = init.absentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX
-    if (!Number.isSafeInteger(absentKeysMax) || absentKeysMax < 0) {
-      throw new TypeError(`HintReceiver: absentKeysMax must be an integer ≥ 0, got ${String(absentKeysMax)}`)
-    }
+    const absentKeysMax = nonNegativeInt('HintReceiver', 'absentKeysMax', init.absentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX)
     const boostFreqMax = init.boostFreqMax ?? MAIN_REINSERT_FREQ_CAP
-    checkFreq(boostFreqMax, 'HintReceiver: boostFreqMax')
-    const recentKeysMax = init.recentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX
-    if (!Number.isSafeInteger(recentKeysMax) || recentKeysMax < 0) {
-      throw new TypeError(`HintReceiver: recentKeysMax must be an integer ≥ 0, got ${String(recentKeysMax)}`)
-    }
-    this.recentKeysMax = recentKeysMax
-    this.#store = store
+    checkFreq('HintReceiver', 'boostFreqMax', boostFreqMax)
+    const recentKeysMax = nonNegativeInt('HintReceiver', 'recentKeysMax', init.recentKeysMax ?? DEFAULT_HINT_ABSENT_KEYS_MAX)
     this.absentKeysMax = absentKeysMax
     this.boostFreqMax = boostFreqMax
+    this.#store = store
+    this.#absent = new BoundedMap(absentKeysMax)
+    this.#recent = new BoundedMap(recentKeysMax)
+    this.recentKeysMax = recentKeysMax
   }
 
   /** Applies a decoded hint; returns how many held keys it raised. */
@@ -84,7 +81,7 @@ export class HintReceiver {
     let applied = 0
     for (const key of hint.keys) {
       s.keys++
-      remember(this.#recent, key, this.recentKeysMax)
+      this.#recent.set(key, true)
       if (this.#store.boost(key, freq)) {
         applied++
         this.#absent.delete(key)
@@ -93,7 +90,7 @@ export class HintReceiver {
         this.#absent.delete(key)
       } else if (this.absentKeysMax > 0) {
         s.absent++
-        remember(this.#absent, key, this.absentKeysMax)
+        this.#absent.set(key, true)
       }
     }
     s.applied += applied
@@ -117,12 +114,12 @@ export class HintReceiver {
 
   /** Up to `max` remembered absent hot keys, newest first: what to fetch first. */
   absentKeys(max = this.absentKeysMax): string[] {
-    return newestFirst(this.#absent, max)
+    return this.#absent.newestFirst(max)
   }
 
   /** Up to `max` keys peers hinted lately, held or not, newest first: what a warm-up sends first. */
   recentKeys(max = this.recentKeysMax): string[] {
-    return newestFirst(this.#recent, max)
+    return this.#recent.newestFirst(max)
   }
 
   get absentCount(): number {
@@ -140,15 +137,3 @@ export class HintReceiver {
 }
 
 /** Moves `key` to the newest end of a bounded FIFO set, dropping the oldest past `max`. */
-function remember(set: Map<string, true>, key: string, max: number): void {
-  if (max === 0) return
-  set.delete(key)
-  set.set(key, true)
-  if (set.size > max) set.delete(set.keys().next().value as string)
-}
-
-function newestFirst(set: Map<string, true>, max: number): string[] {
-  const all = [...set.keys()]
-  return all.slice(Math.max(0, all.length - max)).reverse()
-}
-

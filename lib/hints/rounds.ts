@@ -6,10 +6,10 @@
 // The transport is not here: the class takes `publish(bytes)` and exposes `receive(from,
 // bytes)`. Bounds (G7): one message per round out, at most `bytesPerRound` bytes and
 // `keysPerRound` keys; in, at most `messagesPerMemberPerRound` messages per member
-// between two ticks (the rest dropped and counted) and HINT_MESSAGE_BYTES_MAX per message;
+// between two ticks (the rest dropped and counted) and MAX_HINT_MESSAGE_BYTES per message;
 // malformed input is counted and reported, never thrown.
 
-import { DecodeError } from '../foundation/index.ts'
+import { DecodeError, positiveInt } from '../foundation/index.ts'
 import {
   decodeHint,
   DEFAULT_HINT_ABSENT_KEYS_MAX,
@@ -33,13 +33,10 @@ export const DEFAULT_HINT_MESSAGES_PER_MEMBER_PER_ROUND = 2
  */
 export const DEFAULT_HINT_RESEND_AFTER_ROUNDS = 64
 /** Members remembered by the per-member message counter between ticks (G7). */
-const MEMBERS_COUNTED_MAX = 4096
+const MAX_MEMBERS_COUNTED = 4096
 
-export interface HotKeyHintsInit {
-  /** The replica's store (`replica.store`). Required. */
-  store: HintStore
-  /** Publishes one hint message on the hints topic. Errors are counted, never thrown. Required. */
-  publish: (bytes: Uint8Array) => unknown
+/** The hints' tuning: every option but the wiring the node does (store, publish, onMalformed); CacheNodeInit.hints. */
+export interface HotKeyHintsTuning {
   /**
    * The switch: false sends nothing and ignores what arrives. Off by default: on the real
    * traces hints did not raise the hit ratio after a takeover (docs/takeover-results.md).
@@ -67,6 +64,13 @@ export interface HotKeyHintsInit {
    * @default 64
    */
   resendAfterRounds?: number
+}
+
+export interface HotKeyHintsInit extends HotKeyHintsTuning {
+  /** The replica's store (`replica.store`). Required. */
+  store: HintStore
+  /** Publishes one hint message on the hints topic. Errors are counted, never thrown. Required. */
+  publish: (bytes: Uint8Array) => unknown
   /** A hint that did not decode. @default ignore (still counted) */
   onMalformed?: (from: string, err: DecodeError) => void
 }
@@ -125,13 +129,14 @@ export class HotKeyHints {
     if (this.enabled && init.store.hotKeysMax === 0) {
       throw new TypeError('HotKeyHints: enabled needs a store with a hot-key ring: create it with hotKeysMax (e.g. DEFAULT_HOT_KEYS_MAX)')
     }
-    this.intervalMs = positiveInt(init.intervalMs ?? DEFAULT_HINT_INTERVAL_MS, 'intervalMs')
-    this.keysPerRound = positiveInt(init.keysPerRound ?? DEFAULT_HINT_KEYS_PER_ROUND, 'keysPerRound')
-    this.bytesPerRound = positiveInt(init.bytesPerRound ?? DEFAULT_HINT_BYTES_PER_ROUND, 'bytesPerRound')
-    this.keyBytesMax = positiveInt(init.keyBytesMax ?? DEFAULT_HINT_KEY_BYTES_MAX, 'keyBytesMax')
-    this.boostFreq = positiveInt(init.boostFreq ?? DEFAULT_HINT_BOOST_FREQ, 'boostFreq')
-    this.messagesPerMemberPerRound = positiveInt(init.messagesPerMemberPerRound ?? DEFAULT_HINT_MESSAGES_PER_MEMBER_PER_ROUND, 'messagesPerMemberPerRound')
-    this.resendAfterRounds = positiveInt(init.resendAfterRounds ?? DEFAULT_HINT_RESEND_AFTER_ROUNDS, 'resendAfterRounds')
+    this.intervalMs = positiveInt('HotKeyHints', 'intervalMs', init.intervalMs ?? DEFAULT_HINT_INTERVAL_MS)
+    this.keysPerRound = positiveInt('HotKeyHints', 'keysPerRound', init.keysPerRound ?? DEFAULT_HINT_KEYS_PER_ROUND)
+    this.bytesPerRound = positiveInt('HotKeyHints', 'bytesPerRound', init.bytesPerRound ?? DEFAULT_HINT_BYTES_PER_ROUND)
+    this.keyBytesMax = positiveInt('HotKeyHints', 'keyBytesMax', init.keyBytesMax ?? DEFAULT_HINT_KEY_BYTES_MAX)
+    this.boostFreq = positiveInt('HotKeyHints', 'boostFreq', init.boostFreq ?? DEFAULT_HINT_BOOST_FREQ)
+    const messagesPerMemberPerRound = init.messagesPerMemberPerRound ?? DEFAULT_HINT_MESSAGES_PER_MEMBER_PER_ROUND
+    this.messagesPerMemberPerRound = positiveInt('HotKeyHints', 'messagesPerMemberPerRound', messagesPerMemberPerRound)
+    this.resendAfterRounds = positiveInt('HotKeyHints', 'resendAfterRounds', init.resendAfterRounds ?? DEFAULT_HINT_RESEND_AFTER_ROUNDS)
     this.#store = init.store
     this.#publish = init.publish
     this.#onMalformed = init.onMalformed
@@ -195,7 +200,7 @@ export class HotKeyHints {
     this.#received++
     this.#bytesReceived += bytes.byteLength
     const seen = this.#perMember.get(from) ?? 0
-    if (seen >= this.messagesPerMemberPerRound || (seen === 0 && this.#perMember.size >= MEMBERS_COUNTED_MAX)) {
+    if (seen >= this.messagesPerMemberPerRound || (seen === 0 && this.#perMember.size >= MAX_MEMBERS_COUNTED)) {
       this.#droppedOverLimit++
       return 0
     }
@@ -237,9 +242,4 @@ export class HotKeyHints {
       absentKeys: this.receiver.absentCount,
     }
   }
-}
-
-function positiveInt(v: number, name: string, owner = 'HotKeyHints'): number {
-  if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`${owner}: ${name} must be a positive integer, got ${String(v)}`)
-  return v
 }

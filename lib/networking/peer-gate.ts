@@ -3,6 +3,7 @@
 // checked for every connection, inbound and outbound, once Noise has authenticated the peer.
 
 import type { PeerId } from '@libp2p/interface'
+import { BoundedMap } from '../foundation/index.ts'
 
 export interface PeerGateInit {
   /** Only these peer ids may connect. @default undefined (everyone with the cluster key) */
@@ -17,7 +18,8 @@ export const MAX_BANNED_PEERS = 1024
 export class PeerGate {
   readonly #allowed: ReadonlySet<string> | undefined
   readonly #now: () => number
-  readonly #bannedUntil = new Map<string, number>()
+  /** Peer → ban end (ms); past MAX_BANNED_PEERS the oldest ban is lifted early. */
+  readonly #bannedUntil = new BoundedMap<string, number>(MAX_BANNED_PEERS)
   /** Connections refused (not allowed, or banned). */
   refused = 0
 
@@ -28,9 +30,7 @@ export class PeerGate {
 
   /** Refuses `peer` for `ms` from now. */
   ban(peer: string, ms: number): void {
-    this.#bannedUntil.delete(peer)
     this.#bannedUntil.set(peer, this.#now() + ms)
-    if (this.#bannedUntil.size > MAX_BANNED_PEERS) this.#bannedUntil.delete(this.#bannedUntil.keys().next().value as string)
   }
 
   isBanned(peer: string): boolean {

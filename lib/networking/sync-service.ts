@@ -125,7 +125,7 @@ export interface SyncServedStats {
 }
 
 /** No entryBytesMax: the requester takes any value (a store with its own sizeOf cannot say). */
-export const NO_ENTRY_BYTES_MAX = Number.MAX_SAFE_INTEGER
+export const MAX_NO_ENTRY_BYTES = Number.MAX_SAFE_INTEGER
 
 export class SyncService {
   readonly #h: SyncHandlers
@@ -165,7 +165,7 @@ export class SyncService {
    * Pulls an origin's deltas from..to from the origin itself. 'unavailable': fall back to
    * since(T). Values over `entryBytesMax` (UTF-8 key + value bytes) come as ghosts.
    */
-  async range(peer: PeerId, origin: Origin, from: number, to: number, maxBytes: number, entryBytesMax = NO_ENTRY_BYTES_MAX): Promise<Delta[] | 'unavailable'> {
+  async range(peer: PeerId, origin: Origin, from: number, to: number, maxBytes: number, entryBytesMax = MAX_NO_ENTRY_BYTES): Promise<Delta[] | 'unavailable'> {
     const out: Delta[] = []
     const res = await this.#request(peer, { kind: 'range', origin, from, to, maxBytes, entryBytesMax }, (m) => {
       if (m.kind === 'deltas') out.push(...decodeDeltas(m.batch))
@@ -184,7 +184,7 @@ export class SyncService {
     hi: number,
     maxBytes: number,
     onChunk: (deltas: Delta[], bytes: number) => void,
-    entryBytesMax = NO_ENTRY_BYTES_MAX,
+    entryBytesMax = MAX_NO_ENTRY_BYTES,
   ): Promise<SinceResult> {
     const res = await this.#request(peer, { kind: 'since', hlc, maxBytes, rangeLo: lo, rangeHi: hi, entryBytesMax }, (m) => {
       if (m.kind === 'deltas') onChunk(decodeDeltas(m.batch), m.batch.byteLength)

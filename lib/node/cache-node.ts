@@ -22,7 +22,7 @@ import { acquireIdentity, PeerGate, type CacheServices, type IdentityLease } fro
 import { pushWithAck } from './acks.ts'
 import { wallClock } from './clock.ts'
 import { NodeClosedError } from './errors.ts'
-import { CacheNodeEvents, type CacheEntry, type SyncDone, type WriteOptions, type WriteResult } from './events.ts'
+import { CacheNodeEvents, type AckOptions, type CacheEntry, type DeleteWriteOptions, type SyncDone, type WriteOptions, type WriteResult } from './events.ts'
 import type { GetOrLoadOptions, LoaderFn } from './get-or-load.ts'
 import { openTransport, startParts, stopParts } from './lifecycle.ts'
 import { resolveNodeOptions, type CacheNodeInit, type ResolvedNodeOptions } from './options.ts'
@@ -177,7 +177,7 @@ export class CacheNode extends CacheNodeEvents {
   }
 
   /** Deletes `key` everywhere (a tombstone with this write's version). */
-  delete(key: string, options?: Omit<WriteOptions, 'ttlMs'>): Promise<WriteResult> {
+  delete(key: string, options?: DeleteWriteOptions): Promise<WriteResult> {
     try {
       this.#assertOpen()
       const o = checkWriteOptions(options, 'delete')
@@ -188,7 +188,7 @@ export class CacheNode extends CacheNodeEvents {
   }
 
   /** Folds a yjs update into the document of `key` (see docs/replication.md). */
-  merge(key: string, update: Uint8Array, options?: Pick<WriteOptions, 'ack' | 'timeoutMs'>): Promise<WriteResult> {
+  merge(key: string, update: Uint8Array, options?: AckOptions): Promise<WriteResult> {
     try {
       this.#assertOpen()
       const o = checkWriteOptions(options, 'merge')

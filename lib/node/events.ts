@@ -6,11 +6,8 @@ import type { WarmupProgress, WarmupResult } from './warmup.ts'
 import type { SnapshotErrorReason } from './snapshot.ts'
 import type { IdentityConflict } from './identity-conflict.ts'
 
-export interface WriteOptions {
-  /** Expire after this many ms (an absolute time travels with the entry: G5). */
-  ttlMs?: number
-  /** The database's own row version: compared before the hlc (G3). @default 0 */
-  userVersion?: number
+/** How a write is acknowledged: the options of `merge`, and part of every write's. */
+export interface AckOptions {
   /**
    * 'all': the promise resolves once every member SWIM considers alive has applied the
    * write, and rejects with AckTimeoutError naming those that did not (G6).
@@ -19,6 +16,18 @@ export interface WriteOptions {
   ack?: 'all' | 'none'
   /** Deadline of an acknowledged write. @default the node's ackTimeoutMs (5 s) */
   timeoutMs?: number
+}
+
+/** The options of `delete`: a tombstone has no TTL. */
+export interface DeleteWriteOptions extends AckOptions {
+  /** The database's own row version: compared before the hlc (G3). @default 0 */
+  userVersion?: number
+}
+
+/** The options of `set`. */
+export interface WriteOptions extends DeleteWriteOptions {
+  /** Expire after this many ms (an absolute time travels with the entry: G5). */
+  ttlMs?: number
 }
 
 /** What a write did on this node (it replicates either way). */

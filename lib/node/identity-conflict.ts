@@ -25,7 +25,7 @@
 import { hlcPhysicalMs, type Hlc, type Origin } from '../../crdt/index.ts'
 
 /** Foreign epochs remembered (each reported once); far more than two processes will make. */
-const REPORTED_EPOCHS_MAX = 64
+const MAX_REPORTED_EPOCHS = 64
 
 export interface IdentityConflict {
   /** This node's id, which the other process also uses. */
@@ -69,7 +69,7 @@ export class IdentityConflictDetector {
     const later = origin.epoch > mine.epoch
     const writingNow = hlc !== undefined && hlcPhysicalMs(hlc) > this.#i.startedMs + this.#i.maxClockDriftMs
     if (!later && !writingNow) return
-    if (this.#reported.has(origin.epoch) || this.#reported.size >= REPORTED_EPOCHS_MAX) return
+    if (this.#reported.has(origin.epoch) || this.#reported.size >= MAX_REPORTED_EPOCHS) return
     this.#reported.add(origin.epoch)
     this.#i.onConflict({
       nodeId: mine.nodeId,

@@ -2,6 +2,7 @@
 export { CacheNode, createCacheNode } from './cache-node.ts'
 export type { NodeStats } from './stats.ts'
 export type { CacheNodeInit } from './options.ts'
+export type { HotKeyHintsTuning } from '../hints/index.ts'
 export type {
   CacheEntry,
   CacheNodeEventMap,
@@ -14,6 +15,8 @@ export type {
   SnapshotRefused,
   SyncDone,
   SyncProgress,
+  AckOptions,
+  DeleteWriteOptions,
   WriteOptions,
   WriteResult,
 } from './events.ts'

@@ -1,13 +1,14 @@
 // Options of createCacheNode: every field optional, each with its default and what it costs;
 // resolved and validated once (a TypeError names the bad option).
 
-import { MAX_WRITE_VALUE_BYTES, Replica, type OriginLogInit, type ReplicaStoreInit } from '../../crdt/index.ts'
+import { MAX_WRITE_VALUE_BYTES, Replica, type OriginLogInit } from '../../crdt/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
-import { DEFAULT_HOT_KEYS_MAX } from '../store/index.ts'
+import { DEFAULT_HOT_KEYS_MAX, type StoreTuning } from '../store/index.ts'
 import { HotKeyHints } from '../hints/index.ts'
 import { MAX_TIMEOUT_MS } from './write-options.ts'
+import { bool, finiteNumber, intInRange, nonNegativeInt, positiveInt, ratio } from '../foundation/index.ts'
 import { parseClusterKey } from '../networking/index.ts'
-import type { HotKeyHintsInit } from '../hints/index.ts'
+import type { HotKeyHintsTuning } from '../hints/index.ts'
 import { resolveConfig, type SwimConfigInit } from '../../membership/index.ts'
 import {
   DEFAULT_ACK_TIMEOUT_MS,
@@ -61,7 +62,7 @@ export interface CacheNodeInit {
   /** Store capacity in bytes of charges (see S3FifoStore). @default 64 MiB */
   maxBytes?: number
   /** Further store options (entryOverheadBytes, promotionThreshold, ...). */
-  store?: Omit<ReplicaStoreInit, 'maxBytes'>
+  store?: StoreTuning
   /** Remote hlc further ahead than this is refused (G7). @default 60 s (crdt/constants.ts) */
   maxClockDriftMs?: number
   /**
@@ -112,7 +113,7 @@ export interface CacheNodeInit {
    * the hit ratio after a takeover (docs/takeover-results.md).
    * @default { enabled: false }
    */
-  hints?: Omit<HotKeyHintsInit, 'store' | 'publish' | 'onMalformed'>
+  hints?: HotKeyHintsTuning
   /** SWIM timing: a profile name ('lan', 'wan', 'local') or fields. @default 'lan' */
   swim?: SwimConfigInit
   /** Added to this node's wall clock (tests of clock skew). @default 0 */
@@ -140,7 +141,7 @@ export interface ResolvedNodeOptions {
   identityPath: string | undefined
   mdns: boolean
   maxBytes: number
-  store: Omit<ReplicaStoreInit, 'maxBytes'>
+  store: StoreTuning
   maxClockDriftMs: number | undefined
   replicationLog: OriginLogInit
   batchMaxDeltas: number
@@ -156,7 +157,7 @@ export interface ResolvedNodeOptions {
   malformedLimit: number
   banMs: number
   leaveTimeoutMs: number
-  hints: Omit<HotKeyHintsInit, 'store' | 'publish' | 'onMalformed'>
+  hints: HotKeyHintsTuning
   swim: SwimConfigInit | undefined
   clockOffsetMs: number
   clock: () => number
@@ -205,7 +206,8 @@ function checkComponents(o: ResolvedNodeOptions): void {
   try {
     resolveConfig(o.swim)
   } catch (err) {
-    throw new TypeError(`createCacheNode: swim: ${(err as Error).message}`)
+    // resolveConfig's messages open with `swim: `, the option's name here.
+    throw new TypeError(`createCacheNode: ${(err as Error).message}`)
   }
 }
 
@@ -229,30 +231,34 @@ function resolveFields(init: CacheNodeInit): ResolvedNodeOptions {
     clusterKey: init.clusterKey === undefined ? undefined : parseClusterKey(init.clusterKey),
     allowPeers: peerList(init.allowPeers),
     identityPath: optionalString(init.identityPath, 'identityPath'),
-    mdns: bool(init.mdns ?? false, 'mdns'),
-    maxBytes: positiveInt(init.maxBytes ?? DEFAULT_MAX_BYTES, 'maxBytes'),
+    mdns: bool('createCacheNode', 'mdns', init.mdns ?? false),
+    maxBytes: positiveInt('createCacheNode', 'maxBytes', init.maxBytes ?? DEFAULT_MAX_BYTES),
     store: init.store ?? {},
     maxClockDriftMs: init.maxClockDriftMs,
     replicationLog: init.replicationLog ?? {},
-    batchMaxDeltas: positiveInt(init.batchMaxDeltas ?? DEFAULT_BATCH_MAX_DELTAS, 'batchMaxDeltas'),
-    batchMaxBytes: boundedInt(init.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES, 'batchMaxBytes', 1, MAX_WRITE_VALUE_BYTES),
-    batchIntervalMs: nonNegative(init.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS, 'batchIntervalMs'),
-    antiEntropyIntervalMs: positiveInt(init.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_INTERVAL_MS, 'antiEntropyIntervalMs'),
-    gapGraceMs: nonNegative(init.gapGraceMs ?? DEFAULT_GAP_GRACE_MS, 'gapGraceMs'),
-    repairIntervalMs: positiveInt(init.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS, 'repairIntervalMs'),
-    repairMaxBytes: positiveInt(init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES, 'repairMaxBytes'),
-    warmupPeers: nonNegative(init.warmupPeers ?? DEFAULT_WARMUP_PEERS, 'warmupPeers'),
+    batchMaxDeltas: positiveInt('createCacheNode', 'batchMaxDeltas', init.batchMaxDeltas ?? DEFAULT_BATCH_MAX_DELTAS),
+    batchMaxBytes: intInRange('createCacheNode', 'batchMaxBytes', init.batchMaxBytes ?? DEFAULT_BATCH_MAX_BYTES, 1, MAX_WRITE_VALUE_BYTES),
+    batchIntervalMs: nonNegativeInt('createCacheNode', 'batchIntervalMs', init.batchIntervalMs ?? DEFAULT_BATCH_INTERVAL_MS),
+    antiEntropyIntervalMs: positiveInt(
+      'createCacheNode',
+      'antiEntropyIntervalMs',
+      init.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_INTERVAL_MS,
+    ),
+    gapGraceMs: nonNegativeInt('createCacheNode', 'gapGraceMs', init.gapGraceMs ?? DEFAULT_GAP_GRACE_MS),
+    repairIntervalMs: positiveInt('createCacheNode', 'repairIntervalMs', init.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS),
+    repairMaxBytes: positiveInt('createCacheNode', 'repairMaxBytes', init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES),
+    warmupPeers: nonNegativeInt('createCacheNode', 'warmupPeers', init.warmupPeers ?? DEFAULT_WARMUP_PEERS),
     snapshotPath: optionalString(init.snapshotPath, 'snapshotPath'),
-    ackTimeoutMs: boundedInt(init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 'ackTimeoutMs', 1, MAX_TIMEOUT_MS),
-    malformedLimit: positiveInt(init.malformedLimit ?? DEFAULT_MALFORMED_LIMIT, 'malformedLimit'),
-    banMs: nonNegative(init.banMs ?? DEFAULT_BAN_MS, 'banMs'),
-    leaveTimeoutMs: nonNegative(init.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS, 'leaveTimeoutMs'),
+    ackTimeoutMs: intInRange('createCacheNode', 'ackTimeoutMs', init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),
+    malformedLimit: positiveInt('createCacheNode', 'malformedLimit', init.malformedLimit ?? DEFAULT_MALFORMED_LIMIT),
+    banMs: nonNegativeInt('createCacheNode', 'banMs', init.banMs ?? DEFAULT_BAN_MS),
+    leaveTimeoutMs: nonNegativeInt('createCacheNode', 'leaveTimeoutMs', init.leaveTimeoutMs ?? DEFAULT_LEAVE_TIMEOUT_MS),
     hints: hintsInit(init.hints),
     swim: init.swim,
-    clockOffsetMs: finite(init.clockOffsetMs ?? 0, 'clockOffsetMs'),
+    clockOffsetMs: finiteNumber('createCacheNode', 'clockOffsetMs', init.clockOffsetMs ?? 0),
     clock: clockFn(init.clock),
-    dropGossipRate: ratio(init.dropGossipRate ?? 0, 'dropGossipRate'),
-    faultSeed: finite(init.faultSeed ?? 1, 'faultSeed'),
+    dropGossipRate: ratio('createCacheNode', 'dropGossipRate', init.dropGossipRate ?? 0),
+    faultSeed: finiteNumber('createCacheNode', 'faultSeed', init.faultSeed ?? 1),
   }
 }
 
@@ -276,17 +282,7 @@ function hintsInit(v: CacheNodeInit['hints']): NonNullable<CacheNodeInit['hints'
   if (v === null || typeof v !== 'object') {
     throw new TypeError(`createCacheNode: hints must be an object such as { enabled: true }, got ${JSON.stringify(v)}`)
   }
-  if (v.enabled !== undefined) bool(v.enabled, 'hints.enabled')
-  return v
-}
-function boundedInt(v: number, name: string, min: number, max: number): number {
-  if (!Number.isSafeInteger(v) || v < min || v > max) {
-    throw new TypeError(`createCacheNode: ${name} must be an integer in [${min}, ${max}], got ${String(v)}`)
-  }
-  return v
-}
-function bool(v: boolean, name: string): boolean {
-  if (typeof v !== 'boolean') throw new TypeError(`createCacheNode: ${name} must be true or false, got ${String(v)}`)
+  if (v.enabled !== undefined) bool('createCacheNode', 'hints.enabled', v.enabled)
   return v
 }
 function clockFn(v: (() => number) | undefined): () => number {
@@ -297,23 +293,5 @@ function optionalString(v: string | undefined, name: string): string | undefined
   if (v !== undefined && (typeof v !== 'string' || v.length === 0)) {
     throw new TypeError(`createCacheNode: ${name} must be a non-empty string`)
   }
-  return v
-}
-function positiveInt(v: number, name: string): number {
-  if (!Number.isSafeInteger(v) || v <= 0) throw new TypeError(`createCacheNode: ${name} must be a positive integer, got ${String(v)}`)
-  return v
-}
-function nonNegative(v: number, name: string): number {
-  if (!Number.isSafeInteger(v) || v < 0) throw new TypeError(`createCacheNode: ${name} must be an integer ≥ 0, got ${String(v)}`)
-  return v
-}
-function finite(v: number, name: string): number {
-  if (typeof v !== 'number' || !Number.isFinite(v)) {
-    throw new TypeError(`createCacheNode: ${name} must be a finite number, got ${String(v)}`)
-  }
-  return v
-}
-function ratio(v: number, name: string): number {
-  if (typeof v !== 'number' || !(v >= 0 && v <= 1)) throw new TypeError(`createCacheNode: ${name} must be in [0, 1], got ${String(v)}`)
   return v
 }

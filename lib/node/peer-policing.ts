@@ -4,6 +4,7 @@
 // broken or hostile one; the counts are bounded (MAX_TRACKED_OFFENDERS, oldest dropped first)
 // so that a flood of peer ids cannot grow them. See docs/node.md, "Trust and bounds".
 
+import { BoundedMap } from '../foundation/index.ts'
 import { MALFORMED_WINDOW_MS, MAX_TRACKED_OFFENDERS } from './constants.ts'
 import type { PeerBanned } from './events.ts'
 
@@ -29,7 +30,7 @@ interface Offence {
 export class PeerPolicing {
   readonly #i: PeerPolicingInit
   /** Per offending peer, in the order last (re)opened: the first is the one dropped past the bound. */
-  readonly #malformed = new Map<string, Offence>()
+  readonly #malformed = new BoundedMap<string, Offence>(MAX_TRACKED_OFFENDERS)
 
   constructor(init: PeerPolicingInit) {
     this.#i = init
@@ -41,9 +42,7 @@ export class PeerPolicing {
     let o = this.#malformed.get(from)
     if (o === undefined || now - o.sinceMs > MALFORMED_WINDOW_MS) {
       o = { count: 0, sinceMs: now, total: o?.total ?? 0 }
-      this.#malformed.delete(from)
       this.#malformed.set(from, o)
-      if (this.#malformed.size > MAX_TRACKED_OFFENDERS) this.#malformed.delete(this.#malformed.keys().next().value as string)
     }
     o.count++
     o.total++

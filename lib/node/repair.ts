@@ -27,7 +27,7 @@
 
 import { peerIdFromString } from '@libp2p/peer-id'
 import { originKey, type Delta, type Origin, type Replica, type ReplicaDigest } from '../../crdt/index.ts'
-import { NO_ENTRY_BYTES_MAX, type SyncService } from '../networking/index.ts'
+import { MAX_NO_ENTRY_BYTES, type SyncService } from '../networking/index.ts'
 import { KEY_HASH_SPACE } from '../networking/index.ts'
 
 export interface RepairInit {
@@ -46,7 +46,7 @@ export interface RepairInit {
   repairMaxBytes: number
   /**
    * The largest entry this node's store can hold, in UTF-8 key + value bytes: peers send
-   * larger values as ghosts of their versions. @default unlimited (NO_ENTRY_BYTES_MAX)
+   * larger values as ghosts of their versions. @default unlimited (MAX_NO_ENTRY_BYTES)
    */
   entryBytesMax?: number
   /** Applies a repaired delta (the node counts it like a gossip one). */
@@ -105,7 +105,7 @@ export class Repair {
 
   constructor(init: RepairInit) {
     this.#i = init
-    this.#entryBytesMax = init.entryBytesMax ?? NO_ENTRY_BYTES_MAX
+    this.#entryBytesMax = init.entryBytesMax ?? MAX_NO_ENTRY_BYTES
   }
 
   start(): void {

@@ -2,6 +2,8 @@
 // figure hot-key hints exist to raise (docs/hints.md). A metric of the node, not of hints:
 // it is measured with hints off too, so the two can be compared.
 
+import { positiveInt } from '../foundation/index.ts'
+
 /** Reads after a member's death that TakeoverTracker measures. */
 export const DEFAULT_TAKEOVER_WINDOW_READS = 10_000
 
@@ -39,7 +41,7 @@ export class TakeoverTracker {
   #open = false
 
   constructor(windowReads = DEFAULT_TAKEOVER_WINDOW_READS) {
-    this.windowReads = positiveInt(windowReads)
+    this.windowReads = positiveInt('TakeoverTracker', 'windowReads', windowReads)
   }
 
   memberDied(member: string, nowMs: number): void {
@@ -72,9 +74,4 @@ export class TakeoverTracker {
       },
     }
   }
-}
-
-function positiveInt(v: number): number {
-  if (!Number.isSafeInteger(v) || v < 1) throw new TypeError(`TakeoverTracker: windowReads must be a positive integer, got ${String(v)}`)
-  return v
 }

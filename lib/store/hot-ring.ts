@@ -23,6 +23,7 @@
 //   look hotter than three local hits would.
 
 import { MAIN_REINSERT_FREQ_CAP } from './constants.ts'
+import { nonNegativeInt } from '../foundation/index.ts'
 
 export interface HotKeyStats {
   /** boost() calls that raised a held entry's frequency. */
@@ -109,7 +110,7 @@ export class HotKeyRing {
 
   /** Up to `max` distinct held keys, newest first; empties the ring. */
   drain(max: number, isHeld: (key: string) => boolean): string[] {
-    if (!Number.isSafeInteger(max) || max < 0) throw new TypeError(`drainHotKeys: max must be an integer ≥ 0, got ${String(max)}`)
+    nonNegativeInt('drainHotKeys', 'max', max)
     const out: string[] = []
     const cap = this.capacity
     if (this.#count === 0) return out

@@ -1,6 +1,6 @@
 // The store layer: pure, no I/O. Public surface of lib/store/.
 export { S3FifoStore } from './s3fifo.ts'
-export type { S3FifoStoreInit, StoreEntry, StoreSetOptions, StoreStats } from './s3fifo.ts'
+export type { S3FifoStoreInit, StoreTuning, StoreEntry, StoreSetOptions, StoreStats } from './s3fifo.ts'
 export { GhostKindCode, type GhostEntry, type GhostKind } from './ghost.ts'
 export type { HotKeyStats } from './hot-ring.ts'
 export {

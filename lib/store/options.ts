@@ -9,17 +9,16 @@ import {
   DEFAULT_SMALL_RATIO,
   FREQ_SATURATION,
 } from './constants.ts'
+import { intInRange, nonNegativeInt, numberInRange, positiveInt } from '../foundation/index.ts'
 
 /** Largest hot-key ring accepted (8 MiB of references): a bound, not a recommendation. */
-const HOT_KEYS_MAX_LIMIT = 1 << 20
+const MAX_HOT_KEYS = 1 << 20
 
-export interface S3FifoStoreInit<V = unknown> {
-  /**
-   * Capacity in bytes: the sum of the charges of the entries held never exceeds it. An
-   * entry's charge is its UTF-8 key bytes + value bytes + `entryOverheadBytes`, or
-   * `sizeOf(key, value)` when given. Required; must make `maxBytes × smallRatio ≥ 2`.
-   */
-  maxBytes: number
+/**
+ * The store's tuning: every option but its capacity and the hooks its owner wires (`now`,
+ * `onForget`). What a replica (ReplicaStoreInit) and a node (CacheNodeInit.store) pass through.
+ */
+export interface StoreTuning {
   /**
    * Optional second bound, on the number of entries. Absent: only bytes bound the store.
    * @default Infinity
@@ -60,23 +59,10 @@ export interface S3FifoStoreInit<V = unknown> {
    */
   sizeOf?: (key: string, value: Uint8Array) => number
   /**
-   * Clock for expiry checks, in ms comparable with `expiresAt`. Read at most once per
-   * operation, and only when an entry with a TTL is involved.
-   * @default Date.now
-   */
-  now?: () => number
-  /**
    * Slots to allocate up front; they double when full. Only an estimate: bytes decide.
    * @default 1024
    */
   estimatedEntries?: number
-  /**
-   * Called when the store forgets a key's version for good: a ghost falls out of the ghost
-   * FIFO, an entry is dropped from main (main drops skip the ghost, as in the paper), or a
-   * ghost is too large to remember. The replica raises its horizon here (G4, README). Runs
-   * synchronously inside the store operation: it must not call back into the store.
-   */
-  onForget?: (key: string, version: V | undefined) => void
   /**
    * Capacity of the hot-key ring: keys promoted to main since the last `drainHotKeys`, for the node's hot-key hints (docs/hints.md). When full, the oldest key is
    * overwritten (counted in `hotKeysOverwritten`). 0: no ring, nothing recorded (a cache used
@@ -86,6 +72,28 @@ export interface S3FifoStoreInit<V = unknown> {
    * @default 0
    */
   hotKeysMax?: number
+}
+
+export interface S3FifoStoreInit<V = unknown> extends StoreTuning {
+  /**
+   * Capacity in bytes: the sum of the charges of the entries held never exceeds it. An
+   * entry's charge is its UTF-8 key bytes + value bytes + `entryOverheadBytes`, or
+   * `sizeOf(key, value)` when given. Required; must make `maxBytes × smallRatio ≥ 2`.
+   */
+  maxBytes: number
+  /**
+   * Clock for expiry checks, in ms comparable with `expiresAt`. Read at most once per
+   * operation, and only when an entry with a TTL is involved.
+   * @default Date.now
+   */
+  now?: () => number
+  /**
+   * Called when the store forgets a key's version for good: a ghost falls out of the ghost
+   * FIFO, an entry is dropped from main (main drops skip the ghost, as in the paper), or a
+   * ghost is too large to remember. The replica raises its horizon here (G4, README). Runs
+   * synchronously inside the store operation: it must not call back into the store.
+   */
+  onForget?: (key: string, version: V | undefined) => void
 }
 
 export interface ResolvedStoreOptions<V> {
@@ -105,10 +113,7 @@ export interface ResolvedStoreOptions<V> {
 
 export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreOptions<V> {
   if (init === null || typeof init !== 'object') throw new TypeError('S3FifoStore: options object required ({ maxBytes })')
-  const maxBytes = init.maxBytes
-  if (!Number.isSafeInteger(maxBytes) || maxBytes <= 0) {
-    throw new TypeError(`S3FifoStore: maxBytes must be a positive safe integer, got ${String(maxBytes)}`)
-  }
+  const maxBytes = positiveInt('S3FifoStore', 'maxBytes', init.maxBytes)
   const maxEntries = init.maxEntries ?? Infinity
   if (maxEntries !== Infinity && (!Number.isSafeInteger(maxEntries) || maxEntries <= 0)) {
     throw new TypeError(`S3FifoStore: maxEntries must be a positive integer or absent, got ${String(maxEntries)}`)
@@ -117,20 +122,10 @@ export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreO
   if (typeof smallRatio !== 'number' || !(smallRatio > 0 && smallRatio < 1)) {
     throw new TypeError(`S3FifoStore: smallRatio must be in (0, 1), got ${String(smallRatio)}`)
   }
-  const ghostRatio = init.ghostRatio ?? DEFAULT_GHOST_RATIO
-  if (typeof ghostRatio !== 'number' || !(ghostRatio >= 0 && ghostRatio <= 10)) {
-    throw new TypeError(`S3FifoStore: ghostRatio must be in [0, 10], got ${String(ghostRatio)}`)
-  }
+  const ghostRatio = numberInRange('S3FifoStore', 'ghostRatio', init.ghostRatio ?? DEFAULT_GHOST_RATIO, 0, 10)
   const promotionThreshold = init.promotionThreshold ?? DEFAULT_PROMOTION_THRESHOLD
-  if (!Number.isInteger(promotionThreshold) || promotionThreshold < 1 || promotionThreshold > FREQ_SATURATION) {
-    throw new TypeError(
-      `S3FifoStore: promotionThreshold must be an integer in [1, ${FREQ_SATURATION}], got ${String(promotionThreshold)}`,
-    )
-  }
-  const entryOverheadBytes = init.entryOverheadBytes ?? DEFAULT_ENTRY_OVERHEAD_BYTES
-  if (!Number.isSafeInteger(entryOverheadBytes) || entryOverheadBytes < 0) {
-    throw new TypeError(`S3FifoStore: entryOverheadBytes must be a non-negative integer, got ${String(entryOverheadBytes)}`)
-  }
+  intInRange('S3FifoStore', 'promotionThreshold', promotionThreshold, 1, FREQ_SATURATION)
+  const entryOverheadBytes = nonNegativeInt('S3FifoStore', 'entryOverheadBytes', init.entryOverheadBytes ?? DEFAULT_ENTRY_OVERHEAD_BYTES)
   if (init.sizeOf !== undefined && typeof init.sizeOf !== 'function') {
     throw new TypeError('S3FifoStore: sizeOf must be a function (key, value) => bytes')
   }
@@ -140,14 +135,8 @@ export function resolveStoreOptions<V>(init: S3FifoStoreInit<V>): ResolvedStoreO
   if (init.onForget !== undefined && typeof init.onForget !== 'function') {
     throw new TypeError('S3FifoStore: onForget must be a function (key, version) => void')
   }
-  const estimatedEntries = init.estimatedEntries ?? DEFAULT_ESTIMATED_ENTRIES
-  if (!Number.isSafeInteger(estimatedEntries) || estimatedEntries < 1) {
-    throw new TypeError(`S3FifoStore: estimatedEntries must be a positive integer, got ${String(estimatedEntries)}`)
-  }
-  const hotKeysMax = init.hotKeysMax ?? 0
-  if (!Number.isSafeInteger(hotKeysMax) || hotKeysMax < 0 || hotKeysMax > HOT_KEYS_MAX_LIMIT) {
-    throw new TypeError(`S3FifoStore: hotKeysMax must be an integer in [0, ${HOT_KEYS_MAX_LIMIT}], got ${String(hotKeysMax)}`)
-  }
+  const estimatedEntries = positiveInt('S3FifoStore', 'estimatedEntries', init.estimatedEntries ?? DEFAULT_ESTIMATED_ENTRIES)
+  const hotKeysMax = intInRange('S3FifoStore', 'hotKeysMax', init.hotKeysMax ?? 0, 0, MAX_HOT_KEYS)
   // floor() as libCacheSim sizes its queues; both floors are part of the exact replay.
   const smallCapacityBytes = Math.floor(maxBytes * smallRatio)
   if (smallCapacityBytes < 2) {

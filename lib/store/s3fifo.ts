@@ -34,7 +34,7 @@ import { resolveStoreOptions, type S3FifoStoreInit } from './options.ts'
 import type { StoreEntry, StoreInternals, StoreSetOptions, StoreStats } from './types.ts'
 import { utf8Length } from '../foundation/index.ts'
 
-export type { S3FifoStoreInit } from './options.ts'
+export type { S3FifoStoreInit, StoreTuning } from './options.ts'
 export type { StoreEntry, StoreInternals, StoreSetOptions, StoreStats } from './types.ts'
 
 /** A slot index: a position in the slab, never a byte count. */

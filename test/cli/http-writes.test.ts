@@ -5,7 +5,7 @@
 import { expect } from 'chai'
 import { request as httpRequest } from 'node:http'
 import { waitFor } from '../support/cluster.ts'
-import { HTTP_KEY_BYTES_MAX, HTTP_LIST_LIMIT_DEFAULT, HTTP_LIST_LIMIT_MAX } from '../../lib/cli/constants.ts'
+import { MAX_HTTP_KEY_BYTES, DEFAULT_HTTP_LIST_LIMIT, MAX_HTTP_LIST_LIMIT } from '../../lib/cli/constants.ts'
 import { allAlive, CliProcess, stopAll } from './cli-process.ts'
 import { request, type Reply } from './http-client.ts'
 
@@ -173,8 +173,8 @@ describe('cli http writes', function () {
     expect((await request(`${b.url}/keys/small-expect`)).body.byteLength).to.equal(10)
   })
 
-  it(`keys up to HTTP_KEY_BYTES_MAX (${HTTP_KEY_BYTES_MAX} B of UTF-8) work fully percent-encoded; one more byte: 400 JSON`, async () => {
-    const key = 'é'.repeat(HTTP_KEY_BYTES_MAX / 2)
+  it(`keys up to MAX_HTTP_KEY_BYTES (${MAX_HTTP_KEY_BYTES} B of UTF-8) work fully percent-encoded; one more byte: 400 JSON`, async () => {
+    const key = 'é'.repeat(MAX_HTTP_KEY_BYTES / 2)
     const path = `/keys/${encodeURIComponent(key)}`
     expect((await request(`${a.url}${path}`, { method: 'PUT', body: 'long' })).status).to.equal(200)
     expect((await request(`${a.url}${path}`)).body.toString()).to.equal('long')
@@ -190,7 +190,7 @@ describe('cli http writes', function () {
       expect(r.headers['content-type'], method).to.match(/^application\/json/)
       const error = r.json<ErrorBody>().error
       expect(error.code, method).to.be.oneOf(['ERR_BAD_KEY', 'ERR_HEADERS_TOO_LARGE'])
-      expect(error.message).to.include(String(HTTP_KEY_BYTES_MAX))
+      expect(error.message).to.include(String(MAX_HTTP_KEY_BYTES))
     }
     // The node is unharmed.
     expect((await request(`${a.url}/healthz`)).status).to.equal(200)
@@ -220,7 +220,7 @@ describe('cli http writes', function () {
     await request(`${b.url}/keys/${encodeURIComponent('list/b')}`, { method: 'DELETE' })
     const all = (await request(`${b.url}/keys?prefix=list%2F`)).json<{ keys: string[]; truncated: boolean; limit: number }>()
     expect([...all.keys].sort()).to.deep.equal(['list/a', 'list/c'])
-    expect(all).to.include({ truncated: false, limit: HTTP_LIST_LIMIT_DEFAULT })
+    expect(all).to.include({ truncated: false, limit: DEFAULT_HTTP_LIST_LIMIT })
     const one = (await request(`${b.url}/keys?prefix=list%2F&limit=1`)).json<{ keys: string[]; truncated: boolean }>()
     expect(one.keys).to.have.length(1)
     expect(one.truncated).to.equal(true)
@@ -228,12 +228,12 @@ describe('cli http writes', function () {
     expect(none.keys).to.deep.equal([])
     // Without a prefix: every key, up to the limit.
     expect((await request(`${b.url}/keys`)).json<{ keys: string[] }>().keys).to.include.members(['list/a', 'other/x'])
-    for (const bad of ['limit=0', `limit=${HTTP_LIST_LIMIT_MAX + 1}`, 'limit=ten', 'cursor=x']) {
+    for (const bad of ['limit=0', `limit=${MAX_HTTP_LIST_LIMIT + 1}`, 'limit=ten', 'cursor=x']) {
       const r = await request(`${b.url}/keys?${bad}`)
       expect(r.status, bad).to.equal(400)
       expect(r.json<ErrorBody>().error.code, bad).to.equal('ERR_BAD_PARAM')
     }
-    expect((await request(`${b.url}/keys?limit=${HTTP_LIST_LIMIT_MAX}`)).status).to.equal(200)
+    expect((await request(`${b.url}/keys?limit=${MAX_HTTP_LIST_LIMIT}`)).status).to.equal(200)
     expect((await request(`${b.url}/keys`, { method: 'DELETE' })).status).to.equal(405)
   })
 })

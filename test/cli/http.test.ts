@@ -4,7 +4,7 @@
 import { createServer, type Server } from 'node:net'
 import { expect } from 'chai'
 import { waitFor } from '../support/cluster.ts'
-import { HTTP_KEY_BYTES_MAX } from '../../lib/cli/constants.ts'
+import { MAX_HTTP_KEY_BYTES } from '../../lib/cli/constants.ts'
 import { allAlive, CliProcess, stopAll } from './cli-process.ts'
 import { findPromtool, PROMTOOL_INSTALL, promtoolCheck, request, type RequestInit as HttpRequestInit } from './http-client.ts'
 
@@ -73,7 +73,7 @@ describe('cli http', function () {
     const put = await request(`${a.url}/keys/${encodeURIComponent(key)}`, { method: 'PUT', body: 'u' })
     expect(put.json<{ key: string }>().key).to.equal(key)
     expect((await request(`${a.url}/keys/${encodeURIComponent(key)}`)).body.toString()).to.equal('u')
-    expect((await request(`${a.url}/keys/${'k'.repeat(HTTP_KEY_BYTES_MAX)}`, { method: 'PUT', body: 'x' })).status).to.equal(200)
+    expect((await request(`${a.url}/keys/${'k'.repeat(MAX_HTTP_KEY_BYTES)}`, { method: 'PUT', body: 'x' })).status).to.equal(200)
   })
 
   it('GET of a missing key: 404 with a JSON error', async () => {
@@ -136,7 +136,7 @@ describe('cli http', function () {
       ['empty key', '/keys/', {}, 'ERR_BAD_KEY'],
       ['no key on PUT', '/keys', { method: 'PUT', body: 'x' }, 'ERR_METHOD_NOT_ALLOWED'],
       ['bad percent-encoding', '/keys/%E0%A4%A', {}, 'ERR_BAD_KEY'],
-      ['key over HTTP_KEY_BYTES_MAX', `/keys/${'é'.repeat(HTTP_KEY_BYTES_MAX / 2 + 1)}`, {}, 'ERR_BAD_KEY'],
+      ['key over MAX_HTTP_KEY_BYTES', `/keys/${'é'.repeat(MAX_HTTP_KEY_BYTES / 2 + 1)}`, {}, 'ERR_BAD_KEY'],
       ['ttl not a number', '/keys/k?ttl=soon', { method: 'PUT', body: 'x' }, 'ERR_BAD_PARAM'],
       ['ttl zero (the admission rule)', '/keys/k?ttl=0', { method: 'PUT', body: 'x' }, 'ERR_INVALID_WRITE'],
       ['negative userVersion header', '/keys/k', { method: 'PUT', body: 'x', headers: { 'x-user-version': '-1' } }, 'ERR_BAD_PARAM'],

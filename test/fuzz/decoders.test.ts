@@ -14,7 +14,7 @@ import { crossFeed, fuzzAll, replayCommand, type DecoderReport } from '../../ben
 import { testSeed } from '../support/seed.ts'
 
 const INPUTS = Number(process.env.FUZZ_DECODER_INPUTS ?? 20_000)
-const HEAP_GROWTH_MAX_BYTES = 64 * 1024 * 1024
+const MAX_HEAP_GROWTH_BYTES = 64 * 1024 * 1024
 
 function explain(reports: DecoderReport[]): string {
   return reports
@@ -45,7 +45,7 @@ describe('decoder fuzz (deltas, SWIM, sync)', function () {
       expect(Object.keys(r.decodeErrors).sort(), r.name).to.deep.equal(['ERR_DECODE_LIMIT', 'ERR_DECODE_MALFORMED', 'ERR_DECODE_TRUNCATED', 'ERR_DECODE_VERSION'])
       expect(r.decoded, r.name).to.be.greaterThan(INPUTS / 100)
     }
-    expect(process.memoryUsage().heapUsed - heapBefore).to.be.below(HEAP_GROWTH_MAX_BYTES)
+    expect(process.memoryUsage().heapUsed - heapBefore).to.be.below(MAX_HEAP_GROWTH_BYTES)
   })
 
   it('every decoder sees only DecodeError when fed the other protocols\' valid and mutated bytes', () => {

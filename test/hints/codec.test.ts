@@ -5,28 +5,18 @@
 //   FUZZ_INPUTS=1000000 npx mocha --no-config --timeout 0 test/hints/codec.test.ts
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { DecodeError } from '../../lib/foundation/errors.ts'
+import { DecodeError, Prng } from '../../lib/foundation/index.ts'
 import { S3FifoStore } from '../../lib/index.ts'
-import { decodeHint, encodeHint, HINT_FORMAT_VERSION, HINT_KEYS_MAX, HINT_MESSAGE_BYTES_MAX, HintReceiver } from '../../lib/hints/index.ts'
+import { decodeHint, encodeHint, HINT_FORMAT_VERSION, MAX_HINT_KEYS, MAX_HINT_MESSAGE_BYTES, HintReceiver } from '../../lib/hints/index.ts'
 import { propertyParams, testSeed } from '../support/seed.ts'
 
 const INPUTS = Number(process.env.FUZZ_INPUTS ?? 20_000)
-
-function prng(seed: number): () => number {
-  let x = seed | 0 || 1
-  return () => {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    return (x >>> 0) / 4294967296
-  }
-}
 
 describe('hint codec', () => {
   it('encodeHint/decodeHint round-trip any keys and frequency within the bounds', () => {
     fc.assert(
       fc.property(fc.array(fc.string({ unit: 'grapheme', maxLength: 40 }), { maxLength: 200 }), fc.integer({ min: 1, max: 3 }), (keys, freq) => {
-        const { bytes, keys: n } = encodeHint({ keys, freq }, HINT_MESSAGE_BYTES_MAX, 1024)
+        const { bytes, keys: n } = encodeHint({ keys, freq }, MAX_HINT_MESSAGE_BYTES, 1024)
         expect(n).to.equal(keys.length)
         expect(decodeHint(bytes)).to.deep.equal({ keys, freq })
       }),
@@ -50,7 +40,7 @@ describe('hint codec', () => {
   it('encodeHint refuses a bad frequency or byte bound', () => {
     expect(() => encodeHint({ keys: [], freq: 0 })).to.throw(TypeError, 'freq')
     expect(() => encodeHint({ keys: [], freq: 4 })).to.throw(TypeError, 'freq')
-    expect(() => encodeHint({ keys: [], freq: 2 }, HINT_MESSAGE_BYTES_MAX + 1)).to.throw(TypeError, 'maxBytes')
+    expect(() => encodeHint({ keys: [], freq: 2 }, MAX_HINT_MESSAGE_BYTES + 1)).to.throw(TypeError, 'maxBytes')
   })
 
   it('decodeHint refuses a wrong version, a bad frequency, a count over its bound, truncation and trailing bytes', () => {
@@ -67,19 +57,19 @@ describe('hint codec', () => {
     expect(code([9, 2, 0])).to.equal('ERR_DECODE_VERSION')
     expect(code([1, 0, 0])).to.equal('ERR_DECODE_MALFORMED')
     expect(code([1, 4, 0])).to.equal('ERR_DECODE_MALFORMED')
-    expect(code([1, 2, 0x81, 0x40])).to.equal('ERR_DECODE_LIMIT') // 8193 > HINT_KEYS_MAX
+    expect(code([1, 2, 0x81, 0x40])).to.equal('ERR_DECODE_LIMIT') // 8193 > MAX_HINT_KEYS
     expect(code([1, 2, 5, 1, 0x61])).to.equal('ERR_DECODE_TRUNCATED')
     expect(code([1, 2, 1, 1])).to.equal('ERR_DECODE_TRUNCATED')
     expect(code([1, 2, 0, 7])).to.equal('ERR_DECODE_MALFORMED')
     expect(code([1, 2, 1, 1, 0xff])).to.equal('ERR_DECODE_MALFORMED') // invalid UTF-8
     expect(code([])).to.equal('ERR_DECODE_TRUNCATED')
-    expect(() => decodeHint(new Uint8Array(HINT_MESSAGE_BYTES_MAX + 1))).to.throw(DecodeError, 'exceeds')
-    expect(HINT_KEYS_MAX).to.equal(4096)
+    expect(() => decodeHint(new Uint8Array(MAX_HINT_MESSAGE_BYTES + 1))).to.throw(DecodeError, 'exceeds')
+    expect(MAX_HINT_KEYS).to.equal(4096)
   })
 
   it(`decodeHint fuzz: ${INPUTS} random and mutated inputs raise only DecodeError`, () => {
-    const rnd = prng(testSeed)
-    const int = (n: number): number => Math.floor(rnd() * n)
+    const rnd = new Prng(testSeed)
+    const int = (n: number): number => rnd.int(n)
     const seeds = [
       encodeHint({ keys: ['a', 'bb', 'ccc', 'é😀'], freq: 2 }).bytes,
       encodeHint({ keys: Array.from({ length: 50 }, (_, i) => `k${i}`), freq: 3 }).bytes,

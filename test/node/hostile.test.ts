@@ -2,7 +2,7 @@
 // (test/support/hostile-peer.ts) attacks a 2-node private cluster on every protocol. After each
 // attack both node processes are alive and answer IPC, serve reads of what they held, replicate
 // a fresh write between them both ways, pass validate(), and their RSS stays within
-// RSS_GROWTH_MAX_BYTES of what it was before the first attack. Past malformedLimit the
+// MAX_RSS_GROWTH_BYTES of what it was before the first attack. Past malformedLimit the
 // attacker is hung up on and refused when it comes back.
 //
 // Each attack uses a fresh hostile identity, so a ban earned by one attack does not mask the
@@ -16,7 +16,7 @@ import { killAll, startCluster, waitFor, type NodeProcess } from '../support/clu
 import { garbage, HostilePeer, lpFrame, SWIM_PROTOCOL, SYNC_PROTOCOL, tolerateOwnStreamResets, varint } from '../support/hostile-peer.ts'
 
 /** RSS a node may gain over the whole file, attacks and their stored deltas included. */
-const RSS_GROWTH_MAX_BYTES = 256 * 1024 * 1024
+const MAX_RSS_GROWTH_BYTES = 256 * 1024 * 1024
 const MALFORMED_LIMIT = 10
 const FAR_AHEAD_MS = 10 * 60_000
 
@@ -91,7 +91,7 @@ describe('hostile peer with the cluster key', function () {
     })
     const rss = [rssBytes(a), rssBytes(b)]
     rssLog.push(`${attack.padEnd(28)} ${rss.map(mib).join(', ')}`)
-    rss.forEach((r, i) => expect(r - rssBefore[i], `${attack}: RSS growth of node ${i}`).to.be.below(RSS_GROWTH_MAX_BYTES))
+    rss.forEach((r, i) => expect(r - rssBefore[i], `${attack}: RSS growth of node ${i}`).to.be.below(MAX_RSS_GROWTH_BYTES))
   }
 
   /** Malformed messages a node has counted, whoever it blamed. */

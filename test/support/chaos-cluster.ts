@@ -6,6 +6,7 @@ import { join } from 'node:path'
 import { ChaosNode, type StateReply } from './chaos-node.ts'
 import type { ReplicaState } from './history.ts'
 import { TestLan } from './netns.ts'
+import { Prng } from '../../lib/foundation/index.ts'
 
 /** A fault held for a duration (not a wait for a condition: the fault's length is the point). */
 export const pause = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
@@ -150,14 +151,8 @@ export class Cluster {
 
 // ---- scenarios ----
 
-/** A seeded PRNG (mulberry32) in [0, 1): the chaos matrix's and the soak's workloads replay from their seed. */
+/** The project's seeded PRNG (Prng) as floats in [0, 1): the chaos matrix's and the soak's workloads replay from their seed. */
 export function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
+  const r = new Prng(seed)
+  return () => r.next()
 }

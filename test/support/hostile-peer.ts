@@ -26,6 +26,7 @@ import { syncProtocol } from '../../lib/networking/sync-service.ts'
 import { swimProtocol } from '../../lib/networking/swim-service.ts'
 import { DEFAULT_CLUSTER } from '../../lib/node/constants.ts'
 import { encodeDeltas, hlcFromParts, makeDelta, makeVersion, type Delta, type Origin } from '../../crdt/index.ts'
+import { Prng } from '../../lib/foundation/index.ts'
 
 /** Unsigned LEB128, any size up to 2^53 (a length prefix may claim more than any bound). */
 export function varint(n: number): Uint8Array {
@@ -47,16 +48,11 @@ export function lpFrame(payload: Uint8Array): Uint8Array {
   return out
 }
 
-/** Seeded bytes (xorshift32): garbage that replays. */
+/** Seeded bytes (the project's Prng): garbage that replays. */
 export function garbage(seed: number, n: number): Uint8Array {
-  let x = seed | 0 || 1
+  const r = new Prng(seed)
   const out = new Uint8Array(n)
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13
-    x ^= x >>> 17
-    x ^= x << 5
-    out[i] = x & 0xff
-  }
+  for (let i = 0; i < n; i++) out[i] = r.nextUint32() & 0xff
   return out
 }
 
