@@ -31,7 +31,6 @@ import { checkSnapshotPath, type SnapshotState } from './snapshot.ts'
 import { nodeStats, type NodeStats } from './stats.ts'
 import { checkWriteOptions, type CheckedWriteOptions } from './write-options.ts'
 
-export type { NodeStats } from './stats.ts' // prometheus.ts imports it from here
 
 const EMPTY_VALUE = new Uint8Array(0)
 

@@ -14,7 +14,7 @@
 // plus string building (a few µs per member and origin).
 
 import type { Member, MemberStateName } from '../../membership/index.ts'
-import type { NodeStats } from './cache-node.ts'
+import type { NodeStats } from './stats.ts'
 
 /** The content type of the 0.0.4 text format, for the `content-type` response header. */
 export const PROMETHEUS_CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
