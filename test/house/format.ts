@@ -1,6 +1,7 @@
 // The format check: a few rules on the text of the source files and the docs, so that the tree
 // reads the same everywhere without a formatter dependency. `npm test` runs it
-// (test/house/format.test.ts); `node test/house/format.ts` prints the same findings.
+// (test/house/format.test.ts); `node test/house/format.ts [folder or file …]` prints the same
+// findings, for the whole tree or only under the paths given.
 //
 // Source files (.ts, .cjs, .mjs, .js under the SOURCE_FOLDERS; node_modules/ and dist/ skipped):
 //   1. a line holds at most MAX_LINE_CHARACTERS characters, counted in Unicode code points
@@ -111,7 +112,8 @@ export function formatFinding(f: FormatFinding): string {
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
-  const findings = checkTree(root)
+  const only = process.argv.slice(2).map((p) => p.replace(/\/+$/, ''))
+  const findings = checkTree(root).filter((f) => only.length === 0 || only.some((p) => f.file === p || f.file.startsWith(`${p}/`)))
   for (const f of findings) console.log(formatFinding(f))
   console.log(findings.length === 0 ? 'format: ok' : `format: ${findings.length} finding(s)`)
   process.exitCode = findings.length === 0 ? 0 : 1
