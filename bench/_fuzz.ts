@@ -26,8 +26,24 @@
 import fc from 'fast-check'
 import { DecodeError, Prng } from '../lib/foundation/index.ts'
 import { decodeDeltas, encodeDeltas, makeDelta, makeVersion, type Delta, type Hlc } from '../crdt/index.ts'
-import { decodeHead, decodeMessage, encodeMessage, encodeUpdate, MemberState, MessageKind, UpdateKind, type Update } from '../membership/index.ts'
-import { decodeSyncMessage, encodeSyncMessage, PUSH_OUTCOMES, SYNC_WIRE_VERSION, SyncKindCode, type SyncMessage } from '../lib/networking/sync-codec.ts'
+import {
+  decodeHead,
+  decodeMessage,
+  encodeMessage,
+  encodeUpdate,
+  MemberState,
+  MessageKind,
+  UpdateKind,
+  type Update,
+} from '../membership/index.ts'
+import {
+  decodeSyncMessage,
+  encodeSyncMessage,
+  PUSH_OUTCOMES,
+  SYNC_WIRE_VERSION,
+  SyncKindCode,
+  type SyncMessage,
+} from '../lib/networking/sync-codec.ts'
 import { arbDelta } from '../test/crdt/arbitraries.ts'
 
 export type DecoderName = 'deltas' | 'swim' | 'sync'
@@ -205,7 +221,8 @@ export function fuzzTargets(seed: number): FuzzTarget[] {
     .sample(fc.array(arbDelta, { minLength: 1, maxLength: 12 }), { seed, numRuns: 200 })
     .map((ds) => encodeDeltas(ds))
   // A few hand-made edge batches: empty, one delete, hlc at 2^53 − 1.
-  const far = makeDelta('set', 'k', makeVersion(0, (Number.MAX_SAFE_INTEGER - 1) as Hlc, 'n'), undefined, new Uint8Array(3), undefined, { nodeId: 'n', epoch: 1 }, 1)
+  const farVersion = makeVersion(0, (Number.MAX_SAFE_INTEGER - 1) as Hlc, 'n')
+  const far = makeDelta('set', 'k', farVersion, undefined, new Uint8Array(3), undefined, { nodeId: 'n', epoch: 1 }, 1)
   deltaBatches.push(encodeDeltas([]), encodeDeltas([far]))
   return [
     {
@@ -407,7 +424,8 @@ export function fuzzDecoder(t: FuzzTarget, o: FuzzRunOptions, cross = false): De
     ms: 0,
   }
   const fail = (index: number, kind: FuzzFailure['kind'], message: string, input: Uint8Array): void => {
-    if (r.failures.length < MAX_FAILURES_KEPT) r.failures.push({ decoder: t.name, index, kind, message, hex: Buffer.from(input).toString('hex') })
+    if (r.failures.length >= MAX_FAILURES_KEPT) return
+    r.failures.push({ decoder: t.name, index, kind, message, hex: Buffer.from(input).toString('hex') })
   }
   const started = performance.now()
   const first = o.only ?? 0

@@ -137,7 +137,9 @@ export function runTakeover(trace: TraceLike, config: Partial<TakeoverConfig> = 
     replicas.push(r)
     outbox.push([])
     hintOut.push(undefined)
-    hints.push(hintsOn ? new HotKeyHints({ enabled: true, ...c.hints, store: r.store, publish: (bytes) => void (hintOut[k] = bytes) }) : undefined)
+    hints.push(
+      hintsOn ? new HotKeyHints({ enabled: true, ...c.hints, store: r.store, publish: (bytes) => void (hintOut[k] = bytes) }) : undefined,
+    )
   }
   const alive = new Array<boolean>(N).fill(true)
 

@@ -86,7 +86,10 @@ class Worker {
     this.name = name
     // BENCH_WORKER_ARGS: extra node flags for the workers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
     const execArgv = (process.env.BENCH_WORKER_ARGS ?? '').split(' ').filter(Boolean)
-    this.child = fork(fileURLToPath(new URL('./_cluster-worker.ts', import.meta.url)), [name], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'], execArgv })
+    this.child = fork(fileURLToPath(new URL('./_cluster-worker.ts', import.meta.url)), [name], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      execArgv,
+    })
     children.add(this.child)
     this.ready = new Promise((resolve, reject) => {
       this.child.on('message', (m: { ready?: boolean; id?: number; ok?: boolean; result?: unknown; error?: { message: string } }) => {
@@ -139,7 +142,11 @@ async function startCluster(n: number, tag: string): Promise<Worker[]> {
   const addrs = await a.call<string[]>('addresses')
   const rest = await Promise.all(Array.from({ length: n - 1 }, (_, i) => startCacheNode(`${tag}${'BCDEFG'[i]}`, addrs)))
   const nodes = [a, ...rest]
-  await waitFor(async () => (await Promise.all(nodes.map((w) => w.call<number>('aliveCount')))).every((c) => c === n), 20_000, `${n} nodes to see each other alive`)
+  await waitFor(
+    async () => (await Promise.all(nodes.map((w) => w.call<number>('aliveCount')))).every((c) => c === n),
+    20_000,
+    `${n} nodes to see each other alive`,
+  )
   await Promise.all(nodes.map((w) => w.call('warmedUp')))
   return nodes
 }
@@ -166,7 +173,16 @@ async function startRedis(name: string): Promise<RedisServer> {
   const port = await freePort()
   const dir = join(scratch, name)
   spawnSync('mkdir', ['-p', dir])
-  const args = ['--save', '', '--appendonly', 'no', '--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--loglevel', 'warning']
+  const args = [
+    '--save', '',
+    '--appendonly', 'no',
+    '--port', String(port),
+    '--bind', '127.0.0.1',
+    '--dir', dir,
+    '--repl-diskless-sync', 'yes',
+    '--repl-diskless-sync-delay', '0',
+    '--loglevel', 'warning',
+  ]
   const proc = spawn('redis-server', args, { stdio: ['ignore', 'ignore', 'inherit'] })
   children.add(proc)
   proc.once('exit', () => children.delete(proc))
@@ -298,7 +314,8 @@ async function cacheThroughput([a, b, c]: Worker[], prefix: string, n: number): 
   await Promise.all([b.call('watch', prefix, n), c.call('watch', prefix, n)])
   const cpu0 = await cpuOf([a, b, c])
   const io0 = await Promise.all([a, b, c].map((x) => x.call<{ wchar: number }>('io')))
-  const w = await a.call<{ t0: number; t1: number; written: number; flushed: number; backlogDrops: number }>('write', prefix, n, 0, PHASE_MS, VALUE_BYTES, 1024, true)
+  type Written = { t0: number; t1: number; written: number; flushed: number; backlogDrops: number }
+  const w = await a.call<Written>('write', prefix, n, 0, PHASE_MS, VALUE_BYTES, 1024, true)
   const seen = await Promise.all([b, c].map((x) => x.call<WatchResult>('waitWatch', PHASE_MS)))
   const cpuUsPerWrite = ((await cpuOf([a, b, c])) - cpu0) * 1000 / n
   const io1 = await Promise.all([a, b, c].map((x) => x.call<{ wchar: number }>('io')))
@@ -326,7 +343,11 @@ async function cacheThroughput([a, b, c]: Worker[], prefix: string, n: number): 
  * replica then needs to reach the master's offset (polled every 1 ms) is added to it.
  */
 async function redisThroughput(master: RedisServer, replica: RedisServer, n: number): Promise<ThroughputRun> {
-  const args = ['-h', '127.0.0.1', '-p', String(master.port), '-P', '16', '-t', 'set', '-d', String(VALUE_BYTES), '-n', String(n), '-r', String(n), '--csv']
+  const args = [
+    '-h', '127.0.0.1', '-p', String(master.port),
+    '-P', '16', '-t', 'set', '-d', String(VALUE_BYTES), '-n', String(n), '-r', String(n),
+    '--csv',
+  ]
   const servers = (): number => procCpuMs(master.proc.pid!) + procCpuMs(replica.proc.pid!)
   const [server0, client0] = [servers(), procCpuMs('self', true)]
   const res = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: PHASE_MS })
@@ -389,7 +410,11 @@ const f = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFract
 async function main(): Promise<void> {
   for (const cmd of ['redis-server', 'redis-benchmark']) {
     if (!exists(cmd)) {
-      console.error(`${cmd} not found. This benchmark runs Redis 7 side by side with the cache; install it with\n\n  apt-get update && apt-get install -y redis-server\n\n(Debian/Ubuntu; the bench starts its own loopback-only redis-server processes, never the system service).`)
+      console.error(
+        `${cmd} not found. This benchmark runs Redis 7 side by side with the cache; install it with\n\n` +
+          '  apt-get update && apt-get install -y redis-server\n\n' +
+          '(Debian/Ubuntu; the bench starts its own loopback-only redis-server processes, never the system service).',
+      )
       process.exit(2)
     }
   }
@@ -417,15 +442,30 @@ async function main(): Promise<void> {
   const redisRuns: ThroughputRun[] = []
   for (let r = 0; r < ROUNDS; r++) {
     cacheRuns.push(await cacheThroughput([a, b, c], `w${r}:`, WRITE_N))
-    log(`(1) round ${r + 1}: cache ${f(cacheRuns[r].rate)} /s replicated${cacheRuns[r].complete ? '' : ` (INCOMPLETE: ${f(cacheRuns[r].applied ?? 0)} of ${f(WRITE_N)} on both)`}, writer ${f(cacheRuns[r].sendRate)} /s, ${f(cacheRuns[r].cpuUsPerWrite, 1)} CPU µs/write`)
+    const cr = cacheRuns[r]
+    const incomplete = cr.complete ? '' : ` (INCOMPLETE: ${f(cr.applied ?? 0)} of ${f(WRITE_N)} on both)`
+    log(
+      `(1) round ${r + 1}: cache ${f(cr.rate)} /s replicated${incomplete}, ` +
+        `writer ${f(cr.sendRate)} /s, ${f(cr.cpuUsPerWrite, 1)} CPU µs/write`,
+    )
     redisRuns.push(await redisThroughput(master, replica, WRITE_N))
-    log(`(1) round ${r + 1}: redis ${f(redisRuns[r].rate)} /s replicated (benchmark ${f(redisRuns[r].sendRate)} /s, replica caught up ${f(redisRuns[r].catchUpMs!, 1)} ms later), ${f(redisRuns[r].cpuUsPerWrite, 1)} CPU µs/write`)
+    const rr = redisRuns[r]
+    log(
+      `(1) round ${r + 1}: redis ${f(rr.rate)} /s replicated (benchmark ${f(rr.sendRate)} /s, ` +
+        `replica caught up ${f(rr.catchUpMs!, 1)} ms later), ${f(rr.cpuUsPerWrite, 1)} CPU µs/write`,
+    )
   }
   loads.push(['after (1)', loadNow()])
   // How the deltas reached B and C: gossip, or repair of what gossip lost (range / since).
-  type Repl = { replication: { deltasReceived: number; batchesReceived: number }; repair: { rangeRequests: number; rangeDeltas: number; sinceFallbacks: number; sinceDeltas: number } }
+  type Repl = {
+    replication: { deltasReceived: number; batchesReceived: number }
+    repair: { rangeRequests: number; rangeDeltas: number; sinceFallbacks: number; sinceDeltas: number }
+  }
   const paths = (await Promise.all([b, c].map((w) => w.call<Repl>('stats')))).map(
-    (st, i) => `${'BC'[i]}: ${f(st.replication.deltasReceived)} by gossip in ${f(st.replication.batchesReceived)} messages, ${f(st.repair.rangeDeltas)} by ${st.repair.rangeRequests} range repairs, ${f(st.repair.sinceDeltas)} by ${st.repair.sinceFallbacks} since(T)`,
+    (st, i) =>
+      `${'BC'[i]}: ${f(st.replication.deltasReceived)} by gossip in ${f(st.replication.batchesReceived)} messages, ` +
+      `${f(st.repair.rangeDeltas)} by ${st.repair.rangeRequests} range repairs, ` +
+      `${f(st.repair.sinceDeltas)} by ${st.repair.sinceFallbacks} since(T)`,
   )
   log(`(1) delivery paths: ${paths.join('; ')}`)
   const cacheRate = median(cacheRuns.map((x) => x.rate))
@@ -435,21 +475,25 @@ async function main(): Promise<void> {
   const lagN = lagRate * LAG_SECONDS
   log(`(2) lag at ${f(lagRate)} writes/s for ${LAG_SECONDS} s`)
   await Promise.all([b.call('watch', 'l:', lagN), c.call('watch', 'l:', lagN)])
-  const cw = await a.call<{ sent: number[]; written: number }>('write', 'l:', lagN, lagRate, LAG_SECONDS * 1000 + 2_000, VALUE_BYTES, 1 << 16)
+  const lagPhaseMs = LAG_SECONDS * 1000 + 2_000
+  const cw = await a.call<{ sent: number[]; written: number }>('write', 'l:', lagN, lagRate, lagPhaseMs, VALUE_BYTES, 1 << 16)
   await Promise.all([b, c].map((x) => x.call('waitWatch', 10_000)))
   const cacheLag = await lags(cw.sent, [b, c])
 
   const [writer, watcher] = [new Worker('redis-writer'), new Worker('redis-watcher')]
   await Promise.all([writer.ready, watcher.ready])
   await watcher.call('redisSubscribe', replica.port, 'l:', lagN)
-  const rw = await writer.call<{ sent: number[]; written: number }>('redisWrite', master.port, 'l:', lagN, lagRate, LAG_SECONDS * 1000 + 2_000, VALUE_BYTES)
+  const rw = await writer.call<{ sent: number[]; written: number }>('redisWrite', master.port, 'l:', lagN, lagRate, lagPhaseMs, VALUE_BYTES)
   await watcher.call('waitWatch', 10_000)
   const redisLag = await lags(rw.sent, [watcher])
   await watcher.call('redisUnsubscribe')
   loads.push(['after (2)', loadNow()])
   const cl = pct(cacheLag.lags)
   const rl = pct(redisLag.lags)
-  log(`(2) cache lag p50 ${f(cl.p50, 2)} ms p99 ${f(cl.p99, 2)} ms (${cacheLag.missing} missing); redis p50 ${f(rl.p50, 2)} p99 ${f(rl.p99, 2)} (${redisLag.missing} missing)`)
+  log(
+    `(2) cache lag p50 ${f(cl.p50, 2)} ms p99 ${f(cl.p99, 2)} ms (${cacheLag.missing} missing); ` +
+      `redis p50 ${f(rl.p50, 2)} p99 ${f(rl.p99, 2)} (${redisLag.missing} missing)`,
+  )
   const swim12 = await memberEventsOf([a, b, c])
   await Promise.all([a, b, c].map((w) => w.stop()))
   stopRedis(master)
@@ -469,8 +513,14 @@ async function main(): Promise<void> {
   const c3 = await startCacheNode('wC', addrs3)
   const fillC = await c3.call<WarmResult>('warmedUp')
   log(`(3) B warmed from ${fillB.peers} peer in ${f(fillB.sinceCreateMs)} ms, C from ${fillC.peers} peers in ${f(fillC.sinceCreateMs)} ms`)
-  if (fillB.entriesHeld !== WARM_N || fillC.entriesHeld !== WARM_N) throw new Error(`(3) B and C hold ${fillB.entriesHeld} and ${fillC.entriesHeld} entries, not ${WARM_N}`)
-  await waitFor(async () => (await Promise.all([a3, b3, c3].map((w) => w.call<number>('aliveCount')))).every((n) => n === 3), 20_000, '3 nodes to see each other alive')
+  if (fillB.entriesHeld !== WARM_N || fillC.entriesHeld !== WARM_N) {
+    throw new Error(`(3) B and C hold ${fillB.entriesHeld} and ${fillC.entriesHeld} entries, not ${WARM_N}`)
+  }
+  await waitFor(
+    async () => (await Promise.all([a3, b3, c3].map((w) => w.call<number>('aliveCount')))).every((n) => n === 3),
+    20_000,
+    '3 nodes to see each other alive',
+  )
   const m3 = await startRedis('master3')
   const fill = await writer.call<{ ms: number }>('redisFill', m3.port, 'k:', WARM_N, VALUE_BYTES)
   log(`(3) Redis master filled in ${f(fill.ms)} ms; warming up`)
@@ -481,7 +531,10 @@ async function main(): Promise<void> {
     cacheWarm.push(await d.call('warmedUp'))
     await d.stop() // one joiner at a time: each holds the whole data set
     const cw3 = cacheWarm[r]
-    log(`(3) round ${r + 1}: cache node warmed ${f(cw3.entriesHeld)} entries from ${cw3.peers} peers in ${f(cw3.sinceCreateMs)} ms (warm-up itself ${f(cw3.ms)} ms)`)
+    log(
+      `(3) round ${r + 1}: cache node warmed ${f(cw3.entriesHeld)} entries from ${cw3.peers} peers in ${f(cw3.sinceCreateMs)} ms ` +
+        `(warm-up itself ${f(cw3.ms)} ms)`,
+    )
     const r3 = await startRedis(`replica3-${r}`)
     redisWarm.push(await replicate(r3, m3, 1))
     const size = Number(await r3.client.call('DBSIZE'))
@@ -503,7 +556,8 @@ async function main(): Promise<void> {
   const rw3 = median(redisWarm)
   const ok = (met: boolean): string => (met ? 'met' : '**missed**')
   const out = [
-    `## also-cache cluster vs Redis ${machine.redis.split(' ')[2] ?? ''} (${machine.startedAt}, commit ${machine.commit}${quick ? ', --quick' : ''})`,
+    `## also-cache cluster vs Redis ${machine.redis.split(' ')[2] ?? ''} ` +
+      `(${machine.startedAt}, commit ${machine.commit}${quick ? ', --quick' : ''})`,
     '',
     `Machine: ${machine.nproc} × ${machine.cpu}; Node ${machine.node}; ${machine.redis}.`,
     `Load average (1/5/15 min): ${loads.map(([k, v]) => `${k} ${v}`).join('; ')}.`,
@@ -511,21 +565,69 @@ async function main(): Promise<void> {
     formatTable(
       ['figure', 'also-cache', 'Redis', 'ratio', 'goal'],
       [
-        [`replicated writes/s, 3 nodes vs master+replica (median of ${ROUNDS}, N=${f(WRITE_N)})`, f(cacheRate), f(redisRate), (cacheRate / redisRate).toFixed(2), `≥ 1.0: ${ok(cacheRate >= redisRate)}`],
+        [
+          `replicated writes/s, 3 nodes vs master+replica (median of ${ROUNDS}, N=${f(WRITE_N)})`,
+          f(cacheRate),
+          f(redisRate),
+          (cacheRate / redisRate).toFixed(2),
+          `≥ 1.0: ${ok(cacheRate >= redisRate)}`,
+        ],
         [`replication lag p50 at ${f(lagRate)} writes/s (ms)`, f(cl.p50, 2), f(rl.p50, 2), (cl.p50 / rl.p50).toFixed(1), ''],
-        [`replication lag p99 at ${f(lagRate)} writes/s (ms)`, f(cl.p99, 2), f(rl.p99, 2), (cl.p99 / rl.p99).toFixed(1), `≤ 10 ms: ${ok(cl.p99 <= 10)}`],
+        [
+          `replication lag p99 at ${f(lagRate)} writes/s (ms)`,
+          f(cl.p99, 2),
+          f(rl.p99, 2),
+          (cl.p99 / rl.p99).toFixed(1),
+          `≤ 10 ms: ${ok(cl.p99 <= 10)}`,
+        ],
         [`replication lag max (ms)`, f(cl.max, 2), f(rl.max, 2), '', ''],
-        [`warm-up of ${f(WARM_N)} × ${VALUE_BYTES} B (ms, median of ${ROUNDS})`, f(cw3), f(rw3), (cw3 / rw3).toFixed(2), `≤ 1.0: ${ok(cw3 <= rw3)}`],
-        ['read p50 (µs): get in-process vs GET round trip', f(getLat.us.p50, 2), f(redisGet.us.p50, 1), (getLat.us.p50 / redisGet.us.p50).toFixed(3), ''],
+        [
+          `warm-up of ${f(WARM_N)} × ${VALUE_BYTES} B (ms, median of ${ROUNDS})`,
+          f(cw3),
+          f(rw3),
+          (cw3 / rw3).toFixed(2),
+          `≤ 1.0: ${ok(cw3 <= rw3)}`,
+        ],
+        [
+          'read p50 (µs): get in-process vs GET round trip',
+          f(getLat.us.p50, 2),
+          f(redisGet.us.p50, 1),
+          (getLat.us.p50 / redisGet.us.p50).toFixed(3),
+          '',
+        ],
         ['read p99 (µs)', f(getLat.us.p99, 2), f(redisGet.us.p99, 1), (getLat.us.p99 / redisGet.us.p99).toFixed(3), ''],
       ],
     ),
     '',
     formatTable(
-      ['round', 'cache replicated/s', 'cache writer/s (set+publish)', 'complete', 'unpublished batches', 'bytes written per write A/B/C', 'cache CPU µs/write (A+B+C)', 'redis-benchmark rps', 'replica catch-up (ms)', 'Redis replicated/s', 'Redis CPU µs/write (servers + benchmark)'],
+      [
+        'round',
+        'cache replicated/s',
+        'cache writer/s (set+publish)',
+        'complete',
+        'unpublished batches',
+        'bytes written per write A/B/C',
+        'cache CPU µs/write (A+B+C)',
+        'redis-benchmark rps',
+        'replica catch-up (ms)',
+        'Redis replicated/s',
+        'Redis CPU µs/write (servers + benchmark)',
+      ],
       cacheRuns.map((x, i) => {
         const y = redisRuns[i]
-        return [String(i + 1), f(x.rate), f(x.sendRate), String(x.complete), f(x.backlogDrops ?? 0), (x.bytesPerWrite ?? []).map((v) => f(v)).join(' / '), f(x.cpuUsPerWrite, 1), f(y.sendRate), f(y.catchUpMs!, 1), f(y.rate), `${f(y.serverCpuUsPerWrite, 1)} + ${f(y.cpuUsPerWrite - y.serverCpuUsPerWrite, 1)}`]
+        return [
+          String(i + 1),
+          f(x.rate),
+          f(x.sendRate),
+          String(x.complete),
+          f(x.backlogDrops ?? 0),
+          (x.bytesPerWrite ?? []).map((v) => f(v)).join(' / '),
+          f(x.cpuUsPerWrite, 1),
+          f(y.sendRate),
+          f(y.catchUpMs!, 1),
+          f(y.rate),
+          `${f(y.serverCpuUsPerWrite, 1)} + ${f(y.cpuUsPerWrite - y.serverCpuUsPerWrite, 1)}`,
+        ]
       }),
     ),
     '',
@@ -538,9 +640,25 @@ async function main(): Promise<void> {
     ),
     '',
     formatTable(
-      ['warm-up round', 'cache: create → sync:done (ms)', 'cache: warm-up (ms)', 'entries held', 'deltas received (> held: a slice was streamed twice)', 'peers', 'Redis: REPLICAOF → synced (ms)'],
       [
-        ...cacheWarm.map((x, i) => [`D${i + 1}`, f(x.sinceCreateMs), f(x.ms), f(x.entriesHeld), f(x.entries), String(x.peers), f(redisWarm[i])]),
+        'warm-up round',
+        'cache: create → sync:done (ms)',
+        'cache: warm-up (ms)',
+        'entries held',
+        'deltas received (> held: a slice was streamed twice)',
+        'peers',
+        'Redis: REPLICAOF → synced (ms)',
+      ],
+      [
+        ...cacheWarm.map((x, i) => [
+          `D${i + 1}`,
+          f(x.sinceCreateMs),
+          f(x.ms),
+          f(x.entriesHeld),
+          f(x.entries),
+          String(x.peers),
+          f(redisWarm[i]),
+        ]),
         ['(fill) B from A', f(fillB.sinceCreateMs), f(fillB.ms), f(fillB.entriesHeld), f(fillB.entries), String(fillB.peers), ''],
         ['(fill) C from A and B', f(fillC.sinceCreateMs), f(fillC.ms), f(fillC.entriesHeld), f(fillC.entries), String(fillC.peers), ''],
       ],
@@ -550,13 +668,31 @@ async function main(): Promise<void> {
       ['read', 'samples', 'misses', 'p50 µs', 'p99 µs', 'max µs'],
       [
         ['also-cache get (in-process)', f(getLat.us.n), f(getLat.misses), f(getLat.us.p50, 3), f(getLat.us.p99, 3), f(getLat.us.max, 1)],
-        ['  hrtime floor (two reads, nothing between)', f(getLat.timerUs.n), '', f(getLat.timerUs.p50, 3), f(getLat.timerUs.p99, 3), f(getLat.timerUs.max, 1)],
-        ['Redis GET round trip (1 outstanding)', f(redisGet.us.n), f(redisGet.misses), f(redisGet.us.p50, 1), f(redisGet.us.p99, 1), f(redisGet.us.max, 1)],
+        [
+          '  hrtime floor (two reads, nothing between)',
+          f(getLat.timerUs.n),
+          '',
+          f(getLat.timerUs.p50, 3),
+          f(getLat.timerUs.p99, 3),
+          f(getLat.timerUs.max, 1),
+        ],
+        [
+          'Redis GET round trip (1 outstanding)',
+          f(redisGet.us.n),
+          f(redisGet.misses),
+          f(redisGet.us.p50, 1),
+          f(redisGet.us.p99, 1),
+          f(redisGet.us.max, 1),
+        ],
       ],
     ),
     '',
-    `Clock agreement (worker − bench, at the least-delay round trip): ${clocks.map((x) => `${f(x.offsetMs * 1000)} ± ${f(x.boundMs * 1000)} µs`).join(', ')}.`,
-    `Commands: \`npm run bench -- cluster${quick ? ' --quick' : ''}\`; Redis write throughput: \`${REDIS_BENCHMARK_CMD}\` (50 clients, the default); redis-server started as \`redis-server --save '' --appendonly no --port P --bind 127.0.0.1 --repl-diskless-sync yes --repl-diskless-sync-delay 0\`.`,
+    'Clock agreement (worker − bench, at the least-delay round trip): ' +
+      `${clocks.map((x) => `${f(x.offsetMs * 1000)} ± ${f(x.boundMs * 1000)} µs`).join(', ')}.`,
+    `Commands: \`npm run bench -- cluster${quick ? ' --quick' : ''}\`; ` +
+      `Redis write throughput: \`${REDIS_BENCHMARK_CMD}\` (50 clients, the default); ` +
+      "redis-server started as `redis-server --save '' --appendonly no --port P --bind 127.0.0.1 " +
+      '--repl-diskless-sync yes --repl-diskless-sync-delay 0`.',
     `SWIM events seen by the nodes (\`swim: { profile: 'local' }\`, 200 ms probe timeout): phases 1–2 ${swim12}; phases 3–4 ${swim34}.`,
     `Delivery of the (1) writes to B and C — ${paths.join('; ')}.`,
     `Filling the warm-up data: Redis master (pipelined SET from one client, 10,000 per write) in ${f(fill.ms)} ms.`,

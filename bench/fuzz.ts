@@ -54,7 +54,8 @@ function parseArgs(argv: string[]): { inputs: number; seed: number; decoders: De
 
 const gc = (globalThis as { gc?: () => void }).gc
 const opts = parseArgs(process.argv.slice(2))
-console.log(`fuzz${opts.cross ? ' (cross-fed)' : ''}: seed ${opts.seed}, ${opts.only === undefined ? `${opts.inputs.toLocaleString('en')} inputs per decoder` : `replaying index ${opts.only}`}, decoders ${opts.decoders.join(', ')}`)
+const inputsRun = opts.only === undefined ? `${opts.inputs.toLocaleString('en')} inputs per decoder` : `replaying index ${opts.only}`
+console.log(`fuzz${opts.cross ? ' (cross-fed)' : ''}: seed ${opts.seed}, ${inputsRun}, decoders ${opts.decoders.join(', ')}`)
 gc?.()
 const heapBefore = process.memoryUsage().heapUsed
 let heapPeak = heapBefore
@@ -76,30 +77,47 @@ const totalS = (performance.now() - started) / 1000
 
 const mib = (b: number): string => `${(b / 1024 / 1024).toFixed(1)} MiB`
 console.log('')
-console.log('decoder   inputs      decoded   DecodeError by code                                   other throws  overweight  pair  max w/in  max ms   s')
+console.log(
+  'decoder   inputs      decoded   DecodeError by code                                   ' +
+    'other throws  overweight  pair  max w/in  max ms   s',
+)
 for (const r of reports) {
   const codes = Object.entries(r.decodeErrors)
     .sort()
     .map(([c, n]) => `${c.replace('ERR_DECODE_', '').toLowerCase()} ${n}`)
     .join(', ')
   console.log(
-    `${r.name.padEnd(9)} ${String(r.inputs).padStart(9)} ${String(r.decoded).padStart(10)}   ${codes.padEnd(53)} ${String(r.otherThrows).padStart(12)} ${String(r.overweight).padStart(11)} ${String(r.pairMismatches).padStart(5)} ${r.maxWeightRatio.toFixed(2).padStart(9)} ${r.maxDecodeMs.toFixed(1).padStart(7)} ${(r.ms / 1000).toFixed(1).padStart(4)}`,
+    `${r.name.padEnd(9)} ${String(r.inputs).padStart(9)} ${String(r.decoded).padStart(10)}   ${codes.padEnd(53)} ` +
+      `${String(r.otherThrows).padStart(12)} ${String(r.overweight).padStart(11)} ${String(r.pairMismatches).padStart(5)} ` +
+      `${r.maxWeightRatio.toFixed(2).padStart(9)} ${r.maxDecodeMs.toFixed(1).padStart(7)} ${(r.ms / 1000).toFixed(1).padStart(4)}`,
   )
 }
-for (const r of reports) if (r.maxDecodeMs > SLOW_DECODE_MS) console.log(`${r.name}: slowest decode ${r.maxDecodeMs.toFixed(1)} ms at #${r.slowestIndex} (GC pauses count; time it alone: ${replayCommand(opts.seed, r.name, r.slowestIndex, opts.cross)})`)
-console.log(`heap: growth ${mib(heapGrowth)} (bound ${mib(MAX_HEAP_GROWTH_BYTES)}), peak above start ${mib(heapPeak - heapBefore)}; total ${totalS.toFixed(1)} s`)
+for (const r of reports) {
+  if (r.maxDecodeMs <= SLOW_DECODE_MS) continue
+  const replay = replayCommand(opts.seed, r.name, r.slowestIndex, opts.cross)
+  console.log(`${r.name}: slowest decode ${r.maxDecodeMs.toFixed(1)} ms at #${r.slowestIndex} (GC pauses count; time it alone: ${replay})`)
+}
+console.log(
+  `heap: growth ${mib(heapGrowth)} (bound ${mib(MAX_HEAP_GROWTH_BYTES)}), peak above start ${mib(heapPeak - heapBefore)}; ` +
+    `total ${totalS.toFixed(1)} s`,
+)
 
 const failures = reports.flatMap((r) => r.failures)
 for (const f of failures) {
-  console.log(`FAIL ${f.decoder} #${f.index} (${f.kind}): ${f.message}\n  input ${f.hex}\n  replay: ${replayCommand(opts.seed, f.decoder, f.index, opts.cross)}`)
+  const replay = replayCommand(opts.seed, f.decoder, f.index, opts.cross)
+  console.log(`FAIL ${f.decoder} #${f.index} (${f.kind}): ${f.message}\n  input ${f.hex}\n  replay: ${replay}`)
 }
 if (opts.only !== undefined && failures.length === 0) {
   const r = reports[0]
-  console.log(`input ${opts.only} of ${r.name}: ${r.decoded === 1 ? 'decoded' : `DecodeError ${Object.keys(r.decodeErrors).join('')}`} in ${r.maxDecodeMs.toFixed(3)} ms`)
+  const outcome = r.decoded === 1 ? 'decoded' : `DecodeError ${Object.keys(r.decodeErrors).join('')}`
+  console.log(`input ${opts.only} of ${r.name}: ${outcome} in ${r.maxDecodeMs.toFixed(3)} ms`)
 }
 const bad = reports.some((r) => r.otherThrows > 0 || r.overweight > 0 || r.pairMismatches > 0) || heapGrowth > MAX_HEAP_GROWTH_BYTES
 if (bad) {
-  console.log(`fuzz FAILED (seed ${opts.seed}): replay with npm run bench -- fuzz -- --inputs ${opts.inputs} --seed ${opts.seed}${opts.cross ? ' --cross' : ''}`)
+  console.log(
+    `fuzz FAILED (seed ${opts.seed}): replay with ` +
+      `npm run bench -- fuzz -- --inputs ${opts.inputs} --seed ${opts.seed}${opts.cross ? ' --cross' : ''}`,
+  )
   process.exit(1)
 }
 console.log(`fuzz passed: ${reports.reduce((n, r) => n + r.inputs, 0).toLocaleString('en')} inputs, 0 throws other than DecodeError`)

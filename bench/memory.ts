@@ -42,7 +42,10 @@ try {
     const usage = (await Promise.all(nodes.map((n) => n.call('memory')))) as NodeJS.MemoryUsage[]
     const t = Math.round((Date.now() - t0) / 1000)
     usage.forEach((m, i) => {
-      console.log(`| ${t} | ${writes.toLocaleString('en')} | n${i}${i === 0 ? ' (writer)' : ''} | ${mb(m.heapUsed)} | ${mb(m.heapTotal)} | ${mb(m.external)} | ${mb(m.arrayBuffers)} | ${mb(m.rss)} |`)
+      console.log(
+        `| ${t} | ${writes.toLocaleString('en')} | n${i}${i === 0 ? ' (writer)' : ''} ` +
+          `| ${mb(m.heapUsed)} | ${mb(m.heapTotal)} | ${mb(m.external)} | ${mb(m.arrayBuffers)} | ${mb(m.rss)} |`,
+      )
     })
   }
 } finally {

@@ -275,7 +275,9 @@ const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${proces
 if (asJson) {
   console.log(JSON.stringify({ machine, rounds: ROUNDS, medians: med, samples }))
 } else {
-  console.log(`\nReplica benchmark — ${machine}; median of ${ROUNDS} rounds; ${DELTAS.toLocaleString('en')} deltas of ${VALUE_BYTES} B values`)
+  console.log(
+    `\nReplica benchmark — ${machine}; median of ${ROUNDS} rounds; ${DELTAS.toLocaleString('en')} deltas of ${VALUE_BYTES} B values`,
+  )
   console.log('Throughput per CPU-second of the process (all threads); wall-clock figure beside it.\n')
   console.log('| apply workload | deltas/CPU-s (median) | min – max | deltas/wall-s (median) |')
   console.log('|---|---:|---:|---:|')
@@ -291,8 +293,12 @@ if (asJson) {
     const j = med[`JSON ${op} deltas/s`]
     const wallRatio = med[`${op} deltas/s wall`] / med[`JSON ${op} deltas/s wall`]
     console.log(`| ${op} deltas/CPU-s | ${fmt(b)} | ${fmt(j)} | ${(b / j).toFixed(1)}× | ${wallRatio.toFixed(1)}× |`)
-    console.log(`| ${op} MB/CPU-s (own bytes) | ${med[`${op} MB/s`].toFixed(0)} | ${med[`JSON ${op} MB/s`].toFixed(0)} | ${(med[`${op} MB/s`] / med[`JSON ${op} MB/s`]).toFixed(1)}× | |`)
+    const mb = med[`${op} MB/s`]
+    const jsonMb = med[`JSON ${op} MB/s`]
+    console.log(`| ${op} MB/CPU-s (own bytes) | ${mb.toFixed(0)} | ${jsonMb.toFixed(0)} | ${(mb / jsonMb).toFixed(1)}× | |`)
   }
-  console.log(`| bytes per delta | ${med['bytes/delta'].toFixed(1)} | ${med['JSON bytes/delta'].toFixed(1)} | ${(med['bytes/delta'] / med['JSON bytes/delta']).toFixed(2)}× | |`)
+  const bytes = med['bytes/delta']
+  const jsonBytes = med['JSON bytes/delta']
+  console.log(`| bytes per delta | ${bytes.toFixed(1)} | ${jsonBytes.toFixed(1)} | ${(bytes / jsonBytes).toFixed(2)}× | |`)
   console.log(`\nload average at the end: ${loadavg().map((x) => x.toFixed(1)).join(', ')} (${cpus().length} cores)`)
 }

@@ -49,7 +49,9 @@ function makeCache(impl: Impl, maxBytes: number, byteMode: 'trace' | 'default'):
       ? new S3FifoStore({ maxBytes, sizeOf: (_k, v) => v.byteLength, estimatedEntries: 1 << 16 })
       : new S3FifoStore({ maxBytes, estimatedEntries: 1 << 16 })
   }
-  if (impl === 'lru-cache') return new LRUCache<string, Uint8Array>({ maxSize: maxBytes, sizeCalculation: (v) => Math.max(1, v.byteLength) })
+  if (impl === 'lru-cache') {
+    return new LRUCache<string, Uint8Array>({ maxSize: maxBytes, sizeCalculation: (v) => Math.max(1, v.byteLength) })
+  }
   return new Map<string, Uint8Array>()
 }
 
@@ -185,7 +187,8 @@ class SlabCopier {
 async function measureMemory(impl: Impl | 's3fifo+slabs'): Promise<MemoryResult> {
   const keys = Array.from({ length: MEMORY_ENTRIES }, (_, i) => `key:${i}`)
   // Values the caller made; as-given caches keep these very objects.
-  let values: Uint8Array[] | undefined = impl === 's3fifo+slabs' ? undefined : Array.from({ length: MEMORY_ENTRIES }, () => new Uint8Array(VALUE_BYTES))
+  let values: Uint8Array[] | undefined =
+    impl === 's3fifo+slabs' ? undefined : Array.from({ length: MEMORY_ENTRIES }, () => new Uint8Array(VALUE_BYTES))
   const before = heapNow()
   // heapNow's forced GCs are reported asynchronously: let them pass before observing.
   await new Promise((resolve) => setTimeout(resolve, 100))
@@ -265,7 +268,16 @@ async function main(): Promise<void> {
   console.log(`\nthroughput (ops/s, median of ${ROUNDS}); latency sampled 1/${SAMPLE_EVERY}, hrtime's own cost ${timerNs} ns included`)
   console.log(
     formatTable(
-      ['', 'get-hit ops/s', 'vs lru-cache', 'get p50/p99 ns', `replay ${replayTraceName} ops/s`, 'vs lru-cache', 'replay p50/p99 ns', 'replay misses'],
+      [
+        '',
+        'get-hit ops/s',
+        'vs lru-cache',
+        'get p50/p99 ns',
+        `replay ${replayTraceName} ops/s`,
+        'vs lru-cache',
+        'replay p50/p99 ns',
+        'replay misses',
+      ],
       IMPLS.map((impl) => [
         impl,
         Math.round(tput(getHit[impl])).toLocaleString('en'),
@@ -281,20 +293,26 @@ async function main(): Promise<void> {
   const valueBytes = valueObjectBytes()
   const mem: [string, MemoryResult][] = []
   for (const impl of ['s3fifo', 'lru-cache', 'Map', 's3fifo+slabs'] as const) mem.push([impl, await measureMemory(impl)])
-  console.log(`\nmemory at ${MEMORY_ENTRIES.toLocaleString('en')} entries of ${VALUE_BYTES} B (a caller's Uint8Array value itself costs ${valueBytes.toFixed(0)} B)`)
+  console.log(
+    `\nmemory at ${MEMORY_ENTRIES.toLocaleString('en')} entries of ${VALUE_BYTES} B ` +
+      `(a caller's Uint8Array value itself costs ${valueBytes.toFixed(0)} B)`,
+  )
   console.log(
     formatTable(
       ['', 'B/entry beyond key+value', 'longest GC pause ms', 'fill ms'],
       mem.map(([impl, m]) => [
         impl === 's3fifo+slabs' ? 's3fifo, values copied into slabs (caller buffers dropped)' : impl,
-        impl === 's3fifo+slabs' ? `${m.bytesPerEntry.toFixed(0)} (vs ${(valueBytes - VALUE_BYTES).toFixed(0)} of a given value's wrapper)` : m.bytesPerEntry.toFixed(0),
+        impl === 's3fifo+slabs'
+          ? `${m.bytesPerEntry.toFixed(0)} (vs ${(valueBytes - VALUE_BYTES).toFixed(0)} of a given value's wrapper)`
+          : m.bytesPerEntry.toFixed(0),
         m.maxGcPauseMs.toFixed(1),
         m.fillMs.toFixed(0),
       ]),
     ),
   )
   console.log('\nmiss ratios (lower is better); exact = S3-FIFO thr 1 and 2 and LRU equal libCacheSim to the request')
-  console.log(formatTable(['trace', 'mode', 'capacity', 'LRU', 'S3-FIFO thr=1', 'S3-FIFO thr=2', 'misses saved vs LRU (thr=2)', 'exact'], hitRatios()))
+  const hitRatioHeader = ['trace', 'mode', 'capacity', 'LRU', 'S3-FIFO thr=1', 'S3-FIFO thr=2', 'misses saved vs LRU (thr=2)', 'exact']
+  console.log(formatTable(hitRatioHeader, hitRatios()))
 }
 
 await main()

@@ -43,7 +43,11 @@ for (const name of names) {
   const off = runTakeover(trace, { ...base, hints: undefined })
   const on = runTakeover(trace, { ...base, hints: hintOptions })
   const alive = runTakeover(trace, { ...base, hints: undefined, fail: false })
-  const ratios = (r: TakeoverResult): { first1: number; first5: number; first20: number } => ({ first1: r.first1, first5: r.first5, first20: r.first20 })
+  const ratios = (r: TakeoverResult): { first1: number; first5: number; first20: number } => ({
+    first1: r.first1,
+    first5: r.first5,
+    first20: r.first20,
+  })
   const record = {
     trace: name,
     split,
@@ -79,7 +83,11 @@ for (const name of names) {
   if (json) console.log(JSON.stringify(record))
   else process.stderr.write(`${name}: ${record.ms} ms\n`)
   const g = record.goals
-  const goal = [g.first5Within2Points ? 'within 2' : 'not within 2', g.betterThanWithout ? 'better' : 'not better', g.hintBytesUnder1Percent ? '< 1%' : '≥ 1%'].join(', ')
+  const goal = [
+    g.first5Within2Points ? 'within 2' : 'not within 2',
+    g.betterThanWithout ? 'better' : 'not better',
+    g.hintBytesUnder1Percent ? '< 1%' : '≥ 1%',
+  ].join(', ')
   rows.push([
     name,
     pct(on.steadyHitRatioA),
@@ -99,13 +107,33 @@ for (const name of names) {
   ])
 }
 if (!json) {
-  console.log(`split: ${split}, ${DEFAULT_TAKEOVER_CONFIG.nodes} nodes, budget ${DEFAULT_TAKEOVER_CONFIG.capacityFraction * 100}% of unique bytes each, round ${roundRequests} requests, A fails at ${DEFAULT_TAKEOVER_CONFIG.failAt * 100}%; load ${loadavg()[0].toFixed(1)}\n`)
+  const config = DEFAULT_TAKEOVER_CONFIG
+  console.log(
+    `split: ${split}, ${config.nodes} nodes, budget ${config.capacityFraction * 100}% of unique bytes each, ` +
+      `round ${roundRequests} requests, A fails at ${config.failAt * 100}%; load ${loadavg()[0].toFixed(1)}\n`,
+  )
   console.log(
     formatTable(
-      ['trace', 'A steady %', 'B first 1% on/off', 'B first 5% on/off', 'B first 20% on/off', 'A never failed 1/5/20', 'hint/delta bytes (as hashes)', 'goals (first 5%, on vs off, bytes)'],
+      [
+        'trace',
+        'A steady %',
+        'B first 1% on/off',
+        'B first 5% on/off',
+        'B first 20% on/off',
+        'A never failed 1/5/20',
+        'hint/delta bytes (as hashes)',
+        'goals (first 5%, on vs off, bytes)',
+      ],
       rows,
     ),
   )
   console.log()
-  console.log(formatTable(['trace', "B's own, hints off: before → after", 'hints on: before → after', 'cluster hit ratio off / on', 'hint keys per round p50 / p95'], bOwn))
+  const bOwnHeader = [
+    'trace',
+    "B's own, hints off: before → after",
+    'hints on: before → after',
+    'cluster hit ratio off / on',
+    'hint keys per round p50 / p95',
+  ]
+  console.log(formatTable(bOwnHeader, bOwn))
 }

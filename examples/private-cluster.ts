@@ -17,7 +17,9 @@ console.log('member b reads:', new TextDecoder().decode(b.get('secret')))
 
 // A node without the key is refused: its join fails and it sees nothing.
 const outsider = await createCacheNode({ bootstrap: a.addresses() })
-const failed = await new Promise<string>((resolve) => outsider.addEventListener('join:failed', (e) => resolve(e.detail.hint), { once: true }))
+const failed = await new Promise<string>((resolve) =>
+  outsider.addEventListener('join:failed', (e) => resolve(e.detail.hint), { once: true }),
+)
 console.log('outsider could not join:', failed)
 console.log('outsider reads:', outsider.get('secret') ?? '(nothing)')
 await Promise.all([a.close(), b.close(), outsider.close()])

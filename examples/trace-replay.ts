@@ -54,7 +54,13 @@ function syntheticTrace(requests: number): Trace {
     keys.push(names[lo])
   }
   const unique = new Set(keys).size
-  return { name: `synthetic Zipf(0.9), ${n.toLocaleString('en')} keys`, keys, sizes: new Uint32Array(requests).fill(100), uniqueKeys: unique, uniqueBytes: unique * 100 }
+  return {
+    name: `synthetic Zipf(0.9), ${n.toLocaleString('en')} keys`,
+    keys,
+    sizes: new Uint32Array(requests).fill(100),
+    uniqueKeys: unique,
+    uniqueBytes: unique * 100,
+  }
 }
 
 function progressBar(label: string, total: number): { update(done: number): void; finish(ms: number): void } {
@@ -63,7 +69,8 @@ function progressBar(label: string, total: number): { update(done: number): void
   let lastQuarter = -1
   const draw = (done: number, tail: string): string => {
     const filled = Math.round((done / total) * width)
-    return `  ${label.padEnd(12)} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(Math.round((done / total) * 100)).padStart(3)}%${tail}`
+    const percent = String(Math.round((done / total) * 100)).padStart(3)
+    return `  ${label.padEnd(12)} [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${percent}%${tail}`
   }
   return {
     update(done) {
@@ -117,7 +124,8 @@ const s3 = run('S3FifoStore', new S3FifoStore({ maxBytes: capacity, sizeOf }), t
 const lru = run('lru-cache', new LRUCache<string, Uint8Array>({ maxSize: capacity, sizeCalculation: (v) => v.byteLength }), trace)
 
 const row = (name: string, r: { misses: number; ms: number }): string =>
-  `| ${name.padEnd(21)} | ${((1 - r.misses / requests) * 100).toFixed(2).padStart(8)}% | ${r.misses.toLocaleString('en').padStart(10)} | ${Math.round(requests / (r.ms / 1000)).toLocaleString('en').padStart(12)} |`
+  `| ${name.padEnd(21)} | ${((1 - r.misses / requests) * 100).toFixed(2).padStart(8)}% | ${r.misses.toLocaleString('en').padStart(10)} ` +
+  `| ${Math.round(requests / (r.ms / 1000)).toLocaleString('en').padStart(12)} |`
 console.log(`\n| cache                 | hit ratio | misses     | requests/s   |`)
 console.log(`|-----------------------|-----------|------------|--------------|`)
 console.log(row('S3FifoStore (S3-FIFO)', s3))
@@ -129,7 +137,10 @@ if (!useSynthetic) {
   const ref = loadReference().find((r) => r.trace === trace.name && r.mode === 'byte' && r.capacity === capacity)
   if (ref !== undefined) {
     const exact = ref.s3fifo2 === s3.misses && ref.lru === lru.misses
-    console.log(`libCacheSim reference (REFERENCE.md): S3-FIFO ${ref.s3fifo2}, LRU ${ref.lru} misses — ${exact ? 'reproduced exactly' : 'MISMATCH'}.`)
+    console.log(
+      `libCacheSim reference (REFERENCE.md): S3-FIFO ${ref.s3fifo2}, LRU ${ref.lru} misses — ` +
+        `${exact ? 'reproduced exactly' : 'MISMATCH'}.`,
+    )
   }
 }
 console.log('\nNext: `npm test` runs the suite; `npm run bench -- store` measures speed and memory.')

@@ -15,7 +15,15 @@ function del(h: History, node: string, key: string, version: Version, outcome: '
   const w = h.beginWrite(node, key, 'delete', undefined, outcome !== 'ok')
   h.endWrite(w, { version, acked: outcome === 'ok' ? undefined : true })
 }
-function read(h: History, node: string, key: string, value: string | null, version: Version | null, expiresAt: number | null = null, nodeNow = 1000): void {
+function read(
+  h: History,
+  node: string,
+  key: string,
+  value: string | null,
+  version: Version | null,
+  expiresAt: number | null = null,
+  nodeNow = 1000,
+): void {
   const r = h.beginRead(node, key)
   h.endRead(r, { value, version, expiresAt, nodeNow })
 }
@@ -114,13 +122,15 @@ describe('chaos history checker', () => {
     set(h, 'n0', 'k', 'a', v(10), 'acked')
     const older = state([['k', 'old', v(5, 'Z')]])
     const good = state([['k', 'a', v(10)]])
-    expect(checkHistory(h, new Map([['n0', good], ['n1', good], ['n2', state([])]])).lostAckedWrites.map((x) => x.node)).to.deep.equal(['n2'])
+    const missing = new Map([['n0', good], ['n1', good], ['n2', state([])]])
+    expect(checkHistory(h, missing).lostAckedWrites.map((x) => x.node)).to.deep.equal(['n2'])
     expect(checkHistory(h, new Map([['n0', good], ['n1', older]])).lostAckedWrites.map((x) => x.node)).to.deep.equal(['n1'])
     expect(checkHistory(h, new Map([['n0', state([['k', 'b', v(10)]])]])).lostAckedWrites).to.have.length(1)
     // An acked delete that comes back as its own version's value is lost too.
     const h2 = new History()
     del(h2, 'n0', 'k', v(10), 'acked')
-    expect(checkHistory(h2, new Map([['n0', state([], [['k', v(10)]])], ['n1', state([['k', 'a', v(3)]])]])).lostAckedWrites.map((x) => x.node)).to.deep.equal(['n1'])
+    const revived = new Map([['n0', state([], [['k', v(10)]])], ['n1', state([['k', 'a', v(3)]])]])
+    expect(checkHistory(h2, revived).lostAckedWrites.map((x) => x.node)).to.deep.equal(['n1'])
   })
 
   it('accepts an acked write beaten by a higher version (set or delete), and ignores writes not acked', () => {

@@ -50,7 +50,14 @@ describe('bugs found by the chaos matrix (fixed; each test fails without its fix
       async range(peer: { toString(): string }, origin: Delta['origin'], from: number, to: number, maxBytes: number) {
         return replicas.get(peer.toString())!.log.range(from, to, maxBytes)
       },
-      async since(peer: { toString(): string }, hlc: number, _lo: number, _hi: number, _max: number, onChunk: (d: Delta[], n: number) => void) {
+      async since(
+        peer: { toString(): string },
+        hlc: number,
+        _lo: number,
+        _hi: number,
+        _max: number,
+        onChunk: (d: Delta[], n: number) => void,
+      ) {
         const ds = [...replicas.get(peer.toString())!.since(hlc as Hlc)]
         onChunk(ds, 0)
         return { complete: true }

@@ -102,7 +102,8 @@ const relayCounters = async (c: Cluster): Promise<LinkState[] | undefined> => c.
 async function relayCountersSince(c: Cluster, from: LinkState[] | undefined): Promise<string> {
   const to = await relayCounters(c)
   if (from === undefined || to === undefined) return ''
-  return `; egress frames dropped/sent meanwhile: ${to.map((l, i) => `h${i} ${l.dropped - from[i].dropped}/${l.forwarded - from[i].forwarded}`).join(', ')}`
+  const perHost = to.map((l, i) => `h${i} ${l.dropped - from[i].dropped}/${l.forwarded - from[i].forwarded}`)
+  return `; egress frames dropped/sent meanwhile: ${perHost.join(', ')}`
 }
 
 /**
@@ -269,7 +270,15 @@ interface RunResult {
   runMs: number
 }
 
-async function workload(cluster: Cluster, history: History, seed: number, keys: string[], t0: number, shortTtl: boolean, silenced: ReadonlySet<number>): Promise<void> {
+async function workload(
+  cluster: Cluster,
+  history: History,
+  seed: number,
+  keys: string[],
+  t0: number,
+  shortTtl: boolean,
+  silenced: ReadonlySet<number>,
+): Promise<void> {
   const end = t0 + WORKLOAD_MS
   await Promise.all(
     cluster.nodes.map(async (_, i) => {
@@ -329,7 +338,8 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
   const keys = Array.from({ length: KEYS_PER_RUN }, (_, j) => `${scenario.name}.s${seed}.k${j}`)
   const history = new History()
   const t0 = Date.now()
-  history.note(`${scenario.name} seed ${seed}: victim h${victim}, nodes ${cluster.nodes.map((n) => `${n.label}=${n.id.slice(-6)}`).join(' ')}`)
+  const nodeIds = cluster.nodes.map((n) => `${n.label}=${n.id.slice(-6)}`).join(' ')
+  history.note(`${scenario.name} seed ${seed}: victim h${victim}, nodes ${nodeIds}`)
   const at = async (ms: number): Promise<void> => {
     const wait = t0 + ms - Date.now()
     if (wait > 0) await pause(wait)
@@ -373,10 +383,14 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
   const check = checkHistory(history, finals, keySet)
   // Keys of earlier runs still apart: their run failed already; noted, not counted again.
   const inherited = checkHistory([], finals).divergences.filter((d) => !keySet.has(d.key))
-  if (inherited.length > 0) history.note(`${inherited.length} keys of earlier runs still divergent: ${inherited.map((d) => d.key).join(', ')}`)
+  if (inherited.length > 0) {
+    history.note(`${inherited.length} keys of earlier runs still divergent: ${inherited.map((d) => d.key).join(', ')}`)
+  }
   const writes = history.ops.filter((o) => o.type === 'write')
   const reads = history.ops.filter((o) => o.type === 'read')
-  const crashes = cluster.all.filter((n) => n.crashed).map((n) => `${n.label} exited (${n.exitCode ?? n.exitSignal}): ${n.stderr.slice(-2000)}`)
+  const crashes = cluster.all
+    .filter((n) => n.crashed)
+    .map((n) => `${n.label} exited (${n.exitCode ?? n.exitSignal}): ${n.stderr.slice(-2000)}`)
   const result: RunResult = {
     scenario: scenario.name,
     seed,
@@ -400,7 +414,10 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
     for (const e of n.events) {
       if (e.at < t0) continue
       if (e.event.startsWith('member:')) history.note(`${n.label} sees ${e.event} ${shortId(String(e.detail.id ?? ''))}`, e.at)
-      else if (e.event === 'delta:dropped') history.note(`${n.label} dropped a delta of ${String(e.detail.key)} from ${shortId(String(e.detail.origin))} via ${shortId(String(e.detail.from))}: ${String(e.detail.reason)}`, e.at)
+      else if (e.event === 'delta:dropped') {
+        const via = `from ${shortId(String(e.detail.origin))} via ${shortId(String(e.detail.from))}`
+        history.note(`${n.label} dropped a delta of ${String(e.detail.key)} ${via}: ${String(e.detail.reason)}`, e.at)
+      }
     }
   }
   const file = `/tmp/also-cache-chaos-${scenario.name}-seed${seed}.log`
@@ -408,7 +425,9 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
   if (failed || process.env.CHAOS_TRACE === '1') {
     // For the diagnosis: each node's per-origin receive progress and repair counters, and, on
     // a divergence, whether the replicas converge later (and when) or stay apart.
-    const stats = await Promise.all(cluster.nodes.filter((n) => n.alive).map(async (n) => [n.label, await n.call('stats').catch((e) => String(e))]))
+    const stats = await Promise.all(
+      cluster.nodes.filter((n) => n.alive).map(async (n) => [n.label, await n.call('stats').catch((e) => String(e))]),
+    )
     let later = ''
     if (check.divergences.length > 0) {
       const until = Date.now() + 20_000
@@ -428,7 +447,8 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
     }
     writeFileSync(
       file,
-      `${history.trace()}\n\nnode stats at the deadline:\n${JSON.stringify(Object.fromEntries(stats.map(([l, st]) => [l, pick(st)])), null, 1)}\n` +
+      `${history.trace()}\n\n` +
+        `node stats at the deadline:\n${JSON.stringify(Object.fromEntries(stats.map(([l, st]) => [l, pick(st)])), null, 1)}\n` +
         `\nfinal states:\n${JSON.stringify(Object.fromEntries(finals), null, 1)}\n`,
     )
   }
@@ -437,8 +457,10 @@ async function runOne(cluster: Cluster, scenario: Scenario, seed: number): Promi
     const trace = history.trace(involved).split('\n')
     throw new Error(
       [
-        `${scenario.name} seed ${seed}: ${check.staleReads.length} stale reads, ${check.wrongValues.length} wrong values, ${check.expiredReads.length} expired reads, ${check.ackNotVisible.length} acked writes not visible, ` +
-          `${check.lostAckedWrites.length} lost acked writes, ${check.divergences.length} divergent keys, ${crashes.length} crashes, membership healed: ${membersOk}`,
+        `${scenario.name} seed ${seed}: ${check.staleReads.length} stale reads, ${check.wrongValues.length} wrong values, ` +
+          `${check.expiredReads.length} expired reads, ${check.ackNotVisible.length} acked writes not visible, ` +
+          `${check.lostAckedWrites.length} lost acked writes, ${check.divergences.length} divergent keys, ` +
+          `${crashes.length} crashes, membership healed: ${membersOk}`,
         `replay: CHAOS_SCENARIO=${scenario.name} CHAOS_SEED=${seed} npx mocha --no-config --timeout 0 test/chaos/matrix.test.ts`,
         ...check.all.slice(0, 20).map((v) => `  ${v.kind}: ${v.message}`),
         ...crashes,
@@ -476,7 +498,8 @@ function report(): string {
     ].join(' '),
   )
   return [
-    'chaos matrix: scenario, seed, writes, acked/ack-failed/unknown, reads/hits, bad reads (stale, wrong value, expired), acked not visible, lost acked, divergent keys, crashes, converge ms (after faults and writes stopped), run ms',
+    'chaos matrix: scenario, seed, writes, acked/ack-failed/unknown, reads/hits, bad reads (stale, wrong value, expired), ' +
+      'acked not visible, lost acked, divergent keys, crashes, converge ms (after faults and writes stopped), run ms',
     ...rows,
   ].join('\n')
 }
@@ -573,12 +596,23 @@ describe('chaos matrix (3 hosts in network namespaces, one node each)', function
   const noNetem = netemUnavailable()
   const noImpairer = noNetem === undefined ? undefined : impairerUnavailable()
   defineRuns(
-    noNetem === undefined ? 'loss and delay on every host (tc netem)' : 'loss and delay on every host (userspace link impairer: this kernel has no sch_netem)',
+    noNetem === undefined
+      ? 'loss and delay on every host (tc netem)'
+      : 'loss and delay on every host (userspace link impairer: this kernel has no sch_netem)',
     scenarios.filter((s) => s.impairsLinks),
-    { offsets: [0, 0, 0], net: netOf(3), relay: noNetem !== undefined, skip: noImpairer === undefined ? undefined : `${noNetem}; ${noImpairer}` },
+    {
+      offsets: [0, 0, 0],
+      net: netOf(3),
+      relay: noNetem !== undefined,
+      skip: noImpairer === undefined ? undefined : `${noNetem}; ${noImpairer}`,
+    },
   )
   defineRuns('±5 s clock skew (clockOffsetMs +5000, −5000, 0)', [skew], { offsets: [5_000, -5_000, 0], net: netOf(1) })
-  defineRuns('20% of gossip messages dropped by every receiver (dropGossipRate 0.2)', [gossipDrop], { offsets: [0, 0, 0], net: netOf(2), extra: { dropGossipRate: 0.2 } })
+  defineRuns('20% of gossip messages dropped by every receiver (dropGossipRate 0.2)', [gossipDrop], {
+    offsets: [0, 0, 0],
+    net: netOf(2),
+    extra: { dropGossipRate: 0.2 },
+  })
 })
 
 /** LAN numbers apart from the other netns tests' (which use pid % 250). */

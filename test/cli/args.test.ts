@@ -22,10 +22,14 @@ describe('cli args', function () {
         expect(o.command).to.equal('run')
         expect(o.clusterKeyPath).to.equal(undefined)
       }],
-      ['repeated --listen and --bootstrap, in order', ['--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/4002', '--bootstrap', PEER], (o) => {
-        expect(o.node.listen).to.deep.equal(['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/4002'])
-        expect(o.node.bootstrap).to.deep.equal([PEER])
-      }],
+      [
+        'repeated --listen and --bootstrap, in order',
+        ['--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/4002', '--bootstrap', PEER],
+        (o) => {
+          expect(o.node.listen).to.deep.equal(['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/4002'])
+          expect(o.node.bootstrap).to.deep.equal([PEER])
+        },
+      ],
       ['--cluster', ['--cluster', 'shop-eu.1'], (o) => expect(o.node.cluster).to.equal('shop-eu.1')],
       ['--max-bytes 64mib', ['--max-bytes', '64mib'], (o) => expect(o.node.maxBytes).to.equal(64 * 2 ** 20)],
       ['--max-bytes 1GiB (case-insensitive)', ['--max-bytes', '1GiB'], (o) => expect(o.node.maxBytes).to.equal(2 ** 30)],
@@ -33,7 +37,11 @@ describe('cli args', function () {
       ['--http with port 0', ['--http', '127.0.0.1:0'], (o) => expect(o.http.port).to.equal(0)],
       ['--http [::1]:7071', ['--http', '[::1]:7071'], (o) => expect(o.http).to.include({ host: '::1', port: 7071 })],
       ['--http localhost:8080', ['--http', 'localhost:8080'], (o) => expect(o.http).to.include({ host: 'localhost', port: 8080 })],
-      ['--http 0.0.0.0 with --http-public', ['--http', '0.0.0.0:7070', '--http-public'], (o) => expect(o.http).to.include({ host: '0.0.0.0', public: true })],
+      [
+        '--http 0.0.0.0 with --http-public',
+        ['--http', '0.0.0.0:7070', '--http-public'],
+        (o) => expect(o.http).to.include({ host: '0.0.0.0', public: true }),
+      ],
       ['--swim-profile local', ['--swim-profile', 'local'], (o) => expect(o.node.swim).to.deep.equal({ profile: 'local' })],
       ['--max-body 4mib', ['--max-body', '4mib'], (o) => expect(o.http.maxBodyBytes).to.equal(4 * 2 ** 20)],
       ['--snapshot', ['--snapshot', '/tmp/x.snap'], (o) => expect(o.node.snapshotPath).to.equal('/tmp/x.snap')],
@@ -45,7 +53,11 @@ describe('cli args', function () {
         expect(o.clusterKeyPath).to.equal('c.key')
         expect(o.node.clusterKey).to.equal(undefined)
       }],
-      ['repeated --allow-peer', ['--allow-peer', PEER_ID, '--allow-peer', PEER_ID], (o) => expect(o.node.allowPeers).to.deep.equal([PEER_ID, PEER_ID])],
+      [
+        'repeated --allow-peer',
+        ['--allow-peer', PEER_ID, '--allow-peer', PEER_ID],
+        (o) => expect(o.node.allowPeers).to.deep.equal([PEER_ID, PEER_ID]),
+      ],
     ]
     for (const [name, argv, check] of good) it(name, () => check(parseCliArgs(argv)))
   })
@@ -94,7 +106,15 @@ describe('cli args', function () {
   })
 
   it('parseByteSize: units from a table', () => {
-    const table: [string, number][] = [['1', 1], ['4096b', 4096], ['1kb', 1000], ['1kib', 1024], ['1.5mib', 1.5 * 2 ** 20], ['2 GB', 2e9], ['1tib', 2 ** 40]]
+    const table: [string, number][] = [
+      ['1', 1],
+      ['4096b', 4096],
+      ['1kb', 1000],
+      ['1kib', 1024],
+      ['1.5mib', 1.5 * 2 ** 20],
+      ['2 GB', 2e9],
+      ['1tib', 2 ** 40],
+    ]
     for (const [text, bytes] of table) expect(parseByteSize(text, '--max-bytes'), text).to.equal(bytes)
   })
 

@@ -87,7 +87,9 @@ export async function stopAll(): Promise<void> {
     c.kill('SIGCONT')
     c.kill('SIGKILL')
   }
-  await Promise.all(children.map((c) => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once('exit', resolve)))))
+  await Promise.all(
+    children.map((c) => new Promise((resolve) => (c.exitCode !== null || c.signalCode !== null ? resolve(null) : c.once('exit', resolve)))),
+  )
 }
 
 /** Waits until every CLI node lists all of them alive on /members. */

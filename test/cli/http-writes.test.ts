@@ -75,7 +75,10 @@ describe('cli http writes', function () {
   }
 
   async function appliedOnA(key: string, value: string): Promise<void> {
-    await waitFor(async () => (await request(`${a.url}/keys/${key}`)).body.toString() === value, { timeoutMs: 5_000, what: `${key} to apply on a` })
+    await waitFor(async () => (await request(`${a.url}/keys/${key}`)).body.toString() === value, {
+      timeoutMs: 5_000,
+      what: `${key} to apply on a`,
+    })
   }
 
   it('PUT ?ack=all answers with its own version, not the version of a write landing during the wait', async () => {

@@ -38,7 +38,11 @@ describe('cli http', function () {
 
   it('PUT on one node, GET on the other: the same bytes, version and expiry headers', async () => {
     const value = Uint8Array.from({ length: 256 }, (_, i) => i)
-    const put = await request(`${a.url}/keys/bytes`, { method: 'PUT', body: value, headers: { 'x-ttl-ms': '600000', 'x-user-version': '7' } })
+    const put = await request(`${a.url}/keys/bytes`, {
+      method: 'PUT',
+      body: value,
+      headers: { 'x-ttl-ms': '600000', 'x-user-version': '7' },
+    })
     expect(put.status).to.equal(200)
     const written = put.json<{ version: { userVersion: number; hlc: number; nodeId: string }; expiresAt: number }>()
     expect(written.version).to.include({ userVersion: 7, nodeId: a.id })
@@ -90,7 +94,10 @@ describe('cli http', function () {
     expect(del.status).to.equal(200)
     expect(del.json()).to.include({ key: 'doomed', deleted: true })
     expect((await request(`${b.url}/keys/doomed`)).status).to.equal(404)
-    await waitFor(async () => (await request(`${a.url}/keys/doomed`)).status === 404, { timeoutMs: 10_000, what: 'the delete to replicate' })
+    await waitFor(async () => (await request(`${a.url}/keys/doomed`)).status === 404, {
+      timeoutMs: 10_000,
+      what: 'the delete to replicate',
+    })
   })
 
   it('a write with a lower userVersion loses: 409 ERR_STALE_WRITE, the value stays', async () => {

@@ -128,7 +128,10 @@ describe('renderPrometheus', function () {
 
   it('docs/cli.md lists every family rendered', () => {
     const doc = readFileSync(new URL('../../docs/cli.md', import.meta.url), 'utf8')
-    const text = renderPrometheus({ ...stats, warmup: { done: true, entries: 0, bytes: 0, peers: 0, ms: 0, snapshot: 'none', complete: true, failedSlices: 0 } }, members)
+    const text = renderPrometheus(
+      { ...stats, warmup: { done: true, entries: 0, bytes: 0, peers: 0, ms: 0, snapshot: 'none', complete: true, failedSlices: 0 } },
+      members,
+    )
     for (const [, name] of text.matchAll(/^# TYPE (\S+) /gm)) expect(doc, `docs/cli.md misses ${name}`).to.include(`| \`${name}\` |`)
   })
 

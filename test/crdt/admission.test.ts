@@ -109,7 +109,10 @@ describe('crdt/admission: the receiver', () => {
 
   it('a value between the wire bound and the decoder bound decodes, then is refused alone', () => {
     const r = mk('b')
-    const bytesOnWire = encodeDeltas([remote('big', new Uint8Array(MAX_WRITE_VALUE_BYTES + 10), undefined, 1), remote('small', bytes(5), undefined, 2)])
+    const bytesOnWire = encodeDeltas([
+      remote('big', new Uint8Array(MAX_WRITE_VALUE_BYTES + 10), undefined, 1),
+      remote('small', bytes(5), undefined, 2),
+    ])
     const decoded = decodeDeltas(bytesOnWire)
     expect(decoded.map((d) => r.apply(d, T0))).to.deep.equal(['dropped', 'applied'])
     expect(r.get('small', T0)).to.deep.equal(bytes(5))

@@ -7,7 +7,11 @@ export const T0 = Date.UTC(2026, 10, 25)
 const nodeIds = ['n0', 'n1', 'n2', 'QmYyQSo1c1Ym7orWxLYvCrM2EmxFTANf8wXmmE7DWjhx5N', 'ü-ñødé']
 
 export const arbVersion: fc.Arbitrary<Version> = fc
-  .tuple(fc.oneof(fc.constant(0), fc.nat(1000), fc.maxSafeNat()), fc.oneof(fc.integer({ min: T0 * 2048, max: T0 * 2048 + 2 ** 30 }), fc.maxSafeNat()), fc.constantFrom(...nodeIds))
+  .tuple(
+    fc.oneof(fc.constant(0), fc.nat(1000), fc.maxSafeNat()),
+    fc.oneof(fc.integer({ min: T0 * 2048, max: T0 * 2048 + 2 ** 30 }), fc.maxSafeNat()),
+    fc.constantFrom(...nodeIds),
+  )
   .map(([u, h, n]) => makeVersion(u, h as Hlc, n))
 
 export const arbOrigin: fc.Arbitrary<Origin> = fc
@@ -26,7 +30,16 @@ export const arbDelta: fc.Arbitrary<Delta> = fc
     fc.oneof(fc.constant(0), fc.nat(100), fc.maxSafeNat()),
   )
   .map(([op, key, version, base, value, expiresAt, origin, seq]) =>
-    makeDelta(op, key, version, op === 'merge' ? base : undefined, op === 'set' || op === 'merge' ? value : undefined, expiresAt, origin, seq),
+    makeDelta(
+      op,
+      key,
+      version,
+      op === 'merge' ? base : undefined,
+      op === 'set' || op === 'merge' ? value : undefined,
+      expiresAt,
+      origin,
+      seq,
+    ),
   )
 
 /** A plain-object view of a delta for deep equality (Uint8Array views compare by content). */

@@ -19,8 +19,24 @@ type Step =
 
 const KEYS = 40
 const arbStep: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ kind: fc.constant('write' as const), r: fc.nat(4), key: fc.nat(KEYS - 1), len: fc.integer({ min: 1, max: 120 }), del: fc.boolean() }) },
-  { weight: 3, arbitrary: fc.record({ kind: fc.constant('gossip' as const), picks: fc.array(fc.nat(), { maxLength: 12 }), dropEvery: fc.integer({ min: 2, max: 6 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      kind: fc.constant('write' as const),
+      r: fc.nat(4),
+      key: fc.nat(KEYS - 1),
+      len: fc.integer({ min: 1, max: 120 }),
+      del: fc.boolean(),
+    }),
+  },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      kind: fc.constant('gossip' as const),
+      picks: fc.array(fc.nat(), { maxLength: 12 }),
+      dropEvery: fc.integer({ min: 2, max: 6 }),
+    }),
+  },
   { weight: 4, arbitrary: fc.record({ kind: fc.constant('read' as const), r: fc.nat(4), key: fc.nat(KEYS - 1) }) },
 )
 
@@ -54,7 +70,8 @@ function simulate(size: number, steps: Step[], ghostRatio: number): { c: Cluster
     const p = served[i].get(key)
     if (p !== undefined && compareVersions(e.version, p) < 0) throw new Error(`replica ${i}: read of ${key} went backwards`)
     served[i].set(key, e.version)
-    expect(Buffer.from(e.value).toString('hex'), `value of ${key}@${versionString(e.version)}`).to.equal(valueOf.get(versionString(e.version)))
+    const version = versionString(e.version)
+    expect(Buffer.from(e.value).toString('hex'), `value of ${key}@${version}`).to.equal(valueOf.get(version))
     c.replicas[i].get(key, c.time(i)) // a hit: drives S3-FIFO promotion
   }
   let n = 0

@@ -41,7 +41,11 @@ function run(size: number, skews: number[], steps: Step[], useUserVersion: boole
   const write = (r: number, key: number, row: Row): void => {
     const rep = c.replicas[r]
     const opts = useUserVersion ? { userVersion: row.version } : {}
-    c.record(row.value === 0 ? rep.delete(`k${key}`, opts, c.time(r)) : rep.set(`k${key}`, new Uint8Array([row.version, row.value]), opts, c.time(r)))
+    c.record(
+      row.value === 0
+        ? rep.delete(`k${key}`, opts, c.time(r))
+        : rep.set(`k${key}`, new Uint8Array([row.version, row.value]), opts, c.time(r)),
+    )
     const prev = cached.get(key)
     if (prev === undefined || row.version > prev.version) cached.set(key, row)
   }

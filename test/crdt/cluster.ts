@@ -45,7 +45,13 @@ export class Cluster {
     const r = this.replicas[i]
     return [...r.entries(this.time(i))]
       .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-      .map((e) => ({ key: e.key, value: Buffer.from(e.value).toString('hex'), version: { ...e.version }, lastMerge: e.lastMerge && { ...e.lastMerge }, expiresAt: e.expiresAt }))
+      .map((e) => ({
+        key: e.key,
+        value: Buffer.from(e.value).toString('hex'),
+        version: { ...e.version },
+        lastMerge: e.lastMerge && { ...e.lastMerge },
+        expiresAt: e.expiresAt,
+      }))
   }
 
   /** Repairs replica i from every other replica's since(0) stream. */

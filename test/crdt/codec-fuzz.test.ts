@@ -62,7 +62,12 @@ describe('crdt/codec fuzz', function () {
     }
     const heapGrowthBytes = process.memoryUsage().heapUsed - heapBefore
     // Every kind of refusal was exercised, and some mutations still decoded.
-    expect([...codes.keys()].sort()).to.deep.equal(['ERR_DECODE_LIMIT', 'ERR_DECODE_MALFORMED', 'ERR_DECODE_TRUNCATED', 'ERR_DECODE_VERSION'])
+    expect([...codes.keys()].sort()).to.deep.equal([
+      'ERR_DECODE_LIMIT',
+      'ERR_DECODE_MALFORMED',
+      'ERR_DECODE_TRUNCATED',
+      'ERR_DECODE_VERSION',
+    ])
     expect(decoded).to.be.greaterThan(0)
     // Nothing was retained or pre-sized from a count off the wire (generous: GC timing varies).
     expect(heapGrowthBytes).to.be.below(256 * 1024 * 1024)

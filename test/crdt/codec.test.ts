@@ -38,7 +38,16 @@ const GOLDEN: { name: string; deltas: Delta[]; hex: string }[] = [
   {
     name: 'merge with base, ghost from another node, state transfer seq 0',
     deltas: [
-      makeDelta('merge', 'doc', makeVersion(0, h(T0 + 5), 'n2'), makeVersion(0, h(T0), 'n1'), new Uint8Array([0, 0]), undefined, { nodeId: 'n2', epoch: 0 }, 3),
+      makeDelta(
+        'merge',
+        'doc',
+        makeVersion(0, h(T0 + 5), 'n2'),
+        makeVersion(0, h(T0), 'n1'),
+        new Uint8Array([0, 0]),
+        undefined,
+        { nodeId: 'n2', epoch: 0 },
+        3,
+      ),
       makeDelta('ghost', 'gone', makeVersion(0, h(T0 + 1), 'n1'), undefined, undefined, undefined, origin, 0),
     ],
     // 02 nodes 'n2' 'n1' | 02 origins (0, 0) (1, 7) | hlcBase | 02 deltas

@@ -17,11 +17,29 @@ const arbOp = (yjs: boolean): fc.Arbitrary<Op> => {
   const r = fc.nat(6)
   const stepMs = fc.nat(3)
   const ops: fc.Arbitrary<Op>[] = [
-    fc.record({ kind: fc.constant('set' as const), r, key: fc.nat(5), value: fc.array(fc.nat(255), { maxLength: 8 }), ttl: fc.boolean(), stepMs }),
+    fc.record({
+      kind: fc.constant('set' as const),
+      r,
+      key: fc.nat(5),
+      value: fc.array(fc.nat(255), { maxLength: 8 }),
+      ttl: fc.boolean(),
+      stepMs,
+    }),
     fc.record({ kind: fc.constant('delete' as const), r, key: fc.nat(5), stepMs }),
     fc.record({ kind: fc.constant('deliver' as const), r, picks: fc.array(fc.nat(), { maxLength: 6 }), stepMs }),
   ]
-  if (yjs) ops.push(fc.record({ kind: fc.constant('merge' as const), r, key: fc.nat(5), text: fc.string({ minLength: 1, maxLength: 3 }), at: fc.nat(10), stepMs }))
+  if (yjs) {
+    ops.push(
+      fc.record({
+        kind: fc.constant('merge' as const),
+        r,
+        key: fc.nat(5),
+        text: fc.string({ minLength: 1, maxLength: 3 }),
+        at: fc.nat(10),
+        stepMs,
+      }),
+    )
+  }
   return fc.oneof(...ops)
 }
 
@@ -38,7 +56,9 @@ function run(size: number, ops: Op[], order: number[], yjs: boolean): Cluster {
     const isDoc = yjs && keyNo >= 3
     switch (op.kind) {
       case 'set': {
-        const value = isDoc ? yjsEdit(undefined, 1000 + c.made.length, String.fromCharCode(97 + (op.value[0] ?? 0) % 26), 0) : Uint8Array.from(op.value)
+        const value = isDoc
+          ? yjsEdit(undefined, 1000 + c.made.length, String.fromCharCode(97 + (op.value[0] ?? 0) % 26), 0)
+          : Uint8Array.from(op.value)
         c.record(rep.set(key, value, op.ttl ? { ttlMs: 3_600_000 } : {}, now))
         break
       }
@@ -80,22 +100,32 @@ function checkIdentical(c: Cluster): void {
 describe('crdt/convergence (G2)', () => {
   it('apply converges 3–7 replicas to identical entries under random order and duplicates', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 3, max: 7 }), fc.array(arbOp(false), { minLength: 1, maxLength: 80 }), fc.array(fc.nat(), { maxLength: 120 }), (size, ops, order) => {
-        const c = run(size, ops, order, false)
-        if (c.made.length > 0) checkIdentical(c)
-      }),
+      fc.property(
+        fc.integer({ min: 3, max: 7 }),
+        fc.array(arbOp(false), { minLength: 1, maxLength: 80 }),
+        fc.array(fc.nat(), { maxLength: 120 }),
+        (size, ops, order) => {
+          const c = run(size, ops, order, false)
+          if (c.made.length > 0) checkIdentical(c)
+        },
+      ),
       propertyParams(150),
     )
   })
 
   it('apply converges with yjs merges mixed in: identical bytes and the same text everywhere', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 3, max: 7 }), fc.array(arbOp(true), { minLength: 1, maxLength: 60 }), fc.array(fc.nat(), { maxLength: 100 }), (size, ops, order) => {
-        const c = run(size, ops, order, true)
-        if (c.made.length === 0) return
-        checkIdentical(c)
-        for (const e of c.replicas[0].entries(c.time(0))) if (e.lastMerge !== undefined) yjsText(e.value)
-      }),
+      fc.property(
+        fc.integer({ min: 3, max: 7 }),
+        fc.array(arbOp(true), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.nat(), { maxLength: 100 }),
+        (size, ops, order) => {
+          const c = run(size, ops, order, true)
+          if (c.made.length === 0) return
+          checkIdentical(c)
+          for (const e of c.replicas[0].entries(c.time(0))) if (e.lastMerge !== undefined) yjsText(e.value)
+        },
+      ),
       propertyParams(80),
     )
   })

@@ -1,6 +1,14 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
-import { ClockDriftError, HybridLogicalClock, hlcFromParts, hlcLogical, hlcPhysicalMs, HLC_MAX_PHYSICAL_MS, type Hlc } from '../../crdt/index.ts'
+import {
+  ClockDriftError,
+  HybridLogicalClock,
+  hlcFromParts,
+  hlcLogical,
+  hlcPhysicalMs,
+  HLC_MAX_PHYSICAL_MS,
+  type Hlc,
+} from '../../crdt/index.ts'
 import { propertyParams } from '../support/seed.ts'
 
 const T0 = Date.UTC(2026, 10, 25)
@@ -61,7 +69,9 @@ describe('crdt/hlc', () => {
   it('receive/now interleavings: every local event is after everything received (property)', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: -5_000, max: 5_000 }), fc.integer({ min: -70_000, max: 70_000 })), { maxLength: 200 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: -5_000, max: 5_000 }), fc.integer({ min: -70_000, max: 70_000 })), {
+          maxLength: 200,
+        }),
         (ops) => {
           const c = new HybridLogicalClock({ maxClockDriftMs: 60_000 })
           let phys = T0

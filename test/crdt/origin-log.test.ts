@@ -4,7 +4,8 @@ import { makeDelta, makeVersion, OriginLog, type Hlc } from '../../crdt/index.ts
 import { propertyParams } from '../support/seed.ts'
 
 const origin = { nodeId: 'a', epoch: 0 }
-const delta = (seq: number, valueBytes = 4) => makeDelta('set', `k${seq}`, makeVersion(0, seq as Hlc, 'a'), undefined, new Uint8Array(valueBytes), undefined, origin, seq)
+const delta = (seq: number, valueBytes = 4) =>
+  makeDelta('set', `k${seq}`, makeVersion(0, seq as Hlc, 'a'), undefined, new Uint8Array(valueBytes), undefined, origin, seq)
 
 describe('crdt/origin-log', () => {
   it('range serves contiguous seqs, clipped to what was appended', () => {
@@ -38,14 +39,19 @@ describe('crdt/origin-log', () => {
 
   it('stays within maxDeltas and maxBytes under any append sequence (property)', () => {
     fc.assert(
-      fc.property(fc.nat(50), fc.integer({ min: 0, max: 5000 }), fc.array(fc.nat(800), { maxLength: 300 }), (maxDeltas, maxBytes, sizes) => {
-        const log = new OriginLog({ maxDeltas, maxBytes })
-        sizes.forEach((n, i) => {
-          log.append(delta(i + 1, n))
-          log.validate()
-        })
-        expect(log.lastSeq).to.equal(sizes.length)
-      }),
+      fc.property(
+        fc.nat(50),
+        fc.integer({ min: 0, max: 5000 }),
+        fc.array(fc.nat(800), { maxLength: 300 }),
+        (maxDeltas, maxBytes, sizes) => {
+          const log = new OriginLog({ maxDeltas, maxBytes })
+          sizes.forEach((n, i) => {
+            log.append(delta(i + 1, n))
+            log.validate()
+          })
+          expect(log.lastSeq).to.equal(sizes.length)
+        },
+      ),
       propertyParams(100),
     )
   })

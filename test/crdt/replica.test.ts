@@ -3,7 +3,8 @@ import { expect } from 'chai'
 import { hlcFromParts, makeDelta, makeVersion, Replica, type Delta, type Hlc } from '../../crdt/index.ts'
 import { T0 } from './arbitraries.ts'
 
-const mk = (nodeId: string, init: Partial<ConstructorParameters<typeof Replica>[0]> = {}): Replica => new Replica({ nodeId, maxBytes: 1 << 20, ...init })
+const mk = (nodeId: string, init: Partial<ConstructorParameters<typeof Replica>[0]> = {}): Replica =>
+  new Replica({ nodeId, maxBytes: 1 << 20, ...init })
 const bytes = (...b: number[]): Uint8Array => Uint8Array.from(b)
 const remote = (op: 'set' | 'delete' | 'ghost', key: string, ms: number, value?: Uint8Array, seq = 0): Delta =>
   makeDelta(op, key, makeVersion(0, hlcFromParts(ms), 'z'), undefined, value, undefined, { nodeId: 'z', epoch: 1 }, seq)
@@ -57,7 +58,16 @@ describe('crdt/replica', () => {
 
   it('apply refuses a merge whose base is later than the merge itself (a planted far-future document)', () => {
     const r = mk('a')
-    const m = makeDelta('merge', 'doc', makeVersion(0, hlcFromParts(T0), 'z'), makeVersion(0, hlcFromParts(T0 + 3_600_000), 'z'), new Uint8Array([0, 0]), undefined, { nodeId: 'z', epoch: 1 }, 0)
+    const m = makeDelta(
+      'merge',
+      'doc',
+      makeVersion(0, hlcFromParts(T0), 'z'),
+      makeVersion(0, hlcFromParts(T0 + 3_600_000), 'z'),
+      new Uint8Array([0, 0]),
+      undefined,
+      { nodeId: 'z', epoch: 1 },
+      0,
+    )
     expect(r.apply(m, T0)).to.equal('dropped')
     expect(r.get('doc', T0)).to.equal(undefined)
   })
@@ -114,7 +124,12 @@ describe('crdt/replica', () => {
     r.set('hot', bytes(2), {}, T0 + 1)
     r.delete('gone', {}, T0 + 2)
     r.apply(remote('ghost', 'shadow', T0 + 3), T0 + 3)
-    expect([...r.since(0 as Hlc)].map((d) => `${d.op}:${d.key}:${d.seq}`)).to.deep.equal(['ghost:shadow:0', 'delete:gone:0', 'set:hot:0', 'set:cold:0'])
+    expect([...r.since(0 as Hlc)].map((d) => `${d.op}:${d.key}:${d.seq}`)).to.deep.equal([
+      'ghost:shadow:0',
+      'delete:gone:0',
+      'set:hot:0',
+      'set:cold:0',
+    ])
     expect([...r.since(hlcFromParts(T0 + 1))].map((d) => d.key)).to.deep.equal(['shadow', 'gone'])
     const b = mk('b')
     for (const d of r.since(0 as Hlc)) b.apply(d, T0 + 4)

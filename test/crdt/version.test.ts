@@ -16,7 +16,9 @@ describe('crdt/version', () => {
       [v(2, 6, 'b'), v(2, 6, 'b'), 0],
       [ZERO_VERSION, v(0, 1, ''), -1],
     ]
-    for (const [a, b, want] of table) expect(Math.sign(compareVersions(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).to.equal(want)
+    for (const [a, b, want] of table) {
+      expect(Math.sign(compareVersions(a, b)), `${JSON.stringify(a)} vs ${JSON.stringify(b)}`).to.equal(want)
+    }
   })
 
   it('compareVersions is a total order: antisymmetric and transitive (property)', () => {
@@ -36,7 +38,9 @@ describe('crdt/version', () => {
       fc.property(arbVersion, arbVersion, (a, b) => {
         const m = maxVersion(a, b)
         // It is one of the two, no lower than either (so not the minimum), and the same both ways.
-        return (m === a || m === b) && compareVersions(m, a) >= 0 && compareVersions(m, b) >= 0 && compareVersions(m, maxVersion(b, a)) === 0
+        return (
+          (m === a || m === b) && compareVersions(m, a) >= 0 && compareVersions(m, b) >= 0 && compareVersions(m, maxVersion(b, a)) === 0
+        )
       }),
       propertyParams(200),
     )

@@ -5,7 +5,10 @@ import { Replica, YjsValueError } from '../../crdt/index.ts'
 import { T0 } from './arbitraries.ts'
 import { yjsEdit, yjsText } from './cluster.ts'
 
-const replicas = (): [Replica, Replica] => [new Replica({ nodeId: 'a', maxBytes: 1 << 20 }), new Replica({ nodeId: 'b', maxBytes: 1 << 20 })]
+const replicas = (): [Replica, Replica] => [
+  new Replica({ nodeId: 'a', maxBytes: 1 << 20 }),
+  new Replica({ nodeId: 'b', maxBytes: 1 << 20 }),
+]
 
 describe('crdt/yjs values', () => {
   it('merge on an absent key starts a document; the stored bytes are the document state', () => {

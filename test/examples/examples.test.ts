@@ -28,7 +28,10 @@ describe('examples', () => {
   })
 
   it('embedded-http-service.ts: serves PUT and GET from the embedded node, stops on SIGTERM', async () => {
-    const child = spawn(process.execPath, ['examples/embedded-http-service.ts'], { env: { ...process.env, PORT: '0' }, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, ['examples/embedded-http-service.ts'], {
+      env: { ...process.env, PORT: '0' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     try {
       const url = await new Promise<string>((resolve, reject) => {
         let out = ''

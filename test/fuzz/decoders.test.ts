@@ -18,7 +18,12 @@ const MAX_HEAP_GROWTH_BYTES = 64 * 1024 * 1024
 
 function explain(reports: DecoderReport[]): string {
   return reports
-    .flatMap((r) => r.failures.map((f) => `${f.decoder} #${f.index} ${f.kind}: ${f.message}\n  input ${f.hex}\n  replay: ${replayCommand(testSeed, f.decoder, f.index, r.cross)}`))
+    .flatMap((r) =>
+      r.failures.map((f) => {
+        const replay = replayCommand(testSeed, f.decoder, f.index, r.cross)
+        return `${f.decoder} #${f.index} ${f.kind}: ${f.message}\n  input ${f.hex}\n  replay: ${replay}`
+      }),
+    )
     .join('\n')
 }
 
@@ -42,7 +47,12 @@ describe('decoder fuzz (deltas, SWIM, sync)', function () {
     for (const r of reports) {
       // Every kind of refusal was reached, and some mutations still decoded (the mutator
       // reaches the bodies, not just the first byte).
-      expect(Object.keys(r.decodeErrors).sort(), r.name).to.deep.equal(['ERR_DECODE_LIMIT', 'ERR_DECODE_MALFORMED', 'ERR_DECODE_TRUNCATED', 'ERR_DECODE_VERSION'])
+      expect(Object.keys(r.decodeErrors).sort(), r.name).to.deep.equal([
+        'ERR_DECODE_LIMIT',
+        'ERR_DECODE_MALFORMED',
+        'ERR_DECODE_TRUNCATED',
+        'ERR_DECODE_VERSION',
+      ])
       expect(r.decoded, r.name).to.be.greaterThan(INPUTS / 100)
     }
     expect(process.memoryUsage().heapUsed - heapBefore).to.be.below(MAX_HEAP_GROWTH_BYTES)
@@ -58,7 +68,11 @@ describe('decoder fuzz (deltas, SWIM, sync)', function () {
       ['deltas batch claiming 2^40 bytes', '0210' + '8080808080' + '20', 'ERR_DECODE_LIMIT'],
       ['push batch claiming 2^53 − 1 bytes', '0204' + 'ffffffffffffff0f', 'ERR_DECODE_LIMIT'],
       ['digest claiming 2^32 progress entries', '0203' + '026e31' + '01' + '01' + '01' + '01' + 'ffffffff0f', 'ERR_DECODE_LIMIT'],
-      ['digest claiming 4096 progress entries in 10 bytes', '0203' + '026e31' + '01' + '01' + '01' + '01' + '8020' + '00'.repeat(10), 'ERR_DECODE_LIMIT'],
+      [
+        'digest claiming 4096 progress entries in 10 bytes',
+        '0203' + '026e31' + '01' + '01' + '01' + '01' + '8020' + '00'.repeat(10),
+        'ERR_DECODE_LIMIT',
+      ],
       ['range origin id of 2^28 bytes', '0201' + '80808080' + '01', 'ERR_DECODE_LIMIT'],
       ['refused reason of 2^21 bytes', '0215' + '808080' + '01', 'ERR_DECODE_LIMIT'],
       ['unknown kind 0', '0200', 'ERR_DECODE_MALFORMED'],
@@ -92,7 +106,13 @@ describe('decoder fuzz (deltas, SWIM, sync)', function () {
 
   it('decodeSyncMessage(encodeSyncMessage(m)) round-trips every kind (golden first bytes)', () => {
     const origin = { nodeId: 'n1', epoch: 7 }
-    const digest = { origin, lastSeq: 3, clock: 99 as never, horizon: 5 as never, progress: [{ origin, contiguous: 2, highest: 4, abandoned: 0 }] }
+    const digest = {
+      origin,
+      lastSeq: 3,
+      clock: 99 as never,
+      horizon: 5 as never,
+      progress: [{ origin, contiguous: 2, highest: 4, abandoned: 0 }],
+    }
     const batch = new Uint8Array([1, 0, 0, 0, 0])
     const messages = [
       { kind: 'range', origin, from: 1, to: 9, maxBytes: 1 << 20, entryBytesMax: 1 << 16 },

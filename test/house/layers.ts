@@ -57,14 +57,19 @@ export function checkGraph(files: ReadonlyMap<string, readonly string[]>): Findi
   const findings: Finding[] = []
   for (const [folder, allowed] of Object.entries(LAYERS)) {
     for (const dep of allowed) {
-      if (!(dep in LAYERS)) findings.push({ file: 'test/house/layers.ts', message: `LAYERS: ${folder} allows ${dep}, which is not a folder in LAYERS` })
+      if (!(dep in LAYERS)) {
+        findings.push({ file: 'test/house/layers.ts', message: `LAYERS: ${folder} allows ${dep}, which is not a folder in LAYERS` })
+      }
     }
   }
   findings.push(...folderCycles())
   for (const [file, imports] of files) {
     const from = dirname(file)
     if (!(from in LAYERS)) {
-      findings.push({ file, message: `folder ${from}/ is not in LAYERS (test/house/layers.ts): add it with the folders it may import, and to docs/README.md` })
+      findings.push({
+        file,
+        message: `folder ${from}/ is not in LAYERS (test/house/layers.ts): add it with the folders it may import, and to docs/README.md`,
+      })
       continue
     }
     for (const target of imports) {
@@ -78,7 +83,9 @@ export function checkGraph(files: ReadonlyMap<string, readonly string[]>): Findi
       if (!LAYERS[from].includes(to)) {
         findings.push({
           file,
-          message: `imports ${name}, but ${from}/ may import only ${list(LAYERS[from])} (docs/README.md): move the code it needs down a layer, or pass it in from above`,
+          message:
+            `imports ${name}, but ${from}/ may import only ${list(LAYERS[from])} (docs/README.md): ` +
+            'move the code it needs down a layer, or pass it in from above',
         })
         continue
       }

@@ -4,7 +4,16 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import { propertyParams } from '../support/seed.ts'
 import { DecodeError } from '../../lib/foundation/errors.ts'
-import { MemberState, MessageKind, UpdateKind, decodeMessage, encodeMessage, encodeUpdate, type Message, type Update } from '../../membership/index.ts'
+import {
+  MemberState,
+  MessageKind,
+  UpdateKind,
+  decodeMessage,
+  encodeMessage,
+  encodeUpdate,
+  type Message,
+  type Update,
+} from '../../membership/index.ts'
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const unhex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s, 'hex'))
@@ -31,7 +40,14 @@ describe('membership/codec', () => {
       ['nack', encodeMessage({ kind: MessageKind.nack, seq: 1 })],
       ['gossip 2 updates', encodeMessage({ kind: MessageKind.gossip }, [alive, suspect])],
       ['ping-req', encodeMessage({ kind: MessageKind.pingReq, seq: 9, target: 'n4', nack: true })],
-      ['push-pull', encodeMessage({ kind: MessageKind.pushPull, flags: 1, members: [{ id: 'n5', state: MemberState.dead, incarnation: 2, addrs: [] }] })],
+      [
+        'push-pull',
+        encodeMessage({
+          kind: MessageKind.pushPull,
+          flags: 1,
+          members: [{ id: 'n5', state: MemberState.dead, incarnation: 2, addrs: [] }],
+        }),
+      ],
     ]
     const want = [
       '01010700',
@@ -75,9 +91,27 @@ describe('membership/codec', () => {
 
   const idArb = fc.string({ minLength: 1, maxLength: 40 })
   const updateArb: fc.Arbitrary<Update> = fc.oneof(
-    fc.record({ kind: fc.constant(UpdateKind.alive), id: idArb, incarnation: fc.nat({ max: 0xffffffff }), addrs: fc.array(fc.string({ maxLength: 50 }), { maxLength: 4 }), from: fc.constant('') }),
-    fc.record({ kind: fc.constantFrom(UpdateKind.suspect, UpdateKind.dead), id: idArb, incarnation: fc.nat({ max: 0xffffffff }), addrs: fc.constant([]), from: idArb }),
-    fc.record({ kind: fc.constant(UpdateKind.left), id: idArb, incarnation: fc.nat({ max: 0xffffffff }), addrs: fc.constant([]), from: fc.constant('') }),
+    fc.record({
+      kind: fc.constant(UpdateKind.alive),
+      id: idArb,
+      incarnation: fc.nat({ max: 0xffffffff }),
+      addrs: fc.array(fc.string({ maxLength: 50 }), { maxLength: 4 }),
+      from: fc.constant(''),
+    }),
+    fc.record({
+      kind: fc.constantFrom(UpdateKind.suspect, UpdateKind.dead),
+      id: idArb,
+      incarnation: fc.nat({ max: 0xffffffff }),
+      addrs: fc.constant([]),
+      from: idArb,
+    }),
+    fc.record({
+      kind: fc.constant(UpdateKind.left),
+      id: idArb,
+      incarnation: fc.nat({ max: 0xffffffff }),
+      addrs: fc.constant([]),
+      from: fc.constant(''),
+    }),
   ) as fc.Arbitrary<Update>
   const seqArb = fc.nat({ max: 0xffffffff })
   const headArb = fc.oneof(
@@ -88,7 +122,12 @@ describe('membership/codec', () => {
       kind: fc.constant(MessageKind.pushPull),
       flags: fc.integer({ min: 0, max: 3 }),
       members: fc.array(
-        fc.record({ id: idArb, state: fc.constantFrom(MemberState.alive, MemberState.suspect, MemberState.dead, MemberState.left), incarnation: fc.nat({ max: 0xffffffff }), addrs: fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }) }),
+        fc.record({
+          id: idArb,
+          state: fc.constantFrom(MemberState.alive, MemberState.suspect, MemberState.dead, MemberState.left),
+          incarnation: fc.nat({ max: 0xffffffff }),
+          addrs: fc.array(fc.string({ maxLength: 20 }), { maxLength: 3 }),
+        }),
         { maxLength: 20 },
       ),
     }),
@@ -127,11 +166,16 @@ describe('membership/codec', () => {
       propertyParams(2000),
     )
     fc.assert(
-      fc.property(headArb, fc.array(updateArb, { maxLength: 4 }), fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { minLength: 1, maxLength: 4 }), (head, updates, flips) => {
-        const bytes = encodeMessage(head as Message, updates.map(encodeUpdate)).slice()
-        for (const [at, v] of flips) bytes[at % bytes.length] = v
-        codeOf(bytes)
-      }),
+      fc.property(
+        headArb,
+        fc.array(updateArb, { maxLength: 4 }),
+        fc.array(fc.tuple(fc.nat(), fc.nat({ max: 255 })), { minLength: 1, maxLength: 4 }),
+        (head, updates, flips) => {
+          const bytes = encodeMessage(head as Message, updates.map(encodeUpdate)).slice()
+          for (const [at, v] of flips) bytes[at % bytes.length] = v
+          codeOf(bytes)
+        },
+      ),
       propertyParams(2000),
     )
   })

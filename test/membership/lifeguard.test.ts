@@ -34,7 +34,9 @@ describe('membership/awareness', () => {
       [7, -1, 8, 6],
       [0, 5, 1, 0],
     ]
-    for (const [score, delta, max, want] of table) expect(applyAwarenessDelta(score, delta, max), `${score}${delta >= 0 ? '+' : ''}${delta} max ${max}`).to.equal(want)
+    for (const [score, delta, max, want] of table) {
+      expect(applyAwarenessDelta(score, delta, max), `${score}${delta >= 0 ? '+' : ''}${delta} max ${max}`).to.equal(want)
+    }
   })
 
   it('scaleTimeoutMs multiplies by score + 1', () => {
@@ -215,7 +217,9 @@ describe('membership/expiry-check', () => {
       // A deadline closer than the checks: due at once (swim.ts sends it no earlier than now).
       [300, 0, 2, 200, -100],
     ]
-    for (const [deadline, sent, checks, spacing, want] of table) expect(nextCheckMs(deadline, sent, checks, spacing), `${deadline} ${sent}/${checks}`).to.equal(want)
+    for (const [deadline, sent, checks, spacing, want] of table) {
+      expect(nextCheckMs(deadline, sent, checks, spacing), `${deadline} ${sent}/${checks}`).to.equal(want)
+    }
   })
 
   it('Suspicions hands out each check once, at its time, and none after the suspicion closes', () => {

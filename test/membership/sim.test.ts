@@ -8,7 +8,9 @@ type Init = Partial<SimOptions> & Pick<SimOptions, 'nodes' | 'periods' | 'seed'>
 function replay(o: Init): string {
   const flags = Object.entries(o)
     .filter(([k]) => k !== 'trace')
-    .map(([k, v]) => (k === 'lifeguard' ? (v === false ? '--no-lifeguard' : '') : `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${String(v)}`))
+    .map(([k, v]) =>
+      k === 'lifeguard' ? (v === false ? '--no-lifeguard' : '') : `--${k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} ${String(v)}`,
+    )
   return `seed ${o.seed}; replay: npm run sim -- ${flags.join(' ')} --trace`
 }
 function run(o: Init) {
@@ -46,7 +48,17 @@ describe('membership/sim', () => {
     it(`merges a healed partition into one view, N=${nodes}`, () => {
       // Halves cut off for 40 s: long enough for each side to declare the other dead
       // (suspicion ≤ 24 s at N=10, ≤ 48 s max at N=100 but confirmed sooner).
-      const o: Init = { nodes, periods: 400, seed: 5, joins: 0, leaves: 0, partition: 'halves', partitionStartMs: 5000, partitionDurationMs: 60_000, profile: 'local' }
+      const o: Init = {
+        nodes,
+        periods: 400,
+        seed: 5,
+        joins: 0,
+        leaves: 0,
+        partition: 'halves',
+        partitionStartMs: 5000,
+        partitionDurationMs: 60_000,
+        profile: 'local',
+      }
       const sim = new Simulator(o)
       sim.runUntil(64_000)
       expect(sim.converged(), `${replay(o)}: the halves should have split`).to.equal(false)
@@ -91,13 +103,26 @@ describe('membership/sim', () => {
       for (const other of sim.nodes) {
         if (other.id === id || other.core === undefined || other.core === null) continue
         const seen = other.core.member(id)
-        expect({ state: seen?.state, incarnation: seen?.incarnation }, `${other.id} on ${id}: ${why}`).to.deep.equal({ state: 'alive', incarnation })
+        expect({ state: seen?.state, incarnation: seen?.incarnation }, `${other.id} on ${id}: ${why}`).to.deep.equal({
+          state: 'alive',
+          incarnation,
+        })
       }
     }
   })
 
   it('keeps every core valid under duplication, slow nodes and an isolated member', () => {
-    const o: Init = { nodes: 30, periods: 120, seed: 8, duplicate: 0.3, slow: 0.2, crash: 2, partition: 'isolate', partitionStartMs: 10_000, partitionDurationMs: 40_000 }
+    const o: Init = {
+      nodes: 30,
+      periods: 120,
+      seed: 8,
+      duplicate: 0.3,
+      slow: 0.2,
+      crash: 2,
+      partition: 'isolate',
+      partitionStartMs: 10_000,
+      partitionDurationMs: 40_000,
+    }
     const { r, why } = run(o)
     // run() has validated every core every 5 s; crashes are still detected by everyone,
     // including the member that was cut off (it may have declared them dead while isolated).

@@ -3,7 +3,18 @@
 import { expect } from 'chai'
 import fc from 'fast-check'
 import { propertyParams } from '../support/seed.ts'
-import { BroadcastQueue, Prng, TimeHeap, lan, local, wan, pushPullScaleMs, resolveConfig, retransmitLimit, type Slot } from '../../membership/index.ts'
+import {
+  BroadcastQueue,
+  Prng,
+  TimeHeap,
+  lan,
+  local,
+  wan,
+  pushPullScaleMs,
+  resolveConfig,
+  retransmitLimit,
+  type Slot,
+} from '../../membership/index.ts'
 
 describe('membership/prng', () => {
   it('Prng replays the same stream from the same seed, and differs across seeds', () => {
@@ -143,9 +154,26 @@ describe('membership/broadcasts', () => {
 
 describe('membership/config', () => {
   it('profiles derive from lan by overriding a few fields', () => {
-    const diff = (p: object): string[] => Object.keys(p).filter((k) => (p as Record<string, unknown>)[k] !== (lan as unknown as Record<string, unknown>)[k]).sort()
-    expect(diff(wan)).to.deep.equal(['gossipIntervalMs', 'gossipNodes', 'probeIntervalMs', 'probeTimeoutMs', 'pushPullIntervalMs', 'suspicionMult'])
-    expect(diff(local)).to.deep.equal(['gossipIntervalMs', 'indirectChecks', 'probeTimeoutMs', 'pushPullIntervalMs', 'retransmitMult', 'suspicionMult'])
+    const diff = (p: object): string[] =>
+      Object.keys(p)
+        .filter((k) => (p as Record<string, unknown>)[k] !== (lan as unknown as Record<string, unknown>)[k])
+        .sort()
+    expect(diff(wan)).to.deep.equal([
+      'gossipIntervalMs',
+      'gossipNodes',
+      'probeIntervalMs',
+      'probeTimeoutMs',
+      'pushPullIntervalMs',
+      'suspicionMult',
+    ])
+    expect(diff(local)).to.deep.equal([
+      'gossipIntervalMs',
+      'indirectChecks',
+      'probeTimeoutMs',
+      'pushPullIntervalMs',
+      'retransmitMult',
+      'suspicionMult',
+    ])
     expect(lan.probeIntervalMs).to.equal(1000)
     expect(lan.probeTimeoutMs).to.equal(500)
   })

@@ -1,7 +1,20 @@
 // State-machine tests of the SWIM core through its exported API: messages in, messages and
 // events out, time as an argument. No network, no sleeps.
 import { expect } from 'chai'
-import { MemberState, MessageKind, PushPullFlag, Swim, UpdateKind, decodeMessage, encodeMessage, encodeUpdate, type MemberEvent, type Outgoing, type SwimConfigInit, type Update } from '../../membership/index.ts'
+import {
+  MemberState,
+  MessageKind,
+  PushPullFlag,
+  Swim,
+  UpdateKind,
+  decodeMessage,
+  encodeMessage,
+  encodeUpdate,
+  type MemberEvent,
+  type Outgoing,
+  type SwimConfigInit,
+  type Update,
+} from '../../membership/index.ts'
 
 const ids = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j']
 
@@ -262,7 +275,12 @@ describe('membership/swim', () => {
     // 10 members: minimum 4 s, maximum 24 s, k = 2; one confirmation → 11.38 s, two → 4 s.
     const a = node('a')
     a.handleMessage('c', gossip(suspect('b', 0, 'c')), 0)
-    const view = (): Uint8Array => encodeMessage({ kind: MessageKind.pushPull, flags: PushPullFlag.reply, members: [{ id: 'b', state: MemberState.suspect, incarnation: 0, addrs: [] }] })
+    const view = (): Uint8Array =>
+      encodeMessage({
+        kind: MessageKind.pushPull,
+        flags: PushPullFlag.reply,
+        members: [{ id: 'b', state: MemberState.suspect, incarnation: 0, addrs: [] }],
+      })
     a.handleMessage('d', view(), 10)
     a.handleMessage('e', view(), 20)
     const answerOthers = ackAll(a)

@@ -10,7 +10,8 @@ const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : new TextDecoder().decode(b))
 
 /** Polls a synchronous condition (these nodes live in this process) with a deadline. */
-const waitUntil = (cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> => waitFor(cond, { timeoutMs, what, intervalMs: 10 })
+const waitUntil = (cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> =>
+  waitFor(cond, { timeoutMs, what, intervalMs: 10 })
 
 describe('CacheNode ack: refusals reject the acknowledged write', function () {
   let writer: CacheNode

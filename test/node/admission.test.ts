@@ -11,7 +11,8 @@ const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : new TextDecoder().decode(b))
 
 /** Polls a synchronous condition (these nodes live in this process) with a deadline. */
-const waitUntil = (cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> => waitFor(cond, { timeoutMs, what, intervalMs: 10 })
+const waitUntil = (cond: () => boolean, what: string, timeoutMs = 15_000): Promise<void> =>
+  waitFor(cond, { timeoutMs, what, intervalMs: 10 })
 
 /** Calls `write`, which must return a promise (not throw) that rejects with `code` naming `argument`. */
 async function expectRefused(write: () => Promise<unknown>, code: string, argument?: string): Promise<void> {
@@ -37,7 +38,10 @@ describe('CacheNode admission: one rule for what a write may be', function () {
     const common = { maxBytes: 256 * MiB, swim: { profile: 'local' as const }, antiEntropyIntervalMs: 500 }
     a = await createCacheNode({ ...common, warmupPeers: 0 })
     b = await createCacheNode({ ...common, bootstrap: a.addresses() })
-    await waitUntil(() => a.members().some((m) => m.id === b.id && m.state === 'alive') && b.members().some((m) => m.id === a.id && m.state === 'alive'), 'membership')
+    await waitUntil(
+      () => a.members().some((m) => m.id === b.id && m.state === 'alive') && b.members().some((m) => m.id === a.id && m.state === 'alive'),
+      'membership',
+    )
   })
   after(async () => {
     process.off('unhandledRejection', onUnhandled)
@@ -82,7 +86,11 @@ describe('CacheNode admission: one rule for what a write may be', function () {
     const small = a.set('big:before', bytes('s'))
     const big = a.set('big', new Uint8Array(a.maxValueBytes - 16).fill(7))
     await Promise.all([small, big])
-    await waitUntil(() => b.get('big')?.byteLength === a.maxValueBytes - 16 && text(b.get('big:before')) === 's', 'the largest value on b', 30_000)
+    await waitUntil(
+      () => b.get('big')?.byteLength === a.maxValueBytes - 16 && text(b.get('big:before')) === 's',
+      'the largest value on b',
+      30_000,
+    )
     expect(b.stats().replica.dropped).to.equal(0)
   })
 

@@ -23,7 +23,9 @@ describe('peer bans', function () {
     h = await HostilePeer.start()
     await h.connect([node.addresses[0]])
     const sentAt = Date.now()
-    for (let i = 0; i < MALFORMED_LIMIT; i++) await h.exchange(node.id, SYNC_PROTOCOL, [lpFrame(garbage(500 + i, 32))], { timeoutMs: 3_000 })
+    for (let i = 0; i < MALFORMED_LIMIT; i++) {
+      await h.exchange(node.id, SYNC_PROTOCOL, [lpFrame(garbage(500 + i, 32))], { timeoutMs: 3_000 })
+    }
     await waitFor(() => node.events.some((e) => e.event === 'peer:banned'), { timeoutMs: 5_000, what: 'the peer:banned event' })
     const banned = node.events.find((e) => e.event === 'peer:banned')?.detail as { peer: string; malformed: number; untilMs: number }
     expect(banned.peer).to.equal(h.id)

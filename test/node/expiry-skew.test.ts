@@ -23,12 +23,17 @@ describe('G5 across skewed clocks (node processes)', function () {
   before(async () => {
     writer = await startNode({ ...common, clockOffsetMs: 3_000 })
     readers = await Promise.all(
-      [0, -1_500].map(async (offsetMs) => ({ node: await startNode({ ...common, clockOffsetMs: offsetMs, bootstrap: writer.addresses }), offsetMs })),
+      [0, -1_500].map(async (offsetMs) => ({
+        node: await startNode({ ...common, clockOffsetMs: offsetMs, bootstrap: writer.addresses }),
+        offsetMs,
+      })),
     )
     const all = [writer, ...readers.map((r) => r.node)]
     await waitFor(
       async () => {
-        for (const n of all) if (((await n.call('members')) as { state: string }[]).filter((m) => m.state === 'alive').length !== 3) return false
+        for (const n of all) {
+          if (((await n.call('members')) as { state: string }[]).filter((m) => m.state === 'alive').length !== 3) return false
+        }
         return true
       },
       { timeoutMs: 20_000, what: 'three alive members everywhere' },
@@ -52,7 +57,9 @@ describe('G5 across skewed clocks (node processes)', function () {
         { timeoutMs: 15_000, what: `the reader at ${offsetMs} ms to serve, then expire, the entry`, intervalMs: 20 },
       )
       const expiresAt = hits[0].expiresAt as number
-      for (const h of hits) expect(h.before, `a hit at ${h.before} on a clock ${offsetMs} ms off, expiresAt ${expiresAt}`).to.be.below(expiresAt)
+      for (const h of hits) {
+        expect(h.before, `a hit at ${h.before} on a clock ${offsetMs} ms off, expiresAt ${expiresAt}`).to.be.below(expiresAt)
+      }
       // The miss came once this node's clock passed expiresAt (not earlier than the writer's ttl asks).
       expect((miss as TimedRead).after).to.be.at.least(expiresAt)
       // The bound: writer 3 s ahead, within the accepted drift → at most ttl + drift on this clock.
@@ -64,10 +71,10 @@ describe('G5 across skewed clocks (node processes)', function () {
 
   it('a writer further ahead than maxClockDriftMs is refused: its entries are never served elsewhere', async () => {
     const far = await startNode({ ...common, clockOffsetMs: DRIFT_MS + 5_000, bootstrap: writer.addresses })
-    await waitFor(async () => ((await readers[0].node.call('members')) as { state: string }[]).filter((m) => m.state === 'alive').length === 4, {
-      timeoutMs: 20_000,
-      what: 'the far-ahead node to join',
-    })
+    await waitFor(
+      async () => ((await readers[0].node.call('members')) as { state: string }[]).filter((m) => m.state === 'alive').length === 4,
+      { timeoutMs: 20_000, what: 'the far-ahead node to join' },
+    )
     await far.call('set', 'far', 'v', { ttlMs: 60_000 })
     await writer.call('set', 'marker', 'm') // written after: once it is here, the far write had its chance
     await waitFor(async () => (await readers[0].node.get('marker')) === 'm', { timeoutMs: 10_000, what: 'the marker on a reader' })

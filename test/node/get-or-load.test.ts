@@ -7,7 +7,12 @@ const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
 
 /** A loader whose calls are counted and whose answers the test releases. */
-function gatedLoader(): { fn: (key: string) => Promise<Uint8Array>; calls: string[]; release(value: string): void; fail(err: Error): void } {
+function gatedLoader(): {
+  fn: (key: string) => Promise<Uint8Array>
+  calls: string[]
+  release(value: string): void
+  fail(err: Error): void
+} {
   const calls: string[] = []
   let pending: { resolve(v: Uint8Array): void; reject(e: Error): void }[] = []
   return {

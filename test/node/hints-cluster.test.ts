@@ -5,7 +5,18 @@
 import { expect } from 'chai'
 import { killAll, startCluster, startNode, waitFor, type NodeProcess } from '../support/cluster.ts'
 
-type HintStats = { hints: { enabled: boolean; sent: number; keysSent: number; hints: number; keys: number; applied: number; alreadyHot: number; absent: number } }
+type HintStats = {
+  hints: {
+    enabled: boolean
+    sent: number
+    keysSent: number
+    hints: number
+    keys: number
+    applied: number
+    alreadyHot: number
+    absent: number
+  }
+}
 
 describe('hot-key hints in a 2-node cluster', function () {
   after(killAll)
@@ -56,7 +67,10 @@ describe('hot-key hints in a 2-node cluster', function () {
       await a.call('load', 'fill1-', 600)
       await waitFor(async () => (await b.get('fill1-599')) !== null, { timeoutMs: 10_000, what: 'fill1 on b' })
       if (hints) {
-        await waitFor(async () => ((await b.call('stats')) as HintStats).hints.applied >= 10, { timeoutMs: 10_000, what: 'b to apply the hints' })
+        await waitFor(async () => ((await b.call('stats')) as HintStats).hints.applied >= 10, {
+          timeoutMs: 10_000,
+          what: 'b to apply the hints',
+        })
       }
       expect(await held(b), 'b still holds every hot key before its own eviction').to.equal(10)
       // Now b evicts: its oldest small-queue entries go first — the hot keys among them.

@@ -66,7 +66,13 @@ describe('HotKeyHints', () => {
     const store = new S3FifoStore({ maxBytes: 100, sizeOf: () => 1, hotKeysMax: 8 })
     store.set('k', ONE)
     const bad: string[] = []
-    const h = new HotKeyHints({ enabled: true, store, publish: () => undefined, messagesPerMemberPerRound: 1, onMalformed: (from) => void bad.push(from) })
+    const h = new HotKeyHints({
+      enabled: true,
+      store,
+      publish: () => undefined,
+      messagesPerMemberPerRound: 1,
+      onMalformed: (from) => void bad.push(from),
+    })
     const hint = encodeHint({ keys: ['k'], freq: 2 }).bytes
     expect(h.receive('p', hint)).to.equal(1)
     expect(h.receive('p', hint)).to.equal(0)
@@ -87,7 +93,10 @@ describe('HotKeyHints', () => {
     h.start()
     h.stop()
     expect(published).to.equal(0)
-    expect(() => new HotKeyHints({ enabled: true, store: new S3FifoStore({ maxBytes: 100 }), publish: () => undefined })).to.throw(TypeError, 'hotKeysMax')
+    expect(() => new HotKeyHints({ enabled: true, store: new S3FifoStore({ maxBytes: 100 }), publish: () => undefined })).to.throw(
+      TypeError,
+      'hotKeysMax',
+    )
     expect(() => new HotKeyHints({ store, publish: () => undefined, keysPerRound: 0 })).to.throw(TypeError, 'keysPerRound')
     expect(() => new HotKeyHints({ store, publish: () => undefined, boostFreq: 4 })).to.throw(TypeError, 'freq')
   })

@@ -10,7 +10,12 @@ const DRIFT = 60_000
 
 function detector(): { d: IdentityConflictDetector; seen: IdentityConflict[] } {
   const seen: IdentityConflict[] = []
-  const d = new IdentityConflictDetector({ origin: { nodeId: 'me', epoch: EPOCH }, startedMs: STARTED, maxClockDriftMs: DRIFT, onConflict: (c) => seen.push(c) })
+  const d = new IdentityConflictDetector({
+    origin: { nodeId: 'me', epoch: EPOCH },
+    startedMs: STARTED,
+    maxClockDriftMs: DRIFT,
+    onConflict: (c) => seen.push(c),
+  })
   return { d, seen }
 }
 
@@ -19,9 +24,24 @@ describe('IdentityConflictDetector', () => {
     ['another node\'s origin is no conflict', { nodeId: 'other', epoch: EPOCH + 1 }, undefined, false],
     ['our own run is no conflict', { nodeId: 'me', epoch: EPOCH }, hlcFromParts(STARTED + 10 * DRIFT), false],
     ['a previous life (lower epoch) in a digest is no conflict', { nodeId: 'me', epoch: EPOCH - 10_000 }, undefined, false],
-    ['a previous life\'s write from before this start is no conflict', { nodeId: 'me', epoch: EPOCH - 10_000 }, hlcFromParts(EPOCH - 1), false],
-    ['a previous life\'s write within the clock drift is no conflict', { nodeId: 'me', epoch: EPOCH - 10_000 }, hlcFromParts(STARTED + DRIFT), false],
-    ['a lower epoch writing after this start (beyond drift) is a conflict', { nodeId: 'me', epoch: EPOCH - 10_000 }, hlcFromParts(STARTED + DRIFT + 1), true],
+    [
+      'a previous life\'s write from before this start is no conflict',
+      { nodeId: 'me', epoch: EPOCH - 10_000 },
+      hlcFromParts(EPOCH - 1),
+      false,
+    ],
+    [
+      'a previous life\'s write within the clock drift is no conflict',
+      { nodeId: 'me', epoch: EPOCH - 10_000 },
+      hlcFromParts(STARTED + DRIFT),
+      false,
+    ],
+    [
+      'a lower epoch writing after this start (beyond drift) is a conflict',
+      { nodeId: 'me', epoch: EPOCH - 10_000 },
+      hlcFromParts(STARTED + DRIFT + 1),
+      true,
+    ],
     ['a higher epoch in a digest is a conflict', { nodeId: 'me', epoch: EPOCH + 1 }, undefined, true],
     ['a higher epoch in a delta is a conflict', { nodeId: 'me', epoch: EPOCH + 1 }, hlcFromParts(EPOCH + 2), true],
   ]

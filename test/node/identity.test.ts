@@ -65,7 +65,10 @@ describe('identity files', function () {
     const dir = await tempDir()
     const path = join(dir, 'node.key')
     // Started together: either may win the lock (their file checks race), never both.
-    const settled = await Promise.allSettled([createCacheNode({ ...FAST, identityPath: path }), createCacheNode({ ...FAST, identityPath: path })])
+    const settled = await Promise.allSettled([
+      createCacheNode({ ...FAST, identityPath: path }),
+      createCacheNode({ ...FAST, identityPath: path }),
+    ])
     const started = settled.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
     const refused = settled.flatMap((r) => (r.status === 'rejected' ? [r.reason as unknown] : []))
     expect(started).to.have.length(1)

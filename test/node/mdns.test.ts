@@ -25,7 +25,9 @@ describe('mDNS discovery (3 hosts in network namespaces)', function () {
     )
     await waitFor(
       async () => {
-        for (const n of nodes) if (((await n.call('members')) as { state: string }[]).filter((m) => m.state === 'alive').length !== 3) return false
+        for (const n of nodes) {
+          if (((await n.call('members')) as { state: string }[]).filter((m) => m.state === 'alive').length !== 3) return false
+        }
         return true
       },
       { timeoutMs: 20_000, what: 'all three hosts to see each other alive via mDNS' },

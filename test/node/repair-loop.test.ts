@@ -37,7 +37,13 @@ function syncService(self: string, handlers: SyncHandlers, peers: Map<string, Ha
       return outbound
     },
   }
-  return new SyncService({ handlers, registrar: registrar as never, connectionManager: connectionManager as never, requestTimeoutMs: 2_000, cluster: 'default' })
+  return new SyncService({
+    handlers,
+    registrar: registrar as never,
+    connectionManager: connectionManager as never,
+    requestTimeoutMs: 2_000,
+    cluster: 'default',
+  })
 }
 
 /** An origin A whose log holds seqs 1..3; seq 2 is `bad`. Its since() streams the same writes as state. */
@@ -75,13 +81,21 @@ describe('repair with a delta that cannot travel', function () {
     for (const stop of stops.splice(0)) stop()
   })
 
-  async function repairFromA(bad: (origin: Origin, hlc: Hlc) => Delta): Promise<{ b: Replica; repair: Repair; requests: string[]; served: SyncService['served'] }> {
+  async function repairFromA(
+    bad: (origin: Origin, hlc: Hlc) => Delta,
+  ): Promise<{ b: Replica; repair: Repair; requests: string[]; served: SyncService['served'] }> {
     const routes = new Map<string, Handler>()
     const a = originA(bad)
     const serving = syncService(A, a.handlers, routes)
     await serving.start()
     const b = new Replica({ nodeId: B, epoch: 1, maxBytes: 1 << 20 })
-    const noHandlers: SyncHandlers = { range: () => undefined, since: () => [], digest: () => b.digest(), push: () => [], malformed: () => {} }
+    const noHandlers: SyncHandlers = {
+      range: () => undefined,
+      since: () => [],
+      digest: () => b.digest(),
+      push: () => [],
+      malformed: () => {},
+    }
     const asking = syncService(B, noHandlers, routes)
     const repair = new Repair({
       replica: b,
@@ -105,7 +119,10 @@ describe('repair with a delta that cannot travel', function () {
       timeoutMs: 3_000,
       what: "B to receive A's seqs 1..3",
     }).catch((err: Error) => {
-      throw new Error(`${err.message}: it has ${b.progress.progress(a1)?.contiguous ?? 0} after ${a.requests.length} requests, ${repair.stats.failures} failed`)
+      throw new Error(
+        `${err.message}: it has ${b.progress.progress(a1)?.contiguous ?? 0} after ${a.requests.length} requests, ` +
+          `${repair.stats.failures} failed`,
+      )
     })
     expect(b.get('k1', Date.now()), 'k1').to.not.equal(undefined)
     expect(b.get('k3', Date.now()), 'k3').to.not.equal(undefined)

@@ -31,9 +31,15 @@ for (const n of [3, 5]) {
 
     it('delete on one node removes the key everywhere', async () => {
       await nodes[0].call('set', 'doomed', 'x')
-      await waitFor(async () => (await Promise.all(nodes.map((x) => x.get('doomed')))).every((v) => v === 'x'), { timeoutMs: 10_000, what: 'doomed everywhere' })
+      await waitFor(async () => (await Promise.all(nodes.map((x) => x.get('doomed')))).every((v) => v === 'x'), {
+        timeoutMs: 10_000,
+        what: 'doomed everywhere',
+      })
       await nodes[n - 1].call('delete', 'doomed')
-      await waitFor(async () => (await Promise.all(nodes.map((x) => x.get('doomed')))).every((v) => v === null), { timeoutMs: 10_000, what: 'doomed gone everywhere' })
+      await waitFor(async () => (await Promise.all(nodes.map((x) => x.get('doomed')))).every((v) => v === null), {
+        timeoutMs: 10_000,
+        what: 'doomed gone everywhere',
+      })
     })
 
     it('concurrent writes to one key converge to the version-order winner everywhere', async () => {
@@ -43,7 +49,8 @@ for (const n of [3, 5]) {
       // With userVersion the database's order wins whatever the clocks say (G3).
       await Promise.all(nodes.map((node, i) => node.call('set', 'row', `v${10 - i}`, { userVersion: 10 - i })))
       await waitFor(() => converged(nodes), { timeoutMs: 15_000, what: 'identical replicas' })
-      const entries = (await Promise.all(nodes.map((x) => x.call('getEntry', 'contested')))) as { value: string; version: { hlc: number; nodeId: string } }[]
+      type Entry = { value: string; version: { hlc: number; nodeId: string } }
+      const entries = (await Promise.all(nodes.map((x) => x.call('getEntry', 'contested')))) as Entry[]
       // Every node holds the same winner, and it is one of the last round's writes.
       expect(new Set(entries.map((e) => e.value)).size).to.equal(1)
       expect(entries[0].value).to.match(/^round-4-node-\d$/)

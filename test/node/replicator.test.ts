@@ -99,14 +99,18 @@ describe('node/replicator', () => {
     expect(sink.internal).to.deep.equal([])
   })
 
-  it('a large value travels alone: the batch before it is sent first, and every batch stays within batchMaxBytes or one delta', async () => {
-    const stub = stubPubsub()
-    const sink = { internal: [] as string[], malformed: [] as string[] }
-    const r = replicator(stub.pubsub, new Replica({ nodeId: 'w', maxBytes: 1 << 20 }), sink)
-    r.enqueue(delta('s1', 1))
-    r.enqueue(makeDelta('set', 'big', makeVersion(0, hlcFromParts(T0 + 2), 'w'), undefined, new Uint8Array(600 * 1024), undefined, origin, 2))
-    r.enqueue(delta('s2', 3))
-    await r.flush()
-    expect(stub.published.map((bytes) => decodeDeltas(bytes).map((d) => d.key))).to.deep.equal([['s1'], ['big'], ['s2']])
-  })
+  it(
+    'a large value travels alone: the batch before it is sent first, and every batch stays within batchMaxBytes or one delta',
+    async () => {
+      const stub = stubPubsub()
+      const sink = { internal: [] as string[], malformed: [] as string[] }
+      const r = replicator(stub.pubsub, new Replica({ nodeId: 'w', maxBytes: 1 << 20 }), sink)
+      r.enqueue(delta('s1', 1))
+      const bigVersion = makeVersion(0, hlcFromParts(T0 + 2), 'w')
+      r.enqueue(makeDelta('set', 'big', bigVersion, undefined, new Uint8Array(600 * 1024), undefined, origin, 2))
+      r.enqueue(delta('s2', 3))
+      await r.flush()
+      expect(stub.published.map((bytes) => decodeDeltas(bytes).map((d) => d.key))).to.deep.equal([['s1'], ['big'], ['s2']])
+    },
+  )
 })

@@ -41,7 +41,10 @@ describe('cluster keys (private network)', function () {
       startNode({ ...FAST, bootstrap: a.addresses, clusterKey: generateClusterKey() }),
     ])
     for (const o of outsiders) {
-      await waitFor(async () => o.events.some((e) => e.event === 'join:failed'), { timeoutMs: 15_000, what: 'the outsider to fail to join' })
+      await waitFor(async () => o.events.some((e) => e.event === 'join:failed'), {
+        timeoutMs: 15_000,
+        what: 'the outsider to fail to join',
+      })
       const failed = o.events.find((e) => e.event === 'join:failed')
       expect(String(failed?.detail.hint)).to.include('clusterKey')
       await o.call('set', 'intruder', 'x')

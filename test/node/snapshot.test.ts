@@ -52,7 +52,9 @@ describe('snapshot files', function () {
     await saveSnapshot(truncated, r, 'default')
     const bytes = await readFile(truncated)
     await writeFile(truncated, bytes.subarray(0, bytes.byteLength - 3))
-    expect(await loadSnapshot(truncated, 'default').catch((e: unknown) => e)).to.be.instanceOf(SnapshotError).with.property('reason', 'corrupt')
+    expect(await loadSnapshot(truncated, 'default').catch((e: unknown) => e))
+      .to.be.instanceOf(SnapshotError)
+      .with.property('reason', 'corrupt')
   })
 
   it('loadSnapshot refuses a file with one flipped value byte (checksum) and one of another cluster', async () => {
@@ -62,7 +64,9 @@ describe('snapshot files', function () {
     r.set('k', new TextEncoder().encode('value-AAAAAAAAAAAAAAAA'), {}, 1_000)
     await saveSnapshot(path, r, 'one')
     expect((await loadSnapshot(path, 'one'))?.deltas.length).to.equal(1)
-    expect(await loadSnapshot(path, 'two').catch((e: unknown) => e)).to.be.instanceOf(SnapshotError).with.property('reason', 'other-cluster')
+    expect(await loadSnapshot(path, 'two').catch((e: unknown) => e))
+      .to.be.instanceOf(SnapshotError)
+      .with.property('reason', 'other-cluster')
     const bytes = await readFile(path)
     const at = bytes.indexOf(Buffer.from('AAAA'))
     bytes[at] = 'B'.charCodeAt(0) // still decodes: only the checksum can tell
@@ -72,43 +76,50 @@ describe('snapshot files', function () {
     expect((err as Error).message).to.include('checksum')
   })
 
-  it(`decodeSnapshot throws only SnapshotError on ${FUZZ_INPUTS.toLocaleString('en')} mutated files (half past a fixed-up checksum)`, async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'also-cache-snap-'))
-    const corpus: Uint8Array[] = []
-    for (let n = 1; n <= 4; n++) {
-      const r = new Replica({ nodeId: `n${n}`, maxBytes: 1 << 20 })
-      for (let i = 0; i < n * 3; i++) r.set(`k${i}`, new TextEncoder().encode(`v${i}`), { ttlMs: i % 2 === 0 ? 10_000 : undefined }, 1_000 + i)
-      r.delete('k1', {}, 2_000)
-      await saveSnapshot(join(dir, `${n}.snap`), r, 'default')
-      corpus.push(await readFile(join(dir, `${n}.snap`)))
-    }
-    const rnd = prng(testSeed)
-    const reasons = new Map<string, number>()
-    let decoded = 0
-    for (let i = 0; i < FUZZ_INPUTS; i++) {
-      const file = corpus[i % corpus.length]
-      let input: Uint8Array
-      if (i % 2 === 0) {
-        input = mutate(file, rnd, { version: file[0], kinds: [] })
-      } else {
-        // Past the magic, the version and the checksum, so the decoder itself meets the damage.
-        const body = mutate(file.subarray(HEADER_BYTES, file.byteLength - 4), rnd, { version: file[HEADER_BYTES], kinds: [] })
-        input = new Uint8Array(HEADER_BYTES + body.byteLength + 4)
-        input.set(file.subarray(0, HEADER_BYTES))
-        input.set(body, HEADER_BYTES)
-        new DataView(input.buffer).setUint32(input.byteLength - 4, crc32(input.subarray(0, input.byteLength - 4)) >>> 0)
+  it(
+    `decodeSnapshot throws only SnapshotError on ${FUZZ_INPUTS.toLocaleString('en')} mutated files (half past a fixed-up checksum)`,
+    async () => {
+      const dir = await mkdtemp(join(tmpdir(), 'also-cache-snap-'))
+      const corpus: Uint8Array[] = []
+      for (let n = 1; n <= 4; n++) {
+        const r = new Replica({ nodeId: `n${n}`, maxBytes: 1 << 20 })
+        for (let i = 0; i < n * 3; i++) {
+          r.set(`k${i}`, new TextEncoder().encode(`v${i}`), { ttlMs: i % 2 === 0 ? 10_000 : undefined }, 1_000 + i)
+        }
+        r.delete('k1', {}, 2_000)
+        await saveSnapshot(join(dir, `${n}.snap`), r, 'default')
+        corpus.push(await readFile(join(dir, `${n}.snap`)))
       }
-      try {
-        decodeSnapshot(input, 'fuzz', 'default')
-        decoded++
-      } catch (err) {
-        if (!(err instanceof SnapshotError)) throw new Error(`input ${i} (seed ${testSeed}) threw ${String(err)}: ${Buffer.from(input).toString('hex')}`)
-        reasons.set(err.reason, (reasons.get(err.reason) ?? 0) + 1)
+      const rnd = prng(testSeed)
+      const reasons = new Map<string, number>()
+      let decoded = 0
+      for (let i = 0; i < FUZZ_INPUTS; i++) {
+        const file = corpus[i % corpus.length]
+        let input: Uint8Array
+        if (i % 2 === 0) {
+          input = mutate(file, rnd, { version: file[0], kinds: [] })
+        } else {
+          // Past the magic, the version and the checksum, so the decoder itself meets the damage.
+          const body = mutate(file.subarray(HEADER_BYTES, file.byteLength - 4), rnd, { version: file[HEADER_BYTES], kinds: [] })
+          input = new Uint8Array(HEADER_BYTES + body.byteLength + 4)
+          input.set(file.subarray(0, HEADER_BYTES))
+          input.set(body, HEADER_BYTES)
+          new DataView(input.buffer).setUint32(input.byteLength - 4, crc32(input.subarray(0, input.byteLength - 4)) >>> 0)
+        }
+        try {
+          decodeSnapshot(input, 'fuzz', 'default')
+          decoded++
+        } catch (err) {
+          if (!(err instanceof SnapshotError)) {
+            throw new Error(`input ${i} (seed ${testSeed}) threw ${String(err)}: ${Buffer.from(input).toString('hex')}`)
+          }
+          reasons.set(err.reason, (reasons.get(err.reason) ?? 0) + 1)
+        }
       }
-    }
-    expect([...reasons.keys()]).to.include.members(['corrupt', 'not-a-snapshot', 'other-cluster'])
-    expect(decoded).to.be.greaterThan(0)
-  })
+      expect([...reasons.keys()]).to.include.members(['corrupt', 'not-a-snapshot', 'other-cluster'])
+      expect(decoded).to.be.greaterThan(0)
+    },
+  )
 
   it('createCacheNode refuses a snapshotPath holding a non-snapshot file and leaves it intact', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'also-cache-snap-'))
@@ -128,7 +139,9 @@ describe('snapshot files', function () {
     expect(await readFile(path, 'utf8')).to.equal(secret)
     // Saving there directly is refused too, and leaves nothing beside it.
     const r = new Replica({ nodeId: 'n1', maxBytes: 1 << 20 })
-    expect(await saveSnapshot(path, r, 'default').catch((e: unknown) => e)).to.be.instanceOf(SnapshotError).with.property('reason', 'not-a-snapshot')
+    expect(await saveSnapshot(path, r, 'default').catch((e: unknown) => e))
+      .to.be.instanceOf(SnapshotError)
+      .with.property('reason', 'not-a-snapshot')
     expect(await readFile(path, 'utf8')).to.equal(secret)
     expect(await readdir(dir)).to.deep.equal(['cluster.key'])
   })
@@ -144,7 +157,9 @@ describe('snapshot files', function () {
     expect(err).to.be.instanceOf(SnapshotError).with.property('reason', 'directory')
     expect((err as Error).message).to.include('is a directory; pass the path of a file')
     const r = new Replica({ nodeId: 'n1', maxBytes: 1 << 20 })
-    expect(await saveSnapshot(path, r, 'default').catch((e: unknown) => e)).to.be.instanceOf(SnapshotError).with.property('reason', 'directory')
+    expect(await saveSnapshot(path, r, 'default').catch((e: unknown) => e))
+      .to.be.instanceOf(SnapshotError)
+      .with.property('reason', 'directory')
     expect(await readdir(parent)).to.deep.equal(['snaps'])
     expect(await readdir(path)).to.deep.equal([])
   })

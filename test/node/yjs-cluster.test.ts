@@ -15,7 +15,8 @@ function insert(text: string): string {
   return Buffer.from(Y.encodeStateAsUpdate(doc)).toString('base64')
 }
 
-const texts = (nodes: NodeProcess[], key: string): Promise<(string | null)[]> => Promise.all(nodes.map((n) => n.call('yjsText', key) as Promise<string | null>))
+const texts = (nodes: NodeProcess[], key: string): Promise<(string | null)[]> =>
+  Promise.all(nodes.map((n) => n.call('yjsText', key) as Promise<string | null>))
 
 describe('yjs values across node processes', function () {
   let nodes: NodeProcess[] = []
@@ -46,7 +47,10 @@ describe('yjs values across node processes', function () {
     const deaf = await startNode({ ...FAST, bootstrap: nodes[0].addresses, dropGossipRate: 1, faultSeed: 3 })
     await deaf.call('warmed')
     await nodes[1].call('merge', 'doc2', insert('repaired'))
-    await waitFor(async () => (await deaf.call('yjsText', 'doc2')) === 'repaired', { timeoutMs: 20_000, what: 'the merge on the deaf member' })
+    await waitFor(async () => (await deaf.call('yjsText', 'doc2')) === 'repaired', {
+      timeoutMs: 20_000,
+      what: 'the merge on the deaf member',
+    })
     const late = await startNode({ ...FAST, bootstrap: nodes[2].addresses })
     await late.call('warmed')
     await waitFor(async () => (await late.call('yjsText', 'doc2')) === 'repaired' && (await late.call('yjsText', 'doc')) !== null, {
@@ -57,10 +61,14 @@ describe('yjs values across node processes', function () {
   })
 
   it('bytes that are not a yjs update are refused on the writer (ERR_YJS_VALUE) and reach nobody', async () => {
-    const err = (await nodes[0].call('merge', 'doc3', Buffer.from('not yjs at all').toString('base64')).catch((e: unknown) => e)) as { code?: string }
+    const notYjs = Buffer.from('not yjs at all').toString('base64')
+    const err = (await nodes[0].call('merge', 'doc3', notYjs).catch((e: unknown) => e)) as { code?: string }
     expect(err.code).to.equal('ERR_YJS_VALUE')
     await nodes[0].call('set', 'after-bad-merge', 'x')
-    await waitFor(async () => (await nodes[1].get('after-bad-merge')) === 'x', { timeoutMs: 10_000, what: 'a later write on another member' })
+    await waitFor(async () => (await nodes[1].get('after-bad-merge')) === 'x', {
+      timeoutMs: 10_000,
+      what: 'a later write on another member',
+    })
     expect(await texts(nodes, 'doc3')).to.deep.equal([null, null, null])
   })
 })

@@ -21,7 +21,14 @@ export const ANTI_ENTROPY_MS = 500
  * only way back is a push-pull to a dead member (swim.ts, serf's reconnect rule), so the
  * push-pull interval bounds the re-merge (with the 'local' profile's 15 s it took up to ~9 s).
  */
-export const SWIM = { profile: 'local', probeIntervalMs: 250, probeTimeoutMs: 100, suspicionMult: 3, suspicionMaxTimeoutMult: 2, pushPullIntervalMs: 2_000 }
+export const SWIM = {
+  profile: 'local',
+  probeIntervalMs: 250,
+  probeTimeoutMs: 100,
+  suspicionMult: 3,
+  suspicionMaxTimeoutMult: 2,
+  pushPullIntervalMs: 2_000,
+}
 /**
  * Convergence deadline once faults and writes have stopped: membership re-merge (≤ one push-pull interval,
  * 2 s) plus a few anti-entropy periods, with room for a loaded 2-core machine. The time each
@@ -126,7 +133,9 @@ export class Cluster {
     const deadline = Date.now() + timeoutMs
     while (!(await this.allAlive())) {
       const dead = this.all.filter((n) => n.crashed)
-      if (dead.length > 0) throw new Error(`crash: ${dead.map((n) => `${n.label} exited (${n.exitCode ?? n.exitSignal})\n${n.stderr}`).join('\n')}`)
+      if (dead.length > 0) {
+        throw new Error(`crash: ${dead.map((n) => `${n.label} exited (${n.exitCode ?? n.exitSignal})\n${n.stderr}`).join('\n')}`)
+      }
       if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`)
       await pause(50)
     }

@@ -59,7 +59,8 @@ export class ChaosNode {
         resolve()
       }),
     )
-    this.child.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: unknown; event?: string; detail?: Record<string, unknown> }) => {
+    type FromChild = { id?: number; ok?: boolean; result?: unknown; error?: unknown; event?: string; detail?: Record<string, unknown> }
+    this.child.on('message', (m: FromChild) => {
       if (m.event !== undefined) this.events.push({ event: m.event, detail: m.detail ?? {}, at: Date.now() })
       if (m.id === undefined) return
       const p = this.#pending.get(m.id)
@@ -85,7 +86,9 @@ export class ChaosNode {
     await Promise.race([
       new Promise<void>((resolve, reject) => {
         this.child.on('message', (m: { ready?: boolean }) => m.ready && resolve())
-        this.child.once('exit', (code) => reject(new Error(`node process ${this.label} exited (${code}) before it was ready:\n${this.stderr}`)))
+        this.child.once('exit', (code) =>
+          reject(new Error(`node process ${this.label} exited (${code}) before it was ready:\n${this.stderr}`)),
+        )
       }),
       new Promise<never>((_, reject) => {
         timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: start of ${this.label}`)), timeoutMs)
@@ -168,7 +171,9 @@ export function netemUnavailable(): string | undefined {
     return undefined
   } catch (err) {
     const msg = (err as Error).message
-    return /qdisc kind is unknown/.test(msg) ? `this kernel has no tc netem (sch_netem): ${msg.split(': ').pop()}` : `tc netem failed: ${msg}`
+    return /qdisc kind is unknown/.test(msg)
+      ? `this kernel has no tc netem (sch_netem): ${msg.split(': ').pop()}`
+      : `tc netem failed: ${msg}`
   } finally {
     sh('ip', ['netns', 'del', ns], true)
   }
@@ -233,7 +238,9 @@ export async function impairments(host: TestHost): Promise<string> {
   let out = qdiscs(host)
   if (host.relay !== undefined) {
     const l = (await host.relay.impairer.show())[host.relay.link]
-    if (l.lossPct > 0 || l.delayMs > 0 || l.jitterMs > 0) out += `link-impairer loss ${l.lossPct}% delay ${l.delayMs}ms jitter ${l.jitterMs}ms\n`
+    if (l.lossPct > 0 || l.delayMs > 0 || l.jitterMs > 0) {
+      out += `link-impairer loss ${l.lossPct}% delay ${l.delayMs}ms jitter ${l.jitterMs}ms\n`
+    }
   }
   return out
 }

@@ -98,7 +98,13 @@ async function write(op: () => Promise<unknown>, opts?: { ack?: string }): Promi
     return { version: d.version, acked: true, appliedAt, answeredAt: Date.now(), ackedBy }
   } catch (err) {
     const e = err as { code?: string; message?: string; missing?: unknown }
-    return { version: d.version, acked: false, ackError: { code: e.code, message: e.message, missing: e.missing }, appliedAt, answeredAt: Date.now() }
+    return {
+      version: d.version,
+      acked: false,
+      ackError: { code: e.code, message: e.message, missing: e.missing },
+      appliedAt,
+      answeredAt: Date.now(),
+    }
   }
 }
 

@@ -40,7 +40,8 @@ export class NodeProcess {
         resolve(code)
       }),
     )
-    this.child.on('message', (m: { id?: number; ok?: boolean; result?: unknown; error?: unknown; event?: string; detail?: NodeEvent['detail'] }) => {
+    type FromChild = { id?: number; ok?: boolean; result?: unknown; error?: unknown; event?: string; detail?: NodeEvent['detail'] }
+    this.child.on('message', (m: FromChild) => {
       if (m.event !== undefined) this.events.push({ event: m.event, detail: m.detail ?? {} })
       if (m.id === undefined) return
       const p = this.#pending.get(m.id)

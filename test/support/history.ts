@@ -94,13 +94,35 @@ export class History {
   }
 
   /** A write is sent to `node` (call before sending, so the seq is the node's order). */
-  beginWrite(node: string, key: string, op: 'set' | 'delete', value: string | undefined, ack: boolean, start = Date.now(), ttlMs?: number): WriteOp {
-    const w: WriteOp = { type: 'write', node, seq: this.#next(node), key, op, ack, start, ...(op === 'set' ? { value } : {}), ...(ttlMs === undefined ? {} : { ttlMs }) }
+  beginWrite(
+    node: string,
+    key: string,
+    op: 'set' | 'delete',
+    value: string | undefined,
+    ack: boolean,
+    start = Date.now(),
+    ttlMs?: number,
+  ): WriteOp {
+    const w: WriteOp = {
+      type: 'write',
+      node,
+      seq: this.#next(node),
+      key,
+      op,
+      ack,
+      start,
+      ...(op === 'set' ? { value } : {}),
+      ...(ttlMs === undefined ? {} : { ttlMs }),
+    }
     this.ops.push(w)
     return w
   }
 
-  endWrite(w: WriteOp, reply: { version: Version; acked?: boolean | undefined; ackError?: { missing?: unknown }; ackedBy?: string[] } | undefined, end = Date.now()): void {
+  endWrite(
+    w: WriteOp,
+    reply: { version: Version; acked?: boolean | undefined; ackError?: { missing?: unknown }; ackedBy?: string[] } | undefined,
+    end = Date.now(),
+  ): void {
     w.end = end
     if (reply === undefined) {
       w.outcome = 'unknown'
@@ -119,7 +141,11 @@ export class History {
     return r
   }
 
-  endRead(r: ReadOp, reply: { value: string | null; version: Version | null; expiresAt: number | null; nodeNow: number } | undefined, end = Date.now()): void {
+  endRead(
+    r: ReadOp,
+    reply: { value: string | null; version: Version | null; expiresAt: number | null; nodeNow: number } | undefined,
+    end = Date.now(),
+  ): void {
     r.end = end
     if (reply === undefined) {
       r.failed = true
@@ -142,7 +168,11 @@ export class History {
       if (keys !== undefined && !keys.has(op.key)) continue
       if (op.type === 'write') {
         const what = op.op === 'set' ? `set ${op.key}=${op.value}${op.ttlMs === undefined ? '' : ` ttl=${op.ttlMs}`}` : `delete ${op.key}`
-        lines.push({ at: op.start, text: `${op.node} #${op.seq} ${what}${op.ack ? ' ack:all' : ''} -> ${fmtVersion(op.version)} ${op.outcome ?? 'in flight'}${op.missing ? ` missing=${op.missing.map(shortId).join(',')}` : ''}${op.ackedBy ? ` by=${op.ackedBy.join(',')}` : ''} (${op.end === undefined ? '?' : op.end - op.start} ms)` })
+        const missing = op.missing ? ` missing=${op.missing.map(shortId).join(',')}` : ''
+        const by = op.ackedBy ? ` by=${op.ackedBy.join(',')}` : ''
+        const ms = op.end === undefined ? '?' : op.end - op.start
+        const text = `${op.node} #${op.seq} ${what}${op.ack ? ' ack:all' : ''} -> ${fmtVersion(op.version)} ${op.outcome ?? 'in flight'}`
+        lines.push({ at: op.start, text: `${text}${missing}${by} (${ms} ms)` })
       } else {
         const got = op.failed ? 'no answer' : op.value === null ? 'miss' : `${op.value} ${fmtVersion(op.version ?? undefined)}`
         lines.push({ at: op.start, text: `${op.node} #${op.seq} get ${op.key} -> ${got}` })
@@ -223,7 +253,9 @@ export function checkReads(ops: readonly Op[]): Violation[] {
           kind: 'wrong-value',
           key: op.key,
           node,
-          message: `${node} #${op.seq} read ${op.key}=${op.value} at ${fmtVersion(op.version)}, but that version was ${w.node} #${w.seq} ${w.op} ${w.key}${w.op === 'set' ? `=${w.value}` : ''}`,
+          message:
+            `${node} #${op.seq} read ${op.key}=${op.value} at ${fmtVersion(op.version)}, ` +
+            `but that version was ${w.node} #${w.seq} ${w.op} ${w.key}${w.op === 'set' ? `=${w.value}` : ''}`,
         })
       }
       if (op.expiresAt != null && op.nodeNow !== undefined && op.expiresAt <= op.nodeNow) {
@@ -231,7 +263,9 @@ export function checkReads(ops: readonly Op[]): Violation[] {
           kind: 'expired-read',
           key: op.key,
           node,
-          message: `${node} #${op.seq} read ${op.key} expiring at ${op.expiresAt}, at its clock ${op.nodeNow} (${op.nodeNow - op.expiresAt} ms after expiry)`,
+          message:
+            `${node} #${op.seq} read ${op.key} expiring at ${op.expiresAt}, ` +
+            `at its clock ${op.nodeNow} (${op.nodeNow - op.expiresAt} ms after expiry)`,
         })
       }
       raise(op.key, op.version, `its read #${op.seq}`)
@@ -265,7 +299,9 @@ export function checkAckVisibility(ops: readonly Op[]): Violation[] {
           kind: 'ack-not-visible',
           key: w.key,
           node,
-          message: `${node} #${r.seq} read ${r.key} at ${fmtVersion(r.version)} ${r.start - w.end} ms after ${w.node} #${w.seq} ${w.op} at ${fmtVersion(w.version)} was acknowledged by it`,
+          message:
+            `${node} #${r.seq} read ${r.key} at ${fmtVersion(r.version)} ${r.start - w.end} ms ` +
+            `after ${w.node} #${w.seq} ${w.op} at ${fmtVersion(w.version)} was acknowledged by it`,
         })
         break
       }
@@ -293,15 +329,23 @@ export function checkAckedWrites(ops: readonly Op[], finals: ReadonlyMap<string,
     if (op.type !== 'write' || op.outcome !== 'acked' || op.version === undefined) continue
     for (const [node, state] of finals) {
       const f = finalVersion(state, op.key)
-      const what = `${op.node} #${op.seq} ${op.op} ${op.key}${op.op === 'set' ? `=${op.value}` : ''} at ${fmtVersion(op.version)} (acknowledged)`
+      const what =
+        `${op.node} #${op.seq} ${op.op} ${op.key}${op.op === 'set' ? `=${op.value}` : ''} at ${fmtVersion(op.version)} (acknowledged)`
       if (f === undefined || compareVersions(f.version, op.version) < 0) {
-        out.push({ kind: 'lost-ack-write', key: op.key, node, message: `${what}: ${node} ends with ${f === undefined ? 'no trace of the key' : `older ${fmtVersion(f.version)}`}` })
+        const held = f === undefined ? 'no trace of the key' : `older ${fmtVersion(f.version)}`
+        out.push({ kind: 'lost-ack-write', key: op.key, node, message: `${what}: ${node} ends with ${held}` })
         continue
       }
       if (compareVersions(f.version, op.version) > 0) continue
       // A set with a TTL may have expired: its version is then held as a ghost.
-      const ok = op.op === 'set' ? (f.entry !== undefined && f.entry.value === op.value) || (f.ghost === true && op.ttlMs !== undefined) : f.entry === undefined
-      if (!ok) out.push({ kind: 'lost-ack-write', key: op.key, node, message: `${what}: ${node} holds that version with ${f.entry === undefined ? (f.ghost ? 'no value (a ghost, and the write had no TTL)' : 'no value') : `value ${f.entry.value}`}` })
+      const ok =
+        op.op === 'set'
+          ? (f.entry !== undefined && f.entry.value === op.value) || (f.ghost === true && op.ttlMs !== undefined)
+          : f.entry === undefined
+      if (ok) continue
+      const held =
+        f.entry === undefined ? (f.ghost ? 'no value (a ghost, and the write had no TTL)' : 'no value') : `value ${f.entry.value}`
+      out.push({ kind: 'lost-ack-write', key: op.key, node, message: `${what}: ${node} holds that version with ${held}` })
     }
   }
   return out
@@ -371,7 +415,11 @@ export interface CheckResult {
 }
 
 /** Runs (a), (a'), (b) and (c). `keys`: only these keys (a run's own, on a shared cluster). */
-export function checkHistory(history: History | readonly Op[], finals: ReadonlyMap<string, ReplicaState>, keys?: ReadonlySet<string>): CheckResult {
+export function checkHistory(
+  history: History | readonly Op[],
+  finals: ReadonlyMap<string, ReplicaState>,
+  keys?: ReadonlySet<string>,
+): CheckResult {
   let ops = history instanceof History ? history.ops : history
   let states = finals
   if (keys !== undefined) {
@@ -385,5 +433,13 @@ export function checkHistory(history: History | readonly Op[], finals: ReadonlyM
   const ackNotVisible = checkAckVisibility(ops)
   const lostAckedWrites = checkAckedWrites(ops, states)
   const divergences = checkConvergence(states)
-  return { staleReads, wrongValues, expiredReads, ackNotVisible, lostAckedWrites, divergences, all: [...reads, ...ackNotVisible, ...lostAckedWrites, ...divergences] }
+  return {
+    staleReads,
+    wrongValues,
+    expiredReads,
+    ackNotVisible,
+    lostAckedWrites,
+    divergences,
+    all: [...reads, ...ackNotVisible, ...lostAckedWrites, ...divergences],
+  }
 }

@@ -188,7 +188,12 @@ export class HostilePeer {
    * optionally closes its writing side, and reads whatever comes back until the node closes
    * or resets the stream, or `timeoutMs` passes.
    */
-  async exchange(peer: string, protocol: string, chunks: readonly Uint8Array[], { closeWrite = true, timeoutMs = 5_000 } = {}): Promise<ExchangeResult> {
+  async exchange(
+    peer: string,
+    protocol: string,
+    chunks: readonly Uint8Array[],
+    { closeWrite = true, timeoutMs = 5_000 } = {},
+  ): Promise<ExchangeResult> {
     let stream: Stream
     try {
       stream = await this.p2p.dialProtocol(peerIdFromString(peer), protocol, { signal: AbortSignal.timeout(timeoutMs) })
@@ -271,7 +276,8 @@ export class HostilePeer {
     const out: Delta[] = []
     for (let i = 0; i < n; i++) {
       const seq = ++this.#seq
-      out.push(makeDelta('set', `${keyPrefix}${seq}`, makeVersion(0, (hlc + i) as never, this.id), undefined, value, undefined, this.origin, seq))
+      const version = makeVersion(0, (hlc + i) as never, this.id)
+      out.push(makeDelta('set', `${keyPrefix}${seq}`, version, undefined, value, undefined, this.origin, seq))
     }
     return out
   }
@@ -280,7 +286,17 @@ export class HostilePeer {
    * Publishes valid deltas as fast as gossipsub takes them, `batchDeltas` per message, until
    * `maxDeltas` were sent or `maxMs` passed: it stops itself.
    */
-  async flood({ maxDeltas, maxMs, batchDeltas = 256, valueBytes = 100 }: { maxDeltas: number; maxMs: number; batchDeltas?: number; valueBytes?: number }): Promise<FloodResult> {
+  async flood({
+    maxDeltas,
+    maxMs,
+    batchDeltas = 256,
+    valueBytes = 100,
+  }: {
+    maxDeltas: number
+    maxMs: number
+    batchDeltas?: number
+    valueBytes?: number
+  }): Promise<FloodResult> {
     const started = Date.now()
     const r: FloodResult = { deltas: 0, batches: 0, ms: 0, unsent: 0 }
     while (r.deltas < maxDeltas && Date.now() - started < maxMs) {

@@ -110,8 +110,16 @@ export class LinkImpairer {
   }
 
   async show(): Promise<LinkState[]> {
-    const links = JSON.parse(await this.#command({ show: true })) as { loss: number; delay: number; jitter: number; held: number; dropped: number; forwarded: number }[]
-    return links.map((l) => ({ lossPct: l.loss * 100, delayMs: l.delay, jitterMs: l.jitter, held: l.held, dropped: l.dropped, forwarded: l.forwarded }))
+    type Shown = { loss: number; delay: number; jitter: number; held: number; dropped: number; forwarded: number }
+    const links = JSON.parse(await this.#command({ show: true })) as Shown[]
+    return links.map((l) => ({
+      lossPct: l.loss * 100,
+      delayMs: l.delay,
+      jitterMs: l.jitter,
+      held: l.held,
+      dropped: l.dropped,
+      forwarded: l.forwarded,
+    }))
   }
 
   kill(): void {

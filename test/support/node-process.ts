@@ -10,7 +10,17 @@ const node: CacheNode = await createCacheNode(init)
 const text = new TextDecoder()
 const bytes = new TextEncoder()
 
-for (const type of ['member:alive', 'member:suspect', 'member:dead', 'member:left', 'sync:done', 'join:failed', 'delta:dropped', 'peer:banned'] as const) {
+const FORWARDED_EVENTS = [
+  'member:alive',
+  'member:suspect',
+  'member:dead',
+  'member:left',
+  'sync:done',
+  'join:failed',
+  'delta:dropped',
+  'peer:banned',
+] as const
+for (const type of FORWARDED_EVENTS) {
   node.addEventListener(type, (e) => process.send?.({ event: type, detail: e.detail }))
 }
 
