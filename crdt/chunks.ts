@@ -67,7 +67,10 @@ export interface ChunkTally {
  * per-entry overhead (charge = UTF-8 key bytes + value bytes + overhead). With its own
  * `sizeOf`, a charge cannot be told from bytes: Number.MAX_SAFE_INTEGER (no limit).
  */
-export function receivableEntryBytes(store: { readonly maxEntryBytes: number; readonly entryOverheadBytes: number }, customSizeOf: boolean): number {
+export function receivableEntryBytes(
+  store: { readonly maxEntryBytes: number; readonly entryOverheadBytes: number },
+  customSizeOf: boolean,
+): number {
   return customSizeOf ? Number.MAX_SAFE_INTEGER : Math.max(1, store.maxEntryBytes - store.entryOverheadBytes)
 }
 

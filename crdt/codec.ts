@@ -241,7 +241,9 @@ export function assertDelta(d: Delta, i = 0): void {
   if (d.origin === null || typeof d.origin !== 'object' || typeof d.origin.nodeId !== 'string') {
     throw new TypeError(`delta ${i}: malformed origin`)
   }
-  if (!Number.isSafeInteger(d.origin.epoch) || d.origin.epoch < 0) throw new TypeError(`delta ${i}: origin epoch must be a safe integer ≥ 0`)
+  if (!Number.isSafeInteger(d.origin.epoch) || d.origin.epoch < 0) {
+    throw new TypeError(`delta ${i}: origin epoch must be a safe integer ≥ 0`)
+  }
   if (!Number.isSafeInteger(d.seq) || d.seq < 0) throw new TypeError(`delta ${i}: seq must be a safe integer ≥ 0`)
 }
 

@@ -3,7 +3,17 @@
 // timers, no clock reads. The node is this core plus transport. docs/replication.md is the
 // theory of operation.
 export { Replica } from './replica.ts'
-export type { ApplyResult, DeleteOptions, ReplicaDigest, SinceOptions, ReplicaEntry, ReplicaInit, ReplicaStats, ReplicaStoreInit, SetOptions } from './replica.ts'
+export type {
+  ApplyResult,
+  DeleteOptions,
+  ReplicaDigest,
+  SinceOptions,
+  ReplicaEntry,
+  ReplicaInit,
+  ReplicaStats,
+  ReplicaStoreInit,
+  SetOptions,
+} from './replica.ts'
 export { HybridLogicalClock, HLC_ZERO, hlcFromParts, hlcLogical, hlcPhysicalMs, isHlc } from './hlc.ts'
 export type { Hlc, HybridLogicalClockInit } from './hlc.ts'
 export { compareVersions, isVersion, makeVersion, maxVersion, ZERO_VERSION } from './version.ts'

@@ -408,7 +408,9 @@ export class Replica {
     if (found === 1) known = store.lookedUpVersion()
     else if (found === 2) {
       known = store.lookedUpVersion()
-      if (known !== undefined) kind = store.lookedUpKind() === GhostKindCode.deleted && !this.#shadows.has(known) ? KNOWN_TOMBSTONE : KNOWN_SHADOW
+      if (known !== undefined) {
+        kind = store.lookedUpKind() === GhostKindCode.deleted && !this.#shadows.has(known) ? KNOWN_TOMBSTONE : KNOWN_SHADOW
+      }
     }
     if (known === undefined) {
       if (remote && delta.version.hlc <= this.#horizon) {
@@ -431,7 +433,9 @@ export class Replica {
       if (kind === KNOWN_TOMBSTONE) return this.#install(delta, remote)
       return this.#fold(this.#rawEntry(key) as StoreEntry<Version>, delta)
     }
-    if (delta.op === 'set' && kind === KNOWN_ENTRY && this.#docs.has(known)) return this.#fold(this.#rawEntry(key) as StoreEntry<Version>, delta)
+    if (delta.op === 'set' && kind === KNOWN_ENTRY && this.#docs.has(known)) {
+      return this.#fold(this.#rawEntry(key) as StoreEntry<Version>, delta)
+    }
     return 'stale'
   }
 

@@ -139,7 +139,9 @@ export class BroadcastQueue {
       if (this.#bySlot.get(item.slot) !== item) throw new Error('BroadcastQueue: item not indexed by its slot')
       bytes += item.bytes.byteLength
     })
-    if (this.#bySlot.size !== this.#items.length) throw new Error(`BroadcastQueue: ${this.#bySlot.size} indexed but ${this.#items.length} held`)
+    if (this.#bySlot.size !== this.#items.length) {
+      throw new Error(`BroadcastQueue: ${this.#bySlot.size} indexed but ${this.#items.length} held`)
+    }
     if (bytes !== this.#bytes) throw new Error(`BroadcastQueue: ${this.#bytes} bytes counted but ${bytes} held`)
     if (this.#items.length > this.max) throw new Error('BroadcastQueue: over its bound')
   }

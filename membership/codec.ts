@@ -83,7 +83,9 @@ export function encodeMessage(head: MessageHead, updates: readonly Uint8Array[] 
   let size = 16
   for (const u of updates) size += u.byteLength
   const k = head.kind
-  if (k === MessageKind.ping || k === MessageKind.ack || k === MessageKind.nack || k === MessageKind.gossip) return encodeSmall(head, updates, size)
+  if (k === MessageKind.ping || k === MessageKind.ack || k === MessageKind.nack || k === MessageKind.gossip) {
+    return encodeSmall(head, updates, size)
+  }
   const e = new Encoder(size)
   e.writeUint8(WIRE_VERSION)
   e.writeUint8(head.kind)
@@ -271,7 +273,11 @@ function readUpdate(d: Decoder): Update {
 /** Paired assertion: an update we are about to encode must be one we would decode. */
 function assertUpdate(u: Update): void {
   if (u.id.length === 0 || u.id.length > C.MAX_ID_BYTES) throw new RangeError(`update id length ${u.id.length}`)
-  if (!Number.isInteger(u.incarnation) || u.incarnation < 0 || u.incarnation > C.MAX_INCARNATION) throw new RangeError(`incarnation ${u.incarnation}`)
+  if (!Number.isInteger(u.incarnation) || u.incarnation < 0 || u.incarnation > C.MAX_INCARNATION) {
+    throw new RangeError(`incarnation ${u.incarnation}`)
+  }
   if (u.addrs.length > C.MAX_ADDRS) throw new RangeError(`${u.addrs.length} addrs exceed MAX_ADDRS`)
-  if ((u.kind === UpdateKind.suspect || u.kind === UpdateKind.dead) && u.from.length === 0) throw new RangeError('suspect/dead update without an accuser')
+  if ((u.kind === UpdateKind.suspect || u.kind === UpdateKind.dead) && u.from.length === 0) {
+    throw new RangeError('suspect/dead update without an accuser')
+  }
 }

@@ -101,7 +101,14 @@ export class MemberTable {
   /** Loads a starting view: every slot not yet known becomes alive at incarnation 0. */
   loadAlive(slots: Int32Array): void {
     const n = slots.length
-    if (this.knownCount === 0 && this.#over === null && n > 0 && slots[0] === 0 && slots[n - 1] === n - 1 && this.directory.isRange(slots)) {
+    if (
+      this.knownCount === 0 &&
+      this.#over === null &&
+      n > 0 &&
+      slots[0] === 0 &&
+      slots[n - 1] === n - 1 &&
+      this.directory.isRange(slots)
+    ) {
       // A fresh table loading slots 0..n−1 (a simulator's starting view): sparse mode, in
       // which self (alive at 0, set by the constructor) is part of the baseline or an override.
       const selfInc = this.incarnation(this.self)
@@ -210,7 +217,12 @@ export class MemberTable {
 
   /** A known member as the adapter sees it. */
   describe(slot: Slot): Member {
-    return { id: this.directory.idOf(slot), state: memberStateNames[this.state(slot)] as MemberStateName, incarnation: this.incarnation(slot), addrs: this.addrs(slot) }
+    return {
+      id: this.directory.idOf(slot),
+      state: memberStateNames[this.state(slot)] as MemberStateName,
+      incarnation: this.incarnation(slot),
+      addrs: this.addrs(slot),
+    }
   }
 
   /** Every known member, self excluded. O(members). */
@@ -248,7 +260,9 @@ export class MemberTable {
       counts[MemberState.alive] = this.self < this.#baseN ? this.#baseN - 1 : this.#baseN
       for (const [slot, packed] of this.#over) {
         const st = packed % 8
-        if (slot < this.#baseN && st === MemberState.alive && packed < 8) throw new Error(`MemberTable: override of slot ${slot} equals the baseline`)
+        if (slot < this.#baseN && st === MemberState.alive && packed < 8) {
+          throw new Error(`MemberTable: override of slot ${slot} equals the baseline`)
+        }
         if (slot === this.self) continue
         if (slot < this.#baseN) counts[MemberState.alive]--
         counts[st]++

@@ -18,7 +18,12 @@ export class ViewPager {
     const members: PushPullMember[] = [self]
     let last = this.#cursor - 1
     for (const slot of table.window(this.#cursor, max - 1)) {
-      members.push({ id: table.directory.idOf(slot), state: table.state(slot), incarnation: table.incarnation(slot), addrs: table.addrs(slot) })
+      members.push({
+        id: table.directory.idOf(slot),
+        state: table.state(slot),
+        incarnation: table.incarnation(slot),
+        addrs: table.addrs(slot),
+      })
       last = slot
     }
     this.#cursor = table.directory.size === 0 ? 0 : (last + 1) % table.directory.size
@@ -35,7 +40,9 @@ export class ViewPager {
  */
 export function remoteEntryUpdate(table: MemberTable, m: PushPullMember, sender: string): Update | undefined {
   const slot = table.directory.slotOf(m.id)
-  if (slot !== undefined && slot !== table.self && table.state(slot) === m.state && table.incarnation(slot) === m.incarnation) return undefined
+  if (slot !== undefined && slot !== table.self && table.state(slot) === m.state && table.incarnation(slot) === m.incarnation) {
+    return undefined
+  }
   let kind: UpdateKind
   if (m.state === MemberState.alive) kind = UpdateKind.alive
   else if (m.state === MemberState.left) kind = UpdateKind.left

@@ -103,6 +103,8 @@ export class Suspicions {
     if (this.#open.size !== table.count(MemberState.suspect)) {
       throw new Error(`Suspicions: ${this.#open.size} open for ${table.count(MemberState.suspect)} suspects`)
     }
-    for (const slot of this.#open.keys()) if (table.state(slot) !== MemberState.suspect) throw new Error(`Suspicions: one open on a non-suspect member`)
+    for (const slot of this.#open.keys()) {
+      if (table.state(slot) !== MemberState.suspect) throw new Error(`Suspicions: one open on a non-suspect member`)
+    }
   }
 }

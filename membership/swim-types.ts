@@ -61,5 +61,16 @@ export interface SwimStats {
 
 
 export function newStats(): SwimStats {
-  return { messagesSent: 0, bytesSent: 0, messagesReceived: 0, decodeErrors: 0, refutations: 0, suspicionsStarted: 0, deathsDeclared: 0, membersRefused: 0, relaysDropped: 0, expiryChecks: 0 }
+  return {
+    messagesSent: 0,
+    bytesSent: 0,
+    messagesReceived: 0,
+    decodeErrors: 0,
+    refutations: 0,
+    suspicionsStarted: 0,
+    deathsDeclared: 0,
+    membersRefused: 0,
+    relaysDropped: 0,
+    expiryChecks: 0,
+  }
 }

@@ -47,11 +47,31 @@ import { ViewPager, remoteEntryUpdate } from './push-pull.ts'
 import { transitionFor, updateKindNames } from './transitions.ts'
 import { MemberState } from './member-state.ts'
 import { resolveConfig, pushPullScaleMs, retransmitLimit, type SwimConfig } from './config.ts'
-import { MessageKind, PushPullFlag, UpdateKind, decodeHead, encodeMessage, encodeUpdate, type MessageHead, type PushPullMember, type Update } from './codec.ts'
+import {
+  MessageKind,
+  PushPullFlag,
+  UpdateKind,
+  decodeHead,
+  encodeMessage,
+  encodeUpdate,
+  type MessageHead,
+  type PushPullMember,
+  type Update,
+} from './codec.ts'
 import { MAX_INCARNATION, MAX_SEQ } from './constants.ts'
 
 /** The timer table: one deadline per kind; pollTimeout is their minimum. Order = firing order. */
-export const TimerKind = { probeTimeout: 0, probeDeadline: 1, probe: 2, relay: 3, suspicion: 4, gossip: 5, pushPull: 6, join: 7, expiryCheck: 8 } as const
+export const TimerKind = {
+  probeTimeout: 0,
+  probeDeadline: 1,
+  probe: 2,
+  relay: 3,
+  suspicion: 4,
+  gossip: 5,
+  pushPull: 6,
+  join: 7,
+  expiryCheck: 8,
+} as const
 const TIMER_KINDS = 9
 
 const isAlive = (s: MemberState): boolean => s === MemberState.alive
@@ -110,7 +130,9 @@ export class Swim {
     const c = this.config
     const now = init.nowMs
     this.#timers[TimerKind.probe] = now + this.#rng.int(c.probeIntervalMs)
-    if (c.pushPullIntervalMs > 0) this.#timers[TimerKind.pushPull] = now + this.#rng.int(pushPullScaleMs(c.pushPullIntervalMs, this.#table.liveCount))
+    if (c.pushPullIntervalMs > 0) {
+      this.#timers[TimerKind.pushPull] = now + this.#rng.int(pushPullScaleMs(c.pushPullIntervalMs, this.#table.liveCount))
+    }
   }
 
   // ---- inputs ----
@@ -451,7 +473,12 @@ export class Swim {
   }
 
   #sendState(to: string, flags: number): void {
-    const self: PushPullMember = { id: this.id, state: this.#leaving ? MemberState.left : MemberState.alive, incarnation: this.#incarnation, addrs: this.addrs }
+    const self: PushPullMember = {
+      id: this.id,
+      state: this.#leaving ? MemberState.left : MemberState.alive,
+      incarnation: this.#incarnation,
+      addrs: this.addrs,
+    }
     const members = this.#pager.page(this.#table, self, this.config.pushPullMembersMax)
     this.#emit(to, encodeMessage({ kind: MessageKind.pushPull, flags, members }))
   }

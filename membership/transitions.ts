@@ -72,4 +72,3 @@ export const updateKindNames: Record<UpdateKind, MemberStateName> = {
   [U.dead]: 'dead',
   [U.left]: 'left',
 }
-

@@ -30,7 +30,9 @@ export const FLAGS: readonly FlagSpec[] = [
     multiple: true,
     value: 'MULTIADDR',
     default: '/ip4/127.0.0.1/tcp/0',
-    help: 'libp2p address to listen on for peers (repeatable). The default is loopback on a free port; use /ip4/0.0.0.0/tcp/4001 to accept peers from other hosts.',
+    help:
+      'libp2p address to listen on for peers (repeatable). ' +
+      'The default is loopback on a free port; use /ip4/0.0.0.0/tcp/4001 to accept peers from other hosts.',
   },
   {
     name: 'bootstrap',
@@ -40,26 +42,38 @@ export const FLAGS: readonly FlagSpec[] = [
     default: 'none (a cluster of one)',
     help: 'Address of a running node to join through, ending in /p2p/<peer id>, as that node prints it on start (repeatable).',
   },
-  { name: 'cluster', type: 'string', value: 'NAME', default: 'default', help: 'Cluster name: nodes only replicate with nodes of the same name. Letters, digits, dot, underscore and dash; at most 64.' },
+  {
+    name: 'cluster',
+    type: 'string',
+    value: 'NAME',
+    default: 'default',
+    help: 'Cluster name: nodes only replicate with nodes of the same name. Letters, digits, dot, underscore and dash; at most 64.',
+  },
   {
     name: 'cluster-key',
     type: 'string',
     value: 'FILE',
     default: 'none (any peer may join)',
-    help: 'Private cluster: a key file made by `also-cache keygen > FILE` (chmod 600). Only nodes with the same key can connect, read or write.',
+    help:
+      'Private cluster: a key file made by `also-cache keygen > FILE` (chmod 600). ' +
+      'Only nodes with the same key can connect, read or write.',
   },
   {
     name: 'mdns',
     type: 'boolean',
     default: 'off',
-    help: 'Find nodes of the same cluster on the LAN by multicast DNS, with no --bootstrap. Only on trusted networks; listen on a LAN address (--listen /ip4/0.0.0.0/tcp/0).',
+    help:
+      'Find nodes of the same cluster on the LAN by multicast DNS, with no --bootstrap. ' +
+      'Only on trusted networks; listen on a LAN address (--listen /ip4/0.0.0.0/tcp/0).',
   },
   {
     name: 'identity',
     type: 'string',
     value: 'FILE',
     default: 'none (a new peer id at every start)',
-    help: 'Keep this node\'s identity key in FILE (created on first start, mode 0600), so its peer id survives restarts; its bootstrap address survives them only with a fixed --listen port (with port 0 the port changes at every start).',
+    help:
+      'Keep this node\'s identity key in FILE (created on first start, mode 0600), so its peer id survives restarts; ' +
+      'its bootstrap address survives them only with a fixed --listen port (with port 0 the port changes at every start).',
   },
   {
     name: 'allow-peer',
@@ -102,7 +116,9 @@ export const FLAGS: readonly FlagSpec[] = [
     type: 'string',
     value: 'FILE',
     default: 'none',
-    help: 'Save the cache to FILE on shutdown and load it on the next start, so a restart warms up from disk and asks peers only for newer writes.',
+    help:
+      'Save the cache to FILE on shutdown and load it on the next start, ' +
+      'so a restart warms up from disk and asks peers only for newer writes.',
   },
   { name: 'help', type: 'boolean', short: 'h', default: '', help: 'Show this help and exit.' },
 ]
@@ -132,7 +148,9 @@ const PROFILES: readonly ProfileName[] = ['lan', 'wan', 'local']
 /** Parses argv (without node and the script). Throws BadFlagError on anything it cannot use. */
 export function parseCliArgs(argv: readonly string[]): CliOptions {
   const options: Record<string, { type: 'string' | 'boolean'; multiple?: boolean; short?: string }> = {}
-  for (const f of FLAGS) options[f.name] = { type: f.type, ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}) }
+  for (const f of FLAGS) {
+    options[f.name] = { type: f.type, ...(f.multiple ? { multiple: true } : {}), ...(f.short ? { short: f.short } : {}) }
+  }
   let values: Record<string, string | boolean | (string | boolean)[] | undefined>
   let positionals: string[]
   try {
@@ -142,7 +160,11 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   }
   // One subcommand exists: `keygen`. Anything else positional is a mistake worth naming.
   if (positionals.length > 1 || (positionals.length === 1 && positionals[0] !== 'keygen')) {
-    throw new BadFlagError('', `Unexpected argument ${JSON.stringify(positionals.find((p) => p !== 'keygen') ?? positionals[1])}: also-cache takes flags, or the one command \`keygen\` (values go to the HTTP API once it runs).`)
+    throw new BadFlagError(
+      '',
+      `Unexpected argument ${JSON.stringify(positionals.find((p) => p !== 'keygen') ?? positionals[1])}: ` +
+        'also-cache takes flags, or the one command `keygen` (values go to the HTTP API once it runs).',
+    )
   }
   const str = (name: string): string | undefined => values[name] as string | undefined
   const list = (name: string): string[] | undefined => values[name] as string[] | undefined
@@ -154,7 +176,9 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   if (bootstrap !== undefined) node.bootstrap = bootstrap.map((a) => parseMultiaddr(a, '--bootstrap', true))
   const cluster = str('cluster')
   if (cluster !== undefined) {
-    if (!/^[A-Za-z0-9._-]{1,64}$/.test(cluster)) throw new BadFlagError('--cluster', `--cluster must be 1-64 characters of A-Z a-z 0-9 . _ -, got ${JSON.stringify(cluster)}.`)
+    if (!/^[A-Za-z0-9._-]{1,64}$/.test(cluster)) {
+      throw new BadFlagError('--cluster', `--cluster must be 1-64 characters of A-Z a-z 0-9 . _ -, got ${JSON.stringify(cluster)}.`)
+    }
     node.cluster = cluster
   }
   const maxBytes = str('max-bytes')
@@ -182,7 +206,8 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
   if (!isPublic && !isLoopback(host)) {
     throw new BadFlagError(
       '--http',
-      `--http ${host}:${port} is not a loopback address, and the HTTP API has no authentication: anyone who can reach it could read and overwrite every key. ` +
+      `--http ${host}:${port} is not a loopback address, and the HTTP API has no authentication: ` +
+        'anyone who can reach it could read and overwrite every key. ' +
         `Use --http 127.0.0.1:${port}, or add --http-public if only trusted clients can reach ${host}.`,
     )
   }
@@ -191,7 +216,12 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     command: values.help === true ? 'help' : positionals[0] === 'keygen' ? 'keygen' : 'run',
     clusterKeyPath,
     node,
-    http: { host, port, public: isPublic, maxBodyBytes: maxBody === undefined ? DEFAULT_HTTP_MAX_BODY_BYTES : parseByteSize(maxBody, '--max-body') },
+    http: {
+      host,
+      port,
+      public: isPublic,
+      maxBodyBytes: maxBody === undefined ? DEFAULT_HTTP_MAX_BODY_BYTES : parseByteSize(maxBody, '--max-body'),
+    },
   }
 }
 
@@ -219,14 +249,19 @@ export function parseByteSize(text: string, flag: string): number {
     throw new BadFlagError(flag, `${flag} takes a size like 64mib, 1gib, 500mb or a number of bytes, got ${JSON.stringify(text)}.`)
   }
   const bytes = Math.floor(Number(m[1]) * unit)
-  if (!Number.isSafeInteger(bytes) || bytes <= 0) throw new BadFlagError(flag, `${flag} must be at least 1 byte and below 8 PiB, got ${JSON.stringify(text)}.`)
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) {
+    throw new BadFlagError(flag, `${flag} must be at least 1 byte and below 8 PiB, got ${JSON.stringify(text)}.`)
+  }
   return bytes
 }
 
 /** '127.0.0.1:7070', '[::1]:7070', 'localhost:0', or a bare port (on 127.0.0.1). */
 export function parseHostPort(text: string): { host: string; port: number } {
   const bad = (): BadFlagError =>
-    new BadFlagError('--http', `--http takes HOST:PORT such as 127.0.0.1:7070 ([::1]:7070 for IPv6; port 0 picks a free one), got ${JSON.stringify(text)}.`)
+    new BadFlagError(
+      '--http',
+      `--http takes HOST:PORT such as 127.0.0.1:7070 ([::1]:7070 for IPv6; port 0 picks a free one), got ${JSON.stringify(text)}.`,
+    )
   const m = /^\d+$/.test(text) ? [text, undefined, DEFAULT_HTTP_HOST, text] : /^(?:\[([^\]]+)\]|([^:[\]]+)):(\d+)$/.exec(text)
   if (m === null) throw bad()
   const bracketed = m[1] !== undefined
@@ -251,7 +286,11 @@ function nonEmptyPath(path: string, flag: string): string {
 /** A libp2p peer id as printed by a node ('12D3Koo...', base58btc, no whitespace). */
 function parsePeerId(id: string): string {
   if (!/^[1-9A-HJ-NP-Za-km-z]{40,100}$/.test(id)) {
-    throw new BadFlagError('--allow-peer', `--allow-peer ${JSON.stringify(id)} is not a peer id: copy the "peer id" line another node printed on start (it looks like 12D3KooW...).`)
+    throw new BadFlagError(
+      '--allow-peer',
+      `--allow-peer ${JSON.stringify(id)} is not a peer id: ` +
+        'copy the "peer id" line another node printed on start (it looks like 12D3KooW...).',
+    )
   }
   return id
 }
@@ -261,12 +300,17 @@ function parseMultiaddr(text: string, flag: string, needsPeerId: boolean): strin
   try {
     components = multiaddr(text).getComponents()
   } catch (err) {
-    throw new BadFlagError(flag, `${flag} ${JSON.stringify(text)} is not a multiaddr (${(err as Error).message}); it looks like /ip4/127.0.0.1/tcp/4001.`, { cause: err })
+    throw new BadFlagError(
+      flag,
+      `${flag} ${JSON.stringify(text)} is not a multiaddr (${(err as Error).message}); it looks like /ip4/127.0.0.1/tcp/4001.`,
+      { cause: err },
+    )
   }
   if (needsPeerId && !components.some((c) => c.name === 'p2p')) {
     throw new BadFlagError(
       flag,
-      `${flag} ${JSON.stringify(text)} has no /p2p/<peer id>: copy the full address the other node printed on start (it ends in /p2p/12D3Koo...).`,
+      `${flag} ${JSON.stringify(text)} has no /p2p/<peer id>: ` +
+        'copy the full address the other node printed on start (it ends in /p2p/12D3Koo...).',
     )
   }
   return text
@@ -281,7 +325,11 @@ function parseArgsError(err: Error & { code?: string }): BadFlagError {
     case 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE':
       return new BadFlagError(flag, err.message.replace(/\.?$/, '.'), { cause: err })
     case 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL':
-      return new BadFlagError('', `${err.message.replace(/\.?$/, '.')} also-cache takes flags only (values go to the HTTP API once it runs).`, { cause: err })
+      return new BadFlagError(
+        '',
+        `${err.message.replace(/\.?$/, '.')} also-cache takes flags only (values go to the HTTP API once it runs).`,
+        { cause: err },
+      )
     default:
       return new BadFlagError(flag, err.message, { cause: err })
   }

@@ -28,7 +28,8 @@ export function banner(b: BannerInit): string {
   const lines = [
     'also-cache node started',
     `  peer id   ${b.id}`,
-    `  cluster   ${options.node.cluster ?? 'default'}${options.node.clusterKey === undefined ? '' : ' (private: cluster key)'}${options.node.mdns ? ', mDNS on' : ''}`,
+    `  cluster   ${options.node.cluster ?? 'default'}` +
+      `${options.node.clusterKey === undefined ? '' : ' (private: cluster key)'}${options.node.mdns ? ', mDNS on' : ''}`,
     ...b.addresses.map((a) => `  listen    ${a}`),
     `  http      ${b.url}`,
     '',
@@ -38,7 +39,12 @@ export function banner(b: BannerInit): string {
     `  curl ${b.url}/members`,
     '',
     'Start another node in this cluster:',
-    `  ${[b.self, '--http 127.0.0.1:0', `--bootstrap ${b.addresses[0] ?? '<this node\'s address>'}`, ...sameClusterFlags(options)].join(' ')}`,
+    `  ${[
+      b.self,
+      '--http 127.0.0.1:0',
+      `--bootstrap ${b.addresses[0] ?? '<this node\'s address>'}`,
+      ...sameClusterFlags(options),
+    ].join(' ')}`,
     '',
   ]
   const fixed = options.node.identityPath === undefined ? undefined : fixedPortListen(options.node.listen ?? DEFAULT_LISTEN, b.addresses)

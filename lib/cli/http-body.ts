@@ -56,9 +56,12 @@ export function readBody(req: IncomingMessage, res: ServerResponse, init: ReadBo
       { maxBodyBytes: maxBytes },
     )
   const busy = (): HttpError =>
-    new HttpError(503, 'ERR_BUSY', `request bodies in flight already hold ${budget.usedBytes} of ${budget.maxBytes} bytes; retry in a moment`, {
-      bodyBytesInFlightMax: budget.maxBytes,
-    })
+    new HttpError(
+      503,
+      'ERR_BUSY',
+      `request bodies in flight already hold ${budget.usedBytes} of ${budget.maxBytes} bytes; retry in a moment`,
+      { bodyBytesInFlightMax: budget.maxBytes },
+    )
   let held = 0
   const take = (bytes: number): boolean => {
     if (!budget.tryTake(bytes)) return false

@@ -92,7 +92,9 @@ export class HttpApi {
       throw new TypeError(`HttpApi: headersTimeoutMs (${headersTimeoutMs}) must not exceed requestTimeoutMs (${requestTimeoutMs})`)
     }
     if (!(Number.isSafeInteger(bodyBytesInFlightMax) && bodyBytesInFlightMax >= init.maxBodyBytes)) {
-      throw new TypeError(`HttpApi: bodyBytesInFlightMax must be an integer ≥ maxBodyBytes (${init.maxBodyBytes}), got ${String(bodyBytesInFlightMax)}`)
+      throw new TypeError(
+        `HttpApi: bodyBytesInFlightMax must be an integer ≥ maxBodyBytes (${init.maxBodyBytes}), got ${String(bodyBytesInFlightMax)}`,
+      )
     }
     this.#maxBodyBytes = init.maxBodyBytes
     this.#budget = new ByteBudget(bodyBytesInFlightMax)
@@ -237,7 +239,11 @@ export class HttpApi {
     const node = this.#running()
     const value = node.get(key)
     if (value === undefined) {
-      throw new HttpError(404, 'ERR_NOT_FOUND', `no live entry for key ${JSON.stringify(key)} on this node (never written, deleted, expired, evicted, or not replicated here yet)`)
+      throw new HttpError(
+        404,
+        'ERR_NOT_FOUND',
+        `no live entry for key ${JSON.stringify(key)} on this node (never written, deleted, expired, evicted, or not replicated here yet)`,
+      )
     }
     const e = node.getEntry(key)
     const headers: Record<string, string | number> = { 'content-type': 'application/octet-stream', 'content-length': value.byteLength }
@@ -282,7 +288,9 @@ export class HttpApi {
 
   #running(): CacheNode {
     if (this.#phase === 'closing') throw new HttpError(503, 'ERR_CLOSING', 'the node is shutting down; retry on another node')
-    if (this.#node === undefined) throw new HttpError(503, 'ERR_STARTING', 'the node is still starting (joining the cluster); retry in a moment')
+    if (this.#node === undefined) {
+      throw new HttpError(503, 'ERR_STARTING', 'the node is still starting (joining the cluster); retry in a moment')
+    }
     return this.#node
   }
 }
@@ -303,12 +311,16 @@ function sameVersion(entry: CacheEntry, result: WriteResult): boolean {
 function staleWrite(key: string, current: CacheEntry | undefined): HttpError {
   const held = current === undefined ? 'a higher userVersion' : `userVersion ${current.version.userVersion}`
   const fix = current === undefined ? 'send a higher userVersion' : `send userVersion=${current.version.userVersion} or higher`
-  const message = `key ${JSON.stringify(key)} holds ${held}, higher than this write's, so the write lost (userVersion is compared first); ${fix}`
+  const message =
+    `key ${JSON.stringify(key)} holds ${held}, higher than this write's, so the write lost ` +
+    `(userVersion is compared first); ${fix}`
   return new HttpError(409, 'ERR_STALE_WRITE', message, current === undefined ? {} : { current: current.version })
 }
 
 function allow(method: string, methods: readonly string[]): void {
-  if (!methods.includes(method)) throw new HttpError(405, 'ERR_METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${methods.join(' or ')}`, { allow: methods })
+  if (!methods.includes(method)) {
+    throw new HttpError(405, 'ERR_METHOD_NOT_ALLOWED', `${method} is not allowed here; use ${methods.join(' or ')}`, { allow: methods })
+  }
 }
 
 function listenError(err: NodeJS.ErrnoException, host: string, port: number): Error {
@@ -321,9 +333,15 @@ function listenError(err: NodeJS.ErrnoException, host: string, port: number): Er
       { cause: err },
     )
   }
-  if (err.code === 'EACCES') return new BadFlagError('--http', `--http ${where}: ports below 1024 need root. Use a port such as 7070.`, { cause: err })
+  if (err.code === 'EACCES') {
+    return new BadFlagError('--http', `--http ${where}: ports below 1024 need root. Use a port such as 7070.`, { cause: err })
+  }
   if (err.code === 'EADDRNOTAVAIL' || err.code === 'ENOTFOUND') {
-    return new BadFlagError('--http', `--http ${where}: no network interface of this machine has that address. Use 127.0.0.1.`, { cause: err })
+    return new BadFlagError(
+      '--http',
+      `--http ${where}: no network interface of this machine has that address. Use 127.0.0.1.`,
+      { cause: err },
+    )
   }
   return err
 }

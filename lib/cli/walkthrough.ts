@@ -16,7 +16,9 @@ import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 
 const MAIN_SCRIPT = fileURLToPath(new URL('./main.ts', import.meta.url))
-const { values: flags } = parseArgs({ options: { keep: { type: 'boolean', default: false }, keys: { type: 'string', default: '3000' }, help: { type: 'boolean', short: 'h' } } })
+const { values: flags } = parseArgs({
+  options: { keep: { type: 'boolean', default: false }, keys: { type: 'string', default: '3000' }, help: { type: 'boolean', short: 'h' } },
+})
 if (flags.help) {
   console.log('usage: npm start [-- --keep] [--keys N]   a local cluster walkthrough on 127.0.0.1')
   process.exit(0)
@@ -94,7 +96,10 @@ const step = (n: number, title: string): void => console.log(`\n${bold(`${n}. ${
 function bar(done: number, total: number, tail: string): string {
   const width = 30
   const filled = Math.min(width, Math.round((done / Math.max(1, total)) * width))
-  return `   [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(Math.min(100, Math.round((done / Math.max(1, total)) * 100))).padStart(3)}% ${tail}`
+  return (
+    `   [${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ` +
+    `${String(Math.min(100, Math.round((done / Math.max(1, total)) * 100))).padStart(3)}% ${tail}`
+  )
 }
 
 async function main(): Promise<void> {
@@ -103,25 +108,41 @@ async function main(): Promise<void> {
   step(1, 'Start three nodes (separate processes, each with its own HTTP port)')
   const a = await startNode('node-1', [])
   const [b, c] = await Promise.all([startNode('node-2', a.addrs), startNode('node-3', a.addrs)])
-  const joinMs = await until(async () => (await Promise.all([a, b, c].map(members))).every((m) => m.filter((x) => x.state === 'alive').length === 3), 20_000, 'three alive members')
+  const joinMs = await until(
+    async () => (await Promise.all([a, b, c].map(members))).every((m) => m.filter((x) => x.state === 'alive').length === 3),
+    20_000,
+    'three alive members',
+  )
   for (const n of [a, b, c]) console.log(`   ${n.name}  ${short(n.id)}  ${n.url}`)
   console.log(`   all three see each other alive (SWIM) after ${joinMs.toFixed(0)} ms`)
 
   step(2, 'Write on node-1, read on node-2 and node-3 (reads are local: no network on the read path)')
   const t0 = performance.now()
   await http(a, 'PUT', '/keys/greeting', 'hello from node-1')
-  await until(async () => (await http(b, 'GET', '/keys/greeting')).status === 200 && (await http(c, 'GET', '/keys/greeting')).status === 200, 10_000, 'the write on node-2 and node-3')
+  await until(
+    async () => (await http(b, 'GET', '/keys/greeting')).status === 200 && (await http(c, 'GET', '/keys/greeting')).status === 200,
+    10_000,
+    'the write on node-2 and node-3',
+  )
   console.log(`   PUT ${a.url}/keys/greeting  →  visible on node-2 and node-3 after ${(performance.now() - t0).toFixed(0)} ms`)
   console.log(`   GET on node-3: "${(await http(c, 'GET', '/keys/greeting')).text}"`)
 
   step(3, 'Concurrent writes to one key converge to one winner (version order: userVersion, hybrid clock, node id)')
   await Promise.all([a, b, c].map((n) => http(n, 'PUT', '/keys/contested', `written by ${n.name}`)))
-  await until(async () => new Set(await Promise.all([a, b, c].map(async (n) => (await http(n, 'GET', '/keys/contested')).text))).size === 1, 10_000, 'one winner')
+  await until(
+    async () => new Set(await Promise.all([a, b, c].map(async (n) => (await http(n, 'GET', '/keys/contested')).text))).size === 1,
+    10_000,
+    'one winner',
+  )
   console.log(`   every node now serves: "${(await http(a, 'GET', '/keys/contested')).text}"`)
 
   step(4, `Load ${LOAD_KEYS.toLocaleString('en')} keys on node-1, then kill -9 node-3 and watch SWIM detect it`)
   for (let i = 0; i < LOAD_KEYS; i += 50) {
-    await Promise.all(Array.from({ length: Math.min(50, LOAD_KEYS - i) }, (_, j) => http(a, 'PUT', `/keys/item:${i + j}`, `value ${i + j} `.padEnd(100, '.'))))
+    await Promise.all(
+      Array.from({ length: Math.min(50, LOAD_KEYS - i) }, (_, j) =>
+        http(a, 'PUT', `/keys/item:${i + j}`, `value ${i + j} `.padEnd(100, '.')),
+      ),
+    )
   }
   c.child.kill('SIGKILL')
   const killedAt = performance.now()
@@ -148,8 +169,11 @@ async function main(): Promise<void> {
     async () => {
       const s = JSON.parse((await http(d, 'GET', '/stats')).text) as { store: { entries: number }; warmup: { done: boolean } }
       const pct = Math.floor((s.store.entries / target) * 20)
-      if (tty) process.stdout.write(`\r${bar(s.store.entries, target, `${s.store.entries.toLocaleString('en')} / ${target.toLocaleString('en')} entries`)}`)
-      else if (pct !== printed && (pct % 5 === 0 || s.warmup.done)) {
+      if (tty) {
+        process.stdout.write(
+          `\r${bar(s.store.entries, target, `${s.store.entries.toLocaleString('en')} / ${target.toLocaleString('en')} entries`)}`,
+        )
+      } else if (pct !== printed && (pct % 5 === 0 || s.warmup.done)) {
         printed = pct
         console.log(bar(s.store.entries, target, `${s.store.entries.toLocaleString('en')} entries`))
       }
@@ -159,7 +183,10 @@ async function main(): Promise<void> {
     'node-4 to warm up',
   )
   if (tty) process.stdout.write('\n')
-  console.log(`   node-4 holds all ${target.toLocaleString('en')} entries after ${warmMs.toFixed(0)} ms; GET item:7 on node-4: "${(await http(d, 'GET', '/keys/item:7')).text.trim()}"`)
+  console.log(
+    `   node-4 holds all ${target.toLocaleString('en')} entries after ${warmMs.toFixed(0)} ms; ` +
+      `GET item:7 on node-4: "${(await http(d, 'GET', '/keys/item:7')).text.trim()}"`,
+  )
 
   step(6, 'What the nodes tell you')
   for (let i = 0; i < 200; i++) await http(b, 'GET', `/keys/item:${i % 50}`)
@@ -172,8 +199,14 @@ async function main(): Promise<void> {
     replication: { deltasReceived: number; batchesReceived: number }
     lag: { p50Ms: number; p99Ms: number }
   }
-  console.log(`   node-2: ${s.hits} hits, ${s.misses} misses (hit ratio ${(s.hitRatio * 100).toFixed(1)}%), ${s.store.entries.toLocaleString('en')} entries, ${(s.store.bytes / 1024).toFixed(0)} KiB charged`)
-  console.log(`           ${s.replication.deltasReceived.toLocaleString('en')} deltas received in ${s.replication.batchesReceived} gossip batches; replication lag p50 ${s.lag.p50Ms} ms, p99 ${s.lag.p99Ms} ms`)
+  console.log(
+    `   node-2: ${s.hits} hits, ${s.misses} misses (hit ratio ${(s.hitRatio * 100).toFixed(1)}%), ` +
+      `${s.store.entries.toLocaleString('en')} entries, ${(s.store.bytes / 1024).toFixed(0)} KiB charged`,
+  )
+  console.log(
+    `           ${s.replication.deltasReceived.toLocaleString('en')} deltas received in ${s.replication.batchesReceived} gossip batches; ` +
+      `replication lag p50 ${s.lag.p50Ms} ms, p99 ${s.lag.p99Ms} ms`,
+  )
   console.log('   members seen by node-1:')
   for (const m of await members(a)) console.log(`     ${short(m.id)}  ${m.state.padEnd(7)} incarnation ${m.incarnation}`)
   console.log(`\n   Try it yourself${flags.keep ? '' : ' (run `npm start -- --keep` to keep the cluster up)'}:`)

@@ -69,7 +69,11 @@ export interface Hint {
  * Encodes a hint, keeping keys in order while the message stays within `maxBytes` and
  * skipping keys over `keyBytesMax`. Returns the bytes and how many keys went in.
  */
-export function encodeHint(hint: Hint, maxBytes = DEFAULT_HINT_BYTES_PER_ROUND, keyBytesMax = DEFAULT_HINT_KEY_BYTES_MAX): { bytes: Uint8Array; keys: number } {
+export function encodeHint(
+  hint: Hint,
+  maxBytes = DEFAULT_HINT_BYTES_PER_ROUND,
+  keyBytesMax = DEFAULT_HINT_KEY_BYTES_MAX,
+): { bytes: Uint8Array; keys: number } {
   checkFreq('encodeHint', 'freq', hint.freq)
   intInRange('encodeHint', 'maxBytes', maxBytes, 16, MAX_HINT_MESSAGE_BYTES)
   const keyMax = Math.min(keyBytesMax, MAX_HINT_KEY_BYTES)
@@ -100,9 +104,13 @@ export function decodeHint(bytes: Uint8Array): Hint {
   }
   const d = new Decoder(bytes)
   const version = d.readUint8()
-  if (version !== HINT_FORMAT_VERSION) throw new DecodeError(DecodeErrorCode.version, `hint format ${version}, this build speaks ${HINT_FORMAT_VERSION}`)
+  if (version !== HINT_FORMAT_VERSION) {
+    throw new DecodeError(DecodeErrorCode.version, `hint format ${version}, this build speaks ${HINT_FORMAT_VERSION}`)
+  }
   const freq = d.readUint8()
-  if (freq < 1 || freq > MAIN_REINSERT_FREQ_CAP) throw new DecodeError(DecodeErrorCode.malformed, `hint boost frequency ${freq} not in [1, ${MAIN_REINSERT_FREQ_CAP}]`)
+  if (freq < 1 || freq > MAIN_REINSERT_FREQ_CAP) {
+    throw new DecodeError(DecodeErrorCode.malformed, `hint boost frequency ${freq} not in [1, ${MAIN_REINSERT_FREQ_CAP}]`)
+  }
   const count = d.readBoundedVarUint(MAX_HINT_KEYS, 'hint key count')
   // Each key takes at least its length byte: a count the input cannot hold is truncated input.
   if (count > d.remaining) throw new DecodeError(DecodeErrorCode.truncated, `hint announces ${count} keys in ${d.remaining} B`)
@@ -116,4 +124,3 @@ export function decodeHint(bytes: Uint8Array): Hint {
 export function checkFreq(owner: string, name: string, freq: number): void {
   intInRange(owner, name, freq, 1, MAIN_REINSERT_FREQ_CAP)
 }
-

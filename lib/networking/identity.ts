@@ -116,7 +116,10 @@ async function refuseNonFile(path: string): Promise<void> {
   const st = await stat(path).catch(() => undefined)
   if (st === undefined || st.isFile()) return
   const what = st.isDirectory() ? 'is a directory' : 'is not a regular file'
-  throw new IdentityFileError(path, `${what}; pass the path of a key file (created on first start), e.g. ${path.replace(/\/+$/, '')}/node.key`)
+  throw new IdentityFileError(
+    path,
+    `${what}; pass the path of a key file (created on first start), e.g. ${path.replace(/\/+$/, '')}/node.key`,
+  )
 }
 
 async function takeLock(path: string, lockPath: string): Promise<void> {
@@ -128,7 +131,11 @@ async function takeLock(path: string, lockPath: string): Promise<void> {
   const mine = `${lockPath}.${process.pid}.tmp`
   try {
     await writeFile(mine, `${process.pid}\n`, { mode: 0o600 }).catch((e: unknown) => {
-      throw new IdentityFileError(path, `its lock file cannot be created beside it (${(e as Error).message}): the directory must be writable`, { cause: e })
+      throw new IdentityFileError(
+        path,
+        `its lock file cannot be created beside it (${(e as Error).message}): the directory must be writable`,
+        { cause: e },
+      )
     })
     for (let attempt = 0; attempt < LOCK_ATTEMPTS; attempt++) {
       try {

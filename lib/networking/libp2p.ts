@@ -105,4 +105,3 @@ function startTransport(init: TransportInit): Promise<Libp2p<CacheServices>> {
     },
   })
 }
-

@@ -15,7 +15,15 @@
 import { DecodeError, DecodeErrorCode } from '../foundation/index.ts'
 import { Decoder } from '../foundation/index.ts'
 import { Encoder } from '../foundation/index.ts'
-import { MAX_BATCH_BYTES, MAX_DELTAS_PER_BATCH, MAX_NODE_ID_BYTES, type Hlc, type Origin, type OriginProgress, type ReplicaDigest } from '../../crdt/index.ts'
+import {
+  MAX_BATCH_BYTES,
+  MAX_DELTAS_PER_BATCH,
+  MAX_NODE_ID_BYTES,
+  type Hlc,
+  type Origin,
+  type OriginProgress,
+  type ReplicaDigest,
+} from '../../crdt/index.ts'
 
 /**
  * Format version byte; a peer speaking another is answered with nothing and counted.
@@ -82,7 +90,16 @@ const MAX_REASON_BYTES = 512
  * acknowledge a write; every other outcome is a refusal, named so the writer can say why.
  * 'failed': the receiver's own code threw (its bug, not the writer's).
  */
-export const PUSH_OUTCOMES = ['applied', 'stale', 'clock-drift', 'below-horizon', 'too-large', 'invalid-yjs', 'inadmissible', 'failed'] as const
+export const PUSH_OUTCOMES = [
+  'applied',
+  'stale',
+  'clock-drift',
+  'below-horizon',
+  'too-large',
+  'invalid-yjs',
+  'inadmissible',
+  'failed',
+] as const
 export type PushOutcome = (typeof PUSH_OUTCOMES)[number]
 const PUSH_OUTCOME_CODE = new Map<PushOutcome, number>(PUSH_OUTCOMES.map((o, i) => [o, i]))
 /** Outcomes in one `pushed` answer: one per delta of a push batch at most. */

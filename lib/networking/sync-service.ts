@@ -18,7 +18,16 @@
 import { lpStream } from '@libp2p/utils'
 import type { Connection, PeerId, Stream } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
-import { decodeDeltas, encodeChunks, encodeDeltas, newChunkTally, type ChunkTally, type Delta, type Origin, type ReplicaDigest } from '../../crdt/index.ts'
+import {
+  decodeDeltas,
+  encodeChunks,
+  encodeDeltas,
+  newChunkTally,
+  type ChunkTally,
+  type Delta,
+  type Origin,
+  type ReplicaDigest,
+} from '../../crdt/index.ts'
 import { AlsoCacheError, DecodeError } from '../foundation/index.ts'
 import { decodeSyncMessage, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, type PushOutcome, type SyncMessage } from './sync-codec.ts'
 
@@ -34,7 +43,11 @@ export const syncProtocol = (cluster: string): string => `/also-cache/${cluster}
  * lpStream's framing errors: a length prefix over the bound or not a varint. They are bad
  * input like a DecodeError and count toward a ban (a truncated stream is not: a peer may die).
  */
-export const FRAMING_ERRORS: ReadonlySet<string> = new Set(['InvalidDataLengthError', 'InvalidDataLengthLengthError', 'InvalidMessageLengthError'])
+export const FRAMING_ERRORS: ReadonlySet<string> = new Set([
+  'InvalidDataLengthError',
+  'InvalidDataLengthLengthError',
+  'InvalidMessageLengthError',
+])
 
 /** What the node answers with. Each runs synchronously against the local replica. */
 export interface SyncHandlers {
@@ -165,7 +178,14 @@ export class SyncService {
    * Pulls an origin's deltas from..to from the origin itself. 'unavailable': fall back to
    * since(T). Values over `entryBytesMax` (UTF-8 key + value bytes) come as ghosts.
    */
-  async range(peer: PeerId, origin: Origin, from: number, to: number, maxBytes: number, entryBytesMax = MAX_NO_ENTRY_BYTES): Promise<Delta[] | 'unavailable'> {
+  async range(
+    peer: PeerId,
+    origin: Origin,
+    from: number,
+    to: number,
+    maxBytes: number,
+    entryBytesMax = MAX_NO_ENTRY_BYTES,
+  ): Promise<Delta[] | 'unavailable'> {
     const out: Delta[] = []
     const res = await this.#request(peer, { kind: 'range', origin, from, to, maxBytes, entryBytesMax }, (m) => {
       if (m.kind === 'deltas') out.push(...decodeDeltas(m.batch))
@@ -257,7 +277,9 @@ export class SyncService {
         req = decodeSyncMessage((await lp.read({ signal })).subarray())
       } catch (err) {
         if (err instanceof DecodeError) this.#h.malformed(from, err)
-        else if (FRAMING_ERRORS.has((err as Error).name)) this.#h.malformed(from, new DecodeError('ERR_DECODE_LIMIT', (err as Error).message))
+        else if (FRAMING_ERRORS.has((err as Error).name)) {
+          this.#h.malformed(from, new DecodeError('ERR_DECODE_LIMIT', (err as Error).message))
+        }
         throw err
       }
       // Each frame that leaves moves the deadline: a reader that stops reading stalls us.
@@ -290,7 +312,12 @@ export class SyncService {
           let bytes = 0
           const source = this.#h.since(req.hlc, req.rangeLo, req.rangeHi)
           try {
-            for (const batch of encodeChunks(source, { chunkBytes: this.chunkBytes, budgetBytes: req.maxBytes, entryBytesMax: req.entryBytesMax, tally })) {
+            for (const batch of encodeChunks(source, {
+              chunkBytes: this.chunkBytes,
+              budgetBytes: req.maxBytes,
+              entryBytesMax: req.entryBytesMax,
+              tally,
+            })) {
               await send({ kind: 'deltas', batch })
               bytes += batch.byteLength
             }

@@ -22,7 +22,15 @@ import { acquireIdentity, PeerGate, type CacheServices, type IdentityLease } fro
 import { pushWithAck } from './acks.ts'
 import { wallClock } from './clock.ts'
 import { NodeClosedError } from './errors.ts'
-import { CacheNodeEvents, type AckOptions, type CacheEntry, type DeleteWriteOptions, type SyncDone, type WriteOptions, type WriteResult } from './events.ts'
+import {
+  CacheNodeEvents,
+  type AckOptions,
+  type CacheEntry,
+  type DeleteWriteOptions,
+  type SyncDone,
+  type WriteOptions,
+  type WriteResult,
+} from './events.ts'
 import type { GetOrLoadOptions, LoaderFn } from './get-or-load.ts'
 import { openTransport, startParts, stopParts } from './lifecycle.ts'
 import { resolveNodeOptions, type CacheNodeInit, type ResolvedNodeOptions } from './options.ts'

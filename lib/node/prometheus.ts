@@ -47,13 +47,18 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
     [{ kind: 'update' }, store.updates],
     [{ kind: 'delete' }, store.deletes],
   ])
-  counter('also_cache_evictions_total', 'Entries evicted for space, by S3-FIFO queue (small: to the ghost queue; main: dropped at frequency 0).', [
-    [{ queue: 'small' }, store.smallEvictions],
-    [{ queue: 'main' }, store.mainDrops],
-  ])
+  counter(
+    'also_cache_evictions_total',
+    'Entries evicted for space, by S3-FIFO queue (small: to the ghost queue; main: dropped at frequency 0).',
+    [
+      [{ queue: 'small' }, store.smallEvictions],
+      [{ queue: 'main' }, store.mainDrops],
+    ],
+  )
   counter(
     'also_cache_store_events_total',
-    'Other S3-FIFO movements, by kind: promotion (small to main), main_reinsert (second chance in main), expiration (TTL), rejection (entry larger than the small queue).',
+    'Other S3-FIFO movements, by kind: promotion (small to main), main_reinsert (second chance in main), expiration (TTL), ' +
+      'rejection (entry larger than the small queue).',
     [
       [{ kind: 'promotion' }, store.promotions],
       [{ kind: 'main_reinsert' }, store.mainReinserts],
@@ -67,21 +72,45 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
     [{ queue: 'small' }, store.smallBytes],
     [{ queue: 'main' }, store.mainBytes],
   ])
-  gauge('also_cache_ghost_entries', 'Keys remembered in the ghost queue (evicted recently; a re-insert goes straight to main).', store.ghostEntries)
+  gauge(
+    'also_cache_ghost_entries',
+    'Keys remembered in the ghost queue (evicted recently; a re-insert goes straight to main).',
+    store.ghostEntries,
+  )
   gauge('also_cache_ghost_bytes', 'Bytes charged for the ghost queue.', store.ghostBytes)
 
   // ---- getOrLoad ----
   const loader = stats.loader
-  counter('also_cache_loader_loads_total', 'Loader calls made by getOrLoad (one per miss, however many callers waited on it).', loader.loads)
+  counter(
+    'also_cache_loader_loads_total',
+    'Loader calls made by getOrLoad (one per miss, however many callers waited on it).',
+    loader.loads,
+  )
   counter('also_cache_loader_failures_total', 'Loader calls that threw or rejected.', loader.loadFailures)
-  counter('also_cache_loader_coalesced_total', 'getOrLoad callers that joined a load already running for their key (single flight).', loader.coalesced)
-  counter('also_cache_loader_stale_served_total', 'Expired values served inside their stale window while a refresh ran or after it failed.', loader.staleServed)
+  counter(
+    'also_cache_loader_coalesced_total',
+    'getOrLoad callers that joined a load already running for their key (single flight).',
+    loader.coalesced,
+  )
+  counter(
+    'also_cache_loader_stale_served_total',
+    'Expired values served inside their stale window while a refresh ran or after it failed.',
+    loader.staleServed,
+  )
   counter('also_cache_loader_refreshes_total', 'Background refreshes of stale values started.', loader.refreshes)
 
   // ---- replication: the replica's view ----
   counter('also_cache_local_writes_total', 'Writes made on this node (set, delete, merge); each is one delta.', replica.writes)
-  counter('also_cache_deltas_applied_total', 'Deltas from peers (gossip, repair, warm-up, push) that changed this replica.', replica.applied)
-  counter('also_cache_deltas_stale_total', 'Deltas from peers older than what this replica holds (ignored, last writer wins).', replica.stale)
+  counter(
+    'also_cache_deltas_applied_total',
+    'Deltas from peers (gossip, repair, warm-up, push) that changed this replica.',
+    replica.applied,
+  )
+  counter(
+    'also_cache_deltas_stale_total',
+    'Deltas from peers older than what this replica holds (ignored, last writer wins).',
+    replica.stale,
+  )
   counter('also_cache_deltas_dropped_total', 'Deltas from peers refused, by reason.', [
     [{ reason: 'clock_drift' }, replica.droppedDrift],
     [{ reason: 'below_horizon' }, replica.droppedBelowHorizon],
@@ -97,8 +126,16 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
   counter('also_cache_gossip_sent_bytes_total', 'Encoded bytes of gossip messages published.', gossip.bytesSent)
   counter('also_cache_gossip_received_bytes_total', 'Encoded bytes of gossip messages received.', gossip.bytesReceived)
   counter('also_cache_gossip_malformed_total', 'Gossip messages that did not decode (dropped).', gossip.malformed)
-  counter('also_cache_gossip_publish_failures_total', 'Publishes gossipsub refused (no subscribed peer yet, or a transport error).', gossip.publishFailures)
-  counter('also_cache_refused_connections_total', 'Connections refused: peer not on allowPeers, or banned for malformed input.', stats.refusedConnections)
+  counter(
+    'also_cache_gossip_publish_failures_total',
+    'Publishes gossipsub refused (no subscribed peer yet, or a transport error).',
+    gossip.publishFailures,
+  )
+  counter(
+    'also_cache_refused_connections_total',
+    'Connections refused: peer not on allowPeers, or banned for malformed input.',
+    stats.refusedConnections,
+  )
   counter(
     'also_cache_malformed_messages_total',
     'Messages from a peer (gossip or sync) that did not decode, by peer id.',
@@ -106,9 +143,17 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
   )
 
   // ---- repair and anti-entropy ----
-  counter('also_cache_repair_range_requests_total', 'Requests for a missing range of an origin\'s deltas (gap repair).', repair.rangeRequests)
+  counter(
+    'also_cache_repair_range_requests_total',
+    'Requests for a missing range of an origin\'s deltas (gap repair).',
+    repair.rangeRequests,
+  )
   counter('also_cache_repair_range_deltas_total', 'Deltas received by gap repair.', repair.rangeDeltas)
-  counter('also_cache_repair_since_fallbacks_total', 'Repairs that fell back to since(T) because the origin\'s log no longer held the range.', repair.sinceFallbacks)
+  counter(
+    'also_cache_repair_since_fallbacks_total',
+    'Repairs that fell back to since(T) because the origin\'s log no longer held the range.',
+    repair.sinceFallbacks,
+  )
   counter('also_cache_repair_since_deltas_total', 'Deltas received by since(T) fallbacks.', repair.sinceDeltas)
   counter('also_cache_anti_entropy_rounds_total', 'Digest exchanges with a random live member.', repair.antiEntropyRounds)
   counter('also_cache_repair_failures_total', 'Repair or anti-entropy requests that failed (retried later).', repair.failures)
@@ -116,7 +161,8 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
 
   // ---- lag and per-origin progress ----
   out.push(
-    '# HELP also_cache_replication_lag_seconds Write-to-visible lag of deltas received by gossip, over the last 1024 (count: all since start).',
+    '# HELP also_cache_replication_lag_seconds Write-to-visible lag of deltas received by gossip, ' +
+      'over the last 1024 (count: all since start).',
     '# TYPE also_cache_replication_lag_seconds summary',
     `also_cache_replication_lag_seconds{quantile="0.5"} ${num(lag.p50Ms / 1000)}`,
     `also_cache_replication_lag_seconds{quantile="0.99"} ${num(lag.p99Ms / 1000)}`,
@@ -126,9 +172,21 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
   )
   // An origin is one run of a node: a restarted node is a new (id, epoch), so both are labels.
   const origins = stats.origins
-  gauge('also_cache_origin_contiguous_seq', 'Per origin (node run): every delta up to this seq was received.', origins.map((o) => [{ origin: o.nodeId, epoch: o.epoch }, o.contiguous] as const))
-  gauge('also_cache_origin_highest_seq', 'Per origin (node run): highest delta seq seen; above contiguous means a gap.', origins.map((o) => [{ origin: o.nodeId, epoch: o.epoch }, o.highest] as const))
-  gauge('also_cache_origin_abandoned_seqs', 'Per origin (node run): seqs given up on (covered by a since(T) fallback instead).', origins.map((o) => [{ origin: o.nodeId, epoch: o.epoch }, o.abandoned] as const))
+  gauge(
+    'also_cache_origin_contiguous_seq',
+    'Per origin (node run): every delta up to this seq was received.',
+    origins.map((o) => [{ origin: o.nodeId, epoch: o.epoch }, o.contiguous] as const),
+  )
+  gauge(
+    'also_cache_origin_highest_seq',
+    'Per origin (node run): highest delta seq seen; above contiguous means a gap.',
+    origins.map((o) => [{ origin: o.nodeId, epoch: o.epoch }, o.highest] as const),
+  )
+  gauge(
+    'also_cache_origin_abandoned_seqs',
+    'Per origin (node run): seqs given up on (covered by a since(T) fallback instead).',
+    origins.map((o) => [{ origin: o.nodeId, epoch: o.epoch }, o.abandoned] as const),
+  )
 
   // ---- warm-up ----
   const warm = stats.warmup
@@ -140,7 +198,11 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
   }
 
   // ---- membership (SWIM) ----
-  gauge('also_cache_members', 'Members this node knows of (itself included), by SWIM state.', STATES.map((state) => [{ state }, stats.members[state] ?? 0] as const))
+  gauge(
+    'also_cache_members',
+    'Members this node knows of (itself included), by SWIM state.',
+    STATES.map((state) => [{ state }, stats.members[state] ?? 0] as const),
+  )
   if (members !== undefined) {
     gauge(
       'also_cache_member_incarnation',

@@ -100,7 +100,16 @@ export class Repair {
   #aeTimer: ReturnType<typeof setInterval> | undefined
   #aeBusy = false
   #inflight = 0
-  readonly stats: RepairStats = { rangeRequests: 0, rangeDeltas: 0, sinceFallbacks: 0, sinceDeltas: 0, antiEntropyRounds: 0, failures: 0, stalledRanges: 0, applyErrors: 0 }
+  readonly stats: RepairStats = {
+    rangeRequests: 0,
+    rangeDeltas: 0,
+    sinceFallbacks: 0,
+    sinceDeltas: 0,
+    antiEntropyRounds: 0,
+    failures: 0,
+    stalledRanges: 0,
+    applyErrors: 0,
+  }
   readonly #entryBytesMax: number
 
   constructor(init: RepairInit) {
@@ -265,7 +274,10 @@ export class Repair {
     try {
       const pid = peerIdFromString(peer)
       const theirs = await this.#i.sync.digest(pid, this.#i.replica.digest())
-      const has = originKey(theirs.origin) === key ? theirs.lastSeq : (theirs.progress.find((p) => originKey(p.origin) === key)?.contiguous ?? 0)
+      const has =
+        originKey(theirs.origin) === key
+          ? theirs.lastSeq
+          : (theirs.progress.find((p) => originKey(p.origin) === key)?.contiguous ?? 0)
       const mine = this.#i.replica.progress.progress(origin)?.contiguous ?? 0
       if (has <= mine) return false // P has nothing of the range we lack
       this.stats.sinceFallbacks++

@@ -102,7 +102,12 @@ export async function checkSnapshotPath(path: string): Promise<void> {
   } catch (err) {
     if (err instanceof SnapshotError) throw err
     if ((err as { code?: string }).code !== 'ENOENT') {
-      throw new SnapshotError(path, 'unreadable', `cannot be read (${(err as Error).message}); fix its permissions or pass another path`, { cause: err })
+      throw new SnapshotError(
+        path,
+        'unreadable',
+        `cannot be read (${(err as Error).message}); fix its permissions or pass another path`,
+        { cause: err },
+      )
     }
     size = -1
   }
@@ -121,7 +126,12 @@ async function checkMagic(path: string): Promise<void> {
       await file.close()
     }
   } catch (err) {
-    throw new SnapshotError(path, 'unreadable', `cannot be read (${(err as Error).message}); fix its permissions or pass another path`, { cause: err })
+    throw new SnapshotError(
+      path,
+      'unreadable',
+      `cannot be read (${(err as Error).message}); fix its permissions or pass another path`,
+      { cause: err },
+    )
   }
   if (read < MAGIC.byteLength || !MAGIC.every((b, i) => b === head[i])) {
     throw new SnapshotError(
@@ -143,7 +153,9 @@ async function checkDirectory(path: string): Promise<void> {
     throw new SnapshotError(
       path,
       missing ? 'no-directory' : 'not-writable',
-      missing ? `its directory ${dir} does not exist; create it or pass another path` : `its directory ${dir} is not writable; fix its permissions or pass another path`,
+      missing
+        ? `its directory ${dir} does not exist; create it or pass another path`
+        : `its directory ${dir} is not writable; fix its permissions or pass another path`,
       { cause: err },
     )
   }
@@ -263,7 +275,9 @@ export function decodeSnapshot(bytes: Uint8Array, path: string, cluster: string)
     return { clock, deltas }
   } catch (err) {
     if (err instanceof SnapshotError) throw err
-    if (err instanceof DecodeError) throw new SnapshotError(path, 'corrupt', `does not decode (${err.code}: ${err.message}); ${UNUSABLE}`, { cause: err })
+    if (err instanceof DecodeError) {
+      throw new SnapshotError(path, 'corrupt', `does not decode (${err.code}: ${err.message}); ${UNUSABLE}`, { cause: err })
+    }
     throw err
   }
 }

@@ -91,7 +91,13 @@ export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
   }
   const snapshot = snap === undefined ? 'none' : used ? 'used' : 'discarded'
   if (peers.length === 0) {
-    return { ...progress, ms: init.now() - started, snapshot, complete: init.peers.length === 0, failedSlices: init.peers.length > 0 ? 1 : 0 }
+    return {
+      ...progress,
+      ms: init.now() - started,
+      snapshot,
+      complete: init.peers.length === 0,
+      failedSlices: init.peers.length > 0 ? 1 : 0,
+    }
   }
 
   const n = peers.length
@@ -146,7 +152,9 @@ export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
     for (const p of d.progress) seen(p.origin, p.contiguous, 0)
   }
   for (const { origin, contiguous, hlc } of low.values()) {
-    const reportedBy = [...digests.values()].filter((d) => originKey(d.origin) === originKey(origin) || d.progress.some((p) => originKey(p.origin) === originKey(origin))).length
+    const reportedBy = [...digests.values()].filter(
+      (d) => originKey(d.origin) === originKey(origin) || d.progress.some((p) => originKey(p.origin) === originKey(origin)),
+    ).length
     init.baseline(origin, reportedBy === digests.size ? contiguous : 0, hlc)
   }
   return { ...progress, ms: init.now() - started, snapshot, complete, failedSlices }

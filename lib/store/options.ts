@@ -64,7 +64,8 @@ export interface StoreTuning {
    */
   estimatedEntries?: number
   /**
-   * Capacity of the hot-key ring: keys promoted to main since the last `drainHotKeys`, for the node's hot-key hints (docs/hints.md). When full, the oldest key is
+   * Capacity of the hot-key ring: keys promoted to main since the last `drainHotKeys`, for the
+   * node's hot-key hints (docs/hints.md). When full, the oldest key is
    * overwritten (counted in `hotKeysOverwritten`). 0: no ring, nothing recorded (a cache used
    * alone, or a node with hints off, needs none). Cost: 8 B per slot up front, one array
    * write per promotion; `get` is untouched. Integer in [0, 1,048,576]; a node

@@ -97,6 +97,7 @@ if (values.json) {
     `nodes=${result.nodes} periods=${result.periods} seed=${result.seed} lifeguard=${result.lifeguard} ` +
       `detection p50/p99/max=${d.p50Ms}/${d.p99Ms}/${d.maxMs} ms (${d.detected} detected, ${d.undetected} not) ` +
       `falseDead=${result.falseDead} falseSuspect=${result.falseSuspect} dissemination p99=${result.disseminationP99Ms} ms ` +
-      `msgs/member/period=${result.msgsPerMemberPerPeriod} bytes/member/period=${result.bytesPerMemberPerPeriod} wall=${result.wallMs} ms cpu=${report.cpuMs} ms`,
+      `msgs/member/period=${result.msgsPerMemberPerPeriod} bytes/member/period=${result.bytesPerMemberPerPeriod} ` +
+      `wall=${result.wallMs} ms cpu=${report.cpuMs} ms`,
   )
 }

@@ -104,7 +104,9 @@ export class Simulator {
     this.options = o
     if (!Number.isInteger(o.nodes) || o.nodes < 2) throw new TypeError(`nodes must be an integer ≥ 2, got ${o.nodes}`)
     if (!(o.periods > 0)) throw new TypeError(`periods must be positive, got ${o.periods}`)
-    for (const k of ['loss', 'slow', 'duplicate'] as const) if (!(o[k] >= 0 && o[k] <= 1)) throw new TypeError(`${k} must be in [0, 1], got ${o[k]}`)
+    for (const k of ['loss', 'slow', 'duplicate'] as const) {
+      if (!(o[k] >= 0 && o[k] <= 1)) throw new TypeError(`${k} must be in [0, 1], got ${o[k]}`)
+    }
     this.#rng = new Prng(o.seed)
     const interval = profiles[o.profile].probeIntervalMs
     this.durationMs = o.periods * interval
@@ -124,7 +126,17 @@ export class Simulator {
     const leaveSet = order.slice(crashes, crashes + leaves)
     const reference = new Uint8Array(n + joins)
     for (let i = 0; i < n + joins; i++) {
-      const node: SimNode = { index: i, id: ids[i], core: null, up: false, slow: false, leaving: false, group: 0, life: 0, timerAt: Infinity }
+      const node: SimNode = {
+        index: i,
+        id: ids[i],
+        core: null,
+        up: false,
+        slow: false,
+        leaving: false,
+        group: 0,
+        life: 0,
+        timerAt: Infinity,
+      }
       this.nodes.push(node)
       this.#byId.set(node.id, node)
       if (i < n) reference[i] = 1
