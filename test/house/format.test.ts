@@ -9,22 +9,7 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 
 describe('house: format', () => {
   it('the source files and the docs follow the format rules', () => {
-    let findings = checkTree(root)
-
-    // ---- Pending folders: the lead deletes this whole block, down to the closing line. ----
-    // lib/, crdt/ and membership/ were edited by other branches of issue 15 while the rest of
-    // the tree was wrapped; their lines are wrapped after the merge. Until then their findings
-    // are set aside here, and a folder that has become clean fails the test, so the list only
-    // shrinks and cannot outlive its reason.
-    const PENDING_FOLDERS = ['lib/', 'crdt/', 'membership/']
-    for (const folder of PENDING_FOLDERS) {
-      const pending = findings.filter((f) => f.file.startsWith(folder))
-      expect(pending, `${folder} passes the format check now: remove it from PENDING_FOLDERS (test/house/format.test.ts)`)
-        .to.not.be.empty
-    }
-    findings = findings.filter((f) => !PENDING_FOLDERS.some((folder) => f.file.startsWith(folder)))
-    // ---- End of the pending folders block. ----
-
+    const findings = checkTree(root)
     // Listed one a line: a deep-equal diff would cut the list short.
     if (findings.length > 0) {
       const listed = findings.map(formatFinding).join('\n')
