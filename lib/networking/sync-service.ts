@@ -138,7 +138,7 @@ export interface SyncServedStats {
 }
 
 /** No entryBytesMax: the requester takes any value (a store with its own sizeOf cannot say). */
-export const MAX_NO_ENTRY_BYTES = Number.MAX_SAFE_INTEGER
+export const UNBOUNDED_ENTRY_BYTES = Number.MAX_SAFE_INTEGER
 
 export class SyncService {
   readonly #h: SyncHandlers
@@ -184,7 +184,7 @@ export class SyncService {
     from: number,
     to: number,
     maxBytes: number,
-    entryBytesMax = MAX_NO_ENTRY_BYTES,
+    entryBytesMax = UNBOUNDED_ENTRY_BYTES,
   ): Promise<Delta[] | 'unavailable'> {
     const out: Delta[] = []
     const res = await this.#request(peer, { kind: 'range', origin, from, to, maxBytes, entryBytesMax }, (m) => {
@@ -204,7 +204,7 @@ export class SyncService {
     hi: number,
     maxBytes: number,
     onChunk: (deltas: Delta[], bytes: number) => void,
-    entryBytesMax = MAX_NO_ENTRY_BYTES,
+    entryBytesMax = UNBOUNDED_ENTRY_BYTES,
   ): Promise<SinceResult> {
     const res = await this.#request(peer, { kind: 'since', hlc, maxBytes, rangeLo: lo, rangeHi: hi, entryBytesMax }, (m) => {
       if (m.kind === 'deltas') onChunk(decodeDeltas(m.batch), m.batch.byteLength)

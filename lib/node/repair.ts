@@ -27,7 +27,7 @@
 
 import { peerIdFromString } from '@libp2p/peer-id'
 import { originKey, type Delta, type Origin, type Replica, type ReplicaDigest } from '../../crdt/index.ts'
-import { MAX_NO_ENTRY_BYTES, type SyncService } from '../networking/index.ts'
+import { UNBOUNDED_ENTRY_BYTES, type SyncService } from '../networking/index.ts'
 import { KEY_HASH_SPACE } from '../networking/index.ts'
 
 export interface RepairInit {
@@ -46,7 +46,7 @@ export interface RepairInit {
   repairMaxBytes: number
   /**
    * The largest entry this node's store can hold, in UTF-8 key + value bytes: peers send
-   * larger values as ghosts of their versions. @default unlimited (MAX_NO_ENTRY_BYTES)
+   * larger values as ghosts of their versions. @default unlimited (UNBOUNDED_ENTRY_BYTES)
    */
   entryBytesMax?: number
   /** Applies a repaired delta (the node counts it like a gossip one). */
@@ -114,7 +114,7 @@ export class Repair {
 
   constructor(init: RepairInit) {
     this.#i = init
-    this.#entryBytesMax = init.entryBytesMax ?? MAX_NO_ENTRY_BYTES
+    this.#entryBytesMax = init.entryBytesMax ?? UNBOUNDED_ENTRY_BYTES
   }
 
   start(): void {

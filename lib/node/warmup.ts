@@ -18,7 +18,7 @@
 
 import { peerIdFromString } from '@libp2p/peer-id'
 import { originKey, type Delta, type Origin, type ReplicaDigest } from '../../crdt/index.ts'
-import { MAX_NO_ENTRY_BYTES, type SyncService } from '../networking/index.ts'
+import { UNBOUNDED_ENTRY_BYTES, type SyncService } from '../networking/index.ts'
 import type { LoadedSnapshot } from './snapshot.ts'
 import { KEY_HASH_SPACE } from '../networking/index.ts'
 
@@ -51,7 +51,7 @@ export interface WarmupInit {
   maxBytes: number
   /**
    * The largest entry this node's store can hold, in UTF-8 key + value bytes: peers send
-   * larger values as ghosts of their versions. @default unlimited (MAX_NO_ENTRY_BYTES)
+   * larger values as ghosts of their versions. @default unlimited (UNBOUNDED_ENTRY_BYTES)
    */
   entryBytesMax?: number
   now: () => number
@@ -102,7 +102,7 @@ export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
 
   const n = peers.length
   const budget = Math.floor(init.maxBytes / n)
-  const entryBytesMax = init.entryBytesMax ?? MAX_NO_ENTRY_BYTES
+  const entryBytesMax = init.entryBytesMax ?? UNBOUNDED_ENTRY_BYTES
   let complete = true
   let failedSlices = 0
   const stream = async (peer: string, lo: number, hi: number): Promise<boolean> => {
