@@ -3,11 +3,12 @@
 // expiries into the core and performs whatever the core polls out, so the simulator, which
 // drives the same core, sees every decision the node makes.
 //
-// - Each peer we send to gets one long-lived outbound stream of length-prefixed frames
-//   (opening a stream per SWIM message would cost a protocol negotiation per ping). Inbound
-//   streams are read frame by frame into handleMessage(remotePeer, bytes).
-// - A send that cannot be made (peer unreachable, queue full) is dropped: SWIM is built for
-//   lossy datagrams and its timeouts decide, never the transport.
+// - Frames travel on frame-streams.ts: one long-lived outbound stream of length-prefixed
+//   frames per peer (opening a stream per SWIM message would cost a protocol negotiation per
+//   ping); inbound frames go into handleMessage(remotePeer, bytes).
+// - A send that cannot be made (peer unreachable, queue at SWIM_MAX_QUEUED_FRAMES or
+//   SWIM_MAX_QUEUED_BYTES) is dropped: SWIM is built for lossy datagrams and its timeouts
+//   decide, never the transport.
 // - Addresses: this node announces its listen addresses; members' addresses from the core's
 //   events go into the peer store so a member can be dialled by id.
 // - A member confirmed dead (or left) is hung up on.
@@ -17,11 +18,10 @@
 
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
-import { lpStream, type LengthPrefixedStream } from '@libp2p/utils'
-import type { Connection, IdentifyResult, PeerId, PeerStore, Stream, TypedEventTarget, Libp2pEvents, Startable } from '@libp2p/interface'
+import type { IdentifyResult, PeerId, PeerStore, TypedEventTarget, Libp2pEvents, Startable } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
 import { Swim, type Member, type MemberEvent, type SwimConfigInit } from '../../membership/index.ts'
-import { FRAMING_ERRORS } from './sync-service.ts'
+import { FrameStreams } from './frame-streams.ts'
 
 /**
  * The SWIM protocol id of a cluster. The name is in the id, so nodes of different clusters
@@ -34,6 +34,12 @@ export const swimProtocol = (cluster: string): string => `/also-cache/${cluster}
 export const SWIM_MAX_FRAME_BYTES = 1024 * 1024
 /** Frames queued per peer while its stream opens or drains; more are dropped (and counted). */
 export const SWIM_MAX_QUEUED_FRAMES = 256
+/**
+ * Bytes queued per peer while its stream opens or drains; more are dropped (and counted). A
+ * probe or gossip frame is ~100 B–1 KiB; 4 MiB holds the frame bound's worth of push-pulls
+ * four times over, and caps what a dead or paused peer can cost before SWIM declares it.
+ */
+export const SWIM_MAX_QUEUED_BYTES = 4 * 1024 * 1024
 /** How long to wait for a stream to a peer to open before dropping what was queued for it. */
 export const SWIM_OPEN_TIMEOUT_MS = 2_000
 
@@ -60,23 +66,15 @@ export interface SwimServiceComponents {
   addressManager: { getAddresses(): { toString(): string }[] }
 }
 
-interface Outbound {
-  lp: LengthPrefixedStream<Stream> | undefined
-  queue: Uint8Array[]
-  busy: boolean
-}
-
 export class SwimService implements Startable {
   readonly #components: SwimServiceComponents
   readonly #init: SwimServiceInit
   readonly #now: () => number
   #core: Swim | undefined
-  readonly #outbound = new Map<string, Outbound>()
+  readonly #frames: FrameStreams
   #timer: ReturnType<typeof setTimeout> | undefined
   #timerAt = Infinity
   #running = false
-  /** Frames dropped because a peer's queue was full or its stream would not open. */
-  droppedFrames = 0
   readonly #onIdentify = (e: CustomEvent<IdentifyResult>): void => this.#peerIdentified(e.detail)
   /** This cluster's SWIM protocol id. */
   readonly protocol: string
@@ -86,6 +84,20 @@ export class SwimService implements Startable {
     this.#init = init
     this.#now = init.now ?? Date.now
     this.protocol = swimProtocol(init.cluster)
+    this.#frames = new FrameStreams(components, {
+      protocol: this.protocol,
+      maxFrameBytes: SWIM_MAX_FRAME_BYTES,
+      maxQueuedFrames: SWIM_MAX_QUEUED_FRAMES,
+      maxQueuedBytes: SWIM_MAX_QUEUED_BYTES,
+      openTimeoutMs: SWIM_OPEN_TIMEOUT_MS,
+      onFrame: (from, frame) => this.#receive(from, frame),
+      onFramingError: (from) => this.#init.onMalformed?.(from),
+    })
+  }
+
+  /** Frames dropped because a peer's queue was full or its stream would not open or broke. */
+  get droppedFrames(): number {
+    return this.#frames.stats.refused + this.#frames.stats.dropped
   }
 
   get core(): Swim {
@@ -94,10 +106,7 @@ export class SwimService implements Startable {
   }
 
   async start(): Promise<void> {
-    await this.#components.registrar.handle(this.protocol, (stream, connection) => this.#read(stream, connection), {
-      maxInboundStreams: 64,
-      maxOutboundStreams: 64,
-    })
+    await this.#frames.start()
   }
 
   /**
@@ -123,9 +132,7 @@ export class SwimService implements Startable {
     this.#running = false
     this.#components.events.removeEventListener('peer:identify', this.#onIdentify)
     if (this.#timer !== undefined) clearTimeout(this.#timer)
-    await this.#components.registrar.unhandle(this.protocol)
-    for (const o of this.#outbound.values()) o.lp?.unwrap().abort(new Error('SWIM service stopping'))
-    this.#outbound.clear()
+    await this.#frames.stop()
   }
 
   /** Joins through peers already connected (or dialled by the caller). */
@@ -169,33 +176,20 @@ export class SwimService implements Startable {
     if (m === undefined || m.state === 'dead' || m.state === 'left') this.join([id])
   }
 
-  async #read(stream: Stream, connection: Connection): Promise<void> {
-    const from = connection.remotePeer.toString()
-    const lp = lpStream(stream, { maxDataLength: SWIM_MAX_FRAME_BYTES })
-    try {
-      for (;;) {
-        const frame = await lp.read()
-        if (!this.#running) continue // not started yet, or stopping: SWIM tolerates the loss
-        const core = this.core
-        const before = core.stats.decodeErrors
-        core.handleMessage(from, frame.subarray(), this.#now())
-        if (core.stats.decodeErrors !== before) this.#init.onMalformed?.(from)
-        this.#drive()
-      }
-    } catch (err) {
-      // The stream ended or broke; the sender opens another when it next sends. A framing
-      // error (a length over the bound) is bad input: it counts toward a ban.
-      if (FRAMING_ERRORS.has((err as Error).name)) this.#init.onMalformed?.(from)
-    } finally {
-      stream.abort(new Error('SWIM inbound stream closed'))
-    }
+  #receive(from: string, frame: Uint8Array): void {
+    if (!this.#running) return // not started yet, or stopping: SWIM tolerates the loss
+    const core = this.core
+    const before = core.stats.decodeErrors
+    core.handleMessage(from, frame, this.#now())
+    if (core.stats.decodeErrors !== before) this.#init.onMalformed?.(from)
+    this.#drive()
   }
 
   /** After every input: perform sends, publish events, re-arm the one timer. */
   #drive(): void {
     const core = this.#core
     if (core === undefined || !this.#running) return
-    for (let out = core.pollSend(); out !== undefined; out = core.pollSend()) this.#send(out.to, out.bytes)
+    for (let out = core.pollSend(); out !== undefined; out = core.pollSend()) this.#frames.send(out.to, out.bytes)
     for (let ev = core.pollEvent(); ev !== undefined; ev = core.pollEvent()) this.#onMemberEvent(ev)
     const at = core.pollTimeout()
     if (at === undefined || at === this.#timerAt) return
@@ -231,50 +225,10 @@ export class SwimService implements Startable {
       void this.#components.peerStore.merge(peer, { multiaddrs: addrs }).catch(() => {})
     }
     if (ev.state === 'dead' || ev.state === 'left') {
-      const o = this.#outbound.get(ev.id)
-      o?.lp?.unwrap().abort(new Error(`member ${ev.state}`))
-      this.#outbound.delete(ev.id)
+      this.#frames.close(ev.id, `member ${ev.state}`)
       void this.#components.connectionManager.closeConnections(peer).catch(() => {})
     }
     this.#init.onEvent?.(ev)
-  }
-
-  #send(to: string, bytes: Uint8Array): void {
-    let o = this.#outbound.get(to)
-    if (o === undefined) {
-      o = { lp: undefined, queue: [], busy: false }
-      this.#outbound.set(to, o)
-    }
-    if (o.queue.length >= SWIM_MAX_QUEUED_FRAMES) {
-      this.droppedFrames++
-      return
-    }
-    o.queue.push(bytes)
-    if (!o.busy) void this.#flush(to, o)
-  }
-
-  async #flush(to: string, o: Outbound): Promise<void> {
-    o.busy = true
-    try {
-      if (o.lp === undefined) {
-        const stream = await this.#components.connectionManager.openStream(peerIdFromString(to), this.protocol, {
-          signal: AbortSignal.timeout(SWIM_OPEN_TIMEOUT_MS),
-        })
-        o.lp = lpStream(stream, { maxDataLength: SWIM_MAX_FRAME_BYTES })
-      }
-      while (o.queue.length > 0 && this.#running) {
-        const frames = o.queue.splice(0, o.queue.length)
-        await o.lp.writeV(frames)
-      }
-    } catch {
-      // Unreachable or broken: drop what was queued, open a fresh stream next time.
-      this.droppedFrames += o.queue.length
-      o.queue.length = 0
-      o.lp?.unwrap().abort(new Error('SWIM send failed'))
-      o.lp = undefined
-    } finally {
-      o.busy = false
-    }
   }
 }
 

@@ -29,6 +29,7 @@ import {
   type ReplicaDigest,
 } from '../../crdt/index.ts'
 import { AlsoCacheError, DecodeError } from '../foundation/index.ts'
+import { FRAMING_ERRORS } from './frame-streams.ts'
 import { decodeSyncMessage, encodeSyncMessage, MAX_SYNC_FRAME_BYTES, type PushOutcome, type SyncMessage } from './sync-codec.ts'
 
 export type { PushOutcome } from './sync-codec.ts'
@@ -39,15 +40,6 @@ export type { PushOutcome } from './sync-codec.ts'
  */
 export const syncProtocol = (cluster: string): string => `/also-cache/${cluster}/sync/1.0.0`
 
-/**
- * lpStream's framing errors: a length prefix over the bound or not a varint. They are bad
- * input like a DecodeError and count toward a ban (a truncated stream is not: a peer may die).
- */
-export const FRAMING_ERRORS: ReadonlySet<string> = new Set([
-  'InvalidDataLengthError',
-  'InvalidDataLengthLengthError',
-  'InvalidMessageLengthError',
-])
 
 /** What the node answers with. Each runs synchronously against the local replica. */
 export interface SyncHandlers {
