@@ -59,6 +59,8 @@ export interface ReplicationEngineInit extends ReplicationTuning {
 const DELTA_ESTIMATE_OVERHEAD_BYTES = 32
 /** The smallest chunk crdt's encodeChunks accepts. */
 const MIN_CHUNK_BYTES = 2048
+/** A repair answer's frame beyond its delta batch (kind, origin, seqs, flags). */
+const ANSWER_HEADER_BYTES = 512
 
 const DROPPED: Readonly<Record<DropReason | 'failed', ApplyOutcome>> = {
   inadmissible: Object.freeze({ dropped: 'inadmissible' }),
@@ -547,14 +549,29 @@ export class ReplicationEngine {
     return this.#trySend(peer.id, { kind: 'since', origin: w.origin, hlc: this.#frontier.get(key) ?? 0, maxBytes })
   }
 
+  /**
+   * The bytes an answer to `to` may carry: the asker's budget, ours, and the room left in its
+   * queue (an answer that does not fit would be dropped; the asker pulls the rest next time).
+   * Undefined when not even the smallest chunk fits.
+   */
+  #answerBudget(to: string, maxBytes: number): number | undefined {
+    const m = this.#members.get(to)
+    if (m === undefined || !m.alive) return undefined
+    const budget = Math.min(maxBytes, this.tuning.repairMaxBytes, this.tuning.maxQueueBytes - m.queued - ANSWER_HEADER_BYTES)
+    if (budget >= MIN_CHUNK_BYTES) return budget
+    this.#stats.framesDropped++
+    return undefined
+  }
+
   #serveRange(to: string, origin: Origin, from: number, upTo: number, maxBytes: number): void {
     const mine = this.#replica.origin
-    const budget = Math.min(maxBytes, this.tuning.repairMaxBytes)
+    const budget = this.#answerBudget(to, maxBytes)
+    if (budget === undefined) return
     const deltas = origin.nodeId === mine.nodeId && origin.epoch === mine.epoch ? this.#replica.log.range(from, upTo, budget) : undefined
     let batch: Uint8Array | undefined
     if (deltas !== undefined) {
       // Deltas that cannot travel go as ghosts under the same seq (crdt/chunks.ts): one bad delta never stalls a range.
-      batch = encodeChunks(deltas, { chunkBytes: Math.max(MIN_CHUNK_BYTES, budget), budgetBytes: budget }).next().value ?? undefined
+      batch = encodeChunks(deltas, { chunkBytes: budget, budgetBytes: budget }).next().value ?? undefined
     }
     this.#stats.repair.served++
     this.#trySend(to, { kind: 'range', origin, from, unavailable: deltas === undefined, batch: batch ?? encodeDeltas([]) })
@@ -575,11 +592,12 @@ export class ReplicationEngine {
   }
 
   #serveSince(to: string, origin: Origin, hlc: number, maxBytes: number): void {
-    const budget = Math.min(maxBytes, this.tuning.repairMaxBytes)
+    const budget = this.#answerBudget(to, maxBytes)
+    if (budget === undefined) return
     const tally = newChunkTally()
     const chunks: Uint8Array[] = []
     // One chunk of the whole budget: the stream is hottest first, not in hlc order, so a cut answer cannot be resumed.
-    for (const c of encodeChunks(this.#replica.since(hlc as Hlc), { chunkBytes: Math.max(MIN_CHUNK_BYTES, budget), budgetBytes: budget, tally })) {
+    for (const c of encodeChunks(this.#replica.since(hlc as Hlc), { chunkBytes: budget, budgetBytes: budget, tally })) {
       chunks.push(c)
       if (chunks.length > 1) break
     }
