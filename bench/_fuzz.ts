@@ -237,7 +237,10 @@ function replicationCorpus(rnd: () => number, n: number, batches: Uint8Array[]):
         f = { kind: 'batch', acks: Array.from({ length: int(4) }, () => ({ ackId: big(), index: int(12) })), batch: batch() }
         break
       case 1:
-        f = { kind: 'acked', answers: Array.from({ length: int(6) }, () => ({ ackId: big(), outcome: ACK_OUTCOMES[int(ACK_OUTCOMES.length)] })) }
+        f = {
+          kind: 'acked',
+          answers: Array.from({ length: int(6) }, () => ({ ackId: big(), outcome: ACK_OUTCOMES[int(ACK_OUTCOMES.length)] })),
+        }
         break
       case 2: {
         const from = 1 + int(100)

@@ -1,9 +1,10 @@
 // Decoder fuzzing (G7; issue 7 item 5): every decoder of peer input — delta
 // batches (crdt/codec.ts), SWIM frames (membership/codec.ts), sync frames
 // (lib/networking/sync-codec.ts), replication frames (lib/replication/frames.ts) — fed
-// random and mutated inputs (see bench/_fuzz.ts for the mutations and the checks). Passes when no decoder throws anything but DecodeError, no
-// decoded value outweighs its input, every decoded value re-encodes to itself, and the heap
-// grows by less than MAX_HEAP_GROWTH_BYTES over the run.
+// random and mutated inputs (see bench/_fuzz.ts for the mutations and the checks). Passes
+// when no decoder throws anything but DecodeError, no decoded value outweighs its input,
+// every decoded value re-encodes to itself, and the heap grows by less than
+// MAX_HEAP_GROWTH_BYTES over the run.
 //
 //   npm run bench -- fuzz                                  1,000,000 inputs per decoder, seed 1
 //   npm run bench -- fuzz -- --inputs 1000000 --seed 42    another seed

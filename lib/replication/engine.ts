@@ -43,7 +43,8 @@ import {
   type ReplicaDigest,
 } from '../../crdt/index.ts'
 import { decodeFrame, encodeFrame, type AckAnswer, type AckOutcome, type AckRequest, type ReplicationFrame } from './frames.ts'
-import { MAX_PENDING_ACKS, MAX_REPAIRS_IN_FLIGHT, MAX_TRACKED_PEERS, resolveTuning, type ReplicationTuning, type ResolvedTuning } from './options.ts'
+import { MAX_PENDING_ACKS, MAX_REPAIRS_IN_FLIGHT, MAX_TRACKED_PEERS, resolveTuning } from './options.ts'
+import type { ReplicationTuning, ResolvedTuning } from './options.ts'
 import { newStats, type AckRefusal, type ApplyOutcome, type EngineOutput, type ReplicationEngineStats } from './types.ts'
 
 export interface ReplicationEngineInit extends ReplicationTuning {
@@ -131,8 +132,12 @@ export class ReplicationEngine {
   #antiEntropyDueMs = Infinity
 
   constructor(init: ReplicationEngineInit) {
-    if (init === null || typeof init !== 'object') throw new TypeError('ReplicationEngine: options object required ({ replica, selfId, seed })')
-    if (typeof init.selfId !== 'string' || init.selfId.length === 0) throw new TypeError('ReplicationEngine: selfId must be a non-empty string')
+    if (init === null || typeof init !== 'object') {
+      throw new TypeError('ReplicationEngine: options object required ({ replica, selfId, seed })')
+    }
+    if (typeof init.selfId !== 'string' || init.selfId.length === 0) {
+      throw new TypeError('ReplicationEngine: selfId must be a non-empty string')
+    }
     this.tuning = resolveTuning(init)
     this.selfId = init.selfId
     this.#replica = init.replica
@@ -433,7 +438,9 @@ export class ReplicationEngine {
 
   /** Registers an acknowledged write; false when it finished at once (nobody to wait for). */
   #startAck(delta: Delta, ackId: number, nowMs: number): boolean {
-    if (!Number.isSafeInteger(ackId) || ackId < 0) throw new RangeError(`ReplicationEngine.write: ackId must be a safe integer ≥ 0, got ${ackId}`)
+    if (!Number.isSafeInteger(ackId) || ackId < 0) {
+      throw new RangeError(`ReplicationEngine.write: ackId must be a safe integer ≥ 0, got ${ackId}`)
+    }
     if (this.#acks.has(ackId)) throw new RangeError(`ReplicationEngine.write: ackId ${ackId} is already waiting`)
     this.#stats.acks.started++
     const waiting = new Set(this.#alive.map((m) => m.id))
@@ -443,7 +450,8 @@ export class ReplicationEngine {
       this.#out.push({ type: 'ack', ackId, missing: [...waiting].sort(), refused: [] })
       return false
     }
-    const p: PendingAck = { ackId, delta, deadlineMs: nowMs + this.tuning.ackTimeoutMs, nextRetryMs: nowMs + this.tuning.ackRetryMs, waiting, refused: [] }
+    const t = this.tuning
+    const p: PendingAck = { ackId, delta, deadlineMs: nowMs + t.ackTimeoutMs, nextRetryMs: nowMs + t.ackRetryMs, waiting, refused: [] }
     this.#acks.set(ackId, p)
     if (p.nextRetryMs < this.#ackDueMs) this.#ackDueMs = p.nextRetryMs
     return true
@@ -602,8 +610,8 @@ export class ReplicationEngine {
       if (chunks.length > 1) break
     }
     const mine = this.#replica.origin
-    const has =
-      origin.nodeId === mine.nodeId && origin.epoch === mine.epoch ? this.#replica.log.lastSeq : (this.#replica.progress.progress(origin)?.contiguous ?? 0)
+    const own = origin.nodeId === mine.nodeId && origin.epoch === mine.epoch
+    const has = own ? this.#replica.log.lastSeq : (this.#replica.progress.progress(origin)?.contiguous ?? 0)
     this.#stats.repair.served++
     const complete = !tally.cut && chunks.length <= 1
     this.#trySend(to, { kind: 'state', origin, has, complete, batch: chunks[0] ?? encodeDeltas([]) })

@@ -2,7 +2,8 @@
 // `npm run bench -- fuzz` (bench/_fuzz.ts has the generators, mutations and checks). The delta
 // codec has its own deeper fuzz in test/crdt/codec-fuzz.test.ts and the SWIM codec its
 // property fuzz in test/membership/codec.test.ts; this file adds the sync codec and the
-// replication frames (lib/replication/frames.ts), runs all four through the same mutator, and cross-feeds each decoder the other protocols' bytes.
+// replication frames (lib/replication/frames.ts), runs all four through the same mutator,
+// and cross-feeds each decoder the other protocols' bytes.
 //
 // In `npm test`: FUZZ_DECODER_INPUTS (default 20,000) inputs per decoder, seeded from
 // test/support/seed.ts. A failure prints the seed and the replay command of each bad input.
@@ -145,7 +146,11 @@ describe('decoder fuzz (deltas, SWIM, sync, replication)', function () {
       ['batch claiming 2^40 bytes', '0101' + '00' + '00' + '8080808080' + '20', 'ERR_DECODE_LIMIT'],
       ['batch claiming 4096 ack requests in 10 bytes', '0101' + '00' + '8020' + '00'.repeat(10), 'ERR_DECODE_LIMIT'],
       ['acked claiming 2^32 answers', '0102' + 'ffffffff0f', 'ERR_DECODE_LIMIT'],
-      ['digest claiming 4096 progress entries in 10 bytes', '0107' + '00' + '026e31' + '01' + '01' + '01' + '01' + '8020' + '00'.repeat(10), 'ERR_DECODE_LIMIT'],
+      [
+        'digest claiming 4096 progress entries in 10 bytes',
+        '0107' + '00' + '026e31' + '01' + '01' + '01' + '01' + '8020' + '00'.repeat(10),
+        'ERR_DECODE_LIMIT',
+      ],
       ['want origin id of 2^28 bytes', '0103' + '80808080' + '01', 'ERR_DECODE_LIMIT'],
       ['unknown kind 0', '0100', 'ERR_DECODE_MALFORMED'],
       ['unknown kind 255', '01ff', 'ERR_DECODE_MALFORMED'],
@@ -175,7 +180,8 @@ describe('decoder fuzz (deltas, SWIM, sync, replication)', function () {
 
   it('decodeFrame(encodeFrame(f)) round-trips every kind (golden first bytes)', () => {
     const origin = { nodeId: 'n1', epoch: 7 }
-    const digest = { origin, lastSeq: 3, clock: 99 as never, horizon: 5 as never, progress: [{ origin, contiguous: 2, highest: 4, abandoned: 0 }] }
+    const progress = [{ origin, contiguous: 2, highest: 4, abandoned: 0 }]
+    const digest = { origin, lastSeq: 3, clock: 99 as never, horizon: 5 as never, progress }
     const batch = new Uint8Array([1, 0, 0, 0, 0])
     const frames = [
       { kind: 'batch', acks: [{ ackId: 9, index: 0 }], batch },

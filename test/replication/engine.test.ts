@@ -4,7 +4,8 @@
 import { expect } from 'chai'
 import { Replica, makeDelta, makeVersion, type Delta, type Hlc } from '../../crdt/index.ts'
 import { decodeDeltas, encodeDeltas } from '../../crdt/index.ts'
-import { decodeFrame, encodeFrame, ReplicationEngine, type EngineOutput, type ReplicationFrame, type ReplicationTuning } from '../../lib/replication/index.ts'
+import { decodeFrame, encodeFrame, ReplicationEngine } from '../../lib/replication/index.ts'
+import type { EngineOutput, ReplicationFrame, ReplicationTuning } from '../../lib/replication/index.ts'
 
 const T0 = Date.UTC(2026, 10, 25)
 
@@ -109,7 +110,9 @@ describe('replication engine: the byte-bounded queue per member', () => {
 })
 
 /** Delivers every send of `from` to the engines by id, repeatedly, until nothing moves. */
-function exchange(nodes: Record<string, ReturnType<typeof node>>, nowMs: number, drop?: (f: ReplicationFrame, to: string) => boolean): EngineOutput[] {
+type Nodes = Record<string, ReturnType<typeof node>>
+
+function exchange(nodes: Nodes, nowMs: number, drop?: (f: ReplicationFrame, to: string) => boolean): EngineOutput[] {
   const events: EngineOutput[] = []
   let moved = true
   while (moved) {
@@ -146,7 +149,8 @@ describe('replication engine: one apply path', () => {
     let events = exchange(nodes, T0)
     expect(events.filter((e) => e.type === 'applied').map((e) => e.type === 'applied' && e.outcome)).to.deep.equal(['applied', 'applied'])
     // The same delta again (a duplicate): stale. One far in the future: dropped with the replica's reason.
-    const far = makeDelta('set', 'f', makeVersion(0, ((T0 + 3_600_000) * 2048) as Hlc, 'a'), undefined, value(1), undefined, a.replica.origin, 0)
+    const farVersion = makeVersion(0, ((T0 + 3_600_000) * 2048) as Hlc, 'a')
+    const far = makeDelta('set', 'f', farVersion, undefined, value(1), undefined, a.replica.origin, 0)
     for (const x of [d, far]) {
       nodes.b.engine.receive('a', encodeFrame({ kind: 'batch', acks: [], batch: encodeDeltas([x]) }), T0)
     }
@@ -171,7 +175,8 @@ describe('replication engine: gap repair and anti-entropy', () => {
     expect(sends(drain(b.engine))).to.have.length(0)
     b.engine.tick(T0 + 100)
     const asked = drain(b.engine)
-    expect(sends(asked).map((s) => s.frame)).to.deep.include({ kind: 'want', origin: a.replica.origin, from: 2, to: 3, maxBytes: 4 * 1024 * 1024 })
+    const want = { kind: 'want', origin: a.replica.origin, from: 2, to: 3, maxBytes: 4 * 1024 * 1024 }
+    expect(sends(asked).map((s) => s.frame)).to.deep.include(want)
     for (const s of sends(asked)) a.engine.receive('b', s.bytes, T0 + 100)
     exchange(nodes, T0 + 100)
     expect(b.replica.progress.progress(a.replica.origin)).to.include({ contiguous: 3, highest: 3 })
@@ -216,7 +221,8 @@ describe('replication engine: gap repair and anti-entropy', () => {
   it('does not set off pulls for an origin that is not a member (a digest naming strangers)', () => {
     const { b } = cluster(['a', 'b'])
     const stranger = { nodeId: 'mallory', epoch: 1 }
-    const digest = { origin: stranger, lastSeq: 1000, clock: 0 as Hlc, horizon: 0 as Hlc, progress: [{ origin: stranger, contiguous: 0, highest: 1000, abandoned: 0 }] }
+    const progress = [{ origin: stranger, contiguous: 0, highest: 1000, abandoned: 0 }]
+    const digest = { origin: stranger, lastSeq: 1000, clock: 0 as Hlc, horizon: 0 as Hlc, progress }
     b.engine.receive('a', encodeFrame({ kind: 'digest', replyWanted: false, digest }), T0)
     expect(drain(b.engine)).to.deep.equal([])
     expect(b.replica.progress.progress(stranger)).to.equal(undefined)
@@ -288,7 +294,8 @@ describe('replication engine: offenders', () => {
     for (let i = 0; i < 50; i++) a.engine.receive('b', junk, T0 + 60_000 + i)
     expect(drain(a.engine)).to.deep.equal([{ type: 'offender', peer: 'b', malformed: 11 }])
     // A batch of a delta with an hlc beyond the admission rule: refused alone, not an offence.
-    const bad = makeDelta('set', 'k', makeVersion(0, (Number.MAX_SAFE_INTEGER - 1) as Hlc, 'b'), undefined, value(1), undefined, { nodeId: 'b', epoch: 0 }, 1)
+    const badVersion = makeVersion(0, (Number.MAX_SAFE_INTEGER - 1) as Hlc, 'b')
+    const bad = makeDelta('set', 'k', badVersion, undefined, value(1), undefined, { nodeId: 'b', epoch: 0 }, 1)
     a.engine.receive('b', encodeFrame({ kind: 'batch', acks: [], batch: encodeDeltas([bad]) }), T0 + 200_000)
     const out = drain(a.engine)
     expect(out.map((o) => o.type)).to.deep.equal(['applied'])

@@ -93,7 +93,8 @@ export class SimNetwork {
       // No warm-up in this slice: every node starts with the cluster, so every seq is wanted from 1.
       replica.progress.warmedUp()
       const engine = new ReplicationEngine({ replica, selfId: id, seed: this.rng.nextUint32(), ...this.#o.tuning })
-      this.nodes.push({ index: i, id, replica, engine, paused: false, events: [], appliedOutputs: 0, framesSent: 0, bytesSent: 0, busyMs: 0 })
+      const node = { index: i, id, replica, engine, paused: false, events: [], appliedOutputs: 0, framesSent: 0, bytesSent: 0, busyMs: 0 }
+      this.nodes.push(node)
     }
     for (const a of this.nodes) for (const b of this.nodes) if (a !== b) this.#call(a, () => a.engine.memberUp(b.id, this.now))
   }
