@@ -28,7 +28,7 @@
 //   malformedLimit one `offender` output per window. Deltas that decode but break the
 //   admission rule are refused alone by the replica: not the peer's fault.
 
-import { BoundedMap, DecodeError, Prng } from '../foundation/index.ts'
+import { DecodeError, Prng } from '../foundation/index.ts'
 import {
   decodeDeltas,
   encodeChunks,
@@ -43,9 +43,11 @@ import {
   type ReplicaDigest,
 } from '../../crdt/index.ts'
 import { decodeFrame, encodeFrame, type AckAnswer, type AckOutcome, type AckRequest, type ReplicationFrame } from './frames.ts'
-import { MAX_PENDING_ACKS, MAX_REPAIRS_IN_FLIGHT, MAX_TRACKED_PEERS, resolveTuning } from './options.ts'
+import { AckTable, type AckDone } from './acks.ts'
+import { MalformedCounter } from './offenders.ts'
+import { MAX_PENDING_ACKS, MAX_REPAIRS_IN_FLIGHT, resolveTuning } from './options.ts'
 import type { ReplicationTuning, ResolvedTuning } from './options.ts'
-import { newStats, type AckRefusal, type ApplyOutcome, type EngineOutput, type ReplicationEngineStats } from './types.ts'
+import { newStats, type ApplyOutcome, type EngineOutput, type ReplicationEngineStats } from './types.ts'
 
 export interface ReplicationEngineInit extends ReplicationTuning {
   /** The replica whose deltas this engine replicates and to which it applies remote ones. */
@@ -81,12 +83,6 @@ interface Member {
   behind: boolean
 }
 
-interface PeerRecord {
-  count: number
-  windowStartMs: number
-  reported: boolean
-}
-
 interface Want {
   readonly origin: Origin
   upTo: number
@@ -98,15 +94,6 @@ interface Want {
   fallback: boolean
 }
 
-interface PendingAck {
-  readonly ackId: number
-  readonly delta: Delta
-  readonly deadlineMs: number
-  nextRetryMs: number
-  readonly waiting: Set<string>
-  readonly refused: AckRefusal[]
-}
-
 export class ReplicationEngine {
   readonly tuning: ResolvedTuning
   readonly selfId: string
@@ -116,7 +103,7 @@ export class ReplicationEngine {
   readonly #members = new Map<string, Member>()
   /** Live members, for fan-out and random picks (rebuilt on up/down). */
   #alive: Member[] = []
-  readonly #peers = new BoundedMap<string, PeerRecord>(MAX_TRACKED_PEERS)
+  readonly #offenders: MalformedCounter
   #out: (EngineOutput | undefined)[] = []
   #outHead = 0
   #batch: Delta[] = []
@@ -127,8 +114,7 @@ export class ReplicationEngine {
   /** originKey → highest hlc received at or below the origin's contiguous seq (the `since` point). */
   readonly #frontier = new Map<string, number>()
   #repairDueMs = Infinity
-  readonly #acks = new Map<number, PendingAck>()
-  #ackDueMs = Infinity
+  readonly #acks: AckTable
   #antiEntropyDueMs = Infinity
 
   constructor(init: ReplicationEngineInit) {
@@ -142,6 +128,8 @@ export class ReplicationEngine {
     this.selfId = init.selfId
     this.#replica = init.replica
     this.#rng = new Prng(init.seed)
+    this.#offenders = new MalformedCounter(this.tuning.malformedLimit, this.tuning.malformedWindowMs)
+    this.#acks = new AckTable(this.tuning.ackTimeoutMs, this.tuning.ackRetryMs)
   }
 
   // ---- inputs ----
@@ -182,7 +170,10 @@ export class ReplicationEngine {
       case 'batch':
         return this.#onBatch(from, f.acks, f.batch, nowMs)
       case 'acked':
-        for (const a of f.answers) this.#onAnswer(from, a)
+        for (const a of f.answers) {
+          const done = this.#acks.answer(from, a)
+          if (done !== undefined) this.#ackDone(done)
+        }
         return
       case 'want':
         return this.#serveRange(from, f.origin, f.from, f.to, f.maxBytes)
@@ -220,7 +211,7 @@ export class ReplicationEngine {
     this.#unqueue(m, m.queued)
     m.behind = false
     this.#rebuildAlive()
-    for (const p of [...this.#acks.values()]) if (p.waiting.delete(id) && p.waiting.size === 0) this.#finishAck(p)
+    for (const done of this.#acks.memberDown(id)) this.#ackDone(done)
   }
 
   /**
@@ -243,7 +234,7 @@ export class ReplicationEngine {
   tick(nowMs: number): void {
     if (nowMs >= this.#batchDueMs) this.#flush()
     if (nowMs >= this.#repairDueMs) this.#repairTick(nowMs)
-    if (nowMs >= this.#ackDueMs) this.#ackTick(nowMs)
+    if (nowMs >= this.#acks.dueMs) this.#ackTick(nowMs)
     if (nowMs >= this.#antiEntropyDueMs) {
       this.#antiEntropyDueMs = nowMs + this.tuning.antiEntropyIntervalMs
       const m = this.#randomMember()
@@ -270,7 +261,7 @@ export class ReplicationEngine {
   }
 
   nextDeadline(): number | undefined {
-    const t = Math.min(this.#batchDueMs, this.#repairDueMs, this.#ackDueMs, this.#antiEntropyDueMs)
+    const t = Math.min(this.#batchDueMs, this.#repairDueMs, this.#acks.dueMs, this.#antiEntropyDueMs)
     return t === Infinity ? undefined : t
   }
 
@@ -436,59 +427,35 @@ export class ReplicationEngine {
 
   // ---- acks ----
 
-  /** Registers an acknowledged write; false when it finished at once (nobody to wait for). */
+  /** Registers an acknowledged write; false when it finished at once (nobody to wait for, or too many waiting). */
   #startAck(delta: Delta, ackId: number, nowMs: number): boolean {
     if (!Number.isSafeInteger(ackId) || ackId < 0) {
       throw new RangeError(`ReplicationEngine.write: ackId must be a safe integer ≥ 0, got ${ackId}`)
     }
     if (this.#acks.has(ackId)) throw new RangeError(`ReplicationEngine.write: ackId ${ackId} is already waiting`)
     this.#stats.acks.started++
-    const waiting = new Set(this.#alive.map((m) => m.id))
-    if (waiting.size === 0 || this.#acks.size >= MAX_PENDING_ACKS) {
-      if (waiting.size === 0) this.#stats.acks.succeeded++
-      else this.#stats.acks.failed++
-      this.#out.push({ type: 'ack', ackId, missing: [...waiting].sort(), refused: [] })
+    const members = this.#alive.map((m) => m.id)
+    if (members.length === 0 || this.#acks.size >= MAX_PENDING_ACKS) {
+      this.#ackDone({ ackId, missing: members.sort(), refused: [] })
       return false
     }
-    const t = this.tuning
-    const p: PendingAck = { ackId, delta, deadlineMs: nowMs + t.ackTimeoutMs, nextRetryMs: nowMs + t.ackRetryMs, waiting, refused: [] }
-    this.#acks.set(ackId, p)
-    if (p.nextRetryMs < this.#ackDueMs) this.#ackDueMs = p.nextRetryMs
+    this.#acks.start(ackId, delta, members, nowMs)
     return true
   }
 
-  #onAnswer(from: string, a: AckAnswer): void {
-    const p = this.#acks.get(a.ackId)
-    if (p === undefined || !p.waiting.delete(from)) return
-    if (a.outcome !== 'applied' && a.outcome !== 'stale') p.refused.push({ member: from, reason: a.outcome })
-    if (p.waiting.size === 0) this.#finishAck(p)
-  }
-
-  #finishAck(p: PendingAck): void {
-    this.#acks.delete(p.ackId)
-    const missing = [...p.waiting].sort()
-    const refused = p.refused.sort((a, b) => (a.member < b.member ? -1 : a.member > b.member ? 1 : 0))
-    if (missing.length === 0 && refused.length === 0) this.#stats.acks.succeeded++
+  #ackDone(done: AckDone): void {
+    if (done.missing.length === 0 && done.refused.length === 0) this.#stats.acks.succeeded++
     else this.#stats.acks.failed++
-    this.#out.push({ type: 'ack', ackId: p.ackId, missing, refused })
+    this.#out.push({ type: 'ack', ackId: done.ackId, missing: done.missing, refused: done.refused })
   }
 
-  /** Deadlines pass; unanswered requests are sent again (alone, encoded once for the members waiting). */
+  /** Deadlines pass; unanswered requests are sent again alone, encoded once for the members still waiting. */
   #ackTick(nowMs: number): void {
-    let due = Infinity
-    for (const p of [...this.#acks.values()]) {
-      if (nowMs >= p.deadlineMs) {
-        this.#finishAck(p)
-        continue
-      }
-      if (nowMs >= p.nextRetryMs) {
-        p.nextRetryMs = nowMs + this.tuning.ackRetryMs
-        const frame = encodeFrame({ kind: 'batch', acks: [{ ackId: p.ackId, index: 0 }], batch: encodeDeltas([p.delta]) })
-        for (const id of p.waiting) this.#trySend(id, frame)
-      }
-      due = Math.min(due, p.deadlineMs, p.nextRetryMs)
-    }
-    this.#ackDueMs = due
+    const done = this.#acks.tick(nowMs, (p) => {
+      const frame = encodeFrame({ kind: 'batch', acks: [{ ackId: p.ackId, index: 0 }], batch: encodeDeltas([p.delta]) })
+      for (const id of p.waiting) this.#trySend(id, frame)
+    })
+    for (const d of done) this.#ackDone(d)
   }
 
   // ---- repair and anti-entropy ----
@@ -658,17 +625,10 @@ export class ReplicationEngine {
 
   #malformed(from: string, nowMs: number): void {
     this.#stats.malformed++
-    let r = this.#peers.get(from)
-    if (r === undefined || nowMs - r.windowStartMs >= this.tuning.malformedWindowMs) {
-      r = { count: 0, windowStartMs: nowMs, reported: false }
-      this.#peers.set(from, r)
-    }
-    r.count++
-    if (r.count > this.tuning.malformedLimit && !r.reported) {
-      r.reported = true
-      this.#stats.offenders++
-      this.#out.push({ type: 'offender', peer: from, malformed: r.count })
-    }
+    const count = this.#offenders.note(from, nowMs)
+    if (count === undefined) return
+    this.#stats.offenders++
+    this.#out.push({ type: 'offender', peer: from, malformed: count })
   }
 }
 

@@ -2,7 +2,7 @@
 // fan-out and the byte-bounded queue, the one apply path and its drop reasons, gap repair and
 // its fallback, anti-entropy, acknowledgements, offenders.
 import { expect } from 'chai'
-import { Replica, makeDelta, makeVersion, type Delta, type Hlc } from '../../crdt/index.ts'
+import { Replica, makeDelta, makeVersion, type Hlc } from '../../crdt/index.ts'
 import { decodeDeltas, encodeDeltas } from '../../crdt/index.ts'
 import { decodeFrame, encodeFrame, ReplicationEngine } from '../../lib/replication/index.ts'
 import type { EngineOutput, ReplicationFrame, ReplicationTuning } from '../../lib/replication/index.ts'
