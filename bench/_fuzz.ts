@@ -3,7 +3,8 @@
 //
 // Every decoder that reads bytes from a peer (G7: lengths and enums are validated before
 // anything is allocated) — decodeDeltas (gossip batches, sync chunks), decodeMessage (SWIM
-// frames), decodeSyncMessage (sync frames) — is fed random inputs and mutations of valid
+// frames), decodeSyncMessage (sync frames), decodeFrame + decodeDeltas (replication frames,
+// lib/replication/frames.ts) — is fed random inputs and mutations of valid
 // encodings. An input passes when the decoder either returns or throws a DecodeError. Anything
 // else (TypeError, RangeError, a stack overflow) is a failure reported with its seed, decoder
 // and index, and the command that replays that one input.
@@ -44,10 +45,18 @@ import {
   SyncKindCode,
   type SyncMessage,
 } from '../lib/networking/sync-codec.ts'
+import {
+  ACK_OUTCOMES,
+  decodeFrame,
+  encodeFrame,
+  FrameKindCode,
+  REPLICATION_FRAME_VERSION,
+  type ReplicationFrame,
+} from '../lib/replication/frames.ts'
 import { arbDelta } from '../test/crdt/arbitraries.ts'
 
-export type DecoderName = 'deltas' | 'swim' | 'sync'
-export const DECODER_NAMES: readonly DecoderName[] = ['deltas', 'swim', 'sync']
+export type DecoderName = 'deltas' | 'swim' | 'sync' | 'replication'
+export const DECODER_NAMES: readonly DecoderName[] = ['deltas', 'swim', 'sync', 'replication']
 
 export interface FuzzTarget {
   name: DecoderName
@@ -215,7 +224,74 @@ function syncCorpus(rnd: () => number, n: number, batches: Uint8Array[]): Uint8A
   return out
 }
 
-/** The three targets, with corpora drawn from `seed`. */
+function replicationCorpus(rnd: () => number, n: number, batches: Uint8Array[]): Uint8Array[] {
+  const int = (k: number): number => Math.floor(rnd() * k)
+  const big = (): number => (int(2) === 0 ? int(1000) : Number.MAX_SAFE_INTEGER - int(1000))
+  const origin = () => ({ nodeId: ['n1', '12D3KooWQmYyQSo1c1Ym7orWxLYvCrM2Emx', 'ñødé'][int(3)], epoch: big() })
+  const batch = (): Uint8Array => batches[int(batches.length)]
+  const out: Uint8Array[] = []
+  for (let i = 0; i < n; i++) {
+    let f: ReplicationFrame
+    switch (int(7)) {
+      case 0:
+        f = { kind: 'batch', acks: Array.from({ length: int(4) }, () => ({ ackId: big(), index: int(12) })), batch: batch() }
+        break
+      case 1:
+        f = {
+          kind: 'acked',
+          answers: Array.from({ length: int(6) }, () => ({ ackId: big(), outcome: ACK_OUTCOMES[int(ACK_OUTCOMES.length)] })),
+        }
+        break
+      case 2: {
+        const from = 1 + int(100)
+        f = { kind: 'want', origin: origin(), from, to: from + int(100), maxBytes: big() }
+        break
+      }
+      case 3:
+        f = { kind: 'range', origin: origin(), from: 1 + int(100), unavailable: int(2) === 0, batch: batch() }
+        break
+      case 4:
+        f = { kind: 'since', origin: origin(), hlc: big(), maxBytes: big() }
+        break
+      case 5:
+        f = { kind: 'state', origin: origin(), has: big(), complete: int(2) === 0, batch: batch() }
+        break
+      default:
+        f = {
+          kind: 'digest',
+          replyWanted: int(2) === 0,
+          digest: {
+            origin: origin(),
+            lastSeq: big(),
+            clock: big() as Hlc,
+            horizon: big() as Hlc,
+            progress: Array.from({ length: int(6) }, () => {
+              const contiguous = int(1000)
+              return { origin: origin(), contiguous, highest: contiguous + int(50), abandoned: int(5) }
+            }),
+          },
+        }
+    }
+    out.push(encodeFrame(f))
+  }
+  return out
+}
+
+/**
+ * A replication frame as the engine reads it: the frame, then the delta batch it carries
+ * (batch, range and state frames) decoded with decodeDeltas.
+ */
+function decodeReplicationFrame(bytes: Uint8Array): unknown {
+  const f = decodeFrame(bytes)
+  return 'batch' in f ? { ...f, batch: decodeDeltas(f.batch) } : f
+}
+
+function reencodeReplicationFrame(v: unknown): Uint8Array {
+  const f = v as ReplicationFrame & { batch?: Delta[] }
+  return encodeFrame((f.batch === undefined ? f : { ...f, batch: encodeDeltas(f.batch) }) as ReplicationFrame)
+}
+
+/** The four targets, with corpora drawn from `seed`. */
 export function fuzzTargets(seed: number): FuzzTarget[] {
   const deltaBatches = fc
     .sample(fc.array(arbDelta, { minLength: 1, maxLength: 12 }), { seed, numRuns: 200 })
@@ -253,6 +329,14 @@ export function fuzzTargets(seed: number): FuzzTarget[] {
       version: SYNC_WIRE_VERSION,
       kinds: Object.values(SyncKindCode),
       reencode: (v) => encodeSyncMessage(v as SyncMessage),
+    },
+    {
+      name: 'replication',
+      decode: decodeReplicationFrame,
+      corpus: replicationCorpus(prng(seed ^ 0x7e91), 300, deltaBatches),
+      version: REPLICATION_FRAME_VERSION,
+      kinds: Object.values(FrameKindCode),
+      reencode: reencodeReplicationFrame,
     },
   ]
 }
@@ -490,7 +574,7 @@ export function fuzzAll(o: FuzzRunOptions): DecoderReport[] {
 
 /**
  * Cross-feeding: every input made for one decoder (valid encodings and their mutations) is fed
- * to the other two as well, so each decoder also sees well-formed bytes of another protocol
+ * to the others as well, so each decoder also sees well-formed bytes of another protocol
  * (a peer that speaks the wrong protocol on a stream). Returns one report per receiving decoder.
  */
 export function crossFeed(o: FuzzRunOptions): DecoderReport[] {

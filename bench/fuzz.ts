@@ -1,15 +1,16 @@
 // Decoder fuzzing (G7; issue 7 item 5): every decoder of peer input — delta
 // batches (crdt/codec.ts), SWIM frames (membership/codec.ts), sync frames
-// (lib/networking/sync-codec.ts) — fed random and mutated inputs (see bench/_fuzz.ts for the
-// mutations and the checks). Passes when no decoder throws anything but DecodeError, no
-// decoded value outweighs its input, every decoded value re-encodes to itself, and the heap
-// grows by less than MAX_HEAP_GROWTH_BYTES over the run.
+// (lib/networking/sync-codec.ts), replication frames (lib/replication/frames.ts) — fed
+// random and mutated inputs (see bench/_fuzz.ts for the mutations and the checks). Passes
+// when no decoder throws anything but DecodeError, no decoded value outweighs its input,
+// every decoded value re-encodes to itself, and the heap grows by less than
+// MAX_HEAP_GROWTH_BYTES over the run.
 //
 //   npm run bench -- fuzz                                  1,000,000 inputs per decoder, seed 1
 //   npm run bench -- fuzz -- --inputs 1000000 --seed 42    another seed
 //   npm run bench -- fuzz -- --seed 42 --decoder sync --index 1234   replay one input (prints it)
 //   npm run bench -- fuzz -- --cross                       each decoder fed the others' inputs
-//   options: --decoder deltas|swim|sync (repeatable), --seed random
+//   options: --decoder deltas|swim|sync|replication (repeatable), --seed random
 //
 // Workload: inputs of 0–96 random bytes (a quarter) and 1–4 mutations of ~800 valid
 // encodings; the CPU cost is the decoders' own (plus a weight walk and a re-encode of the few

@@ -6,6 +6,7 @@ export { Replica } from './replica.ts'
 export type {
   ApplyResult,
   DeleteOptions,
+  DropReason,
   ReplicaDigest,
   SinceOptions,
   ReplicaEntry,

@@ -53,6 +53,9 @@ export type { ReplicaInit, ReplicaStoreInit } from './replica-options.ts'
 
 export type ApplyResult = 'applied' | 'stale' | 'dropped'
 
+/** Why `apply` dropped a delta (Replica.lastDropReason): one per drop counter of ReplicaStats. */
+export type DropReason = 'inadmissible' | 'clock-drift' | 'below-horizon' | 'too-large' | 'invalid-yjs'
+
 export interface SetOptions {
   /** The application's row version (G3): a safe integer ≥ 0. @default 0 */
   userVersion?: number
@@ -147,6 +150,7 @@ export class Replica {
   #droppedYjs = 0
   #droppedInadmissible = 0
   #lastLocalResult: ApplyResult = 'applied'
+  #lastDropReason: DropReason | undefined = undefined
 
   constructor(init: ReplicaInit) {
     const o = resolveReplicaOptions(init)
@@ -175,6 +179,14 @@ export class Replica {
    */
   get lastLocalResult(): ApplyResult {
     return this.#lastLocalResult
+  }
+
+  /**
+   * Why the last call that dropped a delta dropped it (read it right after `apply` returned
+   * 'dropped'); undefined before any drop. Set only on a drop, so reading it is free.
+   */
+  get lastDropReason(): DropReason | undefined {
+    return this.#lastDropReason
   }
 
   /** The clock's last timestamp. */
@@ -257,17 +269,17 @@ export class Replica {
     // The writer's admission rule, checked again here: a delta that breaks it is refused alone.
     if (!admitsDelta(delta, nowMs, this.#clock.maxClockDriftMs)) {
       this.#droppedInadmissible++
-      return 'dropped'
+      return this.#drop('inadmissible')
     }
     if (!this.#clock.accepts(delta.version.hlc, nowMs)) {
       this.#droppedDrift++
-      return 'dropped'
+      return this.#drop('clock-drift')
     }
     // A merge's base is a version it saw, so never later than the merge itself; one that is
     // would let a peer plant a far-future document that outranks every later set (G7).
     if (delta.base !== undefined && delta.base.hlc > delta.version.hlc) {
       this.#droppedDrift++
-      return 'dropped'
+      return this.#drop('clock-drift')
     }
     this.#clock.observe(delta.version.hlc)
     this.#setNow(nowMs)
@@ -391,6 +403,11 @@ export class Replica {
     return delta
   }
 
+  #drop(reason: DropReason): ApplyResult {
+    this.#lastDropReason = reason
+    return 'dropped'
+  }
+
   #count(result: ApplyResult): ApplyResult {
     if (result === 'applied') this.#applied++
     else if (result === 'stale') this.#stale++
@@ -415,7 +432,7 @@ export class Replica {
     if (known === undefined) {
       if (remote && delta.version.hlc <= this.#horizon) {
         this.#droppedBelowHorizon++
-        return 'dropped'
+        return this.#drop('below-horizon')
       }
       return this.#install(delta, remote)
     }
@@ -464,7 +481,7 @@ export class Replica {
           state = foldYjsUpdates(EMPTY_YJS_STATE, delta.value as Uint8Array)
         } catch {
           this.#droppedYjs++
-          return 'dropped'
+          return this.#drop('invalid-yjs')
         }
         const doc = makeVersion(base.userVersion, base.hlc, base.nodeId)
         this.#docs.set(doc, delta.version)
@@ -481,7 +498,7 @@ export class Replica {
       state = foldYjsUpdates(entry.value, delta.value as Uint8Array)
     } catch {
       this.#droppedYjs++
-      return 'dropped'
+      return this.#drop('invalid-yjs')
     }
     const lastMerge = this.#docs.get(current)
     const nextMerge = delta.op !== 'merge' ? lastMerge : lastMerge === undefined ? delta.version : maxVersion(lastMerge, delta.version)
@@ -504,7 +521,7 @@ export class Replica {
       // Never keep serving an older value: drop it, remember this version (a miss is safe).
       this.#shadow(key, version)
       this.#droppedTooLarge++
-      return 'dropped'
+      return this.#drop('too-large')
     }
   }
 

@@ -97,7 +97,13 @@ describe('crdt/admission: the receiver', () => {
       remote('\uD800', bytes(3), undefined, 4),
       remote('ok2', bytes(4), T0 + 1000, 5),
     ]
-    expect(batch.map((d) => r.apply(d, T0))).to.deep.equal(['applied', 'dropped', 'dropped', 'dropped', 'applied'])
+    expect(batch.map((d) => [r.apply(d, T0), r.lastDropReason])).to.deep.equal([
+      ['applied', undefined],
+      ['dropped', 'inadmissible'],
+      ['dropped', 'inadmissible'],
+      ['dropped', 'inadmissible'],
+      ['applied', 'inadmissible'],
+    ])
     expect(r.stats()).to.include({ droppedInadmissible: 3, dropped: 3, applied: 2 })
     expect(r.get('ok1', T0)).to.deep.equal(bytes(1))
     expect(r.get('ok2', T0)).to.deep.equal(bytes(4))

@@ -176,6 +176,7 @@ describe('crdt/bounded capacity (G2, G4)', () => {
     for (let k = 0; k < 40; k++) b.set(`k${k}`, new Uint8Array(20), {}, T0 + 1 + k) // b forgets everything older
     expect(b.horizon).to.be.greaterThan(old.version.hlc)
     expect(b.apply(old, T0 + 100)).to.equal('dropped')
+    expect(b.lastDropReason).to.equal('below-horizon')
     expect(b.stats().droppedBelowHorizon).to.equal(1)
     expect(b.get('old', T0 + 100)).to.equal(undefined)
   })

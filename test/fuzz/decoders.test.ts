@@ -1,8 +1,9 @@
 // Fuzz of every decoder of peer input (G7; issue 7 item 5), the short run of
 // `npm run bench -- fuzz` (bench/_fuzz.ts has the generators, mutations and checks). The delta
 // codec has its own deeper fuzz in test/crdt/codec-fuzz.test.ts and the SWIM codec its
-// property fuzz in test/membership/codec.test.ts; this file adds the sync codec, runs all three
-// through the same mutator, and cross-feeds each decoder the other protocols' bytes.
+// property fuzz in test/membership/codec.test.ts; this file adds the sync codec and the
+// replication frames (lib/replication/frames.ts), runs all four through the same mutator,
+// and cross-feeds each decoder the other protocols' bytes.
 //
 // In `npm test`: FUZZ_DECODER_INPUTS (default 20,000) inputs per decoder, seeded from
 // test/support/seed.ts. A failure prints the seed and the replay command of each bad input.
@@ -10,6 +11,7 @@
 import { expect } from 'chai'
 import { DecodeError } from '../../lib/foundation/errors.ts'
 import { decodeSyncMessage, encodeSyncMessage, MAX_SYNC_FRAME_BYTES } from '../../lib/networking/sync-codec.ts'
+import { decodeFrame, encodeFrame, MAX_REPLICATION_FRAME_BYTES } from '../../lib/replication/frames.ts'
 import { crossFeed, fuzzAll, replayCommand, type DecoderReport } from '../../bench/_fuzz.ts'
 import { testSeed } from '../support/seed.ts'
 
@@ -37,7 +39,7 @@ function expectClean(reports: DecoderReport[]): void {
   }
 }
 
-describe('decoder fuzz (deltas, SWIM, sync)', function () {
+describe('decoder fuzz (deltas, SWIM, sync, replication)', function () {
   this.timeout(60_000)
 
   it(`every decoder sees only DecodeError on ${INPUTS.toLocaleString('en')} random and mutated inputs each`, () => {
@@ -135,6 +137,70 @@ describe('decoder fuzz (deltas, SWIM, sync)', function () {
         expect(Array.from(back.batch as Uint8Array)).to.deep.equal(Array.from(batch))
         expect((back.batch as Uint8Array).buffer, 'batch aliases the frame').to.equal(bytes.buffer)
       } else expect(back).to.deep.equal(m)
+    })
+  })
+
+  it('decodeFrame refuses lengths and counts over their bounds before allocating (worst cases)', () => {
+    const cases: [string, string, string][] = [
+      ['frame over MAX_REPLICATION_FRAME_BYTES', '', 'ERR_DECODE_LIMIT'],
+      ['batch claiming 2^40 bytes', '0101' + '00' + '00' + '8080808080' + '20', 'ERR_DECODE_LIMIT'],
+      ['batch claiming 4096 ack requests in 10 bytes', '0101' + '00' + '8020' + '00'.repeat(10), 'ERR_DECODE_LIMIT'],
+      ['acked claiming 2^32 answers', '0102' + 'ffffffff0f', 'ERR_DECODE_LIMIT'],
+      [
+        'digest claiming 4096 progress entries in 10 bytes',
+        '0107' + '00' + '026e31' + '01' + '01' + '01' + '01' + '8020' + '00'.repeat(10),
+        'ERR_DECODE_LIMIT',
+      ],
+      ['want origin id of 2^28 bytes', '0103' + '80808080' + '01', 'ERR_DECODE_LIMIT'],
+      ['unknown kind 0', '0100', 'ERR_DECODE_MALFORMED'],
+      ['unknown kind 255', '01ff', 'ERR_DECODE_MALFORMED'],
+      ['batch with a flag set', '0101' + '01' + '00' + '00', 'ERR_DECODE_MALFORMED'],
+      ['acked with outcome 8', '0102' + '01' + '05' + '08', 'ERR_DECODE_MALFORMED'],
+      ['want from 0', '0103' + '026e31' + '01' + '00' + '05' + '00', 'ERR_DECODE_MALFORMED'],
+      ['range with unavailable flag 2', '0104' + '026e31' + '01' + '01' + '02' + '00', 'ERR_DECODE_MALFORMED'],
+      ['version 2', '0201', 'ERR_DECODE_VERSION'],
+      ['empty', '', 'ERR_DECODE_TRUNCATED'],
+    ]
+    for (const [name, h, code] of cases) {
+      const input = name.startsWith('frame over') ? new Uint8Array(MAX_REPLICATION_FRAME_BYTES + 1) : new Uint8Array(Buffer.from(h, 'hex'))
+      const memoryBefore = process.memoryUsage()
+      let got = 'decoded'
+      try {
+        decodeFrame(input)
+      } catch (err) {
+        if (!(err instanceof DecodeError)) throw err
+        got = err.code
+      }
+      expect(got, name).to.equal(code)
+      const memoryAfter = process.memoryUsage()
+      if (!name.startsWith('frame over')) expect(memoryAfter.arrayBuffers - memoryBefore.arrayBuffers, name).to.be.below(1024 * 1024)
+      expect(memoryAfter.heapUsed - memoryBefore.heapUsed, name).to.be.below(16 * 1024 * 1024)
+    }
+  })
+
+  it('decodeFrame(encodeFrame(f)) round-trips every kind (golden first bytes)', () => {
+    const origin = { nodeId: 'n1', epoch: 7 }
+    const progress = [{ origin, contiguous: 2, highest: 4, abandoned: 0 }]
+    const digest = { origin, lastSeq: 3, clock: 99 as never, horizon: 5 as never, progress }
+    const batch = new Uint8Array([1, 0, 0, 0, 0])
+    const frames = [
+      { kind: 'batch', acks: [{ ackId: 9, index: 0 }], batch },
+      { kind: 'acked', answers: [{ ackId: 9, outcome: 'applied' }, { ackId: 10, outcome: 'clock-drift' }] },
+      { kind: 'want', origin, from: 1, to: 9, maxBytes: 1 << 20 },
+      { kind: 'range', origin, from: 4, unavailable: false, batch },
+      { kind: 'since', origin, hlc: 123, maxBytes: 456 },
+      { kind: 'state', origin, has: 12, complete: true, batch },
+      { kind: 'digest', replyWanted: true, digest },
+    ] as const
+    frames.forEach((f, i) => {
+      const bytes = encodeFrame(f as never)
+      expect([bytes[0], bytes[1]], f.kind).to.deep.equal([1, i + 1])
+      const back = decodeFrame(bytes) as unknown as Record<string, unknown>
+      if ('batch' in f) {
+        expect(Array.from(back.batch as Uint8Array)).to.deep.equal(Array.from(batch))
+        expect((back.batch as Uint8Array).buffer, 'batch aliases the frame').to.equal(bytes.buffer)
+        expect({ ...back, batch: undefined }).to.deep.equal({ ...f, batch: undefined })
+      } else expect(back).to.deep.equal(f)
     })
   })
 })

@@ -51,6 +51,7 @@ describe('house: the map in docs/README.md', () => {
       store: 'lib/store',
       hints: 'lib/hints',
       networking: 'lib/networking',
+      replication: 'lib/replication',
       node: 'lib/node',
       crdt: 'crdt',
       membership: 'membership',

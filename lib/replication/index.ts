@@ -1,0 +1,35 @@
+// The sans-IO replication engine (docs/replication-engine.md): batching, fan-out with a
+// byte-bounded queue per member, one apply path, gap repair, anti-entropy, acknowledgements and
+// offender counting, with time as an argument; and the frames of the replication stream.
+export { ReplicationEngine } from './engine.ts'
+export type { ReplicationEngineInit } from './engine.ts'
+export type { AckRefusal, ApplyOutcome, EngineOutput, ReplicationEngineStats } from './types.ts'
+export {
+  ACK_OUTCOMES,
+  decodeFrame,
+  encodeFrame,
+  FrameKindCode,
+  MAX_ACKS_PER_FRAME,
+  MAX_DIGEST_ORIGINS,
+  MAX_REPLICATION_FRAME_BYTES,
+  REPLICATION_FRAME_VERSION,
+} from './frames.ts'
+export type { AckAnswer, AckOutcome, AckRequest, FrameKind, ReplicationFrame } from './frames.ts'
+export {
+  DEFAULT_ACK_RETRY_MS,
+  DEFAULT_ACK_TIMEOUT_MS,
+  DEFAULT_ANTI_ENTROPY_INTERVAL_MS,
+  DEFAULT_BATCH_INTERVAL_MS,
+  DEFAULT_BATCH_MAX_BYTES,
+  DEFAULT_BATCH_MAX_DELTAS,
+  DEFAULT_GAP_GRACE_MS,
+  DEFAULT_MALFORMED_LIMIT,
+  DEFAULT_MALFORMED_WINDOW_MS,
+  DEFAULT_MAX_QUEUE_BYTES,
+  DEFAULT_REPAIR_MAX_BYTES,
+  DEFAULT_REPAIR_TIMEOUT_MS,
+  MAX_PENDING_ACKS,
+  MAX_REPAIRS_IN_FLIGHT,
+  MAX_TRACKED_PEERS,
+} from './options.ts'
+export type { ReplicationTuning } from './options.ts'
