@@ -283,7 +283,8 @@ if (asJson) {
   console.log('|---|---:|---:|---:|')
   for (const k of ['apply-new', 'apply-new, valueCopy slab', 'apply-update', 'apply-stale', 'apply-evict', 'Map.set ceiling']) {
     if (samples[k] === undefined) continue
-    console.log(`| ${k} | ${fmt(med[k])} | ${fmt(Math.min(...samples[k]))} – ${fmt(Math.max(...samples[k]))} | ${fmt(med[`${k} wall`])} |`)
+    const range = `${fmt(Math.min(...samples[k]))} – ${fmt(Math.max(...samples[k]))}`
+    console.log(`| ${k} | ${fmt(med[k])} | ${range} | ${fmt(med[`${k} wall`])} |`)
   }
   console.log(`\napply-evict: ${med['apply-evict horizon drops']} deltas dropped below the horizon (median)\n`)
   console.log('| codec (batches of 256) | binary | JSON + base64 | binary / JSON | (wall: binary / JSON) |')

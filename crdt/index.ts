@@ -52,3 +52,4 @@ export {
   MAX_TTL_MS,
   MAX_WRITE_VALUE_BYTES,
 } from './constants.ts'
+export { MAX_DIGEST_ORIGINS, readDigest, readOrigin, writeDigest, writeOrigin } from './digest-codec.ts'

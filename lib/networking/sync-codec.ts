@@ -12,16 +12,15 @@
 // batches of crdt/codec.ts inside a `deltas` or `push` message (their own bounds apply).
 // Decoding validates every length and enum before allocating; bad input is a DecodeError.
 
-import { DecodeError, DecodeErrorCode } from '../foundation/index.ts'
-import { Decoder } from '../foundation/index.ts'
-import { Encoder } from '../foundation/index.ts'
+import { DecodeError, DecodeErrorCode, Decoder, Encoder } from '../foundation/index.ts'
 import {
   MAX_BATCH_BYTES,
   MAX_DELTAS_PER_BATCH,
-  MAX_NODE_ID_BYTES,
-  type Hlc,
+  readDigest,
+  readOrigin,
+  writeDigest,
+  writeOrigin,
   type Origin,
-  type OriginProgress,
   type ReplicaDigest,
 } from '../../crdt/index.ts'
 
@@ -50,8 +49,7 @@ const KIND_BY_CODE = new Map<number, SyncKind>(Object.entries(SyncKindCode).map(
 
 /** Largest frame accepted: one deltas chunk at most, plus headers. */
 export const MAX_SYNC_FRAME_BYTES = MAX_BATCH_BYTES + 1024
-/** Origins listed in one digest (crdt SeqTracker tracks at most 1024 by default). */
-export const MAX_DIGEST_ORIGINS = 4096
+export { MAX_DIGEST_ORIGINS } from '../../crdt/index.ts'
 /** Key-hash space split among warm-up peers: [rangeLo, rangeHi) within [0, 2^32]. */
 export const KEY_HASH_SPACE = 2 ** 32
 
@@ -220,49 +218,4 @@ export function decodeSyncMessage(bytes: Uint8Array): SyncMessage {
   }
   d.expectEnd('sync message')
   return m
-}
-
-function writeOrigin(e: Encoder, o: Origin): void {
-  e.writeString(o.nodeId)
-  e.writeVarUint(o.epoch)
-}
-
-function readOrigin(d: Decoder): Origin {
-  const nodeId = d.readString(MAX_NODE_ID_BYTES, 'node id')
-  if (nodeId.length === 0) throw new DecodeError(DecodeErrorCode.malformed, 'empty node id')
-  return { nodeId, epoch: d.readVarUint() }
-}
-
-function writeDigest(e: Encoder, g: ReplicaDigest): void {
-  writeOrigin(e, g.origin)
-  e.writeVarUint(g.lastSeq)
-  e.writeVarUint(g.clock)
-  e.writeVarUint(g.horizon)
-  const progress = g.progress.slice(0, MAX_DIGEST_ORIGINS)
-  e.writeVarUint(progress.length)
-  for (const p of progress) {
-    writeOrigin(e, p.origin)
-    e.writeVarUint(p.contiguous)
-    e.writeVarUint(p.highest)
-    e.writeVarUint(p.abandoned)
-  }
-}
-
-function readDigest(d: Decoder): ReplicaDigest {
-  const origin = readOrigin(d)
-  const lastSeq = d.readVarUint()
-  // Any varint is a valid Hlc (≤ 2^53 − 1); drift checks happen where hlcs are applied.
-  const clock = d.readVarUint() as Hlc
-  const horizon = d.readVarUint() as Hlc
-  // Each progress entry takes ≥ 5 bytes: a count above remaining / 5 cannot be honest.
-  const n = d.readBoundedVarUint(Math.min(MAX_DIGEST_ORIGINS, Math.floor(d.remaining / 5)), 'digest origins')
-  const progress: OriginProgress[] = []
-  for (let i = 0; i < n; i++) {
-    const o = readOrigin(d)
-    const contiguous = d.readVarUint()
-    const highest = d.readVarUint()
-    if (highest < contiguous) throw new DecodeError(DecodeErrorCode.malformed, `progress highest ${highest} < contiguous ${contiguous}`)
-    progress.push({ origin: o, contiguous, highest, abandoned: d.readVarUint() })
-  }
-  return { origin, lastSeq, clock, horizon, progress }
 }

@@ -24,7 +24,15 @@
 // codes and the outcome codes are on the wire: both tables are APPEND-ONLY.
 
 import { DecodeError, DecodeErrorCode, Decoder, Encoder } from '../foundation/index.ts'
-import { MAX_BATCH_BYTES, MAX_NODE_ID_BYTES, type Hlc, type Origin, type OriginProgress, type ReplicaDigest } from '../../crdt/index.ts'
+import {
+  MAX_BATCH_BYTES,
+  readDigest,
+  readOrigin,
+  writeDigest,
+  writeOrigin,
+  type Origin,
+  type ReplicaDigest,
+} from '../../crdt/index.ts'
 
 /** The version byte that opens every frame. Bump it on any incompatible change. */
 export const REPLICATION_FRAME_VERSION = 1
@@ -42,8 +50,7 @@ const KIND_BY_CODE: readonly (FrameKind | undefined)[] = (() => {
 export const MAX_REPLICATION_FRAME_BYTES = MAX_BATCH_BYTES + 1024
 /** Ack requests in one batch frame, and ack answers in one acked frame. */
 export const MAX_ACKS_PER_FRAME = 4096
-/** Origins listed in one digest (crdt's SeqTracker tracks at most 1,024 by default). */
-export const MAX_DIGEST_ORIGINS = 4096
+export { MAX_DIGEST_ORIGINS } from '../../crdt/index.ts'
 
 /**
  * What a delta did on the member that answers an ack request, by wire code (the index).
@@ -222,49 +229,4 @@ function readFlag(d: Decoder, what: string): boolean {
   const b = d.readUint8()
   if (b > 1) malformed(`${what} flag ${b}`)
   return b === 1
-}
-
-function writeOrigin(e: Encoder, o: Origin): void {
-  e.writeString(o.nodeId)
-  e.writeVarUint(o.epoch)
-}
-
-function readOrigin(d: Decoder): Origin {
-  const nodeId = d.readString(MAX_NODE_ID_BYTES, 'node id')
-  if (nodeId.length === 0) malformed('empty node id')
-  return { nodeId, epoch: d.readVarUint() }
-}
-
-function writeDigest(e: Encoder, g: ReplicaDigest): void {
-  writeOrigin(e, g.origin)
-  e.writeVarUint(g.lastSeq)
-  e.writeVarUint(g.clock)
-  e.writeVarUint(g.horizon)
-  const progress = g.progress.slice(0, MAX_DIGEST_ORIGINS)
-  e.writeVarUint(progress.length)
-  for (const p of progress) {
-    writeOrigin(e, p.origin)
-    e.writeVarUint(p.contiguous)
-    e.writeVarUint(p.highest)
-    e.writeVarUint(p.abandoned)
-  }
-}
-
-function readDigest(d: Decoder): ReplicaDigest {
-  const origin = readOrigin(d)
-  const lastSeq = d.readVarUint()
-  // Any varint is a valid Hlc (≤ 2^53 − 1); drift checks happen where hlcs are applied.
-  const clock = d.readVarUint() as Hlc
-  const horizon = d.readVarUint() as Hlc
-  // Each progress entry takes ≥ 6 bytes: a count above remaining / 6 cannot be honest.
-  const n = d.readBoundedVarUint(Math.min(MAX_DIGEST_ORIGINS, Math.floor(d.remaining / 6)), 'digest origins')
-  const progress: OriginProgress[] = []
-  for (let i = 0; i < n; i++) {
-    const o = readOrigin(d)
-    const contiguous = d.readVarUint()
-    const highest = d.readVarUint()
-    if (highest < contiguous) malformed(`progress highest ${highest} < contiguous ${contiguous}`)
-    progress.push({ origin: o, contiguous, highest, abandoned: d.readVarUint() })
-  }
-  return { origin, lastSeq, clock, horizon, progress }
 }
