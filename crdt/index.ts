@@ -53,3 +53,4 @@ export {
   MAX_WRITE_VALUE_BYTES,
 } from './constants.ts'
 export { MAX_DIGEST_ORIGINS, readDigest, readOrigin, writeDigest, writeOrigin } from './digest-codec.ts'
+export { DELTA_OUTCOMES, type DeltaOutcome } from './outcomes.ts'

@@ -15,11 +15,13 @@
 import { DecodeError, DecodeErrorCode, Decoder, Encoder } from '../foundation/index.ts'
 import {
   MAX_BATCH_BYTES,
+  DELTA_OUTCOMES,
   MAX_DELTAS_PER_BATCH,
   readDigest,
   readOrigin,
   writeDigest,
   writeOrigin,
+  type DeltaOutcome,
   type Origin,
   type ReplicaDigest,
 } from '../../crdt/index.ts'
@@ -82,23 +84,9 @@ export type SyncMessage =
 
 const MAX_REASON_BYTES = 512
 
-/**
- * What a pushed delta did on the receiver, by wire code (the index). APPEND-ONLY: the codes are
- * on the wire. 'applied' and 'stale' (the receiver already held this write or a newer one)
- * acknowledge a write; every other outcome is a refusal, named so the writer can say why.
- * 'failed': the receiver's own code threw (its bug, not the writer's).
- */
-export const PUSH_OUTCOMES = [
-  'applied',
-  'stale',
-  'clock-drift',
-  'below-horizon',
-  'too-large',
-  'invalid-yjs',
-  'inadmissible',
-  'failed',
-] as const
-export type PushOutcome = (typeof PUSH_OUTCOMES)[number]
+/** What a pushed delta did on the receiver, by wire code (crdt/outcomes.ts). */
+export const PUSH_OUTCOMES = DELTA_OUTCOMES
+export type PushOutcome = DeltaOutcome
 const PUSH_OUTCOME_CODE = new Map<PushOutcome, number>(PUSH_OUTCOMES.map((o, i) => [o, i]))
 /** Outcomes in one `pushed` answer: one per delta of a push batch at most. */
 const MAX_PUSH_OUTCOMES = MAX_DELTAS_PER_BATCH

@@ -25,11 +25,13 @@
 
 import { DecodeError, DecodeErrorCode, Decoder, Encoder } from '../foundation/index.ts'
 import {
+  DELTA_OUTCOMES,
   MAX_BATCH_BYTES,
   readDigest,
   readOrigin,
   writeDigest,
   writeOrigin,
+  type DeltaOutcome,
   type Origin,
   type ReplicaDigest,
 } from '../../crdt/index.ts'
@@ -52,22 +54,9 @@ export const MAX_REPLICATION_FRAME_BYTES = MAX_BATCH_BYTES + 1024
 export const MAX_ACKS_PER_FRAME = 4096
 export { MAX_DIGEST_ORIGINS } from '../../crdt/index.ts'
 
-/**
- * What a delta did on the member that answers an ack request, by wire code (the index).
- * APPEND-ONLY. 'applied' and 'stale' (it held this write or a newer one) acknowledge; the rest
- * are refusals named by crdt's DropReason, and 'failed' (the member's own code threw).
- */
-export const ACK_OUTCOMES = [
-  'applied',
-  'stale',
-  'clock-drift',
-  'below-horizon',
-  'too-large',
-  'invalid-yjs',
-  'inadmissible',
-  'failed',
-] as const
-export type AckOutcome = (typeof ACK_OUTCOMES)[number]
+/** What a delta did on the member that answers an ack request, by wire code (crdt/outcomes.ts). */
+export const ACK_OUTCOMES = DELTA_OUTCOMES
+export type AckOutcome = DeltaOutcome
 const ACK_OUTCOME_CODE = new Map<AckOutcome, number>(ACK_OUTCOMES.map((o, i) => [o, i]))
 
 export interface AckRequest {
