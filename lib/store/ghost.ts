@@ -117,7 +117,14 @@ export class GhostQueue<V> {
    * The caller has already taken the key out of the store (its index value is overwritten).
    */
   insert(key: string, version: V | undefined, kind: GhostKindCode, charge: number): void {
-    const existing = this.find(key)
+    this.insertAt(this.find(key), key, version, kind, charge)
+  }
+
+  /**
+   * `insert` for a caller that already looked the key up: `existing` is its ghost slot, or -1
+   * when the key is in neither the store nor the ghost. Skips insert's own index probe.
+   */
+  insertAt(existing: GhostSlot | -1, key: string, version: V | undefined, kind: GhostKindCode, charge: number): void {
     if (existing !== NONE) {
       this.#versions[existing] = version
       this.#kind[existing] = kind

@@ -81,9 +81,10 @@ export class S3FifoStore<V = unknown> {
   #freeCount = 0
   #slots = 0
   /**
-   * The last key `get` missed and what the index said for it, so that the `set` that follows
-   * a miss (the cache-aside pattern) does not look the key up again. Valid only until the
-   * next mutation: every mutating path clears it.
+   * The last key `get` missed (or `lookup` asked for) and what the index said for it, so that
+   * the `set` that follows a miss (the cache-aside pattern), or the replica's `set` or
+   * `delete` after its lookup, does not look the key up again. Valid only until the next
+   * mutation: every mutating path clears it.
    */
   #missedKey: string | undefined = undefined
   #missedIndex = ABSENT
@@ -221,11 +222,15 @@ export class S3FifoStore<V = unknown> {
    * Returns whether an entry was removed.
    */
   delete(key: string, options?: { version?: V }): boolean {
+    // A delete right after a lookup (or a missed get) of the same key reuses that probe.
+    const slot = key === this.#missedKey ? this.#missedIndex : (this.#index.get(key) ?? ABSENT)
     this.#missedKey = undefined
-    const slot = this.#index.get(key)
     const hasVersion = options !== undefined && options.version !== undefined
-    if (slot === undefined || slot < 0) {
-      if (hasVersion) this.#ghost.insert(key, options.version, GhostKindCode.deleted, this.chargeOf(key, EMPTY_VALUE))
+    if (slot === ABSENT || slot < 0) {
+      if (hasVersion) {
+        const ghostSlot = slot === ABSENT ? -1 : ghostSlotOf(slot)
+        this.#ghost.insertAt(ghostSlot, key, options.version, GhostKindCode.deleted, this.chargeOf(key, EMPTY_VALUE))
+      }
       return false
     }
     const version = hasVersion ? options.version : this.#versions[slot]
@@ -256,8 +261,8 @@ export class S3FifoStore<V = unknown> {
 
   /**
    * @internal For the replica: one index probe answers 0 nothing, 1 an entry (even expired),
-   * 2 a ghost; no hit counted. Primes the `set` that follows (as a missed `get` does);
-   * lookedUpVersion/lookedUpKind read what it found until the next write.
+   * 2 a ghost; no hit counted. Primes the `set` or `delete` of the same key that follows (as a
+   * missed `get` does); lookedUpVersion/lookedUpKind read what it found until the next write.
    */
   lookup(key: string): 0 | 1 | 2 {
     const v = this.#index.get(key)
