@@ -15,6 +15,9 @@
 // - apply-stale: the apply-new deltas again, in reverse (every one 'stale': lookup + compare).
 // - apply-evict: apply-new into a replica of 1/10 of the bytes (S3-FIFO evicts, ghosts
 //                fall out, the horizon rises).
+//   apply-update and apply-evict also run with valueCopy 'slab'; for every replica the bench
+//   reports the off-heap bytes it keeps alive per byte of the values it holds (`retained`):
+//   what a slab pinned by a few surviving values costs.
 // - Map.set ceiling: the apply-new keys and values into a plain Map (has + set): the floor of
 //                any replica's cost on the same machine at the same moment.
 // - codec: the 200,000 deltas as 782 batches of 256; encodeDeltas / decodeDeltas against
@@ -164,17 +167,27 @@ function roundApply(): Record<string, number> {
   const s = applyAll(r1, reversed, NOW)
   check(s.results.stale === DELTAS, 'apply-stale: every delta stale')
   rate(out, 'apply-stale', DELTAS, s)
-  gc()
-  const r2 = bigReplica()
-  const u = applyAll(r2, updateDeltas, NOW)
-  check(u.results.applied === DELTAS, 'apply-update: every delta applied')
-  rate(out, 'apply-update', DELTAS, u)
-  gc()
+  for (const valueCopy of ['each', 'slab'] as const) {
+    const suffix = valueCopy === 'each' ? '' : ', valueCopy slab'
+    gc()
+    const r2 = bigReplica(valueCopy)
+    const u = applyAll(r2, updateDeltas, NOW)
+    check(u.results.applied === DELTAS, 'apply-update: every delta applied')
+    rate(out, `apply-update${suffix}`, DELTAS, u)
+    out[`apply-update${suffix} retained B/value B`] = retained(r2)
+  }
   const fullBytes = r1.store.bytes
-  const r3 = new Replica({ nodeId: 'receiver', maxBytes: Math.floor(fullBytes / 10) })
-  const e = applyAll(r3, newDeltas, NOW)
-  rate(out, 'apply-evict', DELTAS, e)
-  out['apply-evict horizon drops'] = e.results.dropped
+  for (const valueCopy of ['each', 'slab'] as const) {
+    const suffix = valueCopy === 'each' ? '' : ', valueCopy slab'
+    gc()
+    const r3 = new Replica({ nodeId: 'receiver', maxBytes: Math.floor(fullBytes / 10), valueCopy })
+    const e = applyAll(r3, newDeltas, NOW)
+    rate(out, `apply-evict${suffix}`, DELTAS, e)
+    out[`apply-evict${suffix} horizon drops`] = e.results.dropped
+    out[`apply-evict${suffix} retained B/value B`] = retained(r3)
+  }
+  out['apply-new retained B/value B'] = retained(r1)
+  out['apply-new, valueCopy slab retained B/value B'] = retained(r0)
   // The ceiling: a plain Map taking the same keys (one lookup, one insert, no versions, no
   // copy, no eviction). No replica can beat it; the gap is what the rules cost.
   gc()
@@ -187,6 +200,27 @@ function roundApply(): Record<string, number> {
   })
   rate(out, 'Map.set ceiling', DELTAS, mt)
   return out
+}
+
+/**
+ * Off-heap bytes a replica keeps alive per byte of the values it holds: the replica's
+ * ArrayBuffers (process.memoryUsage().arrayBuffers with and without it, after full GCs) over
+ * the sum of its values' byteLength. 1.0 is one buffer per value; slabs pinned by a few live
+ * values show up above it. Counts ArrayBuffer contents only (V8's ~100 B of objects per
+ * buffer is on the heap, not here).
+ */
+function retained(r: Replica): number {
+  let valueBytes = 0
+  for (const e of r.entries(NOW)) valueBytes += e.value.byteLength
+  gc()
+  gc()
+  const withReplica = process.memoryUsage().arrayBuffers
+  // Every value the replica holds, dropped from it (the store's clear empties the slots).
+  r.store.clear()
+  gc()
+  gc()
+  const without = process.memoryUsage().arrayBuffers
+  return (withReplica - without) / valueBytes
 }
 
 function roundCodec(groups: Delta[][], encoded: Uint8Array[], texts: string[]): Record<string, number> {
@@ -279,11 +313,18 @@ if (asJson) {
     `\nReplica benchmark — ${machine}; median of ${ROUNDS} rounds; ${DELTAS.toLocaleString('en')} deltas of ${VALUE_BYTES} B values`,
   )
   console.log('Throughput per CPU-second of the process (all threads); wall-clock figure beside it.\n')
-  console.log('| apply workload | deltas/CPU-s (median) | min – max | deltas/wall-s (median) |')
-  console.log('|---|---:|---:|---:|')
-  for (const k of ['apply-new', 'apply-new, valueCopy slab', 'apply-update', 'apply-stale', 'apply-evict', 'Map.set ceiling']) {
+  const workloads = [
+    'apply-new', 'apply-new, valueCopy slab', 'apply-update', 'apply-update, valueCopy slab', 'apply-stale',
+    'apply-evict', 'apply-evict, valueCopy slab', 'Map.set ceiling',
+  ]
+  console.log('| apply workload | deltas/CPU-s (median) | min – max | deltas/wall-s (median) | buffer bytes kept per value byte |')
+  console.log('|---|---:|---:|---:|---:|')
+  for (const k of workloads) {
     if (samples[k] === undefined) continue
-    console.log(`| ${k} | ${fmt(med[k])} | ${fmt(Math.min(...samples[k]))} – ${fmt(Math.max(...samples[k]))} | ${fmt(med[`${k} wall`])} |`)
+    const kept = med[`${k} retained B/value B`]
+    const keptCell = kept === undefined ? '' : kept.toFixed(2)
+    const range = `${fmt(Math.min(...samples[k]))} – ${fmt(Math.max(...samples[k]))}`
+    console.log(`| ${k} | ${fmt(med[k])} | ${range} | ${fmt(med[`${k} wall`])} | ${keptCell} |`)
   }
   console.log(`\napply-evict: ${med['apply-evict horizon drops']} deltas dropped below the horizon (median)\n`)
   console.log('| codec (batches of 256) | binary | JSON + base64 | binary / JSON | (wall: binary / JSON) |')
