@@ -17,7 +17,9 @@
 //                fall out, the horizon rises).
 //   apply-update and apply-evict also run with valueCopy 'slab'; for every replica the bench
 //   reports the off-heap bytes it keeps alive per byte of the values it holds (`retained`):
-//   what a slab pinned by a few surviving values costs.
+//   what a slab pinned by a few surviving values costs. Once, outside the rounds: the same for
+//   apply-evict with 1 value in 10 read twice as it lands (promoted to main and kept, the rest
+//   evicted), where the survivors pin every slab.
 // - Map.set ceiling: the apply-new keys and values into a plain Map (has + set): the floor of
 //                any replica's cost on the same machine at the same moment.
 // - codec: the 200,000 deltas as 782 batches of 256; encodeDeltas / decodeDeltas against
@@ -223,6 +225,30 @@ function retained(r: Replica): number {
   return (withReplica - without) / valueBytes
 }
 
+/**
+ * Slab retention where it hurts: apply-new into a replica of 1/10 of the bytes while 1 value in
+ * HOT_EVERY is read twice right after it lands (so S3-FIFO promotes it to main and keeps it)
+ * and the rest pass through small and are evicted. The survivors are spread over every slab.
+ * Deterministic (no timing): run once, for 'each' and 'slab'.
+ */
+function retentionWithHotKeys(deltas: Delta[], maxBytes: number): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const valueCopy of ['each', 'slab'] as const) {
+    gc()
+    const r = new Replica({ nodeId: 'receiver', maxBytes, valueCopy })
+    for (let i = 0; i < deltas.length; i++) {
+      r.apply(deltas[i], NOW)
+      if (i % HOT_EVERY === 0) {
+        r.get(deltas[i].key, NOW)
+        r.get(deltas[i].key, NOW)
+      }
+    }
+    out[valueCopy] = retained(r)
+  }
+  return out
+}
+const HOT_EVERY = 10
+
 function roundCodec(groups: Delta[][], encoded: Uint8Array[], texts: string[]): Record<string, number> {
   // Encoders' outputs are measured and dropped, as a node sends and drops them; the decoders
   // read inputs made beforehand (`encoded`, `texts`), outside the timed region. Each pass is
@@ -302,12 +328,21 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const [k, v] of Object.entries(figures)) (samples[k] ??= []).push(v)
   if (!asJson) process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`)
 }
+let retention: Record<string, number> | undefined
+if (!process.env.NO_APPLY) {
+  const deltas = offTheWire(makeDeltas(DELTAS, DELTAS))
+  const full = bigReplica()
+  for (const d of deltas) full.apply(d, NOW)
+  const maxBytes = Math.floor(full.store.bytes / 10)
+  full.store.clear()
+  retention = retentionWithHotKeys(deltas, maxBytes)
+}
 const med: Record<string, number> = {}
 for (const [k, v] of Object.entries(samples)) med[k] = median(v)
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}`
 if (asJson) {
-  console.log(JSON.stringify({ machine, rounds: ROUNDS, medians: med, samples }))
+  console.log(JSON.stringify({ machine, rounds: ROUNDS, medians: med, samples, retention }))
 } else {
   console.log(
     `\nReplica benchmark — ${machine}; median of ${ROUNDS} rounds; ${DELTAS.toLocaleString('en')} deltas of ${VALUE_BYTES} B values`,
@@ -327,6 +362,12 @@ if (asJson) {
     console.log(`| ${k} | ${fmt(med[k])} | ${range} | ${fmt(med[`${k} wall`])} | ${keptCell} |`)
   }
   console.log(`\napply-evict: ${med['apply-evict horizon drops']} deltas dropped below the horizon (median)\n`)
+  if (retention !== undefined) {
+    console.log(
+      `apply-evict with 1 value in ${HOT_EVERY} read twice (promoted, kept), buffer bytes kept per value byte held: ` +
+        `each ${retention.each.toFixed(2)}, slab ${retention.slab.toFixed(2)}\n`,
+    )
+  }
   console.log('| codec (batches of 256) | binary | JSON + base64 | binary / JSON | (wall: binary / JSON) |')
   console.log('|---|---:|---:|---:|---:|')
   for (const op of ['encode', 'decode']) {
