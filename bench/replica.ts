@@ -13,6 +13,8 @@
 //                once with the default valueCopy 'each', once with 'slab' (value-copier.ts).
 // - apply-update: 200,000 deltas that overwrite 20,000 keys already held (10 versions each).
 // - apply-stale: the apply-new deltas again, in reverse (every one 'stale': lookup + compare).
+// - apply-delete: 200,000 newer deletes of the apply-new keys, held (every one 'applied': a
+//                tombstone replaces the entry).
 // - apply-evict: apply-new into a replica of 1/10 of the bytes (S3-FIFO evicts, ghosts
 //                fall out, the horizon rises).
 //   apply-update and apply-evict also run with valueCopy 'slab'; for every replica the bench
@@ -60,6 +62,16 @@ function makeDeltas(keys: number, count: number): Delta[] {
     value.fill(i & 0xff)
     const version = makeVersion(0, hlcFromParts(T0 + i), origin.nodeId)
     out.push(makeDelta('set', `key:${i % keys}`, version, undefined, value, undefined, origin, i + 1))
+  }
+  return out
+}
+
+/** Deletes of the keys of makeDeltas(n, n), each newer than every set. */
+function makeDeleteDeltas(count: number): Delta[] {
+  const out: Delta[] = []
+  for (let i = 0; i < count; i++) {
+    const version = makeVersion(0, hlcFromParts(T0 + count + i), origin.nodeId)
+    out.push(makeDelta('delete', `key:${i}`, version, undefined, undefined, undefined, origin, count + i + 1))
   }
   return out
 }
@@ -154,6 +166,7 @@ function roundApply(): Record<string, number> {
   const newDeltas = offTheWire(makeDeltas(DELTAS, DELTAS))
   const updateDeltas = offTheWire(makeDeltas(UPDATE_KEYS, DELTAS))
   const reversed = [...newDeltas].reverse()
+  const deleteDeltas = offTheWire(makeDeleteDeltas(DELTAS))
   const out: Record<string, number> = {}
   gc()
   const r1 = bigReplica()
@@ -178,6 +191,13 @@ function roundApply(): Record<string, number> {
     rate(out, `apply-update${suffix}`, DELTAS, u)
     out[`apply-update${suffix} retained B/value B`] = retained(r2)
   }
+  // Remote deletes of held keys: each makes a tombstone (lookup, then the store's delete).
+  const filled = bigReplica()
+  for (let i = 0; i < newDeltas.length; i++) filled.apply(newDeltas[i], NOW)
+  gc()
+  const del = applyAll(filled, deleteDeltas, NOW)
+  check(del.results.applied === DELTAS, 'apply-delete: every delta applied')
+  rate(out, 'apply-delete', DELTAS, del)
   const fullBytes = r1.store.bytes
   for (const valueCopy of ['each', 'slab'] as const) {
     const suffix = valueCopy === 'each' ? '' : ', valueCopy slab'
@@ -350,7 +370,7 @@ if (asJson) {
   console.log('Throughput per CPU-second of the process (all threads); wall-clock figure beside it.\n')
   const workloads = [
     'apply-new', 'apply-new, valueCopy slab', 'apply-update', 'apply-update, valueCopy slab', 'apply-stale',
-    'apply-evict', 'apply-evict, valueCopy slab', 'Map.set ceiling',
+    'apply-delete', 'apply-evict', 'apply-evict, valueCopy slab', 'Map.set ceiling',
   ]
   console.log('| apply workload | deltas/CPU-s (median) | min – max | deltas/wall-s (median) | buffer bytes kept per value byte |')
   console.log('|---|---:|---:|---:|---:|')
