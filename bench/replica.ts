@@ -13,8 +13,8 @@
 //                once with the default valueCopy 'each', once with 'slab' (value-copier.ts).
 // - apply-update: 200,000 deltas that overwrite 20,000 keys already held (10 versions each).
 // - apply-stale: the apply-new deltas again, in reverse (every one 'stale': lookup + compare).
-// - apply-delete: 200,000 newer deletes of the apply-new keys, held (every one 'applied': a
-//                tombstone replaces the entry).
+// - apply-delete: 200,000 deletes of the apply-new keys, each a tick newer than its set, into a
+//                replica holding them (every one 'applied': a tombstone replaces the entry).
 // - apply-evict: apply-new into a replica of 1/10 of the bytes (S3-FIFO evicts, ghosts
 //                fall out, the horizon rises).
 //   apply-update and apply-evict also run with valueCopy 'slab'; for every replica the bench
@@ -66,11 +66,11 @@ function makeDeltas(keys: number, count: number): Delta[] {
   return out
 }
 
-/** Deletes of the keys of makeDeltas(n, n), each newer than every set. */
+/** Deletes of the keys of makeDeltas(n, n), each one logical tick after its key's set. */
 function makeDeleteDeltas(count: number): Delta[] {
   const out: Delta[] = []
   for (let i = 0; i < count; i++) {
-    const version = makeVersion(0, hlcFromParts(T0 + count + i), origin.nodeId)
+    const version = makeVersion(0, hlcFromParts(T0 + i, 1), origin.nodeId)
     out.push(makeDelta('delete', `key:${i}`, version, undefined, undefined, undefined, origin, count + i + 1))
   }
   return out
