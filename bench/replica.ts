@@ -13,8 +13,15 @@
 //                once with the default valueCopy 'each', once with 'slab' (value-copier.ts).
 // - apply-update: 200,000 deltas that overwrite 20,000 keys already held (10 versions each).
 // - apply-stale: the apply-new deltas again, in reverse (every one 'stale': lookup + compare).
+// - apply-delete: 200,000 deletes of the apply-new keys, each a tick newer than its set, into a
+//                replica holding them (every one 'applied': a tombstone replaces the entry).
 // - apply-evict: apply-new into a replica of 1/10 of the bytes (S3-FIFO evicts, ghosts
 //                fall out, the horizon rises).
+//   apply-update and apply-evict also run with valueCopy 'slab'; for every replica the bench
+//   reports the off-heap bytes it keeps alive per byte of the values it holds (`retained`):
+//   what a slab pinned by a few surviving values costs. Once, outside the rounds: the same for
+//   apply-evict with 1 value in 10 read twice as it lands (promoted to main and kept, the rest
+//   evicted), where the survivors pin every slab.
 // - Map.set ceiling: the apply-new keys and values into a plain Map (has + set): the floor of
 //                any replica's cost on the same machine at the same moment.
 // - codec: the 200,000 deltas as 782 batches of 256; encodeDeltas / decodeDeltas against
@@ -55,6 +62,16 @@ function makeDeltas(keys: number, count: number): Delta[] {
     value.fill(i & 0xff)
     const version = makeVersion(0, hlcFromParts(T0 + i), origin.nodeId)
     out.push(makeDelta('set', `key:${i % keys}`, version, undefined, value, undefined, origin, i + 1))
+  }
+  return out
+}
+
+/** Deletes of the keys of makeDeltas(n, n), each one logical tick after its key's set. */
+function makeDeleteDeltas(count: number): Delta[] {
+  const out: Delta[] = []
+  for (let i = 0; i < count; i++) {
+    const version = makeVersion(0, hlcFromParts(T0 + i, 1), origin.nodeId)
+    out.push(makeDelta('delete', `key:${i}`, version, undefined, undefined, undefined, origin, count + i + 1))
   }
   return out
 }
@@ -149,6 +166,7 @@ function roundApply(): Record<string, number> {
   const newDeltas = offTheWire(makeDeltas(DELTAS, DELTAS))
   const updateDeltas = offTheWire(makeDeltas(UPDATE_KEYS, DELTAS))
   const reversed = [...newDeltas].reverse()
+  const deleteDeltas = offTheWire(makeDeleteDeltas(DELTAS))
   const out: Record<string, number> = {}
   gc()
   const r1 = bigReplica()
@@ -164,17 +182,34 @@ function roundApply(): Record<string, number> {
   const s = applyAll(r1, reversed, NOW)
   check(s.results.stale === DELTAS, 'apply-stale: every delta stale')
   rate(out, 'apply-stale', DELTAS, s)
+  for (const valueCopy of ['each', 'slab'] as const) {
+    const suffix = valueCopy === 'each' ? '' : ', valueCopy slab'
+    gc()
+    const r2 = bigReplica(valueCopy)
+    const u = applyAll(r2, updateDeltas, NOW)
+    check(u.results.applied === DELTAS, 'apply-update: every delta applied')
+    rate(out, `apply-update${suffix}`, DELTAS, u)
+    out[`apply-update${suffix} retained B/value B`] = retained(r2)
+  }
+  // Remote deletes of held keys: each makes a tombstone (lookup, then the store's delete).
+  const filled = bigReplica()
+  for (let i = 0; i < newDeltas.length; i++) filled.apply(newDeltas[i], NOW)
   gc()
-  const r2 = bigReplica()
-  const u = applyAll(r2, updateDeltas, NOW)
-  check(u.results.applied === DELTAS, 'apply-update: every delta applied')
-  rate(out, 'apply-update', DELTAS, u)
-  gc()
+  const del = applyAll(filled, deleteDeltas, NOW)
+  check(del.results.applied === DELTAS, 'apply-delete: every delta applied')
+  rate(out, 'apply-delete', DELTAS, del)
   const fullBytes = r1.store.bytes
-  const r3 = new Replica({ nodeId: 'receiver', maxBytes: Math.floor(fullBytes / 10) })
-  const e = applyAll(r3, newDeltas, NOW)
-  rate(out, 'apply-evict', DELTAS, e)
-  out['apply-evict horizon drops'] = e.results.dropped
+  for (const valueCopy of ['each', 'slab'] as const) {
+    const suffix = valueCopy === 'each' ? '' : ', valueCopy slab'
+    gc()
+    const r3 = new Replica({ nodeId: 'receiver', maxBytes: Math.floor(fullBytes / 10), valueCopy })
+    const e = applyAll(r3, newDeltas, NOW)
+    rate(out, `apply-evict${suffix}`, DELTAS, e)
+    out[`apply-evict${suffix} horizon drops`] = e.results.dropped
+    out[`apply-evict${suffix} retained B/value B`] = retained(r3)
+  }
+  out['apply-new retained B/value B'] = retained(r1)
+  out['apply-new, valueCopy slab retained B/value B'] = retained(r0)
   // The ceiling: a plain Map taking the same keys (one lookup, one insert, no versions, no
   // copy, no eviction). No replica can beat it; the gap is what the rules cost.
   gc()
@@ -188,6 +223,51 @@ function roundApply(): Record<string, number> {
   rate(out, 'Map.set ceiling', DELTAS, mt)
   return out
 }
+
+/**
+ * Off-heap bytes a replica keeps alive per byte of the values it holds: the replica's
+ * ArrayBuffers (process.memoryUsage().arrayBuffers with and without it, after full GCs) over
+ * the sum of its values' byteLength. 1.0 is one buffer per value; slabs pinned by a few live
+ * values show up above it. Counts ArrayBuffer contents only (V8's ~100 B of objects per
+ * buffer is on the heap, not here).
+ */
+function retained(r: Replica): number {
+  let valueBytes = 0
+  for (const e of r.entries(NOW)) valueBytes += e.value.byteLength
+  gc()
+  gc()
+  const withReplica = process.memoryUsage().arrayBuffers
+  // Every value the replica holds, dropped from it (the store's clear empties the slots).
+  r.store.clear()
+  gc()
+  gc()
+  const without = process.memoryUsage().arrayBuffers
+  return (withReplica - without) / valueBytes
+}
+
+/**
+ * Slab retention where it hurts: apply-new into a replica of 1/10 of the bytes while 1 value in
+ * HOT_EVERY is read twice right after it lands (so S3-FIFO promotes it to main and keeps it)
+ * and the rest pass through small and are evicted. The survivors are spread over every slab.
+ * Deterministic (no timing): run once, for 'each' and 'slab'.
+ */
+function retentionWithHotKeys(deltas: Delta[], maxBytes: number): Record<string, number> {
+  const out: Record<string, number> = {}
+  for (const valueCopy of ['each', 'slab'] as const) {
+    gc()
+    const r = new Replica({ nodeId: 'receiver', maxBytes, valueCopy })
+    for (let i = 0; i < deltas.length; i++) {
+      r.apply(deltas[i], NOW)
+      if (i % HOT_EVERY === 0) {
+        r.get(deltas[i].key, NOW)
+        r.get(deltas[i].key, NOW)
+      }
+    }
+    out[valueCopy] = retained(r)
+  }
+  return out
+}
+const HOT_EVERY = 10
 
 function roundCodec(groups: Delta[][], encoded: Uint8Array[], texts: string[]): Record<string, number> {
   // Encoders' outputs are measured and dropped, as a node sends and drops them; the decoders
@@ -268,25 +348,46 @@ for (let round = 0; round < ROUNDS; round++) {
   for (const [k, v] of Object.entries(figures)) (samples[k] ??= []).push(v)
   if (!asJson) process.stderr.write(`round ${round + 1}/${ROUNDS} done\n`)
 }
+let retention: Record<string, number> | undefined
+if (!process.env.NO_APPLY) {
+  const deltas = offTheWire(makeDeltas(DELTAS, DELTAS))
+  const full = bigReplica()
+  for (const d of deltas) full.apply(d, NOW)
+  const maxBytes = Math.floor(full.store.bytes / 10)
+  full.store.clear()
+  retention = retentionWithHotKeys(deltas, maxBytes)
+}
 const med: Record<string, number> = {}
 for (const [k, v] of Object.entries(samples)) med[k] = median(v)
 
 const machine = `${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.versions.node}`
 if (asJson) {
-  console.log(JSON.stringify({ machine, rounds: ROUNDS, medians: med, samples }))
+  console.log(JSON.stringify({ machine, rounds: ROUNDS, medians: med, samples, retention }))
 } else {
   console.log(
     `\nReplica benchmark — ${machine}; median of ${ROUNDS} rounds; ${DELTAS.toLocaleString('en')} deltas of ${VALUE_BYTES} B values`,
   )
   console.log('Throughput per CPU-second of the process (all threads); wall-clock figure beside it.\n')
-  console.log('| apply workload | deltas/CPU-s (median) | min – max | deltas/wall-s (median) |')
-  console.log('|---|---:|---:|---:|')
-  for (const k of ['apply-new', 'apply-new, valueCopy slab', 'apply-update', 'apply-stale', 'apply-evict', 'Map.set ceiling']) {
+  const workloads = [
+    'apply-new', 'apply-new, valueCopy slab', 'apply-update', 'apply-update, valueCopy slab', 'apply-stale',
+    'apply-delete', 'apply-evict', 'apply-evict, valueCopy slab', 'Map.set ceiling',
+  ]
+  console.log('| apply workload | deltas/CPU-s (median) | min – max | deltas/wall-s (median) | buffer bytes kept per value byte |')
+  console.log('|---|---:|---:|---:|---:|')
+  for (const k of workloads) {
     if (samples[k] === undefined) continue
+    const kept = med[`${k} retained B/value B`]
+    const keptCell = kept === undefined ? '' : kept.toFixed(2)
     const range = `${fmt(Math.min(...samples[k]))} – ${fmt(Math.max(...samples[k]))}`
-    console.log(`| ${k} | ${fmt(med[k])} | ${range} | ${fmt(med[`${k} wall`])} |`)
+    console.log(`| ${k} | ${fmt(med[k])} | ${range} | ${fmt(med[`${k} wall`])} | ${keptCell} |`)
   }
   console.log(`\napply-evict: ${med['apply-evict horizon drops']} deltas dropped below the horizon (median)\n`)
+  if (retention !== undefined) {
+    console.log(
+      `apply-evict with 1 value in ${HOT_EVERY} read twice (promoted, kept), buffer bytes kept per value byte held: ` +
+        `each ${retention.each.toFixed(2)}, slab ${retention.slab.toFixed(2)}\n`,
+    )
+  }
   console.log('| codec (batches of 256) | binary | JSON + base64 | binary / JSON | (wall: binary / JSON) |')
   console.log('|---|---:|---:|---:|---:|')
   for (const op of ['encode', 'decode']) {

@@ -4,12 +4,19 @@
 //
 //   npm run bench -- store            full run (~3 min on 2 cores)
 //   npm run bench -- store --quick    fewer rounds, small traces only
+//   npm run bench -- store --traces   only the replay of every trace (below), ~2 min
 //
 // Workloads (keys are strings, values Uint8Array):
 // - get-hit: 100,000 keys `key:<i>` with 100 B values, preloaded; 2,000,000 gets of keys drawn
 //   uniformly at random (pre-drawn), all hits.
 // - replay: the trace replay loop of docs/store.md (get, set on miss) over
 //   cloudphysics_w106 (5.3M requests) at 10% of its unique bytes; ops = requests.
+// - replay, every trace (`--traces`): the same loop, with the sizes of the trace, over every
+//   trace in tracesDir at 1% and 10% of its unique bytes (byte mode: charge = trace size),
+//   the miss-heavy ones included (adaptsize_cdn 70–79% misses, cloudphysics_sample 80–83%).
+//   Per round the three implementations run back to back on each cell; the S3-FIFO and LRU
+//   miss counts are checked against libCacheSim's (REFERENCE.md) in every round. An object
+//   the store refuses as too large throws EntryTooLargeError (caught: the replay rules).
 // - latency: every 64th operation of both workloads timed alone with hrtime (the timer's
 //   own cost, measured, is printed beside it).
 // - memory: heap + array buffers per entry at 1,000,000 entries of 100 B values, beyond the
@@ -27,16 +34,19 @@
 import { PerformanceObserver } from 'node:perf_hooks'
 import { LRUCache } from 'lru-cache'
 import { S3FifoStore } from '../lib/index.ts'
-import { loadReference, loadTrace, replay, traceFile, type ReplayTarget, type Trace } from '../examples/traces.ts'
+import { cpus, loadavg } from 'node:os'
+import { loadReference, loadTrace, replay, traceFile, TRACE_NAMES, type ReplayTarget, type Trace } from '../examples/traces.ts'
 import { cloneFunction, formatTable, median, percentile, ratio } from './_report.ts'
 
 const quick = process.argv.includes('--quick')
+const tracesOnly = process.argv.includes('--traces')
 const ROUNDS = quick ? 3 : 7
 const GET_KEYS = 100_000
 const GETS = 2_000_000
 const MEMORY_ENTRIES = 1_000_000
 const VALUE_BYTES = 100
 const SAMPLE_EVERY = 64
+const MIN_TIMED_REQUESTS = 1_000_000
 const gc = (globalThis as { gc?: () => void }).gc
 if (gc === undefined) throw new Error('run through `npm run bench -- store` (needs --expose-gc)')
 
@@ -154,6 +164,107 @@ function valueView(size: number): Uint8Array {
   return zeros.subarray(0, size)
 }
 
+// ---- replay throughput on every trace (byte mode, 1% and 10%) ----
+/** The replay rules of examples/traces.ts (size 0 skipped, a refused object not admitted). */
+function replayAllLoop(c: ReplayTarget, keys: string[], sizes: Uint32Array, zeros: Uint8Array): number {
+  let misses = 0
+  for (let i = 0; i < keys.length; i++) {
+    const size = sizes[i]
+    if (size === 0) continue
+    const key = keys[i]
+    if (c.get(key) === undefined) {
+      misses++
+      try {
+        c.set(key, zeros.subarray(0, size))
+      } catch (err) {
+        if ((err as { code?: string }).code !== 'ERR_ENTRY_TOO_LARGE') throw err
+      }
+    }
+  }
+  return misses
+}
+const replayAllLoops = Object.fromEntries(IMPLS.map((i) => [i, cloneFunction(replayAllLoop)])) as Record<Impl, typeof replayAllLoop>
+
+interface TraceCell {
+  trace: Trace
+  capacity: number
+  label: string
+  expected: { s3fifo: number; lru: number }
+  opsPerSec: Record<Impl, number[]>
+  misses: Record<Impl, number>
+}
+
+function benchEveryTrace(): TraceCell[] {
+  const reference = loadReference().filter((r) => r.mode === 'byte')
+  const cells: TraceCell[] = []
+  let maxSize = 0
+  for (const name of TRACE_NAMES) {
+    if (traceFile(name) === undefined) continue
+    const trace = loadTrace(name)
+    for (let i = 0; i < trace.sizes.length; i++) maxSize = Math.max(maxSize, trace.sizes[i])
+    for (const row of reference.filter((r) => r.trace === name)) {
+      const share = Math.round((row.capacity / trace.uniqueBytes) * 100)
+      cells.push({
+        trace,
+        capacity: row.capacity,
+        label: `${name} ${share}%`,
+        expected: { s3fifo: row.s3fifo2, lru: row.lru },
+        opsPerSec: { s3fifo: [], 'lru-cache': [], Map: [] },
+        misses: { s3fifo: 0, 'lru-cache': 0, Map: 0 },
+      })
+    }
+  }
+  const values = new Uint8Array(maxSize)
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const cell of cells) {
+      // A small trace is replayed several times (a fresh cache each), so one timing spans
+      // about MIN_TIMED_REQUESTS requests instead of a few ms of timer noise.
+      const n = cell.trace.keys.length
+      const passes = Math.ceil(MIN_TIMED_REQUESTS / n)
+      for (const impl of IMPLS) {
+        let misses = 0
+        const t0 = performance.now()
+        for (let p = 0; p < passes; p++) {
+          misses = replayAllLoops[impl](makeCache(impl, cell.capacity, 'trace'), cell.trace.keys, cell.trace.sizes, values)
+        }
+        cell.opsPerSec[impl].push((n * passes) / ((performance.now() - t0) / 1000))
+        cell.misses[impl] = misses
+        const expected = impl === 's3fifo' ? cell.expected.s3fifo : impl === 'lru-cache' ? cell.expected.lru : misses
+        if (misses !== expected) throw new Error(`${cell.label} ${impl}: ${misses} misses, libCacheSim ${expected}`)
+      }
+    }
+    process.stderr.write(`traces: round ${round + 1}/${ROUNDS} done\n`)
+  }
+  return cells
+}
+
+function printEveryTrace(cells: TraceCell[]): void {
+  const tput = (xs: number[]) => median(xs)
+  console.log(`\nreplay of every trace, byte mode (ops/s, median of ${ROUNDS} interleaved rounds; misses exact to libCacheSim)`)
+  console.log(
+    formatTable(
+      [
+        'trace, capacity', 'requests', 'miss ratio (S3-FIFO)', 's3fifo ops/s', 'lru-cache ops/s', 'Map ops/s',
+        's3fifo vs lru-cache', 'min – max per round',
+      ],
+      cells.map((cell) => {
+        const perRound = cell.opsPerSec.s3fifo.map((x, i) => x / cell.opsPerSec['lru-cache'][i])
+        return [
+          cell.label,
+          cell.trace.keys.length.toLocaleString('en'),
+          (cell.misses.s3fifo / cell.trace.keys.length).toFixed(3),
+          Math.round(tput(cell.opsPerSec.s3fifo)).toLocaleString('en'),
+          Math.round(tput(cell.opsPerSec['lru-cache'])).toLocaleString('en'),
+          Math.round(tput(cell.opsPerSec.Map)).toLocaleString('en'),
+          ratio(tput(cell.opsPerSec.s3fifo), tput(cell.opsPerSec['lru-cache'])),
+          `${ratio(Math.min(...perRound), 1)} – ${ratio(Math.max(...perRound), 1)}`,
+        ]
+      }),
+    ),
+  )
+  console.log(`load average at the end: ${loadavg().map((x) => x.toFixed(2)).join(', ')} (${cpus().length} cores)`)
+}
+
 // ---- memory per entry and GC pauses ----
 interface MemoryResult {
   bytesPerEntry: number
@@ -259,6 +370,7 @@ function hitRatios(): string[][] {
 
 async function main(): Promise<void> {
   console.log(`store benchmark: node ${process.version}, ${ROUNDS} rounds, medians; ${new Date().toISOString()}`)
+  if (tracesOnly) return printEveryTrace(benchEveryTrace())
   const timerNs = timerOverheadNs()
   const getHit = benchGetHit()
   const replayTraceName = quick ? 'cache2k_web12' : 'cloudphysics_w106'

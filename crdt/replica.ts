@@ -132,6 +132,7 @@ export class Replica {
   readonly #store: S3FifoStore<Version>
   readonly #copier: ValueCopier
   readonly #setOptions: { version: Version | undefined; expiresAt: number | undefined } = { version: undefined, expiresAt: undefined }
+  readonly #deleteOptions: { version: Version | undefined } = { version: undefined }
   /** Store versions that are yjs documents → the highest merge folded in. Keys are private copies. */
   readonly #docs = new WeakMap<Version, Version>()
   /** Ghost versions that are shadows, not tombstones. Private copies. */
@@ -417,7 +418,8 @@ export class Replica {
   #apply(delta: Delta, remote: boolean): ApplyResult {
     const key = delta.key
     // One index probe tells entry (even expired: its version still orders writes), ghost or
-    // nothing, and primes the store's insert or update that #install may do next.
+    // nothing, and primes the store's insert, update or delete that #install may do next: one
+    // probe per remote delta on every path (test/crdt/apply-probes.test.ts counts them).
     const store = this.#store
     const found = store.lookup(key)
     let known: Version | undefined
@@ -461,7 +463,7 @@ export class Replica {
     const key = delta.key
     switch (delta.op) {
       case 'delete':
-        this.#store.delete(key, { version: delta.version })
+        this.#storeDelete(key, delta.version)
         return 'applied'
       case 'ghost':
         this.#shadow(key, delta.version)
@@ -530,7 +532,19 @@ export class Replica {
     const lastMerge = this.#docs.get(version)
     if (lastMerge !== undefined) this.#docs.set(v, lastMerge)
     this.#shadows.add(v)
-    this.#store.delete(key, { version: v })
+    this.#storeDelete(key, v)
+  }
+
+  /**
+   * A tombstone or shadow of `version` for `key`. Right after #apply's lookup of the same key
+   * the store reuses that probe (S3FifoStore.lookup), so a remote delete asks the index once.
+   */
+  #storeDelete(key: string, version: Version): void {
+    // One options object reused for every delete (the store reads it synchronously).
+    const opts = this.#deleteOptions
+    opts.version = version
+    this.#store.delete(key, opts)
+    opts.version = undefined
   }
 
   /** The entry even if expired (its version still orders writes), without counting a hit. */

@@ -12,6 +12,15 @@
 //   together outlives the rest (S3-FIFO's promoted entries), the slab memory behind the live
 //   values is about 1/f times their bytes. Choose it when apply throughput matters more than
 //   a tight memory bound (a warm-up of many small values, a bench), never for large values.
+//
+// Why 'each' stays the default (measured, `npm run bench -- replica`, docs/replica-results.md
+// "Slabs against one buffer per value"): slabs are faster (apply-new 1.55×, apply-update 1.47×,
+// apply-evict 1.26× per CPU-second, medians of 8 runs), but their memory is not bounded by what
+// the store charges.
+// With 1 value in 10 read as it lands (promoted to main and kept, the rest evicted) the slabs
+// kept 9.1 buffer bytes alive per byte of value held, against 1.00 for 'each': the store
+// charges a value once, the slab behind it ~1/f times. A bounded slab needs the store to tell
+// the copier when a value leaves (to compact or reuse a slab): not done.
 
 /** Bytes of one slab. */
 export const SLAB_BYTES = 64 * 1024

@@ -1,14 +1,15 @@
 // validate() and the test door of S3FifoStore, kept out of s3fifo.ts: they read the store's
 // raw structures (RawStore, handed out by the store's private #raw()) and never run on a hot
-// path. Queues are SMALL = 0 and MAIN = 1, as in s3fifo.ts.
+// path. Queues are SMALL = 0 and MAIN = 1, and a ghost slot is marked GHOST = 2, as in
+// s3fifo.ts; a ghost's kind is in its freq byte.
 
-import type { GhostQueue } from './ghost.ts'
 import type { HotKeyRing } from './hot-ring.ts'
 import type { StoreInternals } from './types.ts'
 
 const NONE = -1
 const SMALL = 0
 const MAIN = 1
+const GHOST = 2
 
 /** @internal The store's structures as they are (no copies). */
 export interface RawStore<V> {
@@ -23,8 +24,10 @@ export interface RawStore<V> {
   expiresAt: Float64Array
   freq: Uint8Array
   index: Map<string, number>
-  ghost: GhostQueue<V>
   hot: HotKeyRing
+  ghostCount: number
+  ghostBytes: number
+  ghostCapacityBytes: number
   freeHead: number
   freeCount: number
   slots: number
@@ -64,20 +67,40 @@ export function validateStore<V>(r: RawStore<V>): void {
     count += n
     bytes += b
   }
-  if (count + r.ghost.size !== r.index.size) {
-    throw new Error(`store: ${count} entries + ${r.ghost.size} ghosts, ${r.index.size} indexed`)
+  let ghosts = 0
+  let ghostBytes = 0
+  let prev = NONE
+  for (let s = r.head[GHOST]; s !== NONE; s = r.next[s]) {
+    if (r.prev[s] !== prev) throw new Error(`ghost: broken back link at slot ${s}`)
+    if (r.queue[s] !== GHOST) throw new Error(`ghost: slot ${s} linked in the ghost but marked ${r.queue[s]}`)
+    const key = r.keys[s]
+    if (key === undefined || r.index.get(key) !== s) throw new Error(`ghost: slot ${s} not indexed`)
+    if (r.values[s] !== undefined) throw new Error(`ghost: slot ${s} holds a value`)
+    if (r.expiresAt[s] !== 0) throw new Error(`ghost: slot ${s} has an expiry`)
+    if (r.freq[s] > 2) throw new Error(`ghost: slot ${s} has kind ${r.freq[s]}`)
+    ghosts++
+    ghostBytes += r.charge[s]
+    prev = s
+    if (ghosts > r.slots) throw new Error('ghost: cycle in the FIFO')
+  }
+  if (prev !== r.tail[GHOST]) throw new Error('ghost: tail is not the last slot')
+  if (ghosts !== r.ghostCount) throw new Error(`ghost: ${ghosts} linked, ${r.ghostCount} counted`)
+  if (ghostBytes !== r.ghostBytes) throw new Error(`ghost: ${ghostBytes} B counted, ${r.ghostBytes} B tracked`)
+  if (ghostBytes > r.ghostCapacityBytes) throw new Error(`ghost: ${ghostBytes} B over its bound ${r.ghostCapacityBytes} B`)
+  if (count + ghosts !== r.index.size) {
+    throw new Error(`store: ${count} entries + ${ghosts} ghosts, ${r.index.size} indexed`)
   }
   let free = 0
   for (let s = r.freeHead; s !== NONE; s = r.next[s]) {
     if (r.keys[s] !== undefined) throw new Error(`store: free slot ${s} holds a key`)
+    if (r.expiresAt[s] !== 0) throw new Error(`store: free slot ${s} has an expiry`)
     if (++free > r.slots) throw new Error('store: cycle in the free list')
   }
-  if (free !== r.freeCount || count + free !== r.slots) throw new Error('store: slots leaked')
+  if (free !== r.freeCount || count + ghosts + free !== r.slots) throw new Error('store: slots leaked')
   if (bytes !== r.bytes) throw new Error(`store: ${bytes} B counted, ${r.bytes} B tracked`)
   if (bytes > r.maxBytes) throw new Error(`store: ${bytes} B over maxBytes ${r.maxBytes}`)
   if (count > r.maxEntries) throw new Error(`store: ${count} entries over maxEntries ${r.maxEntries}`)
   if (ttl !== r.ttlCount) throw new Error(`store: ${ttl} entries with a TTL, tracked ${r.ttlCount}`)
-  r.ghost.validate()
   r.hot.validate()
 }
 
@@ -91,10 +114,14 @@ export function exposeInternals<V>(r: RawStore<V>): StoreInternals {
   return {
     smallKeys: () => keysOf(SMALL),
     mainKeys: () => keysOf(MAIN),
-    ghostKeys: () => [...r.ghost.entries()].map((g) => g.key),
+    ghostKeys: () => {
+      const keys: string[] = []
+      for (let s = r.head[GHOST]; s !== NONE; s = r.next[s]) keys.push(r.keys[s] as string)
+      return keys
+    },
     freqOf: (key) => {
       const slot = r.index.get(key)
-      return slot === undefined || slot < 0 ? undefined : r.freq[slot]
+      return slot === undefined || r.values[slot] === undefined ? undefined : r.freq[slot]
     },
     hotKeys: () => r.hot.keys(),
   }

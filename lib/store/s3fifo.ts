@@ -21,13 +21,17 @@
 //   read touches them, when eviction reaches them, and by a sweep of a few slots per write.
 //
 // Layout (node-lru-cache's, quick-cache's): slots in parallel typed arrays plus arrays of
-// keys, values and versions; one Map from key to slot (ghosts negative, ghost.ts); a free
-// list through `next`; arrays double when full. `get` allocates nothing. Hot-key hints
-// (docs/hints.md): promotions go to a bounded ring (drainHotKeys); boost raises a frequency.
+// keys, values and versions; one Map from key to slot; a free list through `next`; arrays
+// double when full. `get` allocates nothing. Hot-key hints (docs/hints.md): promotions go to a
+// bounded ring (drainHotKeys); boost raises a frequency.
+// The ghost FIFO is a third queue in the same slab (ghost.ts has its rules): a ghost is a slot
+// that keeps its key, version and charge but no value. An entry becomes a ghost, and a ghost
+// comes back as an entry, in place: same slot, so the key's index value does not change and
+// neither step touches the Map (measured on the miss-heavy traces: docs/store.md).
 
 import { EntryTooLargeError } from '../foundation/index.ts'
 import { EXPIRY_SWEEP_SLOTS_PER_WRITE, FREQ_SATURATION, MAIN_REINSERT_FREQ_CAP } from './constants.ts'
-import { GhostKindCode, GhostQueue, ghostSlotOf, growFloat64, growInt32, growUint8, type GhostEntry } from './ghost.ts'
+import { GhostKindCode, growFloat64, growInt32, growUint8, KIND_NAMES, type GhostEntry } from './ghost.ts'
 import { HotKeyRing } from './hot-ring.ts'
 import { exposeInternals, validateStore, type RawStore } from './inspect.ts'
 import { resolveStoreOptions, type S3FifoStoreInit } from './options.ts'
@@ -43,6 +47,8 @@ type Slot = number & { readonly __brand: 'Slot' }
 const NONE = -1
 const SMALL = 0
 const MAIN = 1
+/** The queue mark of a ghost slot (its kind is kept in `freq`, which a ghost does not use). */
+const GHOST = 2
 type Queue = typeof SMALL | typeof MAIN
 const EMPTY_VALUE = new Uint8Array(0)
 /** Index lookup result for a key that is neither held nor a ghost (a Smi, like slots). */
@@ -62,9 +68,10 @@ export class S3FifoStore<V = unknown> {
   readonly #sizeOf: ((key: string, value: Uint8Array) => number) | undefined
   readonly #now: () => number
   readonly #onForget: ((key: string, version: V | undefined) => void) | undefined
-  readonly #ghost: GhostQueue<V>
+  /** Bound of the ghost FIFO, in the charges of the keys it remembers (ghostRatio × maxBytes). */
+  readonly ghostCapacityBytes: number
   readonly #hot: HotKeyRing
-  /** key → slot (≥ 0) of a held entry, or a ghost's negative index value (see ghost.ts). */
+  /** key → slot of a held entry or of a ghost (a ghost's slot has no value). */
   readonly #index = new Map<string, number>()
   #keys: (string | undefined)[] = []
   #values: (Uint8Array | undefined)[] = []
@@ -81,17 +88,22 @@ export class S3FifoStore<V = unknown> {
   #freeCount = 0
   #slots = 0
   /**
-   * The last key `get` missed and what the index said for it, so that the `set` that follows
-   * a miss (the cache-aside pattern) does not look the key up again. Valid only until the
-   * next mutation: every mutating path clears it.
+   * The last key `get` missed (or `lookup` asked for) and what the index said for it, so that
+   * the `set` that follows a miss (the cache-aside pattern), or the replica's `set` or
+   * `delete` after its lookup, does not look the key up again. Valid only until the next
+   * mutation: every mutating path clears it.
    */
   #missedKey: string | undefined = undefined
   #missedIndex = ABSENT
-  readonly #head = new Int32Array([NONE, NONE])
-  readonly #tail = new Int32Array([NONE, NONE])
+  /** Newest and oldest slot of small, main and the ghost FIFO (indexed SMALL, MAIN, GHOST). */
+  readonly #head = new Int32Array([NONE, NONE, NONE])
+  readonly #tail = new Int32Array([NONE, NONE, NONE])
   readonly #queueBytes = new Float64Array(2)
   readonly #queueCount = new Int32Array(2)
   #bytes = 0
+  /** The ghost FIFO's size; its charges never count toward maxBytes. */
+  #ghostCount = 0
+  #ghostBytes = 0
   /** Live entries with a TTL; while 0, no operation reads the clock. */
   #ttlCount = 0
   #sweepHand = 0
@@ -119,7 +131,7 @@ export class S3FifoStore<V = unknown> {
     this.#sizeOf = o.sizeOf
     this.#now = o.now
     this.#onForget = o.onForget
-    this.#ghost = new GhostQueue<V>(this.#index, o.ghostCapacityBytes, Math.min(o.estimatedEntries, 1 << 16), o.onForget)
+    this.ghostCapacityBytes = o.ghostCapacityBytes
     this.#hot = new HotKeyRing(o.hotKeysMax)
     this.#grow(o.estimatedEntries)
   }
@@ -152,7 +164,9 @@ export class S3FifoStore<V = unknown> {
   /** The value, counting a hit (raises the entry's frequency), or undefined. Never copies. */
   get(key: string): Uint8Array | undefined {
     const slot = this.#index.get(key)
-    if (slot === undefined || slot < 0) {
+    // A ghost's slot has no value: the value read a hit needs anyway tells a ghost apart.
+    const value = slot === undefined ? undefined : this.#values[slot]
+    if (value === undefined) {
       this.#misses++
       this.#missedKey = key
       this.#missedIndex = slot === undefined ? ABSENT : slot
@@ -160,35 +174,35 @@ export class S3FifoStore<V = unknown> {
     }
     // While no entry has a TTL the expiry array is not even read (one cache line fewer).
     if (this.#ttlCount !== 0) {
-      const expiresAt = this.#expiresAt[slot]
+      const expiresAt = this.#expiresAt[slot as number]
       if (expiresAt !== 0 && expiresAt <= this.#now()) {
         this.#expire(slot as Slot)
         this.#misses++
         return undefined
       }
     }
-    const f = this.#freq[slot]
-    if (f < FREQ_SATURATION) this.#freq[slot] = f + 1
+    const f = this.#freq[slot as number]
+    if (f < FREQ_SATURATION) this.#freq[slot as number] = f + 1
     this.#hits++
-    return this.#values[slot]
+    return value
   }
 
   /** The value without counting a hit, or undefined (expired entries included). */
   peek(key: string): Uint8Array | undefined {
     const slot = this.#index.get(key)
-    if (slot === undefined || slot < 0 || this.#isExpired(slot as Slot)) return undefined
+    if (slot === undefined || !this.#holds(slot) || this.#isExpired(slot as Slot)) return undefined
     return this.#values[slot]
   }
 
   has(key: string): boolean {
     const slot = this.#index.get(key)
-    return slot !== undefined && slot >= 0 && !this.#isExpired(slot as Slot)
+    return slot !== undefined && this.#holds(slot) && !this.#isExpired(slot as Slot)
   }
 
   /** Value, version and expiry, without counting a hit. Allocates the returned object. */
   getEntry(key: string): StoreEntry<V> | undefined {
     const slot = this.#index.get(key)
-    if (slot === undefined || slot < 0 || this.#isExpired(slot as Slot)) return undefined
+    if (slot === undefined || !this.#holds(slot) || this.#isExpired(slot as Slot)) return undefined
     return this.#entryAt(slot as Slot)
   }
 
@@ -210,7 +224,7 @@ export class S3FifoStore<V = unknown> {
     const now = this.#ttlCount > 0 ? this.#now() : 0
     const found = key === this.#missedKey ? this.#missedIndex : (this.#index.get(key) ?? ABSENT)
     this.#missedKey = undefined
-    if (found >= 0 && found !== ABSENT) this.#update(found as Slot, value, charge, expiresAt, version, now)
+    if (found !== ABSENT && this.#holds(found)) this.#update(found as Slot, value, charge, expiresAt, version, now)
     else this.#insert(key, value, charge, expiresAt, version, now, found)
     if (this.#ttlCount > 0) this.#sweep(now === 0 ? this.#now() : now)
   }
@@ -221,18 +235,17 @@ export class S3FifoStore<V = unknown> {
    * Returns whether an entry was removed.
    */
   delete(key: string, options?: { version?: V }): boolean {
+    // A delete right after a lookup (or a missed get) of the same key reuses that probe.
+    const slot = key === this.#missedKey ? this.#missedIndex : (this.#index.get(key) ?? ABSENT)
     this.#missedKey = undefined
-    const slot = this.#index.get(key)
     const hasVersion = options !== undefined && options.version !== undefined
-    if (slot === undefined || slot < 0) {
-      if (hasVersion) this.#ghost.insert(key, options.version, GhostKindCode.deleted, this.chargeOf(key, EMPTY_VALUE))
+    if (slot === ABSENT || !this.#holds(slot)) {
+      if (hasVersion) this.#ghostInsert(key, slot, options.version, GhostKindCode.deleted, this.chargeOf(key, EMPTY_VALUE))
       return false
     }
     const version = hasVersion ? options.version : this.#versions[slot]
-    const charge = this.#charge[slot]
-    this.#free(slot as Slot)
     this.#deletes++
-    this.#ghost.add(key, version, GhostKindCode.deleted, charge)
+    this.#toGhost(slot as Slot, version, GhostKindCode.deleted)
     return true
   }
 
@@ -243,7 +256,7 @@ export class S3FifoStore<V = unknown> {
    */
   boost(key: string, freq: number): boolean {
     const slot = this.#index.get(key)
-    const target = this.#hot.boostTarget(slot === undefined || slot < 0 ? -1 : this.#freq[slot], freq)
+    const target = this.#hot.boostTarget(slot === undefined || !this.#holds(slot) ? -1 : this.#freq[slot], freq)
     if (target < 0) return false
     this.#freq[slot as number] = target
     return true
@@ -251,35 +264,40 @@ export class S3FifoStore<V = unknown> {
 
   /** Up to `max` distinct keys promoted to main since the last drain, newest first, still held. */
   drainHotKeys(max: number): string[] {
-    return this.#hot.drain(max, (key) => (this.#index.get(key) ?? -1) >= 0)
+    return this.#hot.drain(max, (key) => {
+      const slot = this.#index.get(key)
+      return slot !== undefined && this.#holds(slot)
+    })
   }
 
   /**
    * @internal For the replica: one index probe answers 0 nothing, 1 an entry (even expired),
-   * 2 a ghost; no hit counted. Primes the `set` that follows (as a missed `get` does);
-   * lookedUpVersion/lookedUpKind read what it found until the next write.
+   * 2 a ghost; no hit counted. Primes the `set` or `delete` of the same key that follows (as a
+   * missed `get` does); lookedUpVersion/lookedUpKind read what it found until the next write.
    */
   lookup(key: string): 0 | 1 | 2 {
     const v = this.#index.get(key)
     this.#missedKey = key
     this.#missedIndex = v === undefined ? ABSENT : v
-    return v === undefined ? 0 : v >= 0 ? 1 : 2
+    return v === undefined ? 0 : this.#holds(v) ? 1 : 2
   }
 
   /** @internal The version of what the last lookup found (see lookup). */
   lookedUpVersion(): V | undefined {
     const v = this.#missedIndex
-    return v === ABSENT ? undefined : v >= 0 ? this.#versions[v] : this.#ghost.versionAt(ghostSlotOf(v))
+    return v === ABSENT ? undefined : this.#versions[v]
   }
 
   /** @internal The ghost kind the last lookup found (meaningful when it returned 2). */
   lookedUpKind(): GhostKindCode {
-    return this.#ghost.kindAt(ghostSlotOf(this.#missedIndex))
+    return this.#freq[this.#missedIndex] as GhostKindCode
   }
 
   /** The ghost record of a key the store does not hold (evicted, deleted or expired). */
   ghost(key: string): GhostEntry<V> | undefined {
-    return this.#ghost.entry(key)
+    const slot = this.#index.get(key)
+    if (slot === undefined || this.#holds(slot)) return undefined
+    return { key, version: this.#versions[slot], kind: KIND_NAMES[this.#freq[slot]] }
   }
 
   /**
@@ -299,8 +317,13 @@ export class S3FifoStore<V = unknown> {
   }
 
   /** Every ghost (evicted, deleted, expired), newest first. */
-  ghosts(): IterableIterator<GhostEntry<V>> {
-    return this.#ghost.entries()
+  *ghosts(): IterableIterator<GhostEntry<V>> {
+    const keys: string[] = []
+    for (let s = this.#head[GHOST]; s !== NONE; s = this.#next[s]) keys.push(this.#keys[s] as string)
+    for (const key of keys) {
+      const g = this.ghost(key)
+      if (g !== undefined) yield g
+    }
   }
 
   /**
@@ -330,7 +353,7 @@ export class S3FifoStore<V = unknown> {
         this.#onForget?.(key, version)
       }
     }
-    this.#ghost.clear()
+    while (this.#tail[GHOST] !== NONE) this.#ghostForget(this.#tail[GHOST] as Slot)
     this.#hot.clear()
   }
 
@@ -341,7 +364,7 @@ export class S3FifoStore<V = unknown> {
       mainReinserts: this.#mainReinserts, expirations: this.#expirations, rejections: this.#rejections,
       ...this.#hot.stats(),
       entries: this.size, bytes: this.#bytes, smallBytes: this.#queueBytes[SMALL], mainBytes: this.#queueBytes[MAIN],
-      ghostEntries: this.#ghost.size, ghostBytes: this.#ghost.bytes,
+      ghostEntries: this.#ghostCount, ghostBytes: this.#ghostBytes,
     }
   }
 
@@ -363,36 +386,39 @@ export class S3FifoStore<V = unknown> {
     return {
       head: this.#head, tail: this.#tail, prev: this.#prev, next: this.#next, queue: this.#queue,
       keys: this.#keys, values: this.#values, charge: this.#charge, expiresAt: this.#expiresAt,
-      freq: this.#freq, index: this.#index, ghost: this.#ghost, hot: this.#hot,
+      freq: this.#freq, index: this.#index, hot: this.#hot,
+      ghostCount: this.#ghostCount, ghostBytes: this.#ghostBytes,
+      ghostCapacityBytes: this.ghostCapacityBytes,
       freeHead: this.#freeHead, freeCount: this.#freeCount, slots: this.#slots,
       queueBytes: this.#queueBytes, queueCount: this.#queueCount, bytes: this.#bytes,
       ttlCount: this.#ttlCount, maxBytes: this.maxBytes, maxEntries: this.maxEntries,
     }
   }
 
-  /** `found` is the key's index value: ABSENT, or a ghost's (negative). */
+  /** `found` is the key's index value: ABSENT, or a ghost's slot. */
   #insert(key: string, value: Uint8Array, charge: number, expiresAt: number, version: V | undefined, now: number, found: number): void {
     // A miss always takes the key out of the ghost, even when the entry is then refused.
     let toMain = false
-    if (found < 0) {
-      const ghostSlot = ghostSlotOf(found)
-      toMain = this.#ghost.kindAt(ghostSlot) === GhostKindCode.evicted
-      // remove() leaves the key's index value stale until the index.set below; nothing in
-      // between looks this key up (evictions touch only the keys they evict).
-      if (charge > this.maxEntryBytes + 1) this.#ghost.forget(ghostSlot)
-      else this.#ghost.remove(ghostSlot)
+    const fromGhost = found !== ABSENT
+    if (fromGhost) {
+      toMain = this.#freq[found] === GhostKindCode.evicted
+      if (charge > this.maxEntryBytes + 1) this.#ghostForget(found as Slot)
+      // Unlinked, the slot waits for the entry (its key and index value kept): nothing below
+      // looks this key up (evictions touch only the keys they evict).
+      else this.#ghostUnlink(found as Slot)
     }
     if (charge > this.maxEntryBytes + 1) throw this.#reject(key, charge)
     this.#makeRoom(charge, 1, now)
     // libCacheSim's second quirk: exactly |S|, not from the ghost, is refused after evicting.
     if (charge === this.smallCapacityBytes && !toMain) {
-      if (found < 0) this.#index.delete(key)
+      if (fromGhost) {
+        this.#index.delete(key)
+        this.#release(found as Slot)
+      }
       throw this.#reject(key, charge)
     }
-    if (this.#freeHead === NONE) this.#grow(this.#slots * 2)
-    const slot = this.#freeHead as Slot
-    this.#freeHead = this.#next[slot]
-    this.#freeCount--
+    const slot = fromGhost ? (found as Slot) : this.#allocate()
+    if (!fromGhost) this.#index.set(key, slot)
     this.#keys[slot] = key
     this.#values[slot] = value
     if (version !== undefined || slot < this.#versions.length) this.#versions[slot] = version
@@ -400,7 +426,6 @@ export class S3FifoStore<V = unknown> {
     this.#expiresAt[slot] = expiresAt
     if (expiresAt !== 0) this.#ttlCount++
     this.#freq[slot] = 0
-    this.#index.set(key, slot)
     this.#link(toMain ? MAIN : SMALL, slot)
     this.#inserts++
   }
@@ -449,12 +474,8 @@ export class S3FifoStore<V = unknown> {
         this.#hot.record(this.#keys[slot] as string)
         continue
       }
-      const key = this.#keys[slot] as string
-      const version = this.#versions[slot]
-      const charge = this.#charge[slot]
-      this.#free(slot)
       this.#smallEvictions++
-      this.#ghost.add(key, version, GhostKindCode.evicted, charge)
+      this.#toGhost(slot, this.#versions[slot], GhostKindCode.evicted)
       return
     }
   }
@@ -492,12 +513,8 @@ export class S3FifoStore<V = unknown> {
 
   #expire(slot: Slot): void {
     this.#missedKey = undefined
-    const key = this.#keys[slot] as string
-    const version = this.#versions[slot]
-    const charge = this.#charge[slot]
-    this.#free(slot)
     this.#expirations++
-    this.#ghost.add(key, version, GhostKindCode.expired, charge)
+    this.#toGhost(slot, this.#versions[slot], GhostKindCode.expired)
   }
 
   /** Inspects the next few slots of the slab for expired entries (incremental reclamation). */
@@ -508,7 +525,8 @@ export class S3FifoStore<V = unknown> {
   #sweepOne(now: number): void {
     const slot = this.#sweepHand as Slot
     this.#sweepHand = this.#sweepHand + 1 === this.#slots ? 0 : this.#sweepHand + 1
-    if (this.#keys[slot] !== undefined && this.#expiredAt(slot, now)) this.#expire(slot)
+    // Ghost and free slots have expiresAt 0: only entries can be expired.
+    if (this.#expiredAt(slot, now)) this.#expire(slot)
   }
 
   #entryAt(slot: Slot): StoreEntry<V> {
@@ -521,20 +539,128 @@ export class S3FifoStore<V = unknown> {
     }
   }
 
-  /**
-   * Unlinks a slot and puts it on the free list. The key's index value is left for the
-   * caller: a ghost overwrites it, a drop deletes it (one Map operation either way).
-   */
+  /** Unlinks an entry's slot and puts it on the free list. The caller deletes the key's index value. */
   #free(slot: Slot): void {
     this.#unlink(slot)
     if (this.#expiresAt[slot] !== 0) this.#ttlCount--
+    this.#expiresAt[slot] = 0
+    this.#release(slot)
+  }
+
+  /** Puts an unlinked slot (with expiresAt 0) on the free list. */
+  #release(slot: Slot): void {
     this.#keys[slot] = undefined
     this.#values[slot] = undefined
     if (slot < this.#versions.length) this.#versions[slot] = undefined
-    this.#expiresAt[slot] = 0
     this.#next[slot] = this.#freeHead
     this.#freeHead = slot
     this.#freeCount++
+  }
+
+  /** A free slot (the slab doubles when none is left). */
+  #allocate(): Slot {
+    if (this.#freeHead === NONE) this.#grow(this.#slots * 2)
+    const slot = this.#freeHead as Slot
+    this.#freeHead = this.#next[slot]
+    this.#freeCount--
+    return slot
+  }
+
+  // ---- The ghost FIFO (rules in ghost.ts). A ghost slot: key, version, charge, no value,
+  // expiresAt 0, queue GHOST, its kind in freq; linked through prev/next like the queues.
+
+  /** An entry becomes a ghost of `version` in place: its slot and index value stay. */
+  #toGhost(slot: Slot, version: V | undefined, kind: GhostKindCode): void {
+    this.#unlink(slot)
+    if (this.#expiresAt[slot] !== 0) this.#ttlCount--
+    this.#expiresAt[slot] = 0
+    this.#values[slot] = undefined
+    if (version !== undefined || slot < this.#versions.length) this.#versions[slot] = version
+    this.#ghostAdd(slot, kind)
+  }
+
+  /**
+   * Remembers `key` (not held) with a version: `found` is its ghost slot, or ABSENT. A key
+   * already in the ghost keeps its place in the FIFO (as libCacheSim does) and takes the new
+   * version, kind and charge.
+   */
+  #ghostInsert(key: string, found: number, version: V | undefined, kind: GhostKindCode, charge: number): void {
+    if (found !== ABSENT) {
+      const slot = found as Slot
+      if (version !== undefined || slot < this.#versions.length) this.#versions[slot] = version
+      this.#freq[slot] = kind
+      if (charge > this.ghostCapacityBytes || charge > MAX_CHARGE) return this.#ghostForget(slot)
+      this.#ghostBytes += charge - this.#charge[slot]
+      this.#charge[slot] = charge
+      this.#ghostTrim()
+      return
+    }
+    if (charge > this.ghostCapacityBytes || charge > MAX_CHARGE) {
+      this.#onForget?.(key, version)
+      return
+    }
+    const slot = this.#allocate()
+    this.#index.set(key, slot)
+    this.#keys[slot] = key
+    if (version !== undefined || slot < this.#versions.length) this.#versions[slot] = version
+    this.#charge[slot] = charge
+    this.#ghostAdd(slot, kind)
+  }
+
+  /** Links a slot that holds key, version and charge at the ghost's head, then trims. */
+  #ghostAdd(slot: Slot, kind: GhostKindCode): void {
+    const charge = this.#charge[slot]
+    if (charge > this.ghostCapacityBytes) {
+      // Larger than the whole ghost: not remembered, its version forgotten at once.
+      const key = this.#keys[slot] as string
+      const version = this.#versions[slot]
+      this.#index.delete(key)
+      this.#release(slot)
+      this.#onForget?.(key, version)
+      return
+    }
+    this.#queue[slot] = GHOST
+    this.#freq[slot] = kind
+    const head = this.#head[GHOST]
+    this.#prev[slot] = NONE
+    this.#next[slot] = head
+    if (head !== NONE) this.#prev[head] = slot
+    else this.#tail[GHOST] = slot
+    this.#head[GHOST] = slot
+    this.#ghostCount++
+    this.#ghostBytes += charge
+    this.#ghostTrim()
+  }
+
+  /** Oldest ghosts fall out until the bound holds (each charge is ≤ the bound, so it ends). */
+  #ghostTrim(): void {
+    while (this.#ghostBytes > this.ghostCapacityBytes) this.#ghostForget(this.#tail[GHOST] as Slot)
+  }
+
+  /** Drops a ghost, takes its key out of the index, and hands its version to onForget. */
+  #ghostForget(slot: Slot): void {
+    const key = this.#keys[slot] as string
+    const version = this.#versions[slot]
+    this.#ghostUnlink(slot)
+    this.#index.delete(key)
+    this.#release(slot)
+    this.#onForget?.(key, version)
+  }
+
+  #ghostUnlink(slot: Slot): void {
+    const p = this.#prev[slot]
+    const n = this.#next[slot]
+    if (p !== NONE) this.#next[p] = n
+    else this.#head[GHOST] = n
+    if (n !== NONE) this.#prev[n] = p
+    else this.#tail[GHOST] = p
+    this.#ghostCount--
+    this.#ghostBytes -= this.#charge[slot]
+  }
+
+  /** Whether a slot the index names holds an entry (not a ghost): entries always have a value. */
+  #holds(slot: number): boolean {
+    return this.#values[slot] !== undefined
   }
 
   /** Pushes a slot at the head (newest end) of a queue and counts its charge there. */
