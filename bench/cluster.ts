@@ -38,8 +38,9 @@
 //    over loopback (one outstanding), each call timed alone with hrtime.
 //
 // What this does not say: the cache's writer is in-process (no client round trip per write)
-// while redis-benchmark runs 50 clients over TCP. Both send each write to two peers. When every read is remote anyway, or the data must outlive the
-// processes, Redis serves better; the cache is for reads that must not leave the process.
+// while redis-benchmark runs 50 clients over TCP. Both send each write to two peers. When
+// every read is remote anyway, or the data must outlive the processes, Redis serves better;
+// the cache is for reads that must not leave the process.
 import { spawn, spawnSync, fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -72,7 +73,8 @@ const NODE_INIT = { cluster: 'bench', maxBytes: 1_000_000_000, swim: { profile: 
 
 const clock = (): number => performance.timeOrigin + performance.now()
 const benchStart = performance.now()
-const log = (msg: string): void => void process.stderr.write(`[cluster +${((performance.now() - benchStart) / 1000).toFixed(1)} s] ${msg}\n`)
+const elapsed = (): string => ((performance.now() - benchStart) / 1000).toFixed(1)
+const log = (msg: string): void => void process.stderr.write(`[cluster +${elapsed()} s] ${msg}\n`)
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 // ---- processes: every one is killed at exit, also on failure ----
