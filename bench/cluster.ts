@@ -12,6 +12,8 @@
 //                                       writesPerSec, redisWritesPerSec, cpuUsPerWrite,
 //                                       redisCpuUsPerWrite, lagP99Ms, redisLagP99Ms, warmupMs,
 //                                       redisWarmupMs (and more: see `summary` in main)
+//   npm run bench -- cluster --writes-only   phases (1) and (1b) alone (~1 min): to compare two
+//                                       builds in turn (their JSON has the write/CPU fields only)
 //
 // Workloads (values 100 B, keys `<p>:<i>` strings of 3–9 B, one writer):
 // 1. Replicated write throughput, 3 cache nodes: node A writes N distinct keys as fast as it
@@ -53,6 +55,8 @@ import { formatTable, median } from './_report.ts'
 const quick = process.argv.includes('--quick')
 /** --json: the report goes to stderr, and stdout carries one JSON line (the summary). */
 const json = process.argv.includes('--json')
+/** --writes-only: phases (1) and (1b) alone (throughput and CPU per write), e.g. to compare two builds in turn. */
+const writesOnly = process.argv.includes('--writes-only')
 const ROUNDS = quick ? 1 : 3
 const WRITE_N = quick ? 20_000 : 300_000
 /** Writes per scaling run (one round per cluster size: 8 processes on 2 cores are slow). */
@@ -466,6 +470,97 @@ function receiverCpu(run: ThroughputRun): number[] {
 const mean = (xs: number[]): number => xs.reduce((x, y) => x + y, 0) / xs.length
 const f = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
 
+function roundsTable(cacheRuns: ThroughputRun[], redisRuns: ThroughputRun[]): string {
+  return (
+    formatTable(
+      [
+        'round',
+        'cache replicated/s',
+        'cache writer/s (set+publish)',
+        'complete',
+        'unpublished batches',
+        'bytes written per write A/B/C',
+        'cache CPU µs/write (A+B+C)',
+        'of which A / B / C',
+        'redis-benchmark rps',
+        'replica 1 / 2 caught up (ms after the benchmark)',
+        'Redis replicated/s',
+        'Redis CPU µs/write (servers + benchmark)',
+        'of which master / replica 1 / replica 2 / benchmark',
+      ],
+      cacheRuns.map((x, i) => {
+        const y = redisRuns[i]
+        return [
+          String(i + 1),
+          f(x.rate),
+          f(x.sendRate),
+          String(x.complete),
+          f(x.backlogDrops ?? 0),
+          (x.bytesPerWrite ?? []).map((v) => f(v)).join(' / '),
+          f(x.cpuUsPerWrite, 1),
+          x.perProcessCpuUs.map((v) => f(v, 1)).join(' / '),
+          f(y.sendRate),
+          (y.replicaCatchUpMs ?? []).map((v) => f(v, 1)).join(' / '),
+          f(y.rate),
+          `${f(y.serverCpuUsPerWrite, 1)} + ${f(y.cpuUsPerWrite - y.serverCpuUsPerWrite, 1)}`,
+          y.perProcessCpuUs.map((v) => f(v, 1)).join(' / '),
+        ]
+      }),
+  )
+  )
+}
+
+function scalingTable(scaling: ScalingRow[]): string {
+  return (
+    formatTable(
+      [
+        `scaling: node processes (N=${f(SCALE_N)}, 1 round)`,
+        'replicated writes/s',
+        'complete',
+        'CPU µs/write, all nodes',
+        'writer CPU µs/write',
+        'receiver CPU µs/write, mean (min–max)',
+        'bytes written per write, writer / receivers mean',
+        'SWIM events',
+      ],
+      scaling.map(({ nodes, run, swim }) => {
+        const rc = receiverCpu(run)
+        const bytes = run.bytesPerWrite ?? []
+        return [
+          String(nodes),
+          f(run.rate),
+          String(run.complete),
+          f(run.cpuUsPerWrite, 1),
+          f(run.perProcessCpuUs[0], 1),
+          `${f(mean(rc), 1)} (${f(Math.min(...rc), 1)}–${f(Math.max(...rc), 1)})`,
+          `${f(bytes[0] ?? 0)} / ${f(mean(bytes.slice(1)))}`,
+          swim,
+        ]
+      }),
+  )
+  )
+}
+
+type ScalingRow = { nodes: number; run: ThroughputRun; swim: string }
+
+/** (1b) scaling: one writer and 2 / 4 / 7 receivers, SCALE_N writes each, one round. */
+async function runScaling(): Promise<ScalingRow[]> {
+  const scaling: ScalingRow[] = []
+  for (const n of SCALE_NODES) {
+    log(`(1b) ${n} cache nodes: ${f(SCALE_N)} writes`)
+    const ws = await startCluster(n, `s${n}`)
+    const run = await cacheThroughput(ws, `s${n}:`, SCALE_N)
+    const swim = await memberEventsOf(ws)
+    await Promise.all(ws.map((w) => w.stop()))
+    scaling.push({ nodes: n, run, swim })
+    log(
+      `(1b) ${n} nodes: ${f(run.rate)} /s replicated${run.complete ? '' : ' (INCOMPLETE)'}, ` +
+        `writer ${f(run.perProcessCpuUs[0], 1)} CPU µs/write, receivers ${receiverCpu(run).map((x) => f(x, 1)).join(' / ')}`,
+    )
+  }
+  return scaling
+}
+
 async function main(): Promise<void> {
   for (const cmd of ['redis-server', 'redis-benchmark']) {
     if (!exists(cmd)) {
@@ -534,6 +629,42 @@ async function main(): Promise<void> {
   log(`(1) delivery paths: ${paths.join('; ')}`)
   const cacheRate = median(cacheRuns.map((x) => x.rate))
   const redisRate = median(redisRuns.map((x) => x.rate))
+  if (writesOnly) {
+    await Promise.all([a, b, c].map((w) => w.stop()))
+    stopRedis(master)
+    for (const r of replicas) stopRedis(r)
+    const scaling = await runScaling()
+    loads.push(['after (1b)', loadNow()])
+    const cpu = (runs: ThroughputRun[]): number => median(runs.map((x) => x.cpuUsPerWrite))
+    const out = [
+      `## also-cache cluster vs Redis, writes only (${machine.startedAt}, commit ${machine.commit}${quick ? ', --quick' : ''})`,
+      '',
+      `Load average (1/5/15 min): ${loads.map(([k, v]) => `${k} ${v}`).join('; ')}.`,
+      `Median of ${ROUNDS}: cache ${f(cacheRate)} writes/s, ${f(cpu(cacheRuns), 1)} CPU µs/write; ` +
+        `Redis ${f(redisRate)} writes/s, ${f(cpu(redisRuns), 1)} CPU µs/write.`,
+      '',
+      roundsTable(cacheRuns, redisRuns),
+      '',
+      scalingTable(scaling),
+    ]
+    console.error(out.join('\n'))
+    const summary = {
+      writesPerSec: Math.round(cacheRate),
+      redisWritesPerSec: Math.round(redisRate),
+      cpuUsPerWrite: Number(cpu(cacheRuns).toFixed(2)),
+      redisCpuUsPerWrite: Number(cpu(redisRuns).toFixed(2)),
+      writesOnly: true,
+      scaling: scaling.map(({ nodes, run }) => ({
+        nodes,
+        writesPerSec: Math.round(run.rate),
+        cpuUsPerWrite: Number(run.cpuUsPerWrite.toFixed(2)),
+      })),
+      commit: machine.commit,
+      load: Object.fromEntries(loads),
+    }
+    console.log(JSON.stringify(summary))
+    return
+  }
 
   const lagRate = Math.floor(cacheRate / 2)
   const lagN = lagRate * LAG_SECONDS
@@ -563,20 +694,7 @@ async function main(): Promise<void> {
   stopRedis(master)
   for (const r of replicas) stopRedis(r)
 
-  // ---- (1b) scaling: one writer, 2 / 4 / 7 receivers ----
-  const scaling: { nodes: number; run: ThroughputRun; swim: string }[] = []
-  for (const n of SCALE_NODES) {
-    log(`(1b) ${n} cache nodes: ${f(SCALE_N)} writes`)
-    const ws = await startCluster(n, `s${n}`)
-    const run = await cacheThroughput(ws, `s${n}:`, SCALE_N)
-    const swim = await memberEventsOf(ws)
-    await Promise.all(ws.map((w) => w.stop()))
-    scaling.push({ nodes: n, run, swim })
-    log(
-      `(1b) ${n} nodes: ${f(run.rate)} /s replicated${run.complete ? '' : ' (INCOMPLETE)'}, ` +
-        `writer ${f(run.perProcessCpuUs[0], 1)} CPU µs/write, receivers ${receiverCpu(run).map((x) => f(x, 1)).join(' / ')}`,
-    )
-  }
+  const scaling = await runScaling()
   loads.push(['after (1b)', loadNow()])
 
   // ---- (3) warm-up of WARM_N entries, (4) read latency on them ----
@@ -688,68 +806,9 @@ async function main(): Promise<void> {
       ],
     ),
     '',
-    formatTable(
-      [
-        'round',
-        'cache replicated/s',
-        'cache writer/s (set+publish)',
-        'complete',
-        'unpublished batches',
-        'bytes written per write A/B/C',
-        'cache CPU µs/write (A+B+C)',
-        'of which A / B / C',
-        'redis-benchmark rps',
-        'replica 1 / 2 caught up (ms after the benchmark)',
-        'Redis replicated/s',
-        'Redis CPU µs/write (servers + benchmark)',
-        'of which master / replica 1 / replica 2 / benchmark',
-      ],
-      cacheRuns.map((x, i) => {
-        const y = redisRuns[i]
-        return [
-          String(i + 1),
-          f(x.rate),
-          f(x.sendRate),
-          String(x.complete),
-          f(x.backlogDrops ?? 0),
-          (x.bytesPerWrite ?? []).map((v) => f(v)).join(' / '),
-          f(x.cpuUsPerWrite, 1),
-          x.perProcessCpuUs.map((v) => f(v, 1)).join(' / '),
-          f(y.sendRate),
-          (y.replicaCatchUpMs ?? []).map((v) => f(v, 1)).join(' / '),
-          f(y.rate),
-          `${f(y.serverCpuUsPerWrite, 1)} + ${f(y.cpuUsPerWrite - y.serverCpuUsPerWrite, 1)}`,
-          y.perProcessCpuUs.map((v) => f(v, 1)).join(' / '),
-        ]
-      }),
-    ),
+    roundsTable(cacheRuns, redisRuns),
     '',
-    formatTable(
-      [
-        `scaling: node processes (N=${f(SCALE_N)}, 1 round)`,
-        'replicated writes/s',
-        'complete',
-        'CPU µs/write, all nodes',
-        'writer CPU µs/write',
-        'receiver CPU µs/write, mean (min–max)',
-        'bytes written per write, writer / receivers mean',
-        'SWIM events',
-      ],
-      scaling.map(({ nodes, run, swim }) => {
-        const rc = receiverCpu(run)
-        const bytes = run.bytesPerWrite ?? []
-        return [
-          String(nodes),
-          f(run.rate),
-          String(run.complete),
-          f(run.cpuUsPerWrite, 1),
-          f(run.perProcessCpuUs[0], 1),
-          `${f(mean(rc), 1)} (${f(Math.min(...rc), 1)}–${f(Math.max(...rc), 1)})`,
-          `${f(bytes[0] ?? 0)} / ${f(mean(bytes.slice(1)))}`,
-          swim,
-        ]
-      }),
-    ),
+    scalingTable(scaling),
     '',
     formatTable(
       ['lag detail', 'samples', 'missing', 'p50 ms', 'p99 ms', 'max ms'],
