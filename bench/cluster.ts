@@ -6,20 +6,32 @@
 //
 //   apt-get update && apt-get install -y redis-server
 //
-//   npm run bench -- cluster            the full run (~3.5 min on 2 cores, ~4 GB of RAM)
-//   npm run bench -- cluster --quick    small sizes, to check that it works (~40 s)
+//   npm run bench -- cluster            the full run (~5 min on 2 cores, ~4 GB of RAM)
+//   npm run bench -- cluster --quick    small sizes, to check that it works (~1 min)
+//   npm run -s bench -- cluster --json  the report goes to stderr; stdout is ONE JSON line with
+//                                       writesPerSec, redisWritesPerSec, cpuUsPerWrite,
+//                                       redisCpuUsPerWrite, lagP99Ms, redisLagP99Ms, warmupMs,
+//                                       redisWarmupMs (and more: see `summary` in main)
+//   npm run bench -- cluster --writes-only   phases (1) and (1b) alone (~1 min): to compare two
+//                                       builds in turn (their JSON has the write/CPU fields only)
 //
 // Workloads (values 100 B, keys `<p>:<i>` strings of 3–9 B, one writer):
 // 1. Replicated write throughput, 3 cache nodes: node A writes N distinct keys as fast as it
 //    takes them, awaiting flush() every 1,024 writes (backpressure, as a bulk loader would);
-//    done when the last key is visible on B and C. Redis: master + 1 replica,
-//    `redis-benchmark -P 16 -t set -d 100 -n N -r N` against the master (50 clients), done
-//    when the replica's offset reaches the master's. Median of ROUNDS, interleaved.
+//    done when the last key is visible on B and C. Redis: master + 2 replicas (as many copies
+//    as the cache's three nodes), `redis-benchmark -P 16 -t set -d 100 -n N -r N` against the
+//    master (50 clients), done when BOTH replicas' offsets reach the master's. Median of
+//    ROUNDS, interleaved. CPU per write: every process of the system under test, from
+//    process.cpuUsage() in each node process (cache) and /proc/<pid>/stat (Redis master and
+//    replicas; redis-benchmark as this process's waited-for child, cutime + cstime).
+// 1b. Scaling: the same write workload (SCALE_N keys, one round) on 3, 5 and 8 node processes:
+//    replicated writes/s (last key visible on every receiver) and CPU µs per write of the
+//    writer and of each receiver.
 // 2. Replication lag at half the cache's rate from (1): A writes at that rate; B and C time
 //    each key when it becomes visible (see _cluster-worker.ts: apply times, µs resolution,
 //    one clock). Redis at the same rate: a writer process pipelines the due SETs once per
-//    loop turn to the master; another process subscribed to the replica's keyspace events
-//    times each SET's arrival.
+//    loop turn to the master; another process subscribed to the FIRST replica's keyspace
+//    events times each SET's arrival (both replicas are attached and replicating).
 // 3. Warm-up: 1,000,000 × 100 B in a 3-node cluster; a new node D joins; time from
 //    createCacheNode to `sync:done`. Redis: the same keys and values in a master
 //    (`repl-diskless-sync yes`, `repl-diskless-sync-delay 0`); a new empty replica; time from
@@ -28,9 +40,9 @@
 //    over loopback (one outstanding), each call timed alone with hrtime.
 //
 // What this does not say: the cache's writer is in-process (no client round trip per write)
-// while redis-benchmark runs 50 clients over TCP; Redis with one replica sends each write to
-// one peer, the cache to two. When every read is remote anyway, or the data must outlive the
-// processes, Redis serves better; the cache is for reads that must not leave the process.
+// while redis-benchmark runs 50 clients over TCP. Both send each write to two peers. When
+// every read is remote anyway, or the data must outlive the processes, Redis serves better;
+// the cache is for reads that must not leave the process.
 import { spawn, spawnSync, fork, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -41,8 +53,17 @@ import { Resp, parseInfo } from './_resp.ts'
 import { formatTable, median } from './_report.ts'
 
 const quick = process.argv.includes('--quick')
+/** --json: the report goes to stderr, and stdout carries one JSON line (the summary). */
+const json = process.argv.includes('--json')
+/** --writes-only: phases (1) and (1b) alone (throughput and CPU per write), e.g. to compare two builds in turn. */
+const writesOnly = process.argv.includes('--writes-only')
 const ROUNDS = quick ? 1 : 3
 const WRITE_N = quick ? 20_000 : 300_000
+/** Writes per scaling run (one round per cluster size: 8 processes on 2 cores are slow). */
+const SCALE_N = quick ? 10_000 : 100_000
+const SCALE_NODES = [3, 5, 8]
+/** Redis replicas: two, as many copies of each write as the cache's two receivers hold. */
+const REDIS_REPLICAS = 2
 const LAG_SECONDS = quick ? 2 : 5
 const WARM_N = quick ? 50_000 : 1_000_000
 const VALUE_BYTES = 100
@@ -55,7 +76,9 @@ const FILL_MS = quick ? 60_000 : 400_000
 const NODE_INIT = { cluster: 'bench', maxBytes: 1_000_000_000, swim: { profile: 'local' } }
 
 const clock = (): number => performance.timeOrigin + performance.now()
-const log = (msg: string): void => void process.stderr.write(`[cluster] ${msg}\n`)
+const benchStart = performance.now()
+const elapsed = (): string => ((performance.now() - benchStart) / 1000).toFixed(1)
+const log = (msg: string): void => void process.stderr.write(`[cluster +${elapsed()} s] ${msg}\n`)
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
 // ---- processes: every one is killed at exit, also on failure ----
@@ -87,7 +110,8 @@ class Worker {
     // BENCH_WORKER_ARGS: extra node flags for the workers, e.g. `--cpu-prof --cpu-prof-dir=/tmp/p`.
     const execArgv = (process.env.BENCH_WORKER_ARGS ?? '').split(' ').filter(Boolean)
     this.child = fork(fileURLToPath(new URL('./_cluster-worker.ts', import.meta.url)), [name], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+      // With --json, stdout is the summary line alone: a worker's output goes to stderr.
+      stdio: ['ignore', json ? 2 : 'inherit', 'inherit', 'ipc'],
       execArgv,
     })
     children.add(this.child)
@@ -136,17 +160,31 @@ async function startCacheNode(name: string, bootstrap: string[] = []): Promise<W
   return w
 }
 
+const JOINERS_AT_ONCE = 3
+
 /** A first node, then the others bootstrapping from it; waits until each sees all alive. */
 async function startCluster(n: number, tag: string): Promise<Worker[]> {
   const a = await startCacheNode(`${tag}A`)
   const addrs = await a.call<string[]>('addresses')
-  const rest = await Promise.all(Array.from({ length: n - 1 }, (_, i) => startCacheNode(`${tag}${'BCDEFG'[i]}`, addrs)))
-  const nodes = [a, ...rest]
+  // Joiners start at most JOINERS_AT_ONCE at a time: libp2p admits 5 new connections per
+  // second per host (all of them are 127.0.0.1 here), and a node whose join was refused does
+  // not retry — seven at once left two of eight nodes alone (measured).
+  const nodes = [a]
+  for (let i = 1; i < n; i += JOINERS_AT_ONCE) {
+    const names = Array.from({ length: Math.min(JOINERS_AT_ONCE, n - i) }, (_, j) => `${tag}${'BCDEFGHIJKLMNOP'[i + j - 1]}`)
+    nodes.push(...(await Promise.all(names.map((name) => startCacheNode(name, addrs)))))
+    if (i + JOINERS_AT_ONCE < n) await sleep(1_000)
+  }
+  let counts: number[] = []
   await waitFor(
-    async () => (await Promise.all(nodes.map((w) => w.call<number>('aliveCount')))).every((c) => c === n),
-    20_000,
+    async () => (counts = await Promise.all(nodes.map((w) => w.call<number>('aliveCount')))).every((c) => c === n),
+    // Eight processes starting at once on 2 cores take a while to compile and join.
+    PHASE_MS,
     `${n} nodes to see each other alive`,
-  )
+    200,
+  ).catch((err: Error) => {
+    throw new Error(`${err.message} (alive counts seen: ${counts.join(', ')})`)
+  })
   await Promise.all(nodes.map((w) => w.call('warmedUp')))
   return nodes
 }
@@ -276,11 +314,6 @@ interface WatchResult {
   last: number
 }
 
-/** CPU time (ms) of all nodes: the figure machine load does not distort much. */
-async function cpuOf(ws: Worker[]): Promise<number> {
-  return (await Promise.all(ws.map((w) => w.call<number>('cpuMs')))).reduce((x, y) => x + y, 0)
-}
-
 /** CPU time (ms) of a process from /proc (10 ms ticks); `children`: of the waited-for children of this one. */
 function procCpuMs(pid: number | 'self', children = false): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
@@ -296,33 +329,44 @@ interface ThroughputRun {
   complete: boolean
   /** Rate at which the writer handed everything to the transport (cache) / the benchmark's own rps (Redis). */
   sendRate: number
-  /** CPU µs per write: every process of the system under test (cache A+B+C; Redis master+replica+redis-benchmark). */
+  /** CPU µs per write: every process of the system under test (cache: all nodes; Redis: master + replicas + redis-benchmark). */
   cpuUsPerWrite: number
-  /** Of which the servers alone (Redis master+replica; for the cache the same as cpuUsPerWrite). */
+  /** Of which the servers alone (Redis master + replicas; for the cache the same as cpuUsPerWrite). */
   serverCpuUsPerWrite: number
+  /** CPU µs per write of each process: cache writer then receivers; Redis master, replicas, then redis-benchmark. */
+  perProcessCpuUs: number[]
   catchUpMs?: number
+  /** Redis: each replica's catch-up time. */
+  replicaCatchUpMs?: number[]
   /** Cache: batches A left unpublished because 64 publishes were in flight (peers repair them). */
   backlogDrops?: number
-  /** Cache: keys visible on both B and C at the end. */
+  /** Cache: keys visible on every receiver at the end. */
   applied?: number
-  /** Cache: bytes written by A, B, C per write. */
+  /** Cache: bytes written by each node per write (writer first). */
   bytesPerWrite?: number[]
 }
 
-/** (1) the cache: A writes n keys flat out; rate until the last one is visible on B and C. */
-async function cacheThroughput([a, b, c]: Worker[], prefix: string, n: number): Promise<ThroughputRun> {
-  await Promise.all([b.call('watch', prefix, n), c.call('watch', prefix, n)])
-  const cpu0 = await cpuOf([a, b, c])
-  const io0 = await Promise.all([a, b, c].map((x) => x.call<{ wchar: number }>('io')))
+/** CPU time (ms) of each node so far. */
+function cpusOf(ws: Worker[]): Promise<number[]> {
+  return Promise.all(ws.map((w) => w.call<number>('cpuMs')))
+}
+
+/** (1) the cache: nodes[0] writes n keys flat out; rate until the last one is visible on every other node. */
+async function cacheThroughput(nodes: Worker[], prefix: string, n: number): Promise<ThroughputRun> {
+  const [writer, ...receivers] = nodes
+  await Promise.all(receivers.map((x) => x.call('watch', prefix, n)))
+  const cpu0 = await cpusOf(nodes)
+  const io0 = await Promise.all(nodes.map((x) => x.call<{ wchar: number }>('io')))
   type Written = { t0: number; t1: number; written: number; flushed: number; backlogDrops: number }
-  const w = await a.call<Written>('write', prefix, n, 0, PHASE_MS, VALUE_BYTES, 1024, true)
-  const seen = await Promise.all([b, c].map((x) => x.call<WatchResult>('waitWatch', PHASE_MS)))
-  const cpuUsPerWrite = ((await cpuOf([a, b, c])) - cpu0) * 1000 / n
-  const io1 = await Promise.all([a, b, c].map((x) => x.call<{ wchar: number }>('io')))
-  // Bytes each node wrote (sockets and IPC) per write: A sends each batch to B and C; what B
-  // and C write is mostly gossipsub forwarding the same batches to each other.
+  const w = await writer.call<Written>('write', prefix, n, 0, PHASE_MS, VALUE_BYTES, 1024, true)
+  const seen = await Promise.all(receivers.map((x) => x.call<WatchResult>('waitWatch', PHASE_MS)))
+  const perProcessCpuUs = (await cpusOf(nodes)).map((ms, i) => ((ms - cpu0[i]) * 1000) / n)
+  const cpuUsPerWrite = perProcessCpuUs.reduce((x, y) => x + y, 0)
+  const io1 = await Promise.all(nodes.map((x) => x.call<{ wchar: number }>('io')))
+  // Bytes each node wrote (sockets and IPC) per write: A sends each batch to every receiver;
+  // what the receivers write is mostly gossipsub forwarding the same batches to each other.
   const bytesPerWrite = io1.map((x, i) => (x.wchar - io0[i].wchar) / n)
-  await Promise.all([b.call('takeTimes'), c.call('takeTimes')])
+  await Promise.all(receivers.map((x) => x.call('takeTimes')))
   const complete = seen.every((s) => s.count === n)
   const last = Math.max(...seen.map((s) => s.last))
   const applied = Math.min(...seen.map((s) => s.count))
@@ -332,6 +376,7 @@ async function cacheThroughput([a, b, c]: Worker[], prefix: string, n: number): 
     sendRate: w.written / ((w.flushed - w.t0) / 1000),
     cpuUsPerWrite,
     serverCpuUsPerWrite: cpuUsPerWrite,
+    perProcessCpuUs,
     backlogDrops: w.backlogDrops,
     bytesPerWrite,
     applied,
@@ -339,16 +384,18 @@ async function cacheThroughput([a, b, c]: Worker[], prefix: string, n: number): 
 }
 
 /**
- * (1) Redis: redis-benchmark against the master; its own rps covers its run, and the time the
- * replica then needs to reach the master's offset (polled every 1 ms) is added to it.
+ * (1) Redis: redis-benchmark against the master; its own rps covers its run, and the time
+ * the replicas then need to reach the master's offset (both of them; polled every 1 ms) is
+ * added to it.
  */
-async function redisThroughput(master: RedisServer, replica: RedisServer, n: number): Promise<ThroughputRun> {
+async function redisThroughput(master: RedisServer, replicas: RedisServer[], n: number): Promise<ThroughputRun> {
   const args = [
     '-h', '127.0.0.1', '-p', String(master.port),
     '-P', '16', '-t', 'set', '-d', String(VALUE_BYTES), '-n', String(n), '-r', String(n),
     '--csv',
   ]
-  const servers = (): number => procCpuMs(master.proc.pid!) + procCpuMs(replica.proc.pid!)
+  const servers = (): number[] => [master, ...replicas].map((r) => procCpuMs(r.proc.pid!))
+  // redis-benchmark's CPU: spawnSync waits for it, so it lands in this process's cutime + cstime.
   const [server0, client0] = [servers(), procCpuMs('self', true)]
   const res = spawnSync('redis-benchmark', args, { encoding: 'utf8', timeout: PHASE_MS })
   const exitAt = clock()
@@ -358,16 +405,27 @@ async function redisThroughput(master: RedisServer, replica: RedisServer, n: num
   if (row === undefined) throw new Error(`redis-benchmark: no SET row in ${res.stdout}`)
   const benchRps = Number(JSON.parse(`[${row}]`)[1])
   const target = Number((await info(master)).get('master_repl_offset'))
-  await waitFor(async () => Number((await info(replica)).get('slave_repl_offset')) >= target, PHASE_MS, 'the Redis replica to catch up', 1)
+  // Each replica's own catch-up time (ms after redis-benchmark exited), noted when first seen.
+  const replicaCatchUpMs = replicas.map(() => 0)
+  const caughtUp = async (r: RedisServer, i: number): Promise<boolean> => {
+    if (replicaCatchUpMs[i] > 0) return true
+    if (Number((await info(r)).get('slave_repl_offset')) < target) return false
+    replicaCatchUpMs[i] = clock() - exitAt
+    return true
+  }
+  await waitFor(async () => (await Promise.all(replicas.map(caughtUp))).every(Boolean), PHASE_MS, 'both Redis replicas to catch up', 1)
   const catchUpMs = clock() - exitAt
-  const server = servers() - server0
+  const serverUs = servers().map((ms, i) => ((ms - server0[i]) * 1000) / n)
+  const server = serverUs.reduce((x, y) => x + y, 0)
   return {
     rate: n / (n / benchRps + catchUpMs / 1000),
     complete: true,
     sendRate: benchRps,
-    cpuUsPerWrite: ((server + client) * 1000) / n,
-    serverCpuUsPerWrite: (server * 1000) / n,
+    cpuUsPerWrite: server + (client * 1000) / n,
+    serverCpuUsPerWrite: server,
+    perProcessCpuUs: [...serverUs, (client * 1000) / n],
     catchUpMs,
+    replicaCatchUpMs,
   }
 }
 const REDIS_BENCHMARK_CMD = `redis-benchmark -h 127.0.0.1 -p <master port> -P 16 -t set -d ${VALUE_BYTES} -n ${WRITE_N} -r ${WRITE_N} --csv`
@@ -405,7 +463,103 @@ function busyProcesses(): string {
     .map((l) => l.trim().slice(0, 140))
     .join('\n')
 }
+/** CPU µs per write of each receiver of a cache run (the writer is perProcessCpuUs[0]). */
+function receiverCpu(run: ThroughputRun): number[] {
+  return run.perProcessCpuUs.slice(1)
+}
+const mean = (xs: number[]): number => xs.reduce((x, y) => x + y, 0) / xs.length
 const f = (x: number, d = 0): string => x.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d })
+
+function roundsTable(cacheRuns: ThroughputRun[], redisRuns: ThroughputRun[]): string {
+  return (
+    formatTable(
+      [
+        'round',
+        'cache replicated/s',
+        'cache writer/s (set+publish)',
+        'complete',
+        'unpublished batches',
+        'bytes written per write A/B/C',
+        'cache CPU µs/write (A+B+C)',
+        'of which A / B / C',
+        'redis-benchmark rps',
+        'replica 1 / 2 caught up (ms after the benchmark)',
+        'Redis replicated/s',
+        'Redis CPU µs/write (servers + benchmark)',
+        'of which master / replica 1 / replica 2 / benchmark',
+      ],
+      cacheRuns.map((x, i) => {
+        const y = redisRuns[i]
+        return [
+          String(i + 1),
+          f(x.rate),
+          f(x.sendRate),
+          String(x.complete),
+          f(x.backlogDrops ?? 0),
+          (x.bytesPerWrite ?? []).map((v) => f(v)).join(' / '),
+          f(x.cpuUsPerWrite, 1),
+          x.perProcessCpuUs.map((v) => f(v, 1)).join(' / '),
+          f(y.sendRate),
+          (y.replicaCatchUpMs ?? []).map((v) => f(v, 1)).join(' / '),
+          f(y.rate),
+          `${f(y.serverCpuUsPerWrite, 1)} + ${f(y.cpuUsPerWrite - y.serverCpuUsPerWrite, 1)}`,
+          y.perProcessCpuUs.map((v) => f(v, 1)).join(' / '),
+        ]
+      }),
+  )
+  )
+}
+
+function scalingTable(scaling: ScalingRow[]): string {
+  return (
+    formatTable(
+      [
+        `scaling: node processes (N=${f(SCALE_N)}, 1 round)`,
+        'replicated writes/s',
+        'complete',
+        'CPU µs/write, all nodes',
+        'writer CPU µs/write',
+        'receiver CPU µs/write, mean (min–max)',
+        'bytes written per write, writer / receivers mean',
+        'SWIM events',
+      ],
+      scaling.map(({ nodes, run, swim }) => {
+        const rc = receiverCpu(run)
+        const bytes = run.bytesPerWrite ?? []
+        return [
+          String(nodes),
+          f(run.rate),
+          String(run.complete),
+          f(run.cpuUsPerWrite, 1),
+          f(run.perProcessCpuUs[0], 1),
+          `${f(mean(rc), 1)} (${f(Math.min(...rc), 1)}–${f(Math.max(...rc), 1)})`,
+          `${f(bytes[0] ?? 0)} / ${f(mean(bytes.slice(1)))}`,
+          swim,
+        ]
+      }),
+  )
+  )
+}
+
+type ScalingRow = { nodes: number; run: ThroughputRun; swim: string }
+
+/** (1b) scaling: one writer and 2 / 4 / 7 receivers, SCALE_N writes each, one round. */
+async function runScaling(): Promise<ScalingRow[]> {
+  const scaling: ScalingRow[] = []
+  for (const n of SCALE_NODES) {
+    log(`(1b) ${n} cache nodes: ${f(SCALE_N)} writes`)
+    const ws = await startCluster(n, `s${n}`)
+    const run = await cacheThroughput(ws, `s${n}:`, SCALE_N)
+    const swim = await memberEventsOf(ws)
+    await Promise.all(ws.map((w) => w.stop()))
+    scaling.push({ nodes: n, run, swim })
+    log(
+      `(1b) ${n} nodes: ${f(run.rate)} /s replicated${run.complete ? '' : ' (INCOMPLETE)'}, ` +
+        `writer ${f(run.perProcessCpuUs[0], 1)} CPU µs/write, receivers ${receiverCpu(run).map((x) => f(x, 1)).join(' / ')}`,
+    )
+  }
+  return scaling
+}
 
 async function main(): Promise<void> {
   for (const cmd of ['redis-server', 'redis-benchmark']) {
@@ -430,13 +584,18 @@ async function main(): Promise<void> {
   const busyAtStart = busyProcesses()
   log(`${machine.nproc} cpus, node ${machine.node}, ${machine.redis}; load ${loadNow()}${quick ? ' (quick)' : ''}`)
 
-  // ---- (1) throughput, then (2) lag, on one 3-node cluster and one master + replica ----
-  log('starting 3 cache nodes, a Redis master and a replica')
+  // ---- (1) throughput, then (2) lag, on one 3-node cluster and one master + 2 replicas ----
+  log(`starting 3 cache nodes, a Redis master and ${REDIS_REPLICAS} replicas`)
   const [a, b, c] = await startCluster(3, '')
   const clocks = await Promise.all([a, b, c].map(clockOffset))
   const master = await startRedis('master')
-  const replica = await startRedis('replica')
-  await replicate(replica, master, 5)
+  const replicas: RedisServer[] = []
+  for (let i = 0; i < REDIS_REPLICAS; i++) replicas.push(await startRedis(`replica${i + 1}`))
+  for (const r of replicas) await replicate(r, master, 5)
+  // Right after its sync, the second replica lagged ~350 ms behind in the first round (three
+  // quick runs; a standalone test with a pause after REPLICAOF did not): let the replicas settle.
+  await sleep(1_000)
+  const replica = replicas[0] // the one whose keyspace events time the lag in (2)
 
   const cacheRuns: ThroughputRun[] = []
   const redisRuns: ThroughputRun[] = []
@@ -448,11 +607,11 @@ async function main(): Promise<void> {
       `(1) round ${r + 1}: cache ${f(cr.rate)} /s replicated${incomplete}, ` +
         `writer ${f(cr.sendRate)} /s, ${f(cr.cpuUsPerWrite, 1)} CPU µs/write`,
     )
-    redisRuns.push(await redisThroughput(master, replica, WRITE_N))
+    redisRuns.push(await redisThroughput(master, replicas, WRITE_N))
     const rr = redisRuns[r]
     log(
       `(1) round ${r + 1}: redis ${f(rr.rate)} /s replicated (benchmark ${f(rr.sendRate)} /s, ` +
-        `replica caught up ${f(rr.catchUpMs!, 1)} ms later), ${f(rr.cpuUsPerWrite, 1)} CPU µs/write`,
+        `both replicas caught up ${f(rr.catchUpMs!, 1)} ms later), ${f(rr.cpuUsPerWrite, 1)} CPU µs/write`,
     )
   }
   loads.push(['after (1)', loadNow()])
@@ -470,6 +629,42 @@ async function main(): Promise<void> {
   log(`(1) delivery paths: ${paths.join('; ')}`)
   const cacheRate = median(cacheRuns.map((x) => x.rate))
   const redisRate = median(redisRuns.map((x) => x.rate))
+  if (writesOnly) {
+    await Promise.all([a, b, c].map((w) => w.stop()))
+    stopRedis(master)
+    for (const r of replicas) stopRedis(r)
+    const scaling = await runScaling()
+    loads.push(['after (1b)', loadNow()])
+    const cpu = (runs: ThroughputRun[]): number => median(runs.map((x) => x.cpuUsPerWrite))
+    const out = [
+      `## also-cache cluster vs Redis, writes only (${machine.startedAt}, commit ${machine.commit}${quick ? ', --quick' : ''})`,
+      '',
+      `Load average (1/5/15 min): ${loads.map(([k, v]) => `${k} ${v}`).join('; ')}.`,
+      `Median of ${ROUNDS}: cache ${f(cacheRate)} writes/s, ${f(cpu(cacheRuns), 1)} CPU µs/write; ` +
+        `Redis ${f(redisRate)} writes/s, ${f(cpu(redisRuns), 1)} CPU µs/write.`,
+      '',
+      roundsTable(cacheRuns, redisRuns),
+      '',
+      scalingTable(scaling),
+    ]
+    console.error(out.join('\n'))
+    const summary = {
+      writesPerSec: Math.round(cacheRate),
+      redisWritesPerSec: Math.round(redisRate),
+      cpuUsPerWrite: Number(cpu(cacheRuns).toFixed(2)),
+      redisCpuUsPerWrite: Number(cpu(redisRuns).toFixed(2)),
+      writesOnly: true,
+      scaling: scaling.map(({ nodes, run }) => ({
+        nodes,
+        writesPerSec: Math.round(run.rate),
+        cpuUsPerWrite: Number(run.cpuUsPerWrite.toFixed(2)),
+      })),
+      commit: machine.commit,
+      load: Object.fromEntries(loads),
+    }
+    console.log(JSON.stringify(summary))
+    return
+  }
 
   const lagRate = Math.floor(cacheRate / 2)
   const lagN = lagRate * LAG_SECONDS
@@ -497,7 +692,10 @@ async function main(): Promise<void> {
   const swim12 = await memberEventsOf([a, b, c])
   await Promise.all([a, b, c].map((w) => w.stop()))
   stopRedis(master)
-  stopRedis(replica)
+  for (const r of replicas) stopRedis(r)
+
+  const scaling = await runScaling()
+  loads.push(['after (1b)', loadNow()])
 
   // ---- (3) warm-up of WARM_N entries, (4) read latency on them ----
   // The warm-up data goes into A alone, and B and C get it by warming up from A (then from A
@@ -555,6 +753,8 @@ async function main(): Promise<void> {
   const cw3 = median(cacheWarm.map((x) => x.sinceCreateMs))
   const rw3 = median(redisWarm)
   const ok = (met: boolean): string => (met ? 'met' : '**missed**')
+  const cacheCpu = median(cacheRuns.map((x) => x.cpuUsPerWrite))
+  const redisCpu = median(redisRuns.map((x) => x.cpuUsPerWrite))
   const out = [
     `## also-cache cluster vs Redis ${machine.redis.split(' ')[2] ?? ''} ` +
       `(${machine.startedAt}, commit ${machine.commit}${quick ? ', --quick' : ''})`,
@@ -566,11 +766,18 @@ async function main(): Promise<void> {
       ['figure', 'also-cache', 'Redis', 'ratio', 'goal'],
       [
         [
-          `replicated writes/s, 3 nodes vs master+replica (median of ${ROUNDS}, N=${f(WRITE_N)})`,
+          `replicated writes/s, 3 nodes vs master + ${REDIS_REPLICAS} replicas (median of ${ROUNDS}, N=${f(WRITE_N)})`,
           f(cacheRate),
           f(redisRate),
           (cacheRate / redisRate).toFixed(2),
           `≥ 1.0: ${ok(cacheRate >= redisRate)}`,
+        ],
+        [
+          `CPU µs per replicated write, all processes (median of ${ROUNDS}; Redis: servers + redis-benchmark)`,
+          f(cacheCpu, 1),
+          f(redisCpu, 1),
+          (cacheCpu / redisCpu).toFixed(2),
+          `≤ 1.0: ${ok(cacheCpu <= redisCpu)}`,
         ],
         [`replication lag p50 at ${f(lagRate)} writes/s (ms)`, f(cl.p50, 2), f(rl.p50, 2), (cl.p50 / rl.p50).toFixed(1), ''],
         [
@@ -599,43 +806,15 @@ async function main(): Promise<void> {
       ],
     ),
     '',
-    formatTable(
-      [
-        'round',
-        'cache replicated/s',
-        'cache writer/s (set+publish)',
-        'complete',
-        'unpublished batches',
-        'bytes written per write A/B/C',
-        'cache CPU µs/write (A+B+C)',
-        'redis-benchmark rps',
-        'replica catch-up (ms)',
-        'Redis replicated/s',
-        'Redis CPU µs/write (servers + benchmark)',
-      ],
-      cacheRuns.map((x, i) => {
-        const y = redisRuns[i]
-        return [
-          String(i + 1),
-          f(x.rate),
-          f(x.sendRate),
-          String(x.complete),
-          f(x.backlogDrops ?? 0),
-          (x.bytesPerWrite ?? []).map((v) => f(v)).join(' / '),
-          f(x.cpuUsPerWrite, 1),
-          f(y.sendRate),
-          f(y.catchUpMs!, 1),
-          f(y.rate),
-          `${f(y.serverCpuUsPerWrite, 1)} + ${f(y.cpuUsPerWrite - y.serverCpuUsPerWrite, 1)}`,
-        ]
-      }),
-    ),
+    roundsTable(cacheRuns, redisRuns),
+    '',
+    scalingTable(scaling),
     '',
     formatTable(
       ['lag detail', 'samples', 'missing', 'p50 ms', 'p99 ms', 'max ms'],
       [
         ['also-cache A → B and C (apply time)', f(cl.n), f(cacheLag.missing), f(cl.p50, 3), f(cl.p99, 3), f(cl.max, 3)],
-        ['Redis master → replica (keyspace event)', f(rl.n), f(redisLag.missing), f(rl.p50, 3), f(rl.p99, 3), f(rl.max, 3)],
+        ['Redis master → replica 1 (keyspace event)', f(rl.n), f(redisLag.missing), f(rl.p50, 3), f(rl.p99, 3), f(rl.max, 3)],
       ],
     ),
     '',
@@ -702,7 +881,39 @@ async function main(): Promise<void> {
     busyAtStart || '(none)',
     '```',
   ]
-  console.log(out.join('\n'))
+  // With --json the report goes to stderr and stdout is the summary alone: one line.
+  if (json) console.error(out.join('\n'))
+  else console.log(out.join('\n'))
+  const round = (x: number, d = 2): number => Number(x.toFixed(d))
+  const summary = {
+    writesPerSec: Math.round(cacheRate),
+    redisWritesPerSec: Math.round(redisRate),
+    cpuUsPerWrite: round(cacheCpu),
+    redisCpuUsPerWrite: round(redisCpu),
+    lagP99Ms: round(cl.p99, 3),
+    redisLagP99Ms: round(rl.p99, 3),
+    warmupMs: Math.round(cw3),
+    redisWarmupMs: Math.round(rw3),
+    lagP50Ms: round(cl.p50, 3),
+    redisLagP50Ms: round(rl.p50, 3),
+    lagRate,
+    redisReplicas: REDIS_REPLICAS,
+    redisServerCpuUsPerWrite: round(median(redisRuns.map((x) => x.serverCpuUsPerWrite))),
+    scaling: scaling.map(({ nodes, run }) => ({
+      nodes,
+      writesPerSec: Math.round(run.rate),
+      complete: run.complete,
+      cpuUsPerWrite: round(run.cpuUsPerWrite),
+      writerCpuUsPerWrite: round(run.perProcessCpuUs[0]),
+      receiverCpuUsPerWrite: round(mean(receiverCpu(run))),
+      receiverCpuUsPerWriteMax: round(Math.max(...receiverCpu(run))),
+    })),
+    quick,
+    commit: machine.commit,
+    startedAt: machine.startedAt,
+    load: Object.fromEntries(loads),
+  }
+  if (json) console.log(JSON.stringify(summary))
 }
 
 try {

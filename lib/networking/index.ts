@@ -3,6 +3,7 @@
 // serves ranges, since(T), digests and pushes. They decide nothing about the cache: the node
 // composes them. See docs/README.md.
 export { createTransport, type CacheServices, type TransportInit } from './libp2p.ts'
+export { deltaTopic, gossipMessageId } from './gossip-message-id.ts'
 export { PeerGate, type PeerGateInit } from './peer-gate.ts'
 export { acquireIdentity, IdentityFileError, IdentityInUseError, type IdentityLease } from './identity.ts'
 export { generateClusterKey, InvalidClusterKeyError, parseClusterKey } from './cluster-key.ts'

@@ -17,6 +17,7 @@ import type { PeerGate } from './peer-gate.ts'
 import { toListenError } from './listen-error.ts'
 import { swimProtocol, swimService, type SwimService, type SwimServiceInit } from './swim-service.ts'
 import { clusterGuard, type ClusterGuard } from './cluster-guard.ts'
+import { deltaTopic, gossipMessageId } from './gossip-message-id.ts'
 
 /**
  * Gossipsub's inbound message limit, the same on every node: a receiver whose limit is below
@@ -93,9 +94,11 @@ function startTransport(init: TransportInit): Promise<Libp2p<CacheServices>> {
       pubsub: gossipsub({
         // The transport already authenticates every peer (Noise), so messages are not signed
         // (every peer must use the same policy: peers with different ones silently drop each
-        // other's messages; docs/node.md). Each batch carries origin + seq, so no two messages
-        // have equal bytes (the unsigned message id hashes the data).
+        // other's messages; docs/node.md).
         globalSignaturePolicy: 'StrictNoSign',
+        // A delta batch's id is its origin, epoch and first seq, read from its header; other
+        // messages keep the hash of their data (gossip-message-id.ts).
+        msgIdFn: gossipMessageId(deltaTopic(init.cluster)),
         allowPublishToZeroTopicPeers: true,
         emitSelf: false,
         maxInboundDataLength: GOSSIP_MAX_MESSAGE_BYTES,

@@ -15,7 +15,7 @@ import type { GossipsubMessage } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { receivableEntryBytes, Replica } from '../../crdt/index.ts'
 import { HotKeyHints } from '../hints/index.ts'
-import { SyncService, type CacheServices, type PeerGate } from '../networking/index.ts'
+import { deltaTopic, SyncService, type CacheServices, type PeerGate } from '../networking/index.ts'
 import { DEFAULT_HOT_KEYS_MAX } from '../store/index.ts'
 import type { Dispatch } from './events.ts'
 import { gossipDropper } from './fault-injection.ts'
@@ -129,7 +129,7 @@ export function composeParts(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>,
   const lag = new LagTracker()
   const replicator = new Replicator({
     pubsub: p2p.services.pubsub,
-    topic: `also-cache/${o.cluster}/deltas/1`,
+    topic: deltaTopic(o.cluster),
     replica,
     now,
     batchMaxDeltas: o.batchMaxDeltas,

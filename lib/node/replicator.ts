@@ -4,8 +4,8 @@
 //
 // - A batch flushes when it reaches batchMaxDeltas or batchMaxBytes, or batchIntervalMs after
 //   its first delta: a lone write waits at most that long; a burst fills whole messages.
-// - Every batch carries its deltas' origin and seq, so no two messages have the same bytes
-//   (gossipsub's unsigned message id hashes the data: identical bytes would be a duplicate).
+// - Every batch carries its deltas' origin and seq; its gossip message id is its origin, epoch
+//   and first seq (lib/networking/gossip-message-id.ts), so no two batches share an id.
 // - Batches are decoded in gossipsub's topic validator, before gossipsub forwards them: one
 //   that does not decode is rejected (never forwarded, and gossipsub scores the sender down)
 //   and counted against the peer that sent it to us — which, since every node validates, is
