@@ -1,6 +1,6 @@
 // The node's public types: write options, entries, and its typed events.
 
-import type { Version } from '../../crdt/index.ts'
+import type { DropReason, Version } from '../../crdt/index.ts'
 import type { Member } from '../../membership/index.ts'
 import type { WarmupProgress, WarmupResult } from './warmup.ts'
 import type { SnapshotErrorReason } from './snapshot.ts'
@@ -55,7 +55,7 @@ export interface CacheEntry {
  * it breaks the admission rule every writer checks (crdt/admission.ts: a peer with other
  * bounds, or a hand-made delta). Each is refused alone; the rest of its batch applies.
  */
-export type DroppedReason = 'clock-drift' | 'below-horizon' | 'too-large' | 'invalid-yjs' | 'inadmissible'
+export type DroppedReason = DropReason
 
 export interface DeltaDropped {
   key: string

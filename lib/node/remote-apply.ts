@@ -26,8 +26,6 @@ export interface RemoteApplyInit {
 
 export class RemoteApply {
   readonly #i: RemoteApplyInit
-  /** The replica's drop counters as last seen: the one that moved names a drop's reason. */
-  #dropCounters = { drift: 0, horizon: 0, tooLarge: 0, yjs: 0, inadmissible: 0 }
 
   constructor(init: RemoteApplyInit) {
     this.#i = init
@@ -53,32 +51,9 @@ export class RemoteApply {
     this.#i.noteDelta(d)
     if (result === 'applied') this.#i.noteHeld?.(d.key)
     if (result !== 'dropped') return result
-    const reason = this.#dropReason()
+    // The replica names the reason of its last drop (set by the apply that just returned).
+    const reason = this.#i.replica.lastDropReason!
     this.#i.onDropped({ key: d.key, origin: d.origin.nodeId, from, reason })
-    return reason
-  }
-
-  /** Why the replica just dropped a delta: the one drop counter that moved. */
-  #dropReason(): DroppedReason {
-    const s = this.#i.replica.stats()
-    const before = this.#dropCounters
-    const reason: DroppedReason =
-      s.droppedInadmissible > before.inadmissible
-        ? 'inadmissible'
-        : s.droppedDrift > before.drift
-          ? 'clock-drift'
-          : s.droppedBelowHorizon > before.horizon
-            ? 'below-horizon'
-            : s.droppedTooLarge > before.tooLarge
-              ? 'too-large'
-              : 'invalid-yjs'
-    this.#dropCounters = {
-      drift: s.droppedDrift,
-      horizon: s.droppedBelowHorizon,
-      tooLarge: s.droppedTooLarge,
-      yjs: s.droppedYjs,
-      inadmissible: s.droppedInadmissible,
-    }
     return reason
   }
 }
