@@ -170,7 +170,11 @@ function swimCorpus(rnd: () => number, n: number): Uint8Array[] {
   return out
 }
 
-function syncCorpus(rnd: () => number, n: number, batches: Uint8Array[]): Uint8Array[] {
+/**
+ * Random field values the sync and replication corpora share: small or near-2^53 integers,
+ * origins with ASCII, peer-id-like and non-ASCII node ids, and digests of up to 5 origins.
+ */
+function wireValues(rnd: () => number) {
   const int = (k: number): number => Math.floor(rnd() * k)
   const big = (): number => (int(2) === 0 ? int(1000) : Number.MAX_SAFE_INTEGER - int(1000))
   const origin = () => ({ nodeId: ['n1', '12D3KooWQmYyQSo1c1Ym7orWxLYvCrM2Emx', 'ñødé'][int(3)], epoch: big() })
@@ -184,6 +188,11 @@ function syncCorpus(rnd: () => number, n: number, batches: Uint8Array[]): Uint8A
       return { origin: origin(), contiguous, highest: contiguous + int(50), abandoned: int(5) }
     }),
   })
+  return { int, big, origin, digest }
+}
+
+function syncCorpus(rnd: () => number, n: number, batches: Uint8Array[]): Uint8Array[] {
+  const { int, big, origin, digest } = wireValues(rnd)
   const out: Uint8Array[] = []
   for (let i = 0; i < n; i++) {
     let m: SyncMessage
@@ -225,9 +234,7 @@ function syncCorpus(rnd: () => number, n: number, batches: Uint8Array[]): Uint8A
 }
 
 function replicationCorpus(rnd: () => number, n: number, batches: Uint8Array[]): Uint8Array[] {
-  const int = (k: number): number => Math.floor(rnd() * k)
-  const big = (): number => (int(2) === 0 ? int(1000) : Number.MAX_SAFE_INTEGER - int(1000))
-  const origin = () => ({ nodeId: ['n1', '12D3KooWQmYyQSo1c1Ym7orWxLYvCrM2Emx', 'ñødé'][int(3)], epoch: big() })
+  const { int, big, origin, digest } = wireValues(rnd)
   const batch = (): Uint8Array => batches[int(batches.length)]
   const out: Uint8Array[] = []
   for (let i = 0; i < n; i++) {
@@ -260,16 +267,7 @@ function replicationCorpus(rnd: () => number, n: number, batches: Uint8Array[]):
         f = {
           kind: 'digest',
           replyWanted: int(2) === 0,
-          digest: {
-            origin: origin(),
-            lastSeq: big(),
-            clock: big() as Hlc,
-            horizon: big() as Hlc,
-            progress: Array.from({ length: int(6) }, () => {
-              const contiguous = int(1000)
-              return { origin: origin(), contiguous, highest: contiguous + int(50), abandoned: int(5) }
-            }),
-          },
+          digest: digest(),
         }
     }
     out.push(encodeFrame(f))

@@ -87,23 +87,7 @@ describe('decoder fuzz (deltas, SWIM, sync, replication)', function () {
       ['version 3', '0301', 'ERR_DECODE_VERSION'],
       ['empty', '', 'ERR_DECODE_TRUNCATED'],
     ]
-    for (const [name, h, code] of cases) {
-      const input = name.startsWith('frame over') ? new Uint8Array(MAX_SYNC_FRAME_BYTES + 1) : new Uint8Array(Buffer.from(h, 'hex'))
-      const memoryBefore = process.memoryUsage()
-      let got = 'decoded'
-      try {
-        decodeSyncMessage(input)
-      } catch (err) {
-        if (!(err instanceof DecodeError)) throw err
-        got = err.code
-      }
-      expect(got, name).to.equal(code)
-      // Refused before allocating for the claimed count or length (work, not time: no bound on
-      // a loaded machine's clock). A frame over the bound is the test's own 16 MiB input.
-      const memoryAfter = process.memoryUsage()
-      if (!name.startsWith('frame over')) expect(memoryAfter.arrayBuffers - memoryBefore.arrayBuffers, name).to.be.below(1024 * 1024)
-      expect(memoryAfter.heapUsed - memoryBefore.heapUsed, name).to.be.below(16 * 1024 * 1024)
-    }
+    expectRefusedBeforeAllocating(decodeSyncMessage, MAX_SYNC_FRAME_BYTES, cases)
   })
 
   it('decodeSyncMessage(encodeSyncMessage(m)) round-trips every kind (golden first bytes)', () => {
@@ -161,21 +145,7 @@ describe('decoder fuzz (deltas, SWIM, sync, replication)', function () {
       ['version 2', '0201', 'ERR_DECODE_VERSION'],
       ['empty', '', 'ERR_DECODE_TRUNCATED'],
     ]
-    for (const [name, h, code] of cases) {
-      const input = name.startsWith('frame over') ? new Uint8Array(MAX_REPLICATION_FRAME_BYTES + 1) : new Uint8Array(Buffer.from(h, 'hex'))
-      const memoryBefore = process.memoryUsage()
-      let got = 'decoded'
-      try {
-        decodeFrame(input)
-      } catch (err) {
-        if (!(err instanceof DecodeError)) throw err
-        got = err.code
-      }
-      expect(got, name).to.equal(code)
-      const memoryAfter = process.memoryUsage()
-      if (!name.startsWith('frame over')) expect(memoryAfter.arrayBuffers - memoryBefore.arrayBuffers, name).to.be.below(1024 * 1024)
-      expect(memoryAfter.heapUsed - memoryBefore.heapUsed, name).to.be.below(16 * 1024 * 1024)
-    }
+    expectRefusedBeforeAllocating(decodeFrame, MAX_REPLICATION_FRAME_BYTES, cases)
   })
 
   it('decodeFrame(encodeFrame(f)) round-trips every kind (golden first bytes)', () => {
@@ -204,3 +174,28 @@ describe('decoder fuzz (deltas, SWIM, sync, replication)', function () {
     })
   })
 })
+
+/**
+ * Each case (name, hex input, expected code) is refused with its code, and before allocating for
+ * the count or length it claims: work, not time, is measured (a loaded machine's clock bounds
+ * nothing). A case named "frame over …" is an input one byte over `maxFrameBytes`: the test's
+ * own allocation, so only the heap is checked for it.
+ */
+function expectRefusedBeforeAllocating(decode: (bytes: Uint8Array) => unknown, maxFrameBytes: number, cases: [string, string, string][]) {
+  for (const [name, h, code] of cases) {
+    const over = name.startsWith('frame over')
+    const input = over ? new Uint8Array(maxFrameBytes + 1) : new Uint8Array(Buffer.from(h, 'hex'))
+    const memoryBefore = process.memoryUsage()
+    let got = 'decoded'
+    try {
+      decode(input)
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err
+      got = err.code
+    }
+    expect(got, name).to.equal(code)
+    const memoryAfter = process.memoryUsage()
+    if (!over) expect(memoryAfter.arrayBuffers - memoryBefore.arrayBuffers, name).to.be.below(1024 * 1024)
+    expect(memoryAfter.heapUsed - memoryBefore.heapUsed, name).to.be.below(16 * 1024 * 1024)
+  }
+}
