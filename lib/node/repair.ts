@@ -27,8 +27,8 @@
 
 import { peerIdFromString } from '@libp2p/peer-id'
 import { originKey, type Delta, type Origin, type Replica, type ReplicaDigest } from '../../crdt/index.ts'
-import { UNBOUNDED_ENTRY_BYTES, type SyncService } from '../networking/index.ts'
-import { KEY_HASH_SPACE } from '../networking/index.ts'
+import { KEY_HASH_SPACE, UNBOUNDED_ENTRY_BYTES, type SyncService } from '../networking/index.ts'
+import { MAX_REPAIRS_IN_FLIGHT } from '../replication/index.ts'
 
 export interface RepairInit {
   replica: Replica
@@ -67,12 +67,6 @@ export interface RepairStats {
   /** Repaired deltas whose apply threw (a bug of ours, never the sender's): skipped, seq noted. */
   applyErrors: number
 }
-
-/**
- * Repair requests in flight at once. Each may pull repairMaxBytes, so this bounds what one
- * digest can set off (a peer naming many origins cannot start a storm of since() pulls).
- */
-export const MAX_REPAIRS_IN_FLIGHT = 4
 
 /**
  * since() requests one fallback may make while halving key-hash slices that the byte budget

@@ -511,7 +511,7 @@ export class ReplicationEngine {
 
   /** Asks the origin for the range, or (fallback) a random live member for since(frontier). */
   #ask(w: Want, key: string, from: number): boolean {
-    const maxBytes = this.tuning.repairMaxBytes
+    const maxBytes = this.tuning.repairAnswerMaxBytes
     const origin = this.#members.get(w.origin.nodeId)
     if (!w.fallback && origin !== undefined && origin.alive) {
       this.#stats.repair.rangeRequests++
@@ -532,7 +532,7 @@ export class ReplicationEngine {
   #answerBudget(to: string, maxBytes: number): number | undefined {
     const m = this.#members.get(to)
     if (m === undefined || !m.alive) return undefined
-    const budget = Math.min(maxBytes, this.tuning.repairMaxBytes, this.tuning.maxQueueBytes - m.queued - ANSWER_HEADER_BYTES)
+    const budget = Math.min(maxBytes, this.tuning.repairAnswerMaxBytes, this.tuning.maxQueueBytes - m.queued - ANSWER_HEADER_BYTES)
     if (budget >= MIN_CHUNK_BYTES) return budget
     this.#stats.framesDropped++
     return undefined

@@ -3,11 +3,23 @@
 import { positiveInt, nonNegativeInt, intInRange } from '../foundation/index.ts'
 import { MAX_BATCH_BYTES, MAX_DELTAS_PER_BATCH } from '../../crdt/index.ts'
 
-/** A batch leaves at this many deltas (gossipsub measurements chose it: docs/node.md). */
+/**
+ * Deltas per batch (a gossip message on today's node). Measured with 3 processes on 2 cores, one publisher reached
+ * ~150–170k deltas/s with 256 deltas per message, ~80k/s with 64 (docs/node.md, "Gossipsub:
+ * what the node relies on"). A batch also flushes on DEFAULT_BATCH_MAX_BYTES or after
+ * DEFAULT_BATCH_INTERVAL_MS.
+ */
 export const DEFAULT_BATCH_MAX_DELTAS = 256
-/** ...or at this many bytes (estimated: key + value + 32 B per delta). */
+/**
+ * Bytes per batch (encoded). Far below gossipsub's 4 MiB cap: a message over a
+ * receiver's inbound limit loses the whole stream from that peer (docs/node.md, "Gossipsub:
+ * what the node relies on").
+ */
 export const DEFAULT_BATCH_MAX_BYTES = 512 * 1024
-/** ...or this long after its first delta: a lone write waits at most this. */
+/**
+ * Longest a write waits for its batch to fill before it is sent: bounds the replication lag
+ * a lone write adds (the goal is a p99 lag ≤ 10 ms).
+ */
 export const DEFAULT_BATCH_INTERVAL_MS = 2
 /**
  * Bytes output to one member and not yet reported `sent` by the adapter. Past it the member
@@ -15,26 +27,40 @@ export const DEFAULT_BATCH_INTERVAL_MS = 2
  * repair. 8 MiB: 16 full batches, about 60 ms of a saturated writer of 100 B values.
  */
 export const DEFAULT_MAX_QUEUE_BYTES = 8 * 1024 * 1024
-/** A hole in an origin's seqs stays open this long before it is asked for (reordering). */
+/**
+ * How long a seq gap may stay open before it is repaired: gossip over several mesh paths can
+ * reorder, and a gap that closes by itself needs no request.
+ */
 export const DEFAULT_GAP_GRACE_MS = 100
-/** One digest exchange with one random live member this often (finds lost tails). */
-export const DEFAULT_ANTI_ENTROPY_INTERVAL_MS = 2000
+/**
+ * Period of anti-entropy: a digest exchange with one random live member, pulling whatever
+ * gossip missed (tail losses included). Cost: one small request per period per node.
+ */
+export const DEFAULT_ANTI_ENTROPY_INTERVAL_MS = 2_000
 /** The most bytes one repair answer may carry (range or since). */
-export const DEFAULT_REPAIR_MAX_BYTES = 4 * 1024 * 1024
+export const DEFAULT_REPAIR_ANSWER_MAX_BYTES = 4 * 1024 * 1024
 /** A repair request unanswered this long is asked again (the answer may be lost). */
 export const DEFAULT_REPAIR_TIMEOUT_MS = 1000
-/** An acknowledged write not answered by every live member by then finishes with `missing`. */
-export const DEFAULT_ACK_TIMEOUT_MS = 5000
+/** Deadline of an acknowledged write (G6) when the call gives none. */
+export const DEFAULT_ACK_TIMEOUT_MS = 5_000
 /** An ack request not answered is sent again this often (a member whose stream restarted). */
 export const DEFAULT_ACK_RETRY_MS = 100
-/** Frames that fail to decode, per member and window, tolerated before an `offender` output. */
+/**
+ * Malformed messages (any protocol) a peer may send within DEFAULT_MALFORMED_WINDOW_MS before
+ * it is disconnected and refused (the node's banMs; G7). A healthy peer sends none: one version
+ * mismatch during a rolling upgrade stays far below it.
+ */
 export const DEFAULT_MALFORMED_LIMIT = 10
 /** The window of malformedLimit. */
 export const DEFAULT_MALFORMED_WINDOW_MS = 60_000
 
 /** Acknowledged writes waiting at once; past it a new one finishes at once with every member missing. */
 export const MAX_PENDING_ACKS = 65_536
-/** Repair requests in flight at once (each may bring repairMaxBytes). */
+/**
+ * Repair requests in flight at once (the node's repair.ts uses it too). Each may bring a repair
+ * answer's bytes, so this bounds what one digest can set off: a peer naming many origins
+ * cannot start a storm of pulls.
+ */
 export const MAX_REPAIRS_IN_FLIGHT = 4
 /** Peers whose malformed frames are counted (members and strangers alike), oldest forgotten first. */
 export const MAX_TRACKED_PEERS = 4096
@@ -52,8 +78,8 @@ export interface ReplicationTuning {
   gapGraceMs?: number
   /** @default 2000 (DEFAULT_ANTI_ENTROPY_INTERVAL_MS) */
   antiEntropyIntervalMs?: number
-  /** @default 4 MiB (DEFAULT_REPAIR_MAX_BYTES) */
-  repairMaxBytes?: number
+  /** @default 4 MiB (DEFAULT_REPAIR_ANSWER_MAX_BYTES) */
+  repairAnswerMaxBytes?: number
   /** @default 1000 (DEFAULT_REPAIR_TIMEOUT_MS) */
   repairTimeoutMs?: number
   /** @default 5000 (DEFAULT_ACK_TIMEOUT_MS) */
@@ -78,7 +104,13 @@ export function resolveTuning(t: ReplicationTuning): ResolvedTuning {
     maxQueueBytes: positiveInt(w, 'maxQueueBytes', t.maxQueueBytes ?? DEFAULT_MAX_QUEUE_BYTES),
     gapGraceMs: nonNegativeInt(w, 'gapGraceMs', t.gapGraceMs ?? DEFAULT_GAP_GRACE_MS),
     antiEntropyIntervalMs: positiveInt(w, 'antiEntropyIntervalMs', t.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_INTERVAL_MS),
-    repairMaxBytes: intInRange(w, 'repairMaxBytes', t.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES, 4096, MAX_BATCH_BYTES / 2),
+    repairAnswerMaxBytes: intInRange(
+      w,
+      'repairAnswerMaxBytes',
+      t.repairAnswerMaxBytes ?? DEFAULT_REPAIR_ANSWER_MAX_BYTES,
+      4096,
+      MAX_BATCH_BYTES / 2,
+    ),
     repairTimeoutMs: positiveInt(w, 'repairTimeoutMs', t.repairTimeoutMs ?? DEFAULT_REPAIR_TIMEOUT_MS),
     ackTimeoutMs: positiveInt(w, 'ackTimeoutMs', t.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS),
     ackRetryMs: positiveInt(w, 'ackRetryMs', t.ackRetryMs ?? DEFAULT_ACK_RETRY_MS),
