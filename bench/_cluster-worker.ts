@@ -145,10 +145,11 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
   write: async (prefix: string, n: number, rate: number, maxMs: number, valueBytes: number, yieldEvery: number, backpressure = false) => {
     const sent = new Float64Array(n)
     const v = value(0, valueBytes)
-    const drops0 = node!.stats().replication.publishBacklogDrops ?? 0
+    const drops0 = node!.stats().replication.batchesSkipped
     // With backpressure the writer awaits flush() after each slice, as a bulk loader should:
-    // the node publishes at most 64 batches in flight and leaves the rest to gap repair
-    // (lib/node/replicator.ts, MAX_PUBLISHES_IN_FLIGHT), which a flat-out writer overruns.
+    // flush() waits until the replication streams took what was queued; a flat-out writer
+    // instead pushes its members past the engine's queue bound, and they catch up by repair
+    // (backlogDrops counts the batches they skipped).
     const r = await paced(
       n,
       rate,
@@ -161,7 +162,7 @@ const handlers: Record<string, (...args: never[]) => unknown> = {
       backpressure ? () => node!.flush() : undefined,
     )
     await node!.flush()
-    const backlogDrops = (node!.stats().replication.publishBacklogDrops ?? 0) - drops0
+    const backlogDrops = node!.stats().replication.batchesSkipped - drops0
     return { ...r, flushed: clock(), backlogDrops, sent: rate === 0 ? [] : Array.from(sent.subarray(0, r.written)) }
   },
   /** In-process `get` latency: each call timed alone with hrtime; keys picked at random. */

@@ -177,6 +177,11 @@ function swimCorpus(rnd: () => number, n: number): Uint8Array[] {
 function wireValues(rnd: () => number) {
   const int = (k: number): number => Math.floor(rnd() * k)
   const big = (): number => (int(2) === 0 ? int(1000) : Number.MAX_SAFE_INTEGER - int(1000))
+  // A key-hash slice: the whole space, or a piece at either end of it.
+  const slice = (): { lo: number; span: number } => {
+    const span = int(2) === 0 ? 2 ** 32 : 1 + int(1000)
+    return { lo: span === 2 ** 32 ? 0 : int(2) === 0 ? int(1000) : 2 ** 32 - span, span }
+  }
   const origin = () => ({ nodeId: ['n1', '12D3KooWQmYyQSo1c1Ym7orWxLYvCrM2Emx', 'ñødé'][int(3)], epoch: big() })
   const digest = () => ({
     origin: origin(),
@@ -188,7 +193,7 @@ function wireValues(rnd: () => number) {
       return { origin: origin(), contiguous, highest: contiguous + int(50), abandoned: int(5) }
     }),
   })
-  return { int, big, origin, digest }
+  return { int, big, slice, origin, digest }
 }
 
 function syncCorpus(rnd: () => number, n: number, batches: Uint8Array[]): Uint8Array[] {
@@ -234,7 +239,7 @@ function syncCorpus(rnd: () => number, n: number, batches: Uint8Array[]): Uint8A
 }
 
 function replicationCorpus(rnd: () => number, n: number, batches: Uint8Array[]): Uint8Array[] {
-  const { int, big, origin, digest } = wireValues(rnd)
+  const { int, big, slice, origin, digest } = wireValues(rnd)
   const batch = (): Uint8Array => batches[int(batches.length)]
   const out: Uint8Array[] = []
   for (let i = 0; i < n; i++) {
@@ -258,10 +263,10 @@ function replicationCorpus(rnd: () => number, n: number, batches: Uint8Array[]):
         f = { kind: 'range', origin: origin(), from: 1 + int(100), unavailable: int(2) === 0, batch: batch() }
         break
       case 4:
-        f = { kind: 'since', origin: origin(), hlc: big(), maxBytes: big() }
+        f = { kind: 'since', origin: origin(), hlc: big(), maxBytes: big(), ...slice() }
         break
       case 5:
-        f = { kind: 'state', origin: origin(), has: big(), complete: int(2) === 0, batch: batch() }
+        f = { kind: 'state', origin: origin(), has: big(), complete: int(2) === 0, ...slice(), batch: batch() }
         break
       default:
         f = {

@@ -63,6 +63,10 @@ export interface FrameStreamsInit {
   onFrame: (from: string, frame: Uint8Array) => void
   /** A peer's framing was bad (a length over maxFrameBytes, or a broken prefix). */
   onFramingError?: (from: string) => void
+  /** Frames for `to` of `bytes` bytes in all left its queue: handed to the stream (a core's queue accounting). */
+  onSent?: (to: string, bytes: number) => void
+  /** Frames for `to` of `bytes` bytes in all were dropped from its queue (the stream would not open, or broke). */
+  onDropped?: (to: string, bytes: number) => void
 }
 
 export interface FrameStreamsComponents {
@@ -82,6 +86,7 @@ export interface FrameStreamsStats {
 }
 
 interface Outbound {
+  readonly to: string
   /** The stream, once open; undefined while it opens. */
   stream: Stream | undefined
   /** Frames not yet handed to the stream. */
@@ -135,7 +140,7 @@ export class FrameStreams implements Startable {
     }
     let o = this.#outbound.get(to)
     if (o === undefined) {
-      o = { stream: undefined, queue: [], queuedBytes: 0, opening: false, scheduled: false }
+      o = { to, stream: undefined, queue: [], queuedBytes: 0, opening: false, scheduled: false }
       this.#outbound.set(to, o)
     }
     if (o.queue.length >= this.#init.maxQueuedFrames || o.queuedBytes + frame.byteLength > this.#init.maxQueuedBytes) {
@@ -160,8 +165,10 @@ export class FrameStreams implements Startable {
     if (o === undefined) return
     this.#outbound.delete(to)
     this.stats.dropped += o.queue.length
+    const bytes = o.queuedBytes
     o.queue.length = 0
     o.queuedBytes = 0
+    if (bytes > 0) this.#init.onDropped?.(to, bytes)
     o.stream?.abort(new Error(`frame stream closed: ${reason}`))
   }
 
@@ -213,6 +220,7 @@ export class FrameStreams implements Startable {
   #pump(o: Outbound): void {
     const stream = o.stream
     if (stream === undefined) return
+    const queuedBefore = o.queuedBytes
     try {
       while (o.queue.length > 0 && !stream.writableNeedsDrain && stream.status === 'open') {
         const first = o.queue[0]
@@ -247,6 +255,9 @@ export class FrameStreams implements Startable {
       // The stream closed under us ('close' drops the queue).
       stream.abort(new Error('frame stream send failed'))
     }
+    // Once per pump, not per frame: a burst of small frames is one report.
+    const sent = queuedBefore - o.queuedBytes
+    if (sent > 0) this.#init.onSent?.(o.to, sent)
   }
 
   #sent(o: Outbound, frame: Uint8Array): void {

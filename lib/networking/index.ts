@@ -10,3 +10,5 @@ export { generateClusterKey, InvalidClusterKeyError, parseClusterKey } from './c
 export { ListenError } from './listen-error.ts'
 export { SyncError, SyncService, UNBOUNDED_ENTRY_BYTES, type SinceResult, type SyncHandlers, type SyncServedStats } from './sync-service.ts'
 export { KEY_HASH_SPACE, type PushOutcome } from './sync-codec.ts'
+export { FrameStreams, type FrameStreamsInit, type FrameStreamsStats } from './frame-streams.ts'
+export { replicationProtocol } from './replication-protocol.ts'

@@ -5,7 +5,8 @@
 //   lifecycle.ts       opens the transport, starts the parts in order, stops them on close
 //   join.ts            dials bootstrap addresses and mDNS peers; join:failed says why not
 //   warmup-run.ts      the warm-up run at start (warmup.ts is its protocol)
-//   remote-apply.ts    applies deltas from peers and accounts for them (delta:dropped)
+//   replication-link.ts runs the replication engine (lib/replication/) over its streams
+//   remote-apply.ts    accounts for every remote delta the engine applied (lag, delta:dropped)
 //   peer-policing.ts   counts malformed input per peer and bans past the limit (peer:banned)
 //   since-policy.ts    what a peer's since(T) request is served: its key-hash slice, hot keys first
 //   stats.ts           NodeStats and its assembly
@@ -19,7 +20,6 @@ import { MAX_WRITE_VALUE_BYTES, type Delta } from '../../crdt/index.ts'
 import type { Member, MemberEvent } from '../../membership/index.ts'
 import { EntryTooLargeError } from '../foundation/index.ts'
 import { acquireIdentity, PeerGate, type CacheServices, type IdentityLease } from '../networking/index.ts'
-import { pushWithAck } from './acks.ts'
 import { wallClock } from './clock.ts'
 import { NodeClosedError } from './errors.ts'
 import {
@@ -205,9 +205,14 @@ export class CacheNode extends CacheNodeEvents {
     }
   }
 
-  /** Sends every queued delta now. */
+  /**
+   * Sends the batch being filled now, and resolves once the replication streams have taken
+   * what was queued (at most a batch left per member), or after ackTimeoutMs: a bulk writer
+   * that awaits it every few thousand writes gets backpressure instead of pushing its members
+   * behind. Never rejects.
+   */
   flush(): Promise<void> {
-    return this.#parts.replicator.flush()
+    return this.#parts.link.flush(this.#o.ackTimeoutMs).catch(() => {})
   }
 
   // ---- what is going on ----
@@ -268,25 +273,17 @@ export class CacheNode extends CacheNodeEvents {
   async #replicate(delta: Delta, options: CheckedWriteOptions): Promise<WriteResult> {
     // Read before the first await: the replica's last local result is this write's.
     const result: WriteResult = { version: delta.version, stale: this.#parts.replica.lastLocalResult === 'stale' }
-    this.#parts.replicator.enqueue(delta)
-    if (options.ack !== 'all') return result
-    // Suspected members still count: SWIM has not declared them dead (G6).
-    const counts = (id: string): boolean => {
-      const state = this.#swim.core.member(id)?.state
-      return state === 'alive' || state === 'suspect'
-    }
-    await pushWithAck(delta, {
-      sync: this.#parts.sync,
-      members: this.#swim.members().filter((m) => counts(m.id)).map((m) => m.id),
-      isAlive: counts,
-      timeoutMs: options.timeoutMs ?? this.#o.ackTimeoutMs,
-    })
+    // With ack 'all': every member alive or suspected now (SWIM has not declared it dead, G6) must apply it.
+    const acked = this.#parts.link.write(delta, options.ack === 'all' ? (options.timeoutMs ?? this.#o.ackTimeoutMs) : undefined)
+    if (acked !== undefined) await acked
     return result
   }
 
   #onMemberEvent(ev: MemberEvent): void {
     const { by: _by, ...member } = ev
     if (ev.state === 'dead') this.#parts.takeover.memberDied(ev.id, this.#parts.now())
+    if (ev.state === 'alive' || ev.state === 'suspect') this.#parts.link.memberUp(ev.id)
+    else this.#parts.link.memberDown(ev.id)
     this.dispatch(`member:${ev.state}`, member)
   }
 

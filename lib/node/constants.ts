@@ -11,6 +11,7 @@ export {
   DEFAULT_BATCH_MAX_BYTES,
   DEFAULT_BATCH_MAX_DELTAS,
   DEFAULT_GAP_GRACE_MS,
+  DEFAULT_GOSSIP_ABOVE_MEMBERS,
   DEFAULT_MALFORMED_LIMIT,
 } from '../replication/index.ts'
 
@@ -23,10 +24,7 @@ export const DEFAULT_CLUSTER = 'default'
 /** Store capacity: 64 MiB of charges (see S3FifoStore's entryOverheadBytes). */
 export const DEFAULT_MAX_BYTES = 64 * 1024 * 1024
 
-/** How often open gaps are checked (and repaired once older than the grace). */
-export const DEFAULT_REPAIR_INTERVAL_MS = 100
-
-/** Bytes pulled by one repair request (a range, or a since(T) fallback). */
+/** Bytes one repair answer may carry (a range, or a since(T) fallback); a warm-up request pulls as much per chunk. */
 export const DEFAULT_REPAIR_MAX_BYTES = 8 * 1024 * 1024
 
 /** Peers a warm-up streams from at once, each a slice of the key-hash space. */

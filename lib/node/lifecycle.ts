@@ -1,10 +1,12 @@
 // The node's lifecycle: opening its transport, starting its parts in order, and stopping them
 // in the reverse order on close. The order matters:
 //
-//   start: SWIM begins → sync serves → gossip flows → hints → repair → the snapshot loads →
-//          mDNS and bootstrap dialling → SWIM joins what they reached → warm-up (background)
-//   close: repair stops → queued gossip goes out → hints stop → SWIM says "left" → gossip and
-//          sync stop → libp2p stops → the identity file is released → the snapshot is saved
+//   start: SWIM begins → sync serves → replication streams open to live members → hints → the
+//          snapshot loads → mDNS and bootstrap dialling → SWIM joins what they reached →
+//          warm-up (background)
+//   close: queued batches go out (bounded by leaveTimeoutMs) → hints stop → SWIM says "left" →
+//          replication and sync stop → libp2p stops → the identity file is released → the
+//          snapshot is saved
 //
 // Events that start announces (join:failed, snapshot:refused) are dispatched after
 // createCacheNode resolves, so a listener added right after `await` hears them.
@@ -58,13 +60,14 @@ export async function startParts(parts: NodeParts, o: ResolvedNodeOptions, p2p: 
   const id = p2p.peerId.toString()
   swim.begin()
   await parts.sync.start()
-  parts.replicator.start()
+  await parts.link.start()
+  // Members SWIM knew before the node listened (its events from now on reach the link).
+  for (const m of swim.members()) if (m.state === 'alive' || m.state === 'suspect') parts.link.memberUp(m.id)
   if (parts.hints.enabled) {
     pubsub.subscribe(parts.hintsTopic)
     pubsub.addEventListener('gossipsub:message', parts.onHint)
     parts.hints.start()
   }
-  parts.repair.start()
   const snapshot = o.snapshotPath === undefined ? undefined : await loadOrRefuse(o.snapshotPath, o.cluster, hooks)
   if (o.mdns) {
     const skip = (peer: string): boolean => hooks.isClosed() || peer === id || swim.isAlive(peer)
@@ -89,8 +92,8 @@ export async function startParts(parts: NodeParts, o: ResolvedNodeOptions, p2p: 
     maxBytes: o.maxBytes,
     entryBytesMax: parts.entryBytesMax,
     now: parts.now,
-    apply: (d, from) => void parts.remote.apply(d, from),
-    baseline: (origin, contiguous, hlc) => parts.repair.baseline(origin, contiguous, hlc),
+    apply: (d, from) => void parts.link.applyReceived(from, [d]),
+    baseline: (origin, contiguous, hlc) => parts.link.baseline(origin, contiguous, hlc),
     onProgress: (p) => hooks.dispatch('sync:progress', p),
     onDone: hooks.onWarmedUp,
   })
@@ -122,15 +125,14 @@ export async function stopParts(
   identity: IdentityLease | undefined,
 ): Promise<void> {
   const { swim, pubsub } = p2p.services
-  parts.repair.stop()
-  await parts.replicator.flush().catch(() => {})
+  await parts.link.flush(o.leaveTimeoutMs).catch(() => {})
   parts.hints.stop()
   if (parts.hints.enabled) {
     pubsub.removeEventListener('gossipsub:message', parts.onHint)
     pubsub.unsubscribe(parts.hintsTopic)
   }
   await swim.leave(o.leaveTimeoutMs).catch(() => {})
-  await parts.replicator.stop().catch(() => {})
+  await parts.link.stop(o.leaveTimeoutMs).catch(() => {})
   await parts.sync.stop().catch(() => {})
   await p2p.stop()
   await identity?.release()

@@ -1,7 +1,7 @@
 // Options of createCacheNode: every field optional, each with its default and what it costs;
 // resolved and validated once (a TypeError names the bad option).
 
-import { MAX_WRITE_VALUE_BYTES, Replica, type OriginLogInit } from '../../crdt/index.ts'
+import { MAX_BATCH_BYTES, MAX_WRITE_VALUE_BYTES, Replica, type OriginLogInit } from '../../crdt/index.ts'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { DEFAULT_HOT_KEYS_MAX, type StoreTuning } from '../store/index.ts'
 import { HotKeyHints } from '../hints/index.ts'
@@ -23,7 +23,7 @@ import {
   DEFAULT_LEAVE_TIMEOUT_MS,
   DEFAULT_LISTEN,
   DEFAULT_MAX_BYTES,
-  DEFAULT_REPAIR_INTERVAL_MS,
+  DEFAULT_GOSSIP_ABOVE_MEMBERS,
   DEFAULT_REPAIR_MAX_BYTES,
   DEFAULT_WARMUP_PEERS,
 } from './constants.ts'
@@ -84,9 +84,13 @@ export interface CacheNodeInit {
   antiEntropyIntervalMs?: number
   /** How long a seq gap may stay open before it is repaired. @default 100 ms */
   gapGraceMs?: number
-  /** Period of the gap check. @default 100 ms */
-  repairIntervalMs?: number
-  /** Bytes one repair request may pull. @default 8 MiB */
+  /**
+   * Cluster size (members, this node included) above which delta batches go to the gossip
+   * mesh, one publish each, instead of a copy to every member on its replication stream
+   * (docs/replication-engine.md, "Direct or gossip"). @default 32
+   */
+  gossipAboveMembers?: number
+  /** Bytes one repair answer (or warm-up request) may carry: 4 KiB … 8 MiB. @default 8 MiB */
   repairMaxBytes?: number
   /** Peers to warm up from at once (key-hash slices); 0 skips warm-up. @default 2 */
   warmupPeers?: number
@@ -149,7 +153,7 @@ export interface ResolvedNodeOptions {
   batchIntervalMs: number
   antiEntropyIntervalMs: number
   gapGraceMs: number
-  repairIntervalMs: number
+  gossipAboveMembers: number
   repairMaxBytes: number
   warmupPeers: number
   snapshotPath: string | undefined
@@ -171,7 +175,7 @@ const CLUSTER_NAME = /^[A-Za-z0-9._-]{1,64}$/
 const OPTION_NAMES: ReadonlySet<string> = new Set<keyof CacheNodeInit>([
   'listen', 'bootstrap', 'cluster', 'clusterKey', 'allowPeers', 'identityPath', 'mdns', 'maxBytes', 'store',
   'maxClockDriftMs', 'replicationLog', 'batchMaxDeltas', 'batchMaxBytes', 'batchIntervalMs', 'antiEntropyIntervalMs',
-  'gapGraceMs', 'repairIntervalMs', 'repairMaxBytes', 'warmupPeers', 'snapshotPath', 'ackTimeoutMs', 'malformedLimit',
+  'gapGraceMs', 'gossipAboveMembers', 'repairMaxBytes', 'warmupPeers', 'snapshotPath', 'ackTimeoutMs', 'malformedLimit',
   'banMs', 'leaveTimeoutMs', 'hints', 'swim', 'clockOffsetMs', 'clock', 'dropGossipRate', 'faultSeed',
 ])
 
@@ -245,8 +249,8 @@ function resolveFields(init: CacheNodeInit): ResolvedNodeOptions {
       init.antiEntropyIntervalMs ?? DEFAULT_ANTI_ENTROPY_INTERVAL_MS,
     ),
     gapGraceMs: nonNegativeInt('createCacheNode', 'gapGraceMs', init.gapGraceMs ?? DEFAULT_GAP_GRACE_MS),
-    repairIntervalMs: positiveInt('createCacheNode', 'repairIntervalMs', init.repairIntervalMs ?? DEFAULT_REPAIR_INTERVAL_MS),
-    repairMaxBytes: positiveInt('createCacheNode', 'repairMaxBytes', init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES),
+    gossipAboveMembers: positiveInt('createCacheNode', 'gossipAboveMembers', init.gossipAboveMembers ?? DEFAULT_GOSSIP_ABOVE_MEMBERS),
+    repairMaxBytes: intInRange('createCacheNode', 'repairMaxBytes', init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES, 4096, MAX_BATCH_BYTES / 2),
     warmupPeers: nonNegativeInt('createCacheNode', 'warmupPeers', init.warmupPeers ?? DEFAULT_WARMUP_PEERS),
     snapshotPath: optionalString(init.snapshotPath, 'snapshotPath'),
     ackTimeoutMs: intInRange('createCacheNode', 'ackTimeoutMs', init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),

@@ -4,18 +4,22 @@
 // node has started. What the node decides itself (its events, its internal-error report, its
 // own reads and writes for the loader) comes in as NodeHooks.
 //
-//   libp2p (TCP + Noise + yamux) ── gossipsub ── Replicator (batches out, applies in)
+//   libp2p (TCP + Noise + yamux) ── replication streams (+ gossipsub in large clusters)
+//            │     └── ReplicationLink: the replication engine (batches, repair, anti-entropy,
+//            │         acks, offenders) and its one apply path
 //            ├── SWIM service ── membership: who is alive, events, hang up on the dead
-//            └── sync protocol ── SyncService: serves range, since (since-policy.ts), digest,
-//                push; Repair (gaps, anti-entropy), warm-up, acknowledged writes
-//   every remote delta ── RemoteApply; every malformed message ── PeerPolicing
+//            └── sync protocol ── SyncService: serves since (since-policy.ts) and digests
+//                for warm-ups (its range and push serve older peers)
+//   every remote delta ── RemoteAccounting; every malformed message ── PeerPolicing
 
 import type { Libp2p } from 'libp2p'
 import type { GossipsubMessage } from '@libp2p/gossipsub'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { receivableEntryBytes, Replica } from '../../crdt/index.ts'
 import { HotKeyHints } from '../hints/index.ts'
-import { deltaTopic, SyncService, type CacheServices, type PeerGate } from '../networking/index.ts'
+import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
+import { deltaTopic, SyncService, type CacheServices, type PeerGate, type PushOutcome } from '../networking/index.ts'
+import type { ApplyOutcome } from '../replication/index.ts'
 import { DEFAULT_HOT_KEYS_MAX } from '../store/index.ts'
 import type { Dispatch } from './events.ts'
 import { gossipDropper } from './fault-injection.ts'
@@ -24,9 +28,8 @@ import { IdentityConflictDetector } from './identity-conflict.ts'
 import { LagTracker } from './lag.ts'
 import type { ResolvedNodeOptions } from './options.ts'
 import { PeerPolicing } from './peer-policing.ts'
-import { RemoteApply } from './remote-apply.ts'
-import { Repair } from './repair.ts'
-import { Replicator } from './replicator.ts'
+import { RemoteAccounting } from './remote-apply.ts'
+import { ReplicationLink } from './replication-link.ts'
 import { serveSince } from './since-policy.ts'
 import { TakeoverTracker } from './takeover.ts'
 
@@ -48,15 +51,14 @@ export interface NodeParts {
   readonly replica: Replica
   readonly conflicts: IdentityConflictDetector
   readonly police: PeerPolicing
-  readonly remote: RemoteApply
   readonly sync: SyncService
-  readonly replicator: Replicator
+  /** The replication engine over its streams: writes out, every remote delta in. */
+  readonly link: ReplicationLink
   readonly hints: HotKeyHints
   /** The gossipsub topic of hot-key hints (subscribed only with hints on). */
   readonly hintsTopic: string
   /** Hands the messages of hintsTopic to the hints (a gossipsub listener while started). */
   readonly onHint: (e: CustomEvent<GossipsubMessage>) => void
-  readonly repair: Repair
   readonly loader: SingleFlightLoader
   readonly lag: LagTracker
   readonly takeover: TakeoverTracker
@@ -67,7 +69,6 @@ export interface NodeParts {
 export function composeParts(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>, gate: PeerGate, hooks: NodeHooks): NodeParts {
   const id = p2p.peerId.toString()
   const { now, dispatch } = hooks
-  const swim = p2p.services.swim
   const replica = new Replica({
     nodeId: id,
     epoch: Date.now(),
@@ -84,28 +85,52 @@ export function composeParts(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>,
     maxClockDriftMs: replica.maxClockDriftMs,
     onConflict: (c) => dispatch('identity:conflict', c),
   })
-  const police = new PeerPolicing({
-    now,
-    malformedLimit: o.malformedLimit,
-    banMs: o.banMs,
-    ban: (peer, banMs) => {
-      gate.ban(peer, banMs)
-      void p2p.hangUp(peerIdFromString(peer)).catch(() => {})
-    },
-    onBanned: (e) => dispatch('peer:banned', e),
-  })
+  const ban = (peer: string, banMs: number): void => {
+    gate.ban(peer, banMs)
+    void p2p.hangUp(peerIdFromString(peer)).catch(() => {})
+  }
+  const police = new PeerPolicing({ now, malformedLimit: o.malformedLimit, banMs: o.banMs, ban, onBanned: (e) => dispatch('peer:banned', e) })
   const onMalformed = (from: string): void => police.noteMalformed(from)
   const hintsEnabled = o.hints.enabled === true
-  const remote = new RemoteApply({
-    replica,
-    now,
+  const lag = new LagTracker()
+  const accounting = new RemoteAccounting({
+    noteLag: (hlc) => lag.note(hlc, now()),
     noteOrigin: (origin, hlc, from) => conflicts.note(origin, hlc, from),
-    noteDelta: (d) => repair.noteDelta(d),
     noteHeld: hintsEnabled ? (key) => hints.noteHeld(key) : undefined,
     onDropped: (e) => dispatch('delta:dropped', e),
     onInternalError: hooks.onInternalError,
   })
-  const components = (p2p as unknown as { components: { registrar: never; connectionManager: never } }).components
+  const components = (p2p as unknown as { components: { registrar: Registrar; connectionManager: ConnectionManager } }).components
+  const link = new ReplicationLink({
+    cluster: o.cluster,
+    selfId: id,
+    replica,
+    now,
+    tuning: {
+      batchMaxDeltas: o.batchMaxDeltas,
+      batchMaxBytes: o.batchMaxBytes,
+      batchIntervalMs: o.batchIntervalMs,
+      gapGraceMs: o.gapGraceMs,
+      antiEntropyIntervalMs: o.antiEntropyIntervalMs,
+      repairAnswerMaxBytes: o.repairMaxBytes,
+      ackTimeoutMs: o.ackTimeoutMs,
+      gossipAboveMembers: o.gossipAboveMembers,
+      malformedLimit: o.malformedLimit,
+    },
+    seed: Math.floor(Math.random() * 2 ** 32),
+    registrar: components.registrar,
+    connectionManager: components.connectionManager,
+    pubsub: p2p.services.pubsub,
+    topic: deltaTopic(o.cluster),
+    onApplied: (d, outcome, from, live, error) => accounting.account(d, outcome, from, live, error),
+    onOffender: (peer, malformed) => {
+      ban(peer, o.banMs)
+      dispatch('peer:banned', { peer, malformed, untilMs: now() + o.banMs })
+    },
+    onMalformed,
+    onInternalError: hooks.onInternalError,
+    dropIncoming: gossipDropper(o.dropGossipRate, o.faultSeed),
+  })
   const sync = new SyncService({
     cluster: o.cluster,
     registrar: components.registrar,
@@ -119,29 +144,13 @@ export function composeParts(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>,
       // With hints, the keys the cluster reported hot (and this node may lack) go first.
       since: (hlc, lo, hi) => serveSince(replica, hints.enabled ? hints.receiver.recentKeys() : [], hlc, lo, hi),
       digest: (remote, from) => {
-        repair.compare(remote, from)
+        for (const p of remote.progress) conflicts.note(p.origin, undefined, from)
+        link.noteDigest(remote)
         return replica.digest()
       },
-      push: (deltas, from) => deltas.map((d) => remote.apply(d, from)),
+      push: (deltas, from) => link.applyReceived(from, deltas).map(pushOutcome),
       malformed: onMalformed,
     },
-  })
-  const lag = new LagTracker()
-  const replicator = new Replicator({
-    pubsub: p2p.services.pubsub,
-    topic: deltaTopic(o.cluster),
-    replica,
-    now,
-    batchMaxDeltas: o.batchMaxDeltas,
-    batchMaxBytes: o.batchMaxBytes,
-    batchIntervalMs: o.batchIntervalMs,
-    onApplied: (d, result, from) => {
-      lag.note(d.version.hlc, now())
-      remote.accountFor(d, result, from)
-    },
-    onMalformed,
-    onInternalError: hooks.onInternalError,
-    dropIncoming: gossipDropper(o.dropGossipRate, o.faultSeed),
   })
   const hintsTopic = `also-cache/${o.cluster}/hints/1`
   const hints = new HotKeyHints({
@@ -150,45 +159,27 @@ export function composeParts(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>,
     publish: (bytes) => p2p.services.pubsub.publish(hintsTopic, bytes),
     onMalformed,
   })
-  const repair = new Repair({
-    replica,
-    sync,
-    now,
-    selfId: id,
-    isAlive: (peer) => swim.isAlive(peer),
-    isMember: (peer) => peer === id || swim.core.member(peer) !== undefined,
-    randomPeer: () => {
-      const alive = swim.aliveMembers().filter((m) => m !== id)
-      return alive.length === 0 ? undefined : alive[Math.floor(Math.random() * alive.length)]
-    },
-    gapGraceMs: o.gapGraceMs,
-    repairIntervalMs: o.repairIntervalMs,
-    antiEntropyIntervalMs: o.antiEntropyIntervalMs,
-    repairMaxBytes: o.repairMaxBytes,
-    entryBytesMax,
-    apply: (d, from) => void remote.apply(d, from),
-    onDigest: (theirs, from) => {
-      for (const p of theirs.progress) conflicts.note(p.origin, undefined, from ?? 'unknown')
-    },
-  })
   const loader = new SingleFlightLoader({ getEntry: hooks.getEntry, set: hooks.set, now })
   return {
     now,
     replica,
     conflicts,
     police,
-    remote,
     sync,
-    replicator,
+    link,
     hints,
     hintsTopic,
     onHint: (e) => {
       if (e.detail.msg.topic === hintsTopic) hints.receive(e.detail.propagationSource.toString(), e.detail.msg.data)
     },
-    repair,
     loader,
     lag,
     takeover: new TakeoverTracker(),
     entryBytesMax,
   }
+}
+
+/** A push's answer: what the delta did here (the sync protocol's outcome names). */
+function pushOutcome(o: ApplyOutcome): PushOutcome {
+  return typeof o === 'string' ? o : o.dropped
 }

@@ -34,7 +34,7 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
   const out: string[] = []
   const counter = (name: string, help: string, samples: number | Sampled): void => family(out, name, 'counter', help, samples)
   const gauge = (name: string, help: string, samples: number | Sampled): void => family(out, name, 'gauge', help, samples)
-  const { store, replica, replication: gossip, repair, swim, lag } = stats
+  const { store, replica, replication, repair, swim, lag } = stats
 
   gauge('also_cache_node_info', 'Always 1; the label carries this node\'s peer id.', [[{ id: stats.id }, 1]])
 
@@ -118,19 +118,27 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
     [{ reason: 'invalid_yjs' }, replica.droppedYjs],
   ])
 
-  // ---- gossip (gossipsub batches) ----
-  counter('also_cache_deltas_sent_total', 'Deltas published by gossip.', gossip.deltasSent)
-  counter('also_cache_deltas_received_total', 'Deltas received by gossip (before apply).', gossip.deltasReceived)
-  counter('also_cache_gossip_batches_sent_total', 'Gossip messages (batches of deltas) published.', gossip.batchesSent)
-  counter('also_cache_gossip_batches_received_total', 'Gossip messages (batches of deltas) received.', gossip.batchesReceived)
-  counter('also_cache_gossip_sent_bytes_total', 'Encoded bytes of gossip messages published.', gossip.bytesSent)
-  counter('also_cache_gossip_received_bytes_total', 'Encoded bytes of gossip messages received.', gossip.bytesReceived)
-  counter('also_cache_gossip_malformed_total', 'Gossip messages that did not decode (dropped).', gossip.malformed)
+  // ---- replication (the engine over its streams; gossipsub in large clusters) ----
+  counter('also_cache_deltas_sent_total', 'Local deltas written for replication.', replication.writes)
   counter(
-    'also_cache_gossip_publish_failures_total',
-    'Publishes gossipsub refused (no subscribed peer yet, or a transport error).',
-    gossip.publishFailures,
+    'also_cache_deltas_received_total',
+    'Deltas from peers, every path (stream, gossip, repair, warm-up), before apply.',
+    replication.applied + replication.stale + replication.dropped,
   )
+  counter('also_cache_replication_batches_total', 'Delta batches encoded (each sent to every member, or published once).', replication.batches)
+  counter('also_cache_replication_gossip_published_total', 'Of those, published to the gossip mesh (large clusters).', replication.gossipPublished)
+  counter('also_cache_replication_frames_sent_total', 'Replication frames output to members.', replication.framesSent)
+  counter('also_cache_replication_frames_received_total', 'Replication frames received from members.', replication.framesReceived)
+  counter('also_cache_replication_sent_bytes_total', 'Bytes of replication frames and gossiped batches sent.', replication.bytesSent)
+  counter('also_cache_replication_received_bytes_total', 'Bytes of replication frames and gossiped batches received.', replication.bytesReceived)
+  counter('also_cache_replication_malformed_total', 'Replication frames or gossiped batches that did not decode (dropped).', replication.malformed)
+  counter('also_cache_replication_behind_total', 'Times a member fell a queue behind and was switched to catch-up by repair.', replication.behind)
+  counter('also_cache_replication_batches_skipped_total', 'Batches a member did not get while behind (it repairs them).', replication.batchesSkipped)
+  gauge('also_cache_replication_queued_bytes', 'Bytes output to members and not yet handed to their streams.', replication.queuedBytes)
+  counter('also_cache_acked_writes_total', 'Acknowledged writes finished, by result.', [
+    [{ result: 'succeeded' }, replication.acks.succeeded],
+    [{ result: 'failed' }, replication.acks.failed],
+  ])
   counter(
     'also_cache_refused_connections_total',
     'Connections refused: peer not on allowPeers, or banned for malformed input.',
@@ -150,13 +158,13 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
   )
   counter('also_cache_repair_range_deltas_total', 'Deltas received by gap repair.', repair.rangeDeltas)
   counter(
-    'also_cache_repair_since_fallbacks_total',
-    'Repairs that fell back to since(T) because the origin\'s log no longer held the range.',
-    repair.sinceFallbacks,
+    'also_cache_repair_since_requests_total',
+    'Repairs asked of another member since(T): the origin was down, or its log no longer held the range.',
+    repair.sinceRequests,
   )
-  counter('also_cache_repair_since_deltas_total', 'Deltas received by since(T) fallbacks.', repair.sinceDeltas)
-  counter('also_cache_anti_entropy_rounds_total', 'Digest exchanges with a random live member.', repair.antiEntropyRounds)
-  counter('also_cache_repair_failures_total', 'Repair or anti-entropy requests that failed (retried later).', repair.failures)
+  counter('also_cache_repair_since_deltas_total', 'Deltas received by since(T) repairs.', repair.sinceDeltas)
+  counter('also_cache_repair_served_total', 'Repair requests (range or since) served to peers.', repair.served)
+  counter('also_cache_anti_entropy_rounds_total', 'Digests sent to a random live member.', repair.antiEntropyRounds)
   gauge('also_cache_repair_pending_origins', 'Origins with a seq gap still open.', repair.pendingOrigins)
 
   // ---- lag and per-origin progress ----

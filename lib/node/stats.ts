@@ -9,8 +9,8 @@ import type { StoreStats } from '../store/index.ts'
 import type { SyncDone } from './events.ts'
 import type { LoaderStats, SingleFlightLoader } from './get-or-load.ts'
 import type { LagStats, LagTracker } from './lag.ts'
-import type { Repair, RepairStats } from './repair.ts'
-import type { Replicator, ReplicatorStats } from './replicator.ts'
+import type { ReplicationEngineStats } from '../replication/index.ts'
+import type { ReplicationLink, ReplicationStats } from './replication-link.ts'
 import type { SnapshotState } from './snapshot.ts'
 import type { TakeoverStats, TakeoverTracker } from './takeover.ts'
 
@@ -22,9 +22,11 @@ export interface NodeStats {
   hitRatio: number
   store: StoreStats
   replica: ReplicaStats
-  replication: ReplicatorStats
-  repair: RepairStats & { pendingOrigins: number }
-  /** Serving range and since: values sent as ghosts (too large for the asker, or undecodable) and deltas left out. */
+  /** The replication engine (batches, frames, outcomes of remote deltas, acks) and its streams. */
+  replication: ReplicationStats
+  /** Gap repair and anti-entropy: requests made and served, deltas they brought, origins still wanted. */
+  repair: ReplicationEngineStats['repair']
+  /** Serving warm-ups (since) and older peers' range: values sent as ghosts (too large for the asker, or undecodable) and deltas left out. */
   syncServed: SyncServedStats
   swim: SwimStats & { droppedFrames: number }
   members: Record<Member['state'], number>
@@ -55,8 +57,7 @@ export interface NodeStats {
 export interface StatsSources {
   id: string
   replica: Replica
-  replicator: Replicator
-  repair: Repair
+  link: ReplicationLink
   sync: SyncService
   swim: CacheServices['swim']
   /** Every member, this node included. */
@@ -86,8 +87,8 @@ export function nodeStats(s: StatsSources): NodeStats {
     hitRatio: reads === 0 ? 0 : store.hits / reads,
     store,
     replica: s.replica.stats(),
-    replication: { ...s.replicator.stats },
-    repair: { ...s.repair.stats, pendingOrigins: s.repair.pendingOrigins },
+    replication: s.link.stats(),
+    repair: s.link.engine.stats().repair,
     syncServed: { ...s.sync.served },
     swim: { ...s.swim.core.stats, droppedFrames: s.swim.droppedFrames },
     members,

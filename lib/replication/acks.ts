@@ -48,18 +48,18 @@ export class AckTable {
     return this.#pending.has(ackId)
   }
 
-  /** Starts waiting for `members` (not empty). */
-  start(ackId: number, delta: Delta, members: Iterable<string>, nowMs: number): void {
+  /** Starts waiting for `members` (not empty), until `timeoutMs` (the table's default when undefined). */
+  start(ackId: number, delta: Delta, members: Iterable<string>, nowMs: number, timeoutMs?: number): void {
     const p: PendingAck = {
       ackId,
       delta,
-      deadlineMs: nowMs + this.#timeoutMs,
+      deadlineMs: nowMs + (timeoutMs ?? this.#timeoutMs),
       nextRetryMs: nowMs + this.#retryMs,
       waiting: new Set(members),
       refused: [],
     }
     this.#pending.set(ackId, p)
-    if (p.nextRetryMs < this.#dueMs) this.#dueMs = p.nextRetryMs
+    this.#dueMs = Math.min(this.#dueMs, p.nextRetryMs, p.deadlineMs)
   }
 
   /** `from` answered; returns the write if that finished it. */

@@ -28,7 +28,7 @@
 //   malformedLimit one `offender` output per window. Deltas that decode but break the
 //   admission rule are refused alone by the replica: not the peer's fault.
 
-import { DecodeError, Prng } from '../foundation/index.ts'
+import { DecodeError, keyHash32, Prng } from '../foundation/index.ts'
 import {
   decodeDeltas,
   encodeChunks,
@@ -42,10 +42,10 @@ import {
   type Replica,
   type ReplicaDigest,
 } from '../../crdt/index.ts'
-import { decodeFrame, encodeFrame, type AckAnswer, type AckOutcome, type AckRequest, type ReplicationFrame } from './frames.ts'
+import { decodeFrame, encodeFrame, KEY_HASH_SPACE, type AckAnswer, type AckOutcome, type AckRequest, type ReplicationFrame } from './frames.ts'
 import { AckTable, type AckDone } from './acks.ts'
 import { MalformedCounter } from './offenders.ts'
-import { MAX_PENDING_ACKS, MAX_REPAIRS_IN_FLIGHT, resolveTuning } from './options.ts'
+import { MAX_PENDING_ACKS, MAX_REPAIRS_IN_FLIGHT, MAX_SINCE_REQUESTS_PER_ROUND, resolveTuning } from './options.ts'
 import type { ReplicationTuning, ResolvedTuning } from './options.ts'
 import { newStats, type ApplyOutcome, type EngineOutput, type ReplicationEngineStats } from './types.ts'
 
@@ -92,6 +92,13 @@ interface Want {
   askedAtMs: number
   /** Ask another member (`since`) next, not the origin. */
   fallback: boolean
+  /**
+   * The since round under way: key-hash slices still to pull (the last one is asked next), the
+   * least `has` any slice's answer reported, and the requests made. A slice whose answer the
+   * byte budget cut is split in two and each half asked again: hottest first is not hlc order,
+   * so a cut answer cannot be resumed by raising hlc.
+   */
+  round: { slices: [lo: number, span: number][]; has: number; requests: number } | undefined
 }
 
 export class ReplicationEngine {
@@ -139,12 +146,17 @@ export class ReplicationEngine {
    * member is asked to answer what it did there, and an `ack` output follows. ackIds must be
    * unique among the writes still waiting (RangeError otherwise).
    */
-  write(delta: Delta, nowMs: number, ackId?: number): void {
+  write(delta: Delta, nowMs: number, ackId?: number, ackTimeoutMs?: number): void {
     this.#stats.writes++
     let acked = false
-    if (ackId !== undefined) acked = this.#startAck(delta, ackId, nowMs)
+    if (ackId !== undefined) acked = this.#startAck(delta, ackId, nowMs, ackTimeoutMs)
     // Nobody to send it to: it stays in the replica's log for later members' repair.
     if (this.#alive.length === 0) return
+    if (acked && this.#gossiping()) {
+      // The mesh carries the batch; the ack request goes straight to every member (an acked write is rare: sent twice).
+      this.#sendAckRequest(ackId as number, delta, this.#alive)
+      acked = false
+    }
     const size = delta.key.length + (delta.value === undefined ? 0 : delta.value.byteLength) + DELTA_ESTIMATE_OVERHEAD_BYTES
     // A delta that would take the batch past its bound sends the batch first: a large value travels alone.
     if (this.#batch.length > 0 && this.#batchBytes + size > this.tuning.batchMaxBytes) this.#flush()
@@ -180,14 +192,55 @@ export class ReplicationEngine {
       case 'range':
         return this.#onRange(from, f.origin, f.from, f.unavailable, f.batch, nowMs)
       case 'since':
-        return this.#serveSince(from, f.origin, f.hlc, f.maxBytes)
+        return this.#serveSince(from, f.origin, f.hlc, f.maxBytes, f.lo, f.span)
       case 'state':
-        return this.#onState(from, f.origin, f.has, f.complete, f.batch, nowMs)
+        return this.#onState(from, f, nowMs)
       case 'digest':
         this.#compare(f.digest, nowMs)
         if (f.replyWanted) this.#sendDigest(from, false)
         return
     }
+  }
+
+  /**
+   * A delta batch (crdt's encodeDeltas bytes) the gossip mesh delivered, `from` the peer that
+   * forwarded it: applied like a batch frame. Used in clusters above gossipAboveMembers.
+   */
+  receiveGossip(from: string, batch: Uint8Array, nowMs: number): void {
+    this.#stats.gossipReceived++
+    this.#stats.bytesReceived += batch.byteLength
+    const deltas = this.#decodeBatch(from, batch, nowMs)
+    if (deltas !== undefined) this.#applyAll(from, deltas, nowMs, true)
+  }
+
+  /**
+   * Deltas that came by another way (the warm-up stream, a snapshot), through the same apply
+   * path as every other remote delta: one `applied` output each, holes noted for repair.
+   */
+  applyReceived(from: string, deltas: readonly Delta[], nowMs: number): ApplyOutcome[] {
+    const outcomes: ApplyOutcome[] = []
+    this.#applyAll(from, deltas, nowMs, false, outcomes)
+    return outcomes
+  }
+
+  /**
+   * After a complete warm-up: `origin`'s seqs up to `contiguous` count as received (what was
+   * streamed holds them), and since(`hlc`) is where a fallback repair of it starts.
+   */
+  baseline(origin: Origin, contiguous: number, hlc: number): void {
+    this.#replica.progress.start(origin, contiguous)
+    const key = originKey(origin)
+    if (hlc > (this.#frontier.get(key) ?? 0)) this.#frontier.set(key, hlc)
+  }
+
+  /** A digest that came by another way (a warm-up's digest exchange): wants what it shows we lack. */
+  noteDigest(digest: ReplicaDigest, nowMs: number): void {
+    this.#compare(digest, nowMs)
+  }
+
+  /** Sends the batch being filled now, whatever its size (the node's flush()). */
+  flush(_nowMs: number): void {
+    this.#flush()
   }
 
   /** SWIM says `id` is alive (again). */
@@ -267,7 +320,12 @@ export class ReplicationEngine {
 
   stats(): ReplicationEngineStats {
     const s = this.#stats
-    return { ...s, repair: { ...s.repair }, acks: { ...s.acks, pending: this.#acks.size } }
+    return { ...s, repair: { ...s.repair, pendingOrigins: this.#wants.size }, acks: { ...s.acks, pending: this.#acks.size } }
+  }
+
+  /** The members batches go to now (alive or suspected), this node excluded. */
+  members(): string[] {
+    return this.#alive.map((m) => m.id)
   }
 
   /** Bytes output to `id` and not yet reported sent. */
@@ -292,6 +350,15 @@ export class ReplicationEngine {
     if (deltas.length === 0 || this.#alive.length === 0) return
     let frame: Uint8Array
     try {
+      if (this.#gossiping()) {
+        // Above gossipAboveMembers the mesh fans out: one publish, whatever the cluster's size.
+        const bytes = encodeDeltas(deltas)
+        this.#stats.batches++
+        this.#stats.gossipPublished++
+        this.#stats.bytesSent += bytes.byteLength
+        this.#out.push({ type: 'publish', bytes })
+        return
+      }
       frame = encodeFrame({ kind: 'batch', acks, batch: encodeDeltas(deltas) })
     } catch {
       // A bug (admitted deltas always encode): its deltas are in the log, peers repair the gap.
@@ -344,6 +411,11 @@ export class ReplicationEngine {
     this.#stats.queuedBytes -= n
   }
 
+  /** Batches go to the gossip mesh (one publish) instead of to each member: above gossipAboveMembers. */
+  #gossiping(): boolean {
+    return this.#alive.length + 1 > this.tuning.gossipAboveMembers
+  }
+
   #rebuildAlive(): void {
     this.#alive = [...this.#members.values()].filter((m) => m.alive)
   }
@@ -355,7 +427,7 @@ export class ReplicationEngine {
 
   // ---- the one apply path ----
 
-  #applyRemote(d: Delta, from: string, nowMs: number): ApplyOutcome {
+  #applyRemote(d: Delta, from: string, nowMs: number, live: boolean): ApplyOutcome {
     let outcome: ApplyOutcome
     const s = this.#stats
     try {
@@ -368,13 +440,14 @@ export class ReplicationEngine {
         if (r === 'applied') s.applied++
         else s.stale++
       }
-    } catch {
+    } catch (err) {
       // The bytes decoded: whatever threw is ours, never the peer's. Only this delta is lost.
-      outcome = DROPPED.failed
       s.dropped++
       s.applyErrors++
+      this.#out.push({ type: 'applied', delta: d, from, outcome: DROPPED.failed, live, error: err })
+      return DROPPED.failed
     }
-    this.#out.push({ type: 'applied', delta: d, from, outcome })
+    this.#out.push({ type: 'applied', delta: d, from, outcome, live })
     return outcome
   }
 
@@ -390,9 +463,9 @@ export class ReplicationEngine {
   }
 
   /** Applies a batch's deltas, then notes each origin's holes and frontier. */
-  #applyAll(from: string, deltas: Delta[], nowMs: number, outcomes?: ApplyOutcome[]): void {
+  #applyAll(from: string, deltas: readonly Delta[], nowMs: number, live: boolean, outcomes?: ApplyOutcome[]): void {
     for (const d of deltas) {
-      const o = this.#applyRemote(d, from, nowMs)
+      const o = this.#applyRemote(d, from, nowMs, live)
       outcomes?.push(o)
     }
     // Decoded batches share one origin object per origin: usually one, so this loop is short.
@@ -417,9 +490,9 @@ export class ReplicationEngine {
   #onBatch(from: string, acks: readonly AckRequest[], batch: Uint8Array, nowMs: number): void {
     const deltas = this.#decodeBatch(from, batch, nowMs)
     if (deltas === undefined) return
-    if (acks.length === 0) return this.#applyAll(from, deltas, nowMs)
+    if (acks.length === 0) return this.#applyAll(from, deltas, nowMs, true)
     const outcomes: ApplyOutcome[] = []
-    this.#applyAll(from, deltas, nowMs, outcomes)
+    this.#applyAll(from, deltas, nowMs, true, outcomes)
     const answers: AckAnswer[] = []
     for (const a of acks) if (a.index < outcomes.length) answers.push({ ackId: a.ackId, outcome: ackOutcome(outcomes[a.index]) })
     if (answers.length > 0) this.#trySend(from, { kind: 'acked', answers })
@@ -428,7 +501,7 @@ export class ReplicationEngine {
   // ---- acks ----
 
   /** Registers an acknowledged write; false when it finished at once (nobody to wait for, or too many waiting). */
-  #startAck(delta: Delta, ackId: number, nowMs: number): boolean {
+  #startAck(delta: Delta, ackId: number, nowMs: number, timeoutMs: number | undefined): boolean {
     if (!Number.isSafeInteger(ackId) || ackId < 0) {
       throw new RangeError(`ReplicationEngine.write: ackId must be a safe integer ≥ 0, got ${ackId}`)
     }
@@ -439,7 +512,10 @@ export class ReplicationEngine {
       this.#ackDone({ ackId, missing: members.sort(), refused: [] })
       return false
     }
-    this.#acks.start(ackId, delta, members, nowMs)
+    if (timeoutMs !== undefined && (!Number.isSafeInteger(timeoutMs) || timeoutMs <= 0)) {
+      throw new RangeError(`ReplicationEngine.write: ackTimeoutMs must be a positive safe integer, got ${timeoutMs}`)
+    }
+    this.#acks.start(ackId, delta, members, nowMs, timeoutMs)
     return true
   }
 
@@ -451,11 +527,14 @@ export class ReplicationEngine {
 
   /** Deadlines pass; unanswered requests are sent again alone, encoded once for the members still waiting. */
   #ackTick(nowMs: number): void {
-    const done = this.#acks.tick(nowMs, (p) => {
-      const frame = encodeFrame({ kind: 'batch', acks: [{ ackId: p.ackId, index: 0 }], batch: encodeDeltas([p.delta]) })
-      for (const id of p.waiting) this.#trySend(id, frame)
-    })
+    const done = this.#acks.tick(nowMs, (p) => this.#sendAckRequest(p.ackId, p.delta, p.waiting))
     for (const d of done) this.#ackDone(d)
+  }
+
+  /** The write alone in a batch frame asking for an answer, encoded once for every member named. */
+  #sendAckRequest(ackId: number, delta: Delta, to: Iterable<string | Member>): void {
+    const frame = encodeFrame({ kind: 'batch', acks: [{ ackId, index: 0 }], batch: encodeDeltas([delta]) })
+    for (const m of to) this.#trySend(typeof m === 'string' ? m : m.id, frame)
   }
 
   // ---- repair and anti-entropy ----
@@ -464,7 +543,7 @@ export class ReplicationEngine {
     const key = originKey(origin)
     const w = this.#wants.get(key)
     if (w === undefined) {
-      this.#wants.set(key, { origin, upTo, sinceMs: nowMs, askedAtMs: -Infinity, fallback: false })
+      this.#wants.set(key, { origin, upTo, sinceMs: nowMs, askedAtMs: -Infinity, fallback: false, round: undefined })
       const due = nowMs + this.tuning.gapGraceMs
       if (due < this.#repairDueMs) this.#repairDueMs = due
     } else if (upTo > w.upTo) w.upTo = upTo
@@ -520,8 +599,16 @@ export class ReplicationEngine {
     w.fallback = false
     const peer = origin !== undefined && origin.alive ? origin : this.#randomMember()
     if (peer === undefined) return false
+    w.round ??= { slices: [[0, KEY_HASH_SPACE]], has: Infinity, requests: 0 }
+    if (w.round.requests === MAX_SINCE_REQUESTS_PER_ROUND) {
+      // Too big to pull this way now: the round starts over an anti-entropy period later.
+      w.round = undefined
+      return false
+    }
+    w.round.requests++
+    const [lo, span] = w.round.slices[w.round.slices.length - 1]
     this.#stats.repair.sinceRequests++
-    return this.#trySend(peer.id, { kind: 'since', origin: w.origin, hlc: this.#frontier.get(key) ?? 0, maxBytes })
+    return this.#trySend(peer.id, { kind: 'since', origin: w.origin, hlc: this.#frontier.get(key) ?? 0, maxBytes, lo, span })
   }
 
   /**
@@ -556,7 +643,7 @@ export class ReplicationEngine {
     const deltas = this.#decodeBatch(from, batch, nowMs)
     if (deltas === undefined) return
     this.#stats.repair.rangeDeltas += deltas.length
-    this.#applyAll(from, deltas, nowMs)
+    this.#applyAll(from, deltas, nowMs, false)
     const w = this.#wants.get(originKey(origin))
     if (w === undefined) return
     w.askedAtMs = -Infinity
@@ -566,13 +653,24 @@ export class ReplicationEngine {
     this.#repairDueMs = Math.min(this.#repairDueMs, nowMs)
   }
 
-  #serveSince(to: string, origin: Origin, hlc: number, maxBytes: number): void {
+  #serveSince(to: string, origin: Origin, hlc: number, maxBytes: number, lo: number, span: number): void {
     const budget = this.#answerBudget(to, maxBytes)
     if (budget === undefined) return
     const tally = newChunkTally()
     const chunks: Uint8Array[] = []
     // One chunk of the whole budget: the stream is hottest first, not in hlc order, so a cut answer cannot be resumed.
-    for (const c of encodeChunks(this.#replica.since(hlc as Hlc), { chunkBytes: budget, budgetBytes: budget, tally })) {
+    const whole = lo === 0 && span === KEY_HASH_SPACE
+    const keys = whole
+      ? undefined
+      : (k: string): boolean => {
+          const h = keyHash32(k)
+          return h >= lo && h - lo < span
+        }
+    for (const c of encodeChunks(this.#replica.since(hlc as Hlc, keys === undefined ? {} : { keys }), {
+      chunkBytes: budget,
+      budgetBytes: budget,
+      tally,
+    })) {
       chunks.push(c)
       if (chunks.length > 1) break
     }
@@ -581,22 +679,40 @@ export class ReplicationEngine {
     const has = own ? this.#replica.log.lastSeq : (this.#replica.progress.progress(origin)?.contiguous ?? 0)
     this.#stats.repair.served++
     const complete = !tally.cut && chunks.length <= 1
-    this.#trySend(to, { kind: 'state', origin, has, complete, batch: chunks[0] ?? encodeDeltas([]) })
+    this.#trySend(to, { kind: 'state', origin, has, complete, lo, span, batch: chunks[0] ?? encodeDeltas([]) })
   }
 
-  #onState(from: string, origin: Origin, has: number, complete: boolean, batch: Uint8Array, nowMs: number): void {
-    const deltas = this.#decodeBatch(from, batch, nowMs)
+  #onState(from: string, f: Extract<ReplicationFrame, { kind: 'state' }>, nowMs: number): void {
+    const deltas = this.#decodeBatch(from, f.batch, nowMs)
     if (deltas === undefined) return
     this.#stats.repair.sinceDeltas += deltas.length
-    this.#applyAll(from, deltas, nowMs)
-    const w = this.#wants.get(originKey(origin))
+    this.#applyAll(from, deltas, nowMs, false)
+    const w = this.#wants.get(originKey(f.origin))
     if (w === undefined) return
     w.askedAtMs = -Infinity
-    const mine = this.#replica.progress.progress(origin)?.contiguous ?? 0
-    // Received up to what that member had of the origin, never beyond: the rest stays wanted.
-    if (complete && has > mine) this.#replica.progress.start(origin, Math.min(w.upTo, has))
-    else w.sinceMs = nowMs + this.tuning.antiEntropyIntervalMs - this.tuning.gapGraceMs
     this.#repairDueMs = Math.min(this.#repairDueMs, nowMs)
+    const round = w.round
+    const top = round?.slices[round.slices.length - 1]
+    // An answer to another round (late, or duplicated) only brought deltas.
+    if (round === undefined || top === undefined || top[0] !== f.lo || top[1] !== f.span) return
+    round.slices.pop()
+    if (!f.complete) {
+      if (f.span < 2) {
+        w.round = undefined
+        w.sinceMs = nowMs + this.tuning.antiEntropyIntervalMs - this.tuning.gapGraceMs
+        return
+      }
+      const half = Math.floor(f.span / 2)
+      round.slices.push([f.lo, half], [f.lo + half, f.span - half])
+      return
+    }
+    round.has = Math.min(round.has, f.has)
+    if (round.slices.length > 0) return
+    w.round = undefined
+    const mine = this.#replica.progress.progress(f.origin)?.contiguous ?? 0
+    // Received up to what the members that answered had of the origin, never beyond: the rest stays wanted.
+    if (round.has > mine) this.#replica.progress.start(f.origin, Math.min(w.upTo, round.has))
+    else w.sinceMs = nowMs + this.tuning.antiEntropyIntervalMs - this.tuning.gapGraceMs
   }
 
   #sendDigest(to: string, replyWanted: boolean): void {

@@ -14,8 +14,9 @@
 //   acked  := count { ackId u8 outcome }                         -- ack answers (ACK_OUTCOMES)
 //   want   := origin from to maxBytes                            -- gap repair: ask the origin
 //   range  := origin from u8 unavailable bytes(deltas)           -- its answer, from its log
-//   since  := origin hlc maxBytes                                -- fallback: ask any member
-//   state  := origin has u8 complete bytes(deltas)               -- its answer: since(hlc)
+//   since  := origin hlc maxBytes lo span                        -- fallback: ask any member, keys
+//             whose keyHash32 is in [lo, lo + span)
+//   state  := origin has u8 complete lo span bytes(deltas)       -- its answer: since(hlc) of that slice
 //   digest := u8 replyWanted digest                              -- anti-entropy
 //   origin := string nodeId · epoch
 //
@@ -48,6 +49,9 @@ const KIND_BY_CODE: readonly (FrameKind | undefined)[] = (() => {
   return t
 })()
 
+/** The key-hash space (lib/foundation/key-hash.ts's keyHash32): since requests name a slice of it. */
+export const KEY_HASH_SPACE = 2 ** 32
+
 /** Largest frame: one delta batch and its header. */
 export const MAX_REPLICATION_FRAME_BYTES = MAX_BATCH_BYTES + 1024
 /** Ack requests in one batch frame, and ack answers in one acked frame. */
@@ -76,8 +80,8 @@ export type ReplicationFrame =
   | { kind: 'acked'; answers: readonly AckAnswer[] }
   | { kind: 'want'; origin: Origin; from: number; to: number; maxBytes: number }
   | { kind: 'range'; origin: Origin; from: number; unavailable: boolean; batch: Uint8Array }
-  | { kind: 'since'; origin: Origin; hlc: number; maxBytes: number }
-  | { kind: 'state'; origin: Origin; has: number; complete: boolean; batch: Uint8Array }
+  | { kind: 'since'; origin: Origin; hlc: number; maxBytes: number; lo: number; span: number }
+  | { kind: 'state'; origin: Origin; has: number; complete: boolean; lo: number; span: number; batch: Uint8Array }
   | { kind: 'digest'; replyWanted: boolean; digest: ReplicaDigest }
 
 export function encodeFrame(f: ReplicationFrame): Uint8Array {
@@ -117,11 +121,15 @@ export function encodeFrame(f: ReplicationFrame): Uint8Array {
       writeOrigin(e, f.origin)
       e.writeVarUint(f.hlc)
       e.writeVarUint(f.maxBytes)
+      e.writeVarUint(f.lo)
+      e.writeVarUint(f.span)
       break
     case 'state':
       writeOrigin(e, f.origin)
       e.writeVarUint(f.has)
       e.writeUint8(f.complete ? 1 : 0)
+      e.writeVarUint(f.lo)
+      e.writeVarUint(f.span)
       e.writeBytes(f.batch)
       break
     case 'digest':
@@ -191,13 +199,17 @@ export function decodeFrame(bytes: Uint8Array): ReplicationFrame {
     }
     case 'since': {
       const origin = readOrigin(d)
-      f = { kind, origin, hlc: d.readVarUint(), maxBytes: d.readVarUint() }
+      const hlc = d.readVarUint()
+      const maxBytes = d.readVarUint()
+      f = { kind, origin, hlc, maxBytes, ...readSlice(d) }
       break
     }
     case 'state': {
       const origin = readOrigin(d)
       const has = d.readVarUint()
-      f = { kind, origin, has, complete: readFlag(d, 'complete'), batch: d.readBytes(MAX_BATCH_BYTES, 'delta batch') }
+      const complete = readFlag(d, 'complete')
+      const slice = readSlice(d)
+      f = { kind, origin, has, complete, ...slice, batch: d.readBytes(MAX_BATCH_BYTES, 'delta batch') }
       break
     }
     case 'digest': {
@@ -212,6 +224,14 @@ export function decodeFrame(bytes: Uint8Array): ReplicationFrame {
 
 function malformed(message: string): never {
   throw new DecodeError(DecodeErrorCode.malformed, message)
+}
+
+/** A slice of the key-hash space: 0 ≤ lo, 1 ≤ span, lo + span ≤ KEY_HASH_SPACE. */
+function readSlice(d: Decoder): { lo: number; span: number } {
+  const lo = d.readVarUint()
+  const span = d.readVarUint()
+  if (span < 1 || lo + span > KEY_HASH_SPACE) malformed(`key-hash slice [${lo}, ${lo} + ${span}) outside [0, 2^32)`)
+  return { lo, span }
 }
 
 function readFlag(d: Decoder, what: string): boolean {

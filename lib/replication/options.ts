@@ -54,6 +54,14 @@ export const DEFAULT_MALFORMED_LIMIT = 10
 /** The window of malformedLimit. */
 export const DEFAULT_MALFORMED_WINDOW_MS = 60_000
 
+/**
+ * Cluster size (members, this node included) above which batches go to the gossip mesh, one
+ * publish each, instead of one copy to every member: a writer's direct fan-out costs it one
+ * encryption and send per member, the mesh a bounded degree whatever the size (docs/replication-engine.md,
+ * "Direct or gossip"). Acks, repair and anti-entropy stay on the direct streams either way.
+ */
+export const DEFAULT_GOSSIP_ABOVE_MEMBERS = 32
+
 /** Acknowledged writes waiting at once; past it a new one finishes at once with every member missing. */
 export const MAX_PENDING_ACKS = 65_536
 /**
@@ -62,6 +70,12 @@ export const MAX_PENDING_ACKS = 65_536
  * cannot start a storm of pulls.
  */
 export const MAX_REPAIRS_IN_FLIGHT = 4
+/**
+ * since requests one repair round may make while halving key-hash slices whose answer the byte
+ * budget cut: 64 × repairAnswerMaxBytes at most per round; past it the round starts over an
+ * anti-entropy period later.
+ */
+export const MAX_SINCE_REQUESTS_PER_ROUND = 64
 /** Peers whose malformed frames are counted (members and strangers alike), oldest forgotten first. */
 export const MAX_TRACKED_PEERS = 4096
 
@@ -86,6 +100,8 @@ export interface ReplicationTuning {
   ackTimeoutMs?: number
   /** @default 100 (DEFAULT_ACK_RETRY_MS) */
   ackRetryMs?: number
+  /** @default 32 (DEFAULT_GOSSIP_ABOVE_MEMBERS) */
+  gossipAboveMembers?: number
   /** @default 10 (DEFAULT_MALFORMED_LIMIT) */
   malformedLimit?: number
   /** @default 60,000 (DEFAULT_MALFORMED_WINDOW_MS) */
@@ -114,6 +130,7 @@ export function resolveTuning(t: ReplicationTuning): ResolvedTuning {
     repairTimeoutMs: positiveInt(w, 'repairTimeoutMs', t.repairTimeoutMs ?? DEFAULT_REPAIR_TIMEOUT_MS),
     ackTimeoutMs: positiveInt(w, 'ackTimeoutMs', t.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS),
     ackRetryMs: positiveInt(w, 'ackRetryMs', t.ackRetryMs ?? DEFAULT_ACK_RETRY_MS),
+    gossipAboveMembers: positiveInt(w, 'gossipAboveMembers', t.gossipAboveMembers ?? DEFAULT_GOSSIP_ABOVE_MEMBERS),
     malformedLimit: nonNegativeInt(w, 'malformedLimit', t.malformedLimit ?? DEFAULT_MALFORMED_LIMIT),
     malformedWindowMs: positiveInt(w, 'malformedWindowMs', t.malformedWindowMs ?? DEFAULT_MALFORMED_WINDOW_MS),
   }

@@ -15,8 +15,22 @@ export interface AckRefusal {
 export type EngineOutput =
   /** A frame for one member's replication stream. A batch is encoded once: the same bytes go to every member. */
   | { readonly type: 'send'; readonly to: string; readonly bytes: Uint8Array }
+  /**
+   * A delta batch (crdt's encodeDeltas bytes) for the gossip mesh: in clusters above
+   * gossipAboveMembers a batch is published once instead of sent to each member.
+   */
+  | { readonly type: 'publish'; readonly bytes: Uint8Array }
   /** Every remote delta, whatever frame brought it, once, with what it did here. */
-  | { readonly type: 'applied'; readonly delta: Delta; readonly from: string; readonly outcome: ApplyOutcome }
+  | {
+      readonly type: 'applied'
+      readonly delta: Delta
+      readonly from: string
+      readonly outcome: ApplyOutcome
+      /** Brought by live replication (a batch, from the stream or the mesh), not by repair or warm-up. */
+      readonly live: boolean
+      /** What Replica.apply threw, when the outcome is `{ dropped: 'failed' }` (a bug of ours). */
+      readonly error?: unknown
+    }
   /**
    * An acknowledged write finished: every live member answered (`missing` empty), or its
    * deadline passed (`missing` lists who did not answer). Succeeded iff both lists are empty.
@@ -30,8 +44,12 @@ export type EngineOutput =
 export interface ReplicationEngineStats {
   /** Local deltas written. */
   writes: number
-  /** Batches encoded (each output once per member it went to). */
+  /** Batches encoded (each output once per member it went to, or published once). */
   batches: number
+  /** Of batches: published to the gossip mesh (clusters above gossipAboveMembers). */
+  gossipPublished: number
+  /** Batches the gossip mesh delivered (receiveGossip). */
+  gossipReceived: number
   framesSent: number
   bytesSent: number
   framesReceived: number
@@ -64,6 +82,8 @@ export interface ReplicationEngineStats {
     /** Requests served to peers. */
     served: number
     antiEntropyRounds: number
+    /** Origins with a seq hole still wanted. */
+    pendingOrigins: number
   }
   acks: {
     started: number
@@ -79,6 +99,8 @@ export function newStats(): ReplicationEngineStats {
   return {
     writes: 0,
     batches: 0,
+    gossipPublished: 0,
+    gossipReceived: 0,
     framesSent: 0,
     bytesSent: 0,
     framesReceived: 0,
@@ -95,7 +117,7 @@ export function newStats(): ReplicationEngineStats {
     framesDropped: 0,
     queuedBytes: 0,
     maxQueuedBytes: 0,
-    repair: { rangeRequests: 0, sinceRequests: 0, rangeDeltas: 0, sinceDeltas: 0, served: 0, antiEntropyRounds: 0 },
+    repair: { rangeRequests: 0, sinceRequests: 0, rangeDeltas: 0, sinceDeltas: 0, served: 0, antiEntropyRounds: 0, pendingOrigins: 0 },
     acks: { started: 0, succeeded: 0, failed: 0, pending: 0 },
   }
 }

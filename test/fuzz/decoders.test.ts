@@ -158,8 +158,8 @@ describe('decoder fuzz (deltas, SWIM, sync, replication)', function () {
       { kind: 'acked', answers: [{ ackId: 9, outcome: 'applied' }, { ackId: 10, outcome: 'clock-drift' }] },
       { kind: 'want', origin, from: 1, to: 9, maxBytes: 1 << 20 },
       { kind: 'range', origin, from: 4, unavailable: false, batch },
-      { kind: 'since', origin, hlc: 123, maxBytes: 456 },
-      { kind: 'state', origin, has: 12, complete: true, batch },
+      { kind: 'since', origin, hlc: 123, maxBytes: 456, lo: 0, span: 2 ** 32 },
+      { kind: 'state', origin, has: 12, complete: true, lo: 2 ** 31, span: 2 ** 30, batch },
       { kind: 'digest', replyWanted: true, digest },
     ] as const
     frames.forEach((f, i) => {
