@@ -24,7 +24,7 @@
 // - Acks: a write with an ackId asks every live member to answer with what the delta did
 //   there; done when all answered (applied/stale acknowledge, anything else is a refusal) or
 //   at ackTimeoutMs; members going down stop counting.
-// - Offenders: frames that do not decode are counted per peer in a window; past
+// - Offenders: frames that do not decode are counted per peer in a window; at
 //   malformedLimit one `offender` output per window. Deltas that decode but break the
 //   admission rule are refused alone by the replica: not the peer's fault.
 

@@ -1,5 +1,5 @@
 // Offender counting: frames that do not decode, per peer, in a window started by the peer's
-// first failure. Past `limit` within the window the peer is an offender — reported once per
+// first failure. At `limit` within the window the peer is an offender — reported once per
 // window (the adapter bans it and hangs up). At most MAX_TRACKED_PEERS peers are counted,
 // oldest forgotten first, so a flood of peer ids cannot grow this.
 
@@ -30,7 +30,7 @@ export class MalformedCounter {
       this.#peers.set(peer, r)
     }
     r.count++
-    if (r.count <= this.#limit || r.reported) return undefined
+    if (r.count < this.#limit || r.reported) return undefined
     r.reported = true
     return r.count
   }

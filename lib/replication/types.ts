@@ -36,7 +36,7 @@ export type EngineOutput =
    * deadline passed (`missing` lists who did not answer). Succeeded iff both lists are empty.
    */
   | { readonly type: 'ack'; readonly ackId: number; readonly missing: readonly string[]; readonly refused: readonly AckRefusal[] }
-  /** A peer sent more than malformedLimit frames that do not decode within the window: ban it, hang up. */
+  /** A peer sent malformedLimit frames that do not decode within the window: ban it, hang up. */
   | { readonly type: 'offender'; readonly peer: string; readonly malformed: number }
   /** A member's send queue passed maxQueueBytes: it gets no batches until it drains, and catches up by repair. */
   | { readonly type: 'behind'; readonly peer: string }

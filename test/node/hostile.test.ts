@@ -13,7 +13,7 @@ import { generateClusterKey } from '../../lib/index.ts'
 import { encodeSyncMessage, MAX_SYNC_FRAME_BYTES } from '../../lib/networking/sync-codec.ts'
 import { encodeDeltas, makeDelta } from '../../crdt/index.ts'
 import { killAll, startCluster, waitFor, type NodeProcess } from '../support/cluster.ts'
-import { garbage, HostilePeer, lpFrame, SWIM_PROTOCOL, SYNC_PROTOCOL, tolerateOwnStreamResets, varint } from '../support/hostile-peer.ts'
+import { garbage, HostilePeer, lpFrame, REPLICATION_PROTOCOL, SWIM_PROTOCOL, SYNC_PROTOCOL, tolerateOwnStreamResets, varint } from '../support/hostile-peer.ts'
 
 /** RSS a node may gain over the whole file, attacks and their stored deltas included. */
 const MAX_RSS_GROWTH_BYTES = 256 * 1024 * 1024
@@ -22,10 +22,10 @@ const FAR_AHEAD_MS = 10 * 60_000
 
 interface Stats {
   replica: { droppedDrift: number; droppedYjs: number; applied: number }
-  repair: { sinceFallbacks: number; pendingOrigins: number }
+  repair: { sinceRequests: number; pendingOrigins: number }
   members: { alive: number }
   swim: { decodeErrors: number }
-  replication: { malformed: number; deltasReceived: number }
+  replication: { malformed: number; applied: number }
   malformedByPeer: Record<string, number>
   refusedConnections: number
 }
@@ -291,6 +291,24 @@ describe('hostile peer with the cluster key', function () {
     h.release()
   })
 
+  it(`replication stream: ${MALFORMED_LIMIT} frames that do not decode get the peer banned; nothing is applied`, async () => {
+    const h = await hostile()
+    const before = await stats(a)
+    // One stream, the frames back to back: the engine counts each and keeps reading.
+    const frames = Array.from({ length: MALFORMED_LIMIT }, (_, i) => lpFrame(garbage(500 + i, 64)))
+    await h.exchange(a.id, REPLICATION_PROTOCOL, frames, { timeoutMs: 3_000 })
+    await waitFor(() => a.events.some((e) => e.event === 'peer:banned' && e.detail.peer === h.id), {
+      timeoutMs: 5_000,
+      what: 'the peer:banned event for replication garbage',
+    })
+    const after = await stats(a)
+    expect(after.replication.malformed - before.replication.malformed).to.equal(MALFORMED_LIMIT)
+    expect(after.replication.applied, 'nothing applied').to.equal(before.replication.applied)
+    await waitFor(() => !h.isConnected(a.id), { timeoutMs: 5_000, what: 'a to hang up on the hostile peer' })
+    expect(await h.tryConnect(a.addresses[0])).to.equal('refused')
+    await expectHealthy('replication garbage')
+  })
+
   it(`past malformedLimit (${MALFORMED_LIMIT}) the peer is hung up on and refused when it reconnects`, async () => {
     const h = await hostile()
     const before = await stats(a)
@@ -317,7 +335,7 @@ describe('hostile peer with the cluster key', function () {
     expect((await stats(b)).malformedByPeer[h.id] ?? 0).to.equal(0)
     await expectHealthy('ban')
   })
-  // Regression (fixed in lib/node/repair.ts: strangers' origins are ignored, ≤ 4 repairs in
+  // Regression (fixed in the repair, now lib/replication/engine.ts: strangers' origins are ignored, ≤ 4 repairs in
   // flight). Before the fix a peer's digest was trusted. For every origin it names that this node never heard of, #wantIfBehind starts the
   // origin at 0 and wants it up to the claimed `highest`; the origin is not alive, so each want
   // becomes a since(0) fallback of up to repairMaxBytes from a random peer, and #tick starts all
@@ -346,7 +364,7 @@ describe('hostile peer with the cluster key', function () {
       async () => {
         // a keeps answering (the waitFor deadline bounds the whole) with its repair work bounded.
         const s = await stats(a)
-        expect(s.repair.sinceFallbacks - before.repair.sinceFallbacks, 'since(0) fallbacks started').to.be.at.most(16)
+        expect(s.repair.sinceRequests - before.repair.sinceRequests, 'since(0) fallbacks started').to.be.at.most(16)
         return Date.now() > until
       },
       { timeoutMs: 10_000, what: '3 s of bounded repair' },

@@ -1,5 +1,7 @@
 // Replication across separate node processes on loopback: every write is readable on every
-// node, and concurrent writes to one key converge to the version-order winner (G2, G3).
+// node, and concurrent writes to one key converge to the version-order winner (G2, G3) — with
+// batches on the direct replication streams (the default below gossipAboveMembers) and on the
+// gossip mesh (gossipAboveMembers: 1 makes every cluster "large").
 import { expect } from 'chai'
 import { killAll, startCluster, waitFor, type NodeProcess } from '../support/cluster.ts'
 
@@ -10,11 +12,17 @@ async function converged(nodes: NodeProcess[]): Promise<boolean> {
   return dumps.every((d) => JSON.stringify(d) === JSON.stringify(dumps[0]))
 }
 
-for (const n of [3, 5]) {
-  describe(`cluster of ${n} node processes`, function () {
+const SETUPS: [n: number, mode: string, init: object][] = [
+  [3, 'direct streams', FAST],
+  [5, 'direct streams', FAST],
+  [3, 'gossip mesh', { ...FAST, gossipAboveMembers: 1 }],
+]
+
+for (const [n, mode, init] of SETUPS) {
+  describe(`cluster of ${n} node processes, batches on ${mode}`, function () {
     let nodes: NodeProcess[] = []
     before(async () => {
-      nodes = await startCluster(n, FAST)
+      nodes = await startCluster(n, init)
     })
     after(killAll)
 
@@ -56,6 +64,22 @@ for (const n of [3, 5]) {
       expect(entries[0].value).to.match(/^round-4-node-\d$/)
       expect(await nodes[n - 1].get('row')).to.equal('v10')
       for (const node of nodes) await node.call('validate')
+    })
+
+    it(`batches travel on ${mode}, and an acknowledged write resolves`, async () => {
+      await nodes[0].call('set', 'acked', 'y', { ack: 'all' })
+      for (const node of nodes) expect(await node.get('acked')).to.equal('y')
+      type Replication = { replication: { batches: number; gossipPublished: number; gossipReceived: number } }
+      const stats = (await Promise.all(nodes.map((x) => x.call('stats')))) as Replication[]
+      const published = stats.reduce((sum, x) => sum + x.replication.gossipPublished, 0)
+      const received = stats.reduce((sum, x) => sum + x.replication.gossipReceived, 0)
+      if (mode === 'gossip mesh') {
+        expect(published, 'batches published to the mesh').to.equal(stats.reduce((sum, x) => sum + x.replication.batches, 0))
+        expect(received, 'batches delivered by the mesh').to.be.greaterThan(0)
+      } else {
+        expect(published + received, 'nothing on the mesh').to.equal(0)
+        expect(stats[0].replication.batches).to.be.greaterThan(0)
+      }
     })
   })
 }

@@ -286,13 +286,13 @@ describe('replication engine: acknowledged writes', () => {
 })
 
 describe('replication engine: offenders', () => {
-  it('outputs one offender per window past malformedLimit; bytes that decode but break admission are not counted', () => {
+  it('outputs one offender per window once malformedLimit is reached; bytes that decode but break admission are not counted', () => {
     const { a } = cluster(['a', 'b'], { malformedLimit: 10, malformedWindowMs: 60_000 })
     const junk = new Uint8Array([1, 99, 0])
     for (let i = 0; i < 50; i++) a.engine.receive('b', junk, T0 + i)
-    expect(drain(a.engine)).to.deep.equal([{ type: 'offender', peer: 'b', malformed: 11 }])
+    expect(drain(a.engine)).to.deep.equal([{ type: 'offender', peer: 'b', malformed: 10 }])
     for (let i = 0; i < 50; i++) a.engine.receive('b', junk, T0 + 60_000 + i)
-    expect(drain(a.engine)).to.deep.equal([{ type: 'offender', peer: 'b', malformed: 11 }])
+    expect(drain(a.engine)).to.deep.equal([{ type: 'offender', peer: 'b', malformed: 10 }])
     // A batch of a delta with an hlc beyond the admission rule: refused alone, not an offence.
     const badVersion = makeVersion(0, (Number.MAX_SAFE_INTEGER - 1) as Hlc, 'b')
     const bad = makeDelta('set', 'k', badVersion, undefined, value(1), undefined, { nodeId: 'b', epoch: 0 }, 1)

@@ -24,6 +24,7 @@ import { PeerGate } from '../../lib/networking/peer-gate.ts'
 import { parseClusterKey } from '../../lib/networking/cluster-key.ts'
 import { syncProtocol } from '../../lib/networking/sync-service.ts'
 import { swimProtocol } from '../../lib/networking/swim-service.ts'
+import { replicationProtocol } from '../../lib/networking/replication-protocol.ts'
 import { DEFAULT_CLUSTER } from '../../lib/node/constants.ts'
 import { encodeDeltas, hlcFromParts, makeDelta, makeVersion, type Delta, type Origin } from '../../crdt/index.ts'
 import { Prng } from '../../lib/foundation/index.ts'
@@ -326,6 +327,7 @@ export class HostilePeer {
 /** The protocol ids of the default cluster (the nodes under attack use it). */
 export const SYNC_PROTOCOL = syncProtocol(DEFAULT_CLUSTER)
 export const SWIM_PROTOCOL = swimProtocol(DEFAULT_CLUSTER)
+export const REPLICATION_PROTOCOL = replicationProtocol(DEFAULT_CLUSTER)
 
 /**
  * Runs `fn` while the attacker's own libp2p streams may fail under it: a flood can get this
