@@ -592,7 +592,8 @@ export class ReplicationEngine {
   #ask(w: Want, key: string, from: number): boolean {
     const maxBytes = this.tuning.repairAnswerMaxBytes
     const origin = this.#members.get(w.origin.nodeId)
-    if (!w.fallback && origin !== undefined && origin.alive) {
+    // A since round under way goes on with since: its origin's log did not hold the range a moment ago either.
+    if (!w.fallback && w.round === undefined && origin !== undefined && origin.alive) {
       this.#stats.repair.rangeRequests++
       return this.#trySend(origin.id, { kind: 'want', origin: w.origin, from, to: w.upTo, maxBytes })
     }
