@@ -35,6 +35,7 @@ import {
   encodeDeltas,
   newChunkTally,
   originKey,
+  travelForm,
   type Delta,
   type DropReason,
   type Hlc,
@@ -350,18 +351,29 @@ export class ReplicationEngine {
     if (deltas.length === 0 || this.#alive.length === 0) return
     let frame: Uint8Array
     try {
+      let batch: Uint8Array
+      let requests = acks
+      try {
+        batch = encodeDeltas(deltas)
+      } catch {
+        // A bug (admitted deltas always encode): one delta must not take its batch down.
+        const t = travelling(deltas, acks)
+        this.#stats.unsendable += t.unsendable
+        if (t.batch === undefined) return
+        batch = t.batch
+        requests = t.acks
+      }
       if (this.#gossiping()) {
         // Above gossipAboveMembers the mesh fans out: one publish, whatever the cluster's size.
-        const bytes = encodeDeltas(deltas)
         this.#stats.batches++
         this.#stats.gossipPublished++
-        this.#stats.bytesSent += bytes.byteLength
-        this.#out.push({ type: 'publish', bytes })
+        this.#stats.bytesSent += batch.byteLength
+        this.#out.push({ type: 'publish', bytes: batch })
         return
       }
-      frame = encodeFrame({ kind: 'batch', acks, batch: encodeDeltas(deltas) })
+      frame = encodeFrame({ kind: 'batch', acks: requests, batch })
     } catch {
-      // A bug (admitted deltas always encode): its deltas are in the log, peers repair the gap.
+      // A bug: its deltas are in the log, peers repair the gap.
       this.#stats.framesDropped++
       return
     }
@@ -533,7 +545,15 @@ export class ReplicationEngine {
 
   /** The write alone in a batch frame asking for an answer, encoded once for every member named. */
   #sendAckRequest(ackId: number, delta: Delta, to: Iterable<string | Member>): void {
-    const frame = encodeFrame({ kind: 'batch', acks: [{ ackId, index: 0 }], batch: encodeDeltas([delta]) })
+    let batch: Uint8Array | undefined
+    try {
+      batch = encodeDeltas([delta])
+    } catch {
+      // A bug (admitted deltas always encode): its ghost goes, or nothing (the write times out).
+      batch = travelling([delta], []).batch
+      if (batch === undefined) return
+    }
+    const frame = encodeFrame({ kind: 'batch', acks: [{ ackId, index: 0 }], batch })
     for (const m of to) this.#trySend(typeof m === 'string' ? m : m.id, frame)
   }
 
@@ -592,7 +612,8 @@ export class ReplicationEngine {
   #ask(w: Want, key: string, from: number): boolean {
     const maxBytes = this.tuning.repairAnswerMaxBytes
     const origin = this.#members.get(w.origin.nodeId)
-    if (!w.fallback && origin !== undefined && origin.alive) {
+    // A since round under way goes on with since: its origin's log did not hold the range a moment ago either.
+    if (!w.fallback && w.round === undefined && origin !== undefined && origin.alive) {
       this.#stats.repair.rangeRequests++
       return this.#trySend(origin.id, { kind: 'want', origin: w.origin, from, to: w.upTo, maxBytes })
     }
@@ -746,6 +767,36 @@ export class ReplicationEngine {
     this.#stats.offenders++
     this.#out.push({ type: 'offender', peer: from, malformed: count })
   }
+}
+
+/**
+ * A batch encodeDeltas refused, without what cannot travel: each such delta goes as a ghost of
+ * its version under its seq (receivers see no hole, as a range repair would serve it), or is
+ * left out when not even that can travel (crdt/chunks.ts travelForm); ack requests follow their
+ * deltas (one left out is never answered: its write times out). `batch` undefined: none left.
+ */
+function travelling(
+  deltas: readonly Delta[],
+  acks: readonly AckRequest[],
+): { batch: Uint8Array | undefined; acks: AckRequest[]; unsendable: number } {
+  const kept: Delta[] = []
+  const at: number[] = []
+  let unsendable = 0
+  for (const d of deltas) {
+    let t = travelForm(d, Number.POSITIVE_INFINITY)
+    if (t !== undefined) {
+      try {
+        encodeDeltas([t])
+      } catch {
+        t = undefined
+      }
+    }
+    if (t !== d) unsendable++
+    at.push(t === undefined ? -1 : kept.length)
+    if (t !== undefined) kept.push(t)
+  }
+  const moved = acks.flatMap((a) => (at[a.index] >= 0 ? [{ ackId: a.ackId, index: at[a.index] }] : []))
+  return { batch: kept.length === 0 ? undefined : encodeDeltas(kept), acks: moved, unsendable }
 }
 
 function ackOutcome(o: ApplyOutcome): AckOutcome {

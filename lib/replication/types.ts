@@ -60,6 +60,11 @@ export interface ReplicationEngineStats {
   dropped: number
   /** Of dropped: the apply threw (a bug of ours: never charged to the peer). */
   applyErrors: number
+  /**
+   * Local deltas a batch could not encode (a bug: admitted deltas always encode), sent as ghosts
+   * of their versions or left out; the rest of their batch went.
+   */
+  unsendable: number
   /** Frames that did not decode, and offender outputs. */
   malformed: number
   offenders: number
@@ -109,6 +114,7 @@ export function newStats(): ReplicationEngineStats {
     stale: 0,
     dropped: 0,
     applyErrors: 0,
+    unsendable: 0,
     malformed: 0,
     offenders: 0,
     behind: 0,

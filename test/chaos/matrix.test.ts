@@ -11,7 +11,7 @@
 // paused node), ±5 s clock skew (clockOffsetMs at start), and 20% of gossip messages dropped
 // by their receivers.
 // Partition, sigstop and sigstop-tail found a repair bug (lost tail writes after a since(T)
-// fallback; fixed in lib/node/repair.ts, reproduced in test/chaos/known-bugs.test.ts); a
+// fallback; fixed, reproduced in test/replication/repair.test.ts); a
 // scenario can be marked `knownBug` to skip it while such a bug stands (CHAOS_KNOWN_BUGS=1
 // runs it anyway). Each scenario runs with 3 seeds in `npm test`, on one cluster per
 // describe (a node takes seconds to start on a loaded 2-core machine); every run uses its own
@@ -107,7 +107,7 @@ async function relayCountersSince(c: Cluster, from: LinkState[] | undefined): Pr
 }
 
 /**
- * Found by this matrix (deterministic reproduction: test/chaos/known-bugs.test.ts). A node
+ * Found by this matrix (deterministic reproduction: test/replication/repair.test.ts). A node
  * that others hold dead while it is in fact running (after SIGCONT, or a healthy node a healed
  * partition's stale "dead" verdict reached) sends a digest or its last writes; a peer that
  * wants those seqs skips the range request (origin "dead"), falls back to since(T) from a

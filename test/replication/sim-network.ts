@@ -14,7 +14,7 @@
 // Also used by bench/replication-engine.ts (lossless, zero delay) with per-node timing.
 
 import { Prng } from '../../lib/foundation/index.ts'
-import { Replica, type Delta } from '../../crdt/index.ts'
+import { Replica, type Delta, type ReplicaInit } from '../../crdt/index.ts'
 import { ReplicationEngine, type EngineOutput, type ReplicationTuning } from '../../lib/replication/index.ts'
 
 export interface SimOptions {
@@ -29,6 +29,8 @@ export interface SimOptions {
   tuning?: ReplicationTuning
   /** Store capacity of each replica. @default 64 MiB */
   replicaMaxBytes?: number
+  /** More options for node `index`'s replica (a log that holds one delta, an epoch). @default none */
+  replicaInit?: (index: number) => Partial<ReplicaInit>
   /** Keep every output of every node (tests); the bench counts only. @default true */
   record?: boolean
   /** Time spent in each node's code is measured (bench). @default false */
@@ -65,7 +67,8 @@ export class SimNetwork {
   readonly nodes: SimNode[] = []
   readonly rng: Prng
   now = 0
-  readonly #o: Required<Omit<SimOptions, 'tuning' | 'onEvent'>> & Pick<SimOptions, 'onEvent'> & { tuning: ReplicationTuning }
+  readonly #o: Required<Omit<SimOptions, 'tuning' | 'onEvent' | 'replicaInit'>> &
+    Pick<SimOptions, 'onEvent' | 'replicaInit'> & { tuning: ReplicationTuning }
   /** A binary min-heap of messages in flight, by (at, order). */
   readonly #heap: Message[] = []
   #order = 0
@@ -89,7 +92,7 @@ export class SimNetwork {
     this.rng = new Prng(o.seed)
     for (let i = 0; i < o.n; i++) {
       const id = `n${i}`
-      const replica = new Replica({ nodeId: id, maxBytes: this.#o.replicaMaxBytes })
+      const replica = new Replica({ maxBytes: this.#o.replicaMaxBytes, ...this.#o.replicaInit?.(i), nodeId: id })
       // No warm-up in this slice: every node starts with the cluster, so every seq is wanted from 1.
       replica.progress.warmedUp()
       const engine = new ReplicationEngine({ replica, selfId: id, seed: this.rng.nextUint32(), ...this.#o.tuning })
