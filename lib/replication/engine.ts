@@ -251,9 +251,14 @@ export class ReplicationEngine {
     if (m === undefined) {
       m = { id, alive: true, queued: 0, behind: false }
       this.#members.set(id, m)
+      // New members go last in the map, so appending keeps #alive in the map's order without a
+      // rebuild: a node learning N members at start costs O(N), not O(N²).
+      this.#alive.push(m)
     } else if (m.alive) return
-    m.alive = true
-    this.#rebuildAlive()
+    else {
+      m.alive = true
+      this.#rebuildAlive()
+    }
     if (this.#antiEntropyDueMs === Infinity) this.#antiEntropyDueMs = nowMs + this.tuning.antiEntropyIntervalMs
   }
 

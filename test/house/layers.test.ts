@@ -55,6 +55,7 @@ describe('house: the map in docs/README.md', () => {
       node: 'lib/node',
       crdt: 'crdt',
       membership: 'membership',
+      'membership/sim': 'membership/sim',
       '`lib/`': 'lib',
       '`lib/` (the public API) only': 'lib',
       'nothing of the project': '',

@@ -26,6 +26,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   'lib/hints': ['lib/foundation', 'lib/store', 'crdt'],
   'lib/networking': ['lib/foundation', 'crdt', 'membership'],
   'lib/replication': ['lib/foundation', 'crdt'],
+  'lib/replication/sim': ['lib/foundation', 'crdt', 'membership', 'membership/sim', 'lib/replication'],
   'lib/node': ['lib/foundation', 'lib/store', 'crdt', 'membership', 'lib/hints', 'lib/networking', 'lib/replication'],
   lib: ['lib/foundation', 'lib/store', 'crdt', 'membership', 'lib/networking', 'lib/node'],
   'lib/cli': ['lib', 'lib/foundation', 'crdt', 'membership', 'lib/networking', 'lib/node'],
