@@ -100,6 +100,10 @@ function startTransport(init: TransportInit): Promise<Libp2p<CacheServices>> {
         // messages keep the hash of their data (gossip-message-id.ts).
         msgIdFn: gossipMessageId(deltaTopic(init.cluster)),
         allowPublishToZeroTopicPeers: true,
+        // A publisher sends to its mesh peers (degree 6) only, not to every subscriber: delta
+        // batches go to gossipsub only in clusters above gossipAboveMembers, where flooding
+        // would cost the writer a copy per member, as direct streams do (docs/replication-sim.md).
+        floodPublish: false,
         emitSelf: false,
         maxInboundDataLength: GOSSIP_MAX_MESSAGE_BYTES,
       }),

@@ -87,7 +87,7 @@ export interface CacheNodeInit {
   /**
    * Cluster size (members, this node included) above which delta batches go to the gossip
    * mesh, one publish each, instead of a copy to every member on its replication stream
-   * (docs/replication-engine.md, "Direct or gossip"). @default 32
+   * (docs/replication-engine.md, "Direct or gossip"). @default 24
    */
   gossipAboveMembers?: number
   /** Bytes one repair answer (or warm-up request) may carry: 4 KiB … 8 MiB. @default 8 MiB */
@@ -250,7 +250,13 @@ function resolveFields(init: CacheNodeInit): ResolvedNodeOptions {
     ),
     gapGraceMs: nonNegativeInt('createCacheNode', 'gapGraceMs', init.gapGraceMs ?? DEFAULT_GAP_GRACE_MS),
     gossipAboveMembers: positiveInt('createCacheNode', 'gossipAboveMembers', init.gossipAboveMembers ?? DEFAULT_GOSSIP_ABOVE_MEMBERS),
-    repairMaxBytes: intInRange('createCacheNode', 'repairMaxBytes', init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES, 4096, MAX_BATCH_BYTES / 2),
+    repairMaxBytes: intInRange(
+      'createCacheNode',
+      'repairMaxBytes',
+      init.repairMaxBytes ?? DEFAULT_REPAIR_MAX_BYTES,
+      4096,
+      MAX_BATCH_BYTES / 2,
+    ),
     warmupPeers: nonNegativeInt('createCacheNode', 'warmupPeers', init.warmupPeers ?? DEFAULT_WARMUP_PEERS),
     snapshotPath: optionalString(init.snapshotPath, 'snapshotPath'),
     ackTimeoutMs: intInRange('createCacheNode', 'ackTimeoutMs', init.ackTimeoutMs ?? DEFAULT_ACK_TIMEOUT_MS, 1, MAX_TIMEOUT_MS),

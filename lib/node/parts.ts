@@ -89,7 +89,13 @@ export function composeParts(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>,
     gate.ban(peer, banMs)
     void p2p.hangUp(peerIdFromString(peer)).catch(() => {})
   }
-  const police = new PeerPolicing({ now, malformedLimit: o.malformedLimit, banMs: o.banMs, ban, onBanned: (e) => dispatch('peer:banned', e) })
+  const police = new PeerPolicing({
+    now,
+    malformedLimit: o.malformedLimit,
+    banMs: o.banMs,
+    ban,
+    onBanned: (e) => dispatch('peer:banned', e),
+  })
   const onMalformed = (from: string): void => police.noteMalformed(from)
   const hintsEnabled = o.hints.enabled === true
   const lag = new LagTracker()

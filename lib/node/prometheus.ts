@@ -125,15 +125,39 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
     'Deltas from peers, every path (stream, gossip, repair, warm-up), before apply.',
     replication.applied + replication.stale + replication.dropped,
   )
-  counter('also_cache_replication_batches_total', 'Delta batches encoded (each sent to every member, or published once).', replication.batches)
-  counter('also_cache_replication_gossip_published_total', 'Of those, published to the gossip mesh (large clusters).', replication.gossipPublished)
+  counter(
+    'also_cache_replication_batches_total',
+    'Delta batches encoded (each sent to every member, or published once).',
+    replication.batches,
+  )
+  counter(
+    'also_cache_replication_gossip_published_total',
+    'Of those, published to the gossip mesh (large clusters).',
+    replication.gossipPublished,
+  )
   counter('also_cache_replication_frames_sent_total', 'Replication frames output to members.', replication.framesSent)
   counter('also_cache_replication_frames_received_total', 'Replication frames received from members.', replication.framesReceived)
   counter('also_cache_replication_sent_bytes_total', 'Bytes of replication frames and gossiped batches sent.', replication.bytesSent)
-  counter('also_cache_replication_received_bytes_total', 'Bytes of replication frames and gossiped batches received.', replication.bytesReceived)
-  counter('also_cache_replication_malformed_total', 'Replication frames or gossiped batches that did not decode (dropped).', replication.malformed)
-  counter('also_cache_replication_behind_total', 'Times a member fell a queue behind and was switched to catch-up by repair.', replication.behind)
-  counter('also_cache_replication_batches_skipped_total', 'Batches a member did not get while behind (it repairs them).', replication.batchesSkipped)
+  counter(
+    'also_cache_replication_received_bytes_total',
+    'Bytes of replication frames and gossiped batches received.',
+    replication.bytesReceived,
+  )
+  counter(
+    'also_cache_replication_malformed_total',
+    'Replication frames or gossiped batches that did not decode (dropped).',
+    replication.malformed,
+  )
+  counter(
+    'also_cache_replication_behind_total',
+    'Times a member fell a queue behind and was switched to catch-up by repair.',
+    replication.behind,
+  )
+  counter(
+    'also_cache_replication_batches_skipped_total',
+    'Batches a member did not get while behind (it repairs them).',
+    replication.batchesSkipped,
+  )
   gauge('also_cache_replication_queued_bytes', 'Bytes output to members and not yet handed to their streams.', replication.queuedBytes)
   counter('also_cache_acked_writes_total', 'Acknowledged writes finished, by result.', [
     [{ result: 'succeeded' }, replication.acks.succeeded],

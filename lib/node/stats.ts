@@ -26,7 +26,10 @@ export interface NodeStats {
   replication: ReplicationStats
   /** Gap repair and anti-entropy: requests made and served, deltas they brought, origins still wanted. */
   repair: ReplicationEngineStats['repair']
-  /** Serving warm-ups (since) and older peers' range: values sent as ghosts (too large for the asker, or undecodable) and deltas left out. */
+  /**
+   * Serving warm-ups (since) and older peers' range: values sent as ghosts (too large for the
+   * asker, or undecodable) and deltas left out.
+   */
   syncServed: SyncServedStats
   swim: SwimStats & { droppedFrames: number }
   members: Record<Member['state'], number>

@@ -43,7 +43,15 @@ import {
   type Replica,
   type ReplicaDigest,
 } from '../../crdt/index.ts'
-import { decodeFrame, encodeFrame, KEY_HASH_SPACE, type AckAnswer, type AckOutcome, type AckRequest, type ReplicationFrame } from './frames.ts'
+import {
+  decodeFrame,
+  encodeFrame,
+  KEY_HASH_SPACE,
+  type AckAnswer,
+  type AckOutcome,
+  type AckRequest,
+  type ReplicationFrame,
+} from './frames.ts'
 import { AckTable, type AckDone } from './acks.ts'
 import { MalformedCounter } from './offenders.ts'
 import { MAX_PENDING_ACKS, MAX_REPAIRS_IN_FLIGHT, MAX_SINCE_REQUESTS_PER_ROUND, resolveTuning } from './options.ts'

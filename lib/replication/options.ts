@@ -57,10 +57,12 @@ export const DEFAULT_MALFORMED_WINDOW_MS = 60_000
 /**
  * Cluster size (members, this node included) above which batches go to the gossip mesh, one
  * publish each, instead of one copy to every member: a writer's direct fan-out costs it one
- * encryption and send per member, the mesh a bounded degree whatever the size (docs/replication-engine.md,
- * "Direct or gossip"). Acks, repair and anti-entropy stay on the direct streams either way.
+ * encryption and send per member, the mesh a bounded degree whatever the size. The simulator's
+ * byte model (docs/replication-sim.md) puts the crossover, where the writer's N − 1 copies pass
+ * what a mesh node of degree 6 sends and receives, at N ≈ 19 with batching and ≈ 27 without;
+ * 24 sits between. Acks, repair and anti-entropy stay on the direct streams either way.
  */
-export const DEFAULT_GOSSIP_ABOVE_MEMBERS = 32
+export const DEFAULT_GOSSIP_ABOVE_MEMBERS = 24
 
 /** Acknowledged writes waiting at once; past it a new one finishes at once with every member missing. */
 export const MAX_PENDING_ACKS = 65_536
@@ -100,7 +102,7 @@ export interface ReplicationTuning {
   ackTimeoutMs?: number
   /** @default 100 (DEFAULT_ACK_RETRY_MS) */
   ackRetryMs?: number
-  /** @default 32 (DEFAULT_GOSSIP_ABOVE_MEMBERS) */
+  /** @default 24 (DEFAULT_GOSSIP_ABOVE_MEMBERS) */
   gossipAboveMembers?: number
   /** @default 10 (DEFAULT_MALFORMED_LIMIT) */
   malformedLimit?: number

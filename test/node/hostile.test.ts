@@ -13,7 +13,16 @@ import { generateClusterKey } from '../../lib/index.ts'
 import { encodeSyncMessage, MAX_SYNC_FRAME_BYTES } from '../../lib/networking/sync-codec.ts'
 import { encodeDeltas, makeDelta } from '../../crdt/index.ts'
 import { killAll, startCluster, waitFor, type NodeProcess } from '../support/cluster.ts'
-import { garbage, HostilePeer, lpFrame, REPLICATION_PROTOCOL, SWIM_PROTOCOL, SYNC_PROTOCOL, tolerateOwnStreamResets, varint } from '../support/hostile-peer.ts'
+import {
+  garbage,
+  HostilePeer,
+  lpFrame,
+  REPLICATION_PROTOCOL,
+  SWIM_PROTOCOL,
+  SYNC_PROTOCOL,
+  tolerateOwnStreamResets,
+  varint,
+} from '../support/hostile-peer.ts'
 
 /** RSS a node may gain over the whole file, attacks and their stored deltas included. */
 const MAX_RSS_GROWTH_BYTES = 256 * 1024 * 1024
