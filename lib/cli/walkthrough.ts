@@ -196,7 +196,7 @@ async function main(): Promise<void> {
     misses: number
     hitRatio: number
     store: { entries: number; bytes: number }
-    replication: { deltasReceived: number; batchesReceived: number }
+    replication: { liveDeltas: number; framesReceived: number; gossipReceived: number }
     lag: { p50Ms: number; p99Ms: number }
   }
   console.log(
@@ -204,7 +204,8 @@ async function main(): Promise<void> {
       `${s.store.entries.toLocaleString('en')} entries, ${(s.store.bytes / 1024).toFixed(0)} KiB charged`,
   )
   console.log(
-    `           ${s.replication.deltasReceived.toLocaleString('en')} deltas received in ${s.replication.batchesReceived} gossip batches; ` +
+    `           ${s.replication.liveDeltas.toLocaleString('en')} deltas received in ` +
+      `${(s.replication.framesReceived + s.replication.gossipReceived).toLocaleString('en')} replication frames; ` +
       `replication lag p50 ${s.lag.p50Ms} ms, p99 ${s.lag.p99Ms} ms`,
   )
   console.log('   members seen by node-1:')

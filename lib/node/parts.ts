@@ -129,6 +129,9 @@ export function composeParts(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>,
     pubsub: p2p.services.pubsub,
     topic: deltaTopic(o.cluster),
     onApplied: (d, outcome, from, live, error) => accounting.account(d, outcome, from, live, error),
+    onDigest: (digest, from) => {
+      for (const p of digest.progress) conflicts.note(p.origin, undefined, from)
+    },
     onOffender: (peer, malformed) => {
       ban(peer, o.banMs)
       dispatch('peer:banned', { peer, malformed, untilMs: now() + o.banMs })

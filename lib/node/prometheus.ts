@@ -103,7 +103,7 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
   counter('also_cache_local_writes_total', 'Writes made on this node (set, delete, merge); each is one delta.', replica.writes)
   counter(
     'also_cache_deltas_applied_total',
-    'Deltas from peers (gossip, repair, warm-up, push) that changed this replica.',
+    'Deltas from peers (stream, gossip, repair, warm-up) that changed this replica.',
     replica.applied,
   )
   counter(
@@ -170,7 +170,7 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
   )
   counter(
     'also_cache_malformed_messages_total',
-    'Messages from a peer (gossip or sync) that did not decode, by peer id.',
+    'Messages from a peer (gossip, sync, SWIM, hints) that did not decode, by peer id.',
     Object.entries(stats.malformedByPeer).map(([peer, n]) => [{ peer }, n] as const),
   )
 

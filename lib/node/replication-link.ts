@@ -58,6 +58,8 @@ export interface ReplicationLinkInit {
   topic: string
   /** Every remote delta once, with what it did here; `live` when live replication brought it (not repair or warm-up). */
   onApplied: (delta: Delta, outcome: ApplyOutcome, from: string, live: boolean, error?: unknown) => void
+  /** A member's digest arrived (anti-entropy): the identity-conflict check reads it. */
+  onDigest: (digest: ReplicaDigest, from: string) => void
   /** A peer sent frames that do not decode past the engine's limit: ban it. */
   onOffender: (peer: string, malformed: number) => void
   /** A peer's stream or gossip message did not decode (counted per peer by the node's policing). */
@@ -95,6 +97,8 @@ export class ReplicationLink {
   /** flush() callers waiting for the queues to drain. */
   #drainWaiters: (() => void)[] = []
   #injectedDrops = 0
+  /** Gossiped batches the topic validator rejected (they never reach the engine). */
+  #gossipMalformed = 0
   readonly #onGossip = (e: CustomEvent<GossipsubMessage>): void => this.#receiveGossip(e.detail)
   /** Batches the validator decoded, by message bytes, until their message event. */
   readonly #validated = new WeakSet<Uint8Array>()
@@ -131,6 +135,7 @@ export class ReplicationLink {
         return TopicValidatorResult.Accept
       } catch (err) {
         if (!(err instanceof DecodeError)) throw err
+        this.#gossipMalformed++
         this.#i.onMalformed(peer.toString())
         return TopicValidatorResult.Reject
       }
@@ -220,7 +225,8 @@ export class ReplicationLink {
 
   stats(): ReplicationStats {
     const { repair: _repair, ...engine } = this.engine.stats()
-    return { ...engine, transport: { ...this.#frames.stats }, injectedDrops: this.#injectedDrops }
+    const malformed = engine.malformed + this.#gossipMalformed
+    return { ...engine, malformed, transport: { ...this.#frames.stats }, injectedDrops: this.#injectedDrops }
   }
 
   // ---- the loop ----
@@ -296,6 +302,8 @@ export class ReplicationLink {
           return this.#ackDone(o.ackId, o.missing, o.refused)
         case 'offender':
           return this.#i.onOffender(o.peer, o.malformed)
+        case 'digest':
+          return this.#i.onDigest(o.digest, o.from)
         case 'behind':
           // Counted by the engine (stats().replication.behind); it catches up by repair.
           return

@@ -205,6 +205,7 @@ export class ReplicationEngine {
       case 'state':
         return this.#onState(from, f, nowMs)
       case 'digest':
+        this.#out.push({ type: 'digest', from, digest: f.digest })
         this.#compare(f.digest, nowMs)
         if (f.replyWanted) this.#sendDigest(from, false)
         return
@@ -465,6 +466,7 @@ export class ReplicationEngine {
         if (r === 'applied') s.applied++
         else s.stale++
       }
+      if (live) s.liveDeltas++
     } catch (err) {
       // The bytes decoded: whatever threw is ours, never the peer's. Only this delta is lost.
       s.dropped++

@@ -1,6 +1,6 @@
 // What the engine outputs and reports (docs/replication-engine.md, "Outputs").
 
-import type { Delta, DropReason } from '../../crdt/index.ts'
+import type { Delta, DropReason, ReplicaDigest } from '../../crdt/index.ts'
 import type { AckOutcome } from './frames.ts'
 
 /** What one remote delta did here: the replica's result, with the reason of a drop. */
@@ -36,6 +36,8 @@ export type EngineOutput =
    * deadline passed (`missing` lists who did not answer). Succeeded iff both lists are empty.
    */
   | { readonly type: 'ack'; readonly ackId: number; readonly missing: readonly string[]; readonly refused: readonly AckRefusal[] }
+  /** A member's digest arrived (informational: the node checks it for another process with its id). */
+  | { readonly type: 'digest'; readonly from: string; readonly digest: ReplicaDigest }
   /** A peer sent malformedLimit frames that do not decode within the window: ban it, hang up. */
   | { readonly type: 'offender'; readonly peer: string; readonly malformed: number }
   /** A member's send queue passed maxQueueBytes: it gets no batches until it drains, and catches up by repair. */
@@ -58,6 +60,8 @@ export interface ReplicationEngineStats {
   applied: number
   stale: number
   dropped: number
+  /** Of applied and stale: deltas that came in batches (stream or mesh), not by repair or warm-up. */
+  liveDeltas: number
   /** Of dropped: the apply threw (a bug of ours: never charged to the peer). */
   applyErrors: number
   /**
@@ -113,6 +117,7 @@ export function newStats(): ReplicationEngineStats {
     applied: 0,
     stale: 0,
     dropped: 0,
+    liveDeltas: 0,
     applyErrors: 0,
     unsendable: 0,
     malformed: 0,

@@ -6,7 +6,7 @@ import { expect } from 'chai'
 import { createCacheNode, type CacheNode, type CacheNodeInit } from '../../lib/index.ts'
 import { waitFor } from '../support/cluster.ts'
 
-const FAST = { swim: { profile: 'local' as const }, antiEntropyIntervalMs: 300, repairIntervalMs: 20, gapGraceMs: 20 }
+const FAST = { swim: { profile: 'local' as const }, antiEntropyIntervalMs: 300, gapGraceMs: 20 }
 const SMALL_KEYS = 60
 const HUGE_BYTES = 230 * 1024
 
