@@ -4,7 +4,7 @@
 import { expect } from 'chai'
 import { Replica, makeDelta, makeVersion, type Hlc } from '../../crdt/index.ts'
 import { decodeDeltas, encodeDeltas } from '../../crdt/index.ts'
-import { decodeFrame, encodeFrame, ReplicationEngine } from '../../lib/replication/index.ts'
+import { decodeFrame, encodeFrame, FrameKindCode, ReplicationEngine } from '../../lib/replication/index.ts'
 import type { EngineOutput, ReplicationFrame, ReplicationTuning } from '../../lib/replication/index.ts'
 
 const T0 = Date.UTC(2026, 10, 25)
@@ -224,7 +224,12 @@ describe('replication engine: gap repair and anti-entropy', () => {
     const progress = [{ origin: stranger, contiguous: 0, highest: 1000, abandoned: 0 }]
     const digest = { origin: stranger, lastSeq: 1000, clock: 0 as Hlc, horizon: 0 as Hlc, progress }
     b.engine.receive('a', encodeFrame({ kind: 'digest', replyWanted: false, digest }), T0)
-    expect(drain(b.engine)).to.deep.equal([])
+    // Only the digest itself is reported (the node's identity check reads it); nothing is asked.
+    expect(drain(b.engine)).to.deep.equal([{ type: 'digest', from: 'a', digest }])
+    b.engine.tick(T0 + 10_000)
+    // Its anti-entropy digest goes out on time; no want or since does.
+    const kinds = drain(b.engine).flatMap((o) => (o.type === 'send' ? [o.bytes[1]] : []))
+    expect(kinds).to.not.include(FrameKindCode.want).and.not.include(FrameKindCode.since)
     expect(b.replica.progress.progress(stranger)).to.equal(undefined)
   })
 })
