@@ -1,11 +1,11 @@
 // Mutation check of the guarantees (issue 14): `npm run mutants`. Never part of `npm test`.
 //
 // Each mutant switches off one mechanism behind a guarantee (G2 gap repair, its since(T)
-// fallback and anti-entropy, G4 the horizon, G5 the expiry check on read, G6 the ack wait, G7
-// bounds and bans), then runs the test files that README's "Guarantees, and the test that
-// shows each" table names for that guarantee. Killed: some test failed. Survived: every test
-// still passed — the guarantee's tests do not notice the mechanism is gone, so they do not
-// show the guarantee.
+// fallback and anti-entropy, G4 the horizon, G5 the expiry check on read, G6 the ack wait and
+// its outcome check, G7 bounds — the replication queue's among them — and bans), then runs the
+// test files that README's "Guarantees, and the test that shows each" table names for that
+// guarantee. Killed: some test failed. Survived: every test still passed — the guarantee's
+// tests do not notice the mechanism is gone, so they do not show the guarantee.
 //
 // How a mutant is made: by patching source text in a temporary copy of the repository (the
 // tracked and untracked-but-not-ignored files, node_modules linked), never by a switch in
@@ -68,27 +68,32 @@ function after(file: string, anchor: string, line: string): Patch {
   return { file, find: anchor, replace: `${anchor}${line}\n` }
 }
 
-const REPAIR = 'lib/node/repair.ts'
-const ACKS = 'lib/node/acks.ts'
+const ENGINE = 'lib/replication/engine.ts'
 
 const MUTANTS: Mutant[] = [
   {
     name: 'repair-off',
     guarantee: 'G2',
-    mechanism: 'gap repair: no range request, no since(T) fallback (lib/node/repair.ts, Repair #tick)',
-    patches: [after(REPAIR, '  #tick(): void {\n', '    return // MUTANT repair-off')],
+    mechanism: 'gap repair: a hole is never asked for, of the origin (want) or another member (since) (lib/replication/engine.ts, #ask)',
+    patches: [after(ENGINE, '  #ask(w: Want, key: string, from: number): boolean {\n', '    return false // MUTANT repair-off')],
   },
   {
     name: 'since-fallback-off',
     guarantee: 'G2',
-    mechanism: "gap repair's since(T) fallback, for ranges the origin's log no longer holds (lib/node/repair.ts, #fallback)",
-    patches: [after(REPAIR, '  async #fallback(origin: Origin, to: number): Promise<boolean> {\n', '    return false // MUTANT')],
+    mechanism: 'gap repair never falls back to since(T), origin down or its log short of the range (lib/replication/engine.ts, #ask)',
+    patches: [swap(ENGINE, '    w.fallback = false\n    const peer =', '    return false // MUTANT since-fallback-off\n    const peer =')],
   },
   {
     name: 'anti-entropy-off',
     guarantee: 'G2',
-    mechanism: 'the periodic digest exchange with a random member (lib/node/repair.ts, Repair.antiEntropy)',
-    patches: [after(REPAIR, '  async antiEntropy(): Promise<void> {\n', '    return // MUTANT anti-entropy-off')],
+    mechanism: 'no anti-entropy round: no periodic digest to a random member (lib/replication/engine.ts, tick)',
+    patches: [
+      swap(
+        ENGINE,
+        '      if (m !== undefined) {\n        this.#stats.repair.antiEntropyRounds++',
+        '      if (false) { // MUTANT anti-entropy-off\n        this.#stats.repair.antiEntropyRounds++',
+      ),
+    ],
   },
   {
     name: 'horizon-drop-off',
@@ -114,17 +119,16 @@ const MUTANTS: Mutant[] = [
   {
     name: 'ack-no-wait',
     guarantee: 'G6',
-    mechanism: 'pushWithAck sends the pushes but resolves at once (lib/node/acks.ts)',
-    patches: [
-      swap(ACKS, '  await Promise.all(\n    init.members.map(', '  void Promise.all(\n    init.members.map('),
-      swap(ACKS, '  const missing = [...waiting].sort()\n', '  return // MUTANT ack-no-wait\n  const missing = [...waiting].sort()\n'),
-    ],
+    mechanism: "an acknowledged write's promise resolves at once, its ack requests still sent (lib/node/replication-link.ts, write)",
+    patches: [swap('lib/node/replication-link.ts', '    return done\n', '    return Promise.resolve() // MUTANT ack-no-wait\n')],
   },
   {
     name: 'ack-any-answer',
     guarantee: 'G6',
-    mechanism: 'any answer counts as an ack, a refusal too (lib/node/acks.ts, outcome not checked)',
-    patches: [swap(ACKS, "if (outcome !== 'applied' && outcome !== 'stale') refused.push(", 'if (false) refused.push(')],
+    mechanism: 'any answer counts as an ack, a refusal too (lib/replication/acks.ts, AckTable.answer: outcome not checked)',
+    patches: [
+      swap('lib/replication/acks.ts', "if (a.outcome !== 'applied' && a.outcome !== 'stale') p.refused", 'if (false) p.refused'),
+    ],
   },
   {
     name: 'clock-drift-off',
@@ -141,8 +145,19 @@ const MUTANTS: Mutant[] = [
   {
     name: 'malformed-ban-off',
     guarantee: 'G7',
-    mechanism: 'malformed input is still counted per peer, but the peer is never banned (lib/node/peer-policing.ts, noteMalformed)',
-    patches: [swap('lib/node/peer-policing.ts', '    if (o.count < this.#i.malformedLimit) return\n', '    return // MUTANT\n')],
+    mechanism:
+      'malformed input is still counted per peer, but the peer is never banned ' +
+      '(lib/node/peer-policing.ts, noteMalformed; lib/replication/offenders.ts, MalformedCounter.note)',
+    patches: [
+      swap('lib/node/peer-policing.ts', '    if (o.count < this.#i.malformedLimit) return\n', '    return // MUTANT\n'),
+      swap('lib/replication/offenders.ts', '    if (r.count < this.#limit || r.reported) return undefined\n', '    return undefined\n'),
+    ],
+  },
+  {
+    name: 'queue-unbounded',
+    guarantee: 'G7',
+    mechanism: 'flow control: a member that does not drain is never marked behind, it gets every batch (lib/replication/engine.ts, #flush)',
+    patches: [swap(ENGINE, 'if (m.queued + frame.byteLength > this.tuning.maxQueueBytes) {', 'if (false) { // MUTANT queue-unbounded')],
   },
   {
     name: 'decoder-length-bound-off',
