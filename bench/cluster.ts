@@ -615,16 +615,17 @@ async function main(): Promise<void> {
     )
   }
   loads.push(['after (1)', loadNow()])
-  // How the deltas reached B and C: gossip, or repair of what gossip lost (range / since).
+  // How the deltas reached B and C: in batches, or by repair of what they missed (range / since).
   type Repl = {
-    replication: { deltasReceived: number; batchesReceived: number }
-    repair: { rangeRequests: number; rangeDeltas: number; sinceFallbacks: number; sinceDeltas: number }
+    replication: { liveDeltas: number; framesReceived: number; gossipReceived: number }
+    repair: { rangeRequests: number; rangeDeltas: number; sinceRequests: number; sinceDeltas: number }
   }
   const paths = (await Promise.all([b, c].map((w) => w.call<Repl>('stats')))).map(
     (st, i) =>
-      `${'BC'[i]}: ${f(st.replication.deltasReceived)} by gossip in ${f(st.replication.batchesReceived)} messages, ` +
+      `${'BC'[i]}: ${f(st.replication.liveDeltas)} in batches (${f(st.replication.framesReceived)} frames, ` +
+      `${f(st.replication.gossipReceived)} gossiped), ` +
       `${f(st.repair.rangeDeltas)} by ${st.repair.rangeRequests} range repairs, ` +
-      `${f(st.repair.sinceDeltas)} by ${st.repair.sinceFallbacks} since(T)`,
+      `${f(st.repair.sinceDeltas)} by ${st.repair.sinceRequests} since(T)`,
   )
   log(`(1) delivery paths: ${paths.join('; ')}`)
   const cacheRate = median(cacheRuns.map((x) => x.rate))

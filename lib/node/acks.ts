@@ -1,6 +1,7 @@
-// Acknowledged writes (G6, README): a write with `ack: 'all'` is pushed straight to every member
-// SWIM considers alive (besides going out by gossip like any write), and the call resolves once
-// each has applied it. An acknowledgement means applied: the member answers what the write did
+// The errors of acknowledged writes (G6, README). A write with `ack: 'all'` goes with an ack
+// request to every member SWIM considers alive or suspect (lib/replication/engine.ts decides,
+// lib/node/replication-link.ts settles the call), and the call resolves once each has applied
+// it. An acknowledgement means applied: the member answers what the write did
 // there, and only 'applied' or 'stale' (it already held this write or a newer one) count. A
 // member that refuses it (clock too far ahead, value too large for its store, older than what
 // it forgot, ...) is not retried — the answer would not change — and the call rejects with an
@@ -11,14 +12,8 @@
 // This is the answer to "what if a node crashes before it sends its update": invalidate with
 // ack before the database write, set after it (README, write-through recipe).
 
-import { peerIdFromString } from '@libp2p/peer-id'
-import type { PeerId } from '@libp2p/interface'
-import type { Delta } from '../../crdt/index.ts'
 import { AlsoCacheError } from '../foundation/index.ts'
-import type { PushOutcome, SyncService } from '../networking/index.ts'
-
-/** Retry spacing for a member whose push failed (it may be restarting its stream). */
-const ACK_RETRY_MS = 100
+import type { PushOutcome } from '../networking/index.ts'
 
 export class AckTimeoutError extends AlsoCacheError {
   /** Member ids that had not acknowledged the write at the deadline. */
@@ -60,48 +55,4 @@ export class AckRefusedError extends AlsoCacheError {
     this.refused = refused
     this.missing = missing
   }
-}
-
-export interface AckInit {
-  sync: SyncService
-  /** Members that count now: alive or suspected, not this node. */
-  members: string[]
-  /** Does the member still count (not declared dead, not left)? */
-  isAlive: (id: string) => boolean
-  timeoutMs: number
-}
-
-export async function pushWithAck(delta: Delta, init: AckInit): Promise<void> {
-  const deadline = AbortSignal.timeout(init.timeoutMs)
-  const waiting = new Set(init.members)
-  const refused: AckRefusal[] = []
-  await Promise.all(
-    init.members.map(async (member) => {
-      let peer: PeerId
-      try {
-        peer = peerIdFromString(member)
-      } catch {
-        return // not a peer id (a member id off the wire): it can never be reached, so it never answers
-      }
-      while (!deadline.aborted) {
-        // Declared dead or left while we wait: it no longer counts.
-        if (!init.isAlive(member)) return void waiting.delete(member)
-        let outcome: PushOutcome
-        try {
-          outcome = (await init.sync.push(peer, [delta], deadline))[0]
-        } catch {
-          if (deadline.aborted) break
-          await new Promise((resolve) => setTimeout(resolve, ACK_RETRY_MS))
-          continue
-        }
-        waiting.delete(member)
-        if (outcome !== 'applied' && outcome !== 'stale') refused.push({ member, reason: outcome })
-        return
-      }
-      if (!init.isAlive(member)) waiting.delete(member)
-    }),
-  )
-  const missing = [...waiting].sort()
-  if (refused.length > 0) throw new AckRefusedError(delta.key, refused.sort((a, b) => (a.member < b.member ? -1 : 1)), missing)
-  if (missing.length > 0) throw new AckTimeoutError(delta.key, missing, init.timeoutMs)
 }
