@@ -100,7 +100,7 @@ export function composeParts(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>,
   const hintsEnabled = o.hints.enabled === true
   const lag = new LagTracker()
   const accounting = new RemoteAccounting({
-    noteLag: (hlc) => lag.note(hlc, now()),
+    noteLag: (hlc, nowMs) => lag.note(hlc, nowMs),
     noteOrigin: (origin, hlc, from) => conflicts.note(origin, hlc, from),
     noteHeld: hintsEnabled ? (key) => hints.noteHeld(key) : undefined,
     onDropped: (e) => dispatch('delta:dropped', e),
@@ -128,7 +128,7 @@ export function composeParts(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>,
     connectionManager: components.connectionManager,
     pubsub: p2p.services.pubsub,
     topic: deltaTopic(o.cluster),
-    onApplied: (d, outcome, from, live, error) => accounting.account(d, outcome, from, live, error),
+    onApplied: (d, outcome, from, live, nowMs, error) => accounting.account(d, outcome, from, live, nowMs, error),
     onDigest: (digest, from) => {
       for (const p of digest.progress) conflicts.note(p.origin, undefined, from)
     },

@@ -10,8 +10,8 @@ import type { ApplyOutcome } from '../replication/index.ts'
 import type { DeltaDropped } from './events.ts'
 
 export interface RemoteAccountingInit {
-  /** A delta stamped `hlc` became visible here now (live replication only: lag.ts). */
-  noteLag: (hlc: Hlc) => void
+  /** A delta stamped `hlc` became visible here at `nowMs` (live replication only: lag.ts). */
+  noteLag: (hlc: Hlc, nowMs: number) => void
   /** A delta of `origin` stamped `hlc` came from `from` (the identity-conflict detector). */
   noteOrigin: (origin: Origin, hlc: Hlc, from: string) => void
   /** A key this node now holds (hot-key hints); undefined without hints. */
@@ -29,14 +29,14 @@ export class RemoteAccounting {
   }
 
   /** Accounts for one remote delta and what applying it did (the engine's `applied` output). */
-  account(d: Delta, outcome: ApplyOutcome, from: string, live: boolean, error?: unknown): void {
+  account(d: Delta, outcome: ApplyOutcome, from: string, live: boolean, nowMs: number, error?: unknown): void {
     if (d.seq > 0) this.#i.noteOrigin(d.origin, d.version.hlc, from)
     if (outcome === 'applied') {
-      if (live) this.#i.noteLag(d.version.hlc)
+      if (live) this.#i.noteLag(d.version.hlc, nowMs)
       this.#i.noteHeld?.(d.key)
       return
     }
-    if (live && outcome === 'stale') this.#i.noteLag(d.version.hlc)
+    if (live && outcome === 'stale') this.#i.noteLag(d.version.hlc, nowMs)
     if (typeof outcome === 'string') return
     if (outcome.dropped === 'failed') return this.#i.onInternalError('apply a received delta', error)
     this.#i.onDropped({ key: d.key, origin: d.origin.nodeId, from, reason: outcome.dropped })

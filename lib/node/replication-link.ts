@@ -57,7 +57,7 @@ export interface ReplicationLinkInit {
   /** The gossipsub topic of delta batches (lib/networking/gossip-message-id.ts's deltaTopic). */
   topic: string
   /** Every remote delta once, with what it did here; `live` when live replication brought it (not repair or warm-up). */
-  onApplied: (delta: Delta, outcome: ApplyOutcome, from: string, live: boolean, error?: unknown) => void
+  onApplied: (delta: Delta, outcome: ApplyOutcome, from: string, live: boolean, nowMs: number, error?: unknown) => void
   /** A member's digest arrived (anti-entropy): the identity-conflict check reads it. */
   onDigest: (digest: ReplicaDigest, from: string) => void
   /** A peer sent frames that do not decode past the engine's limit: ban it. */
@@ -279,25 +279,27 @@ export class ReplicationLink {
     if (this.#driving) return
     this.#driving = true
     try {
-      for (let o = this.engine.poll(); o !== undefined; o = this.engine.poll()) this.#perform(o)
+      // One clock read per drain, not per delta (a batch's outputs are one instant).
+      const nowMs = this.#i.now()
+      for (let o = this.engine.poll(); o !== undefined; o = this.engine.poll()) this.#perform(o, nowMs)
     } finally {
       this.#driving = false
     }
     this.#arm()
   }
 
-  #perform(o: EngineOutput): void {
+  #perform(o: EngineOutput, nowMs: number): void {
     try {
       switch (o.type) {
         case 'send':
-          if (!this.#running || !this.#frames.send(o.to, o.bytes)) this.engine.sent(o.to, o.bytes.byteLength, this.#i.now())
+          if (!this.#running || !this.#frames.send(o.to, o.bytes)) this.engine.sent(o.to, o.bytes.byteLength, nowMs)
           return
         case 'publish':
           // Refused when no peer is subscribed yet: the deltas are in the log; repair pulls them.
           if (this.#running) void this.#i.pubsub.publish(this.#i.topic, o.bytes).catch(() => {})
           return
         case 'applied':
-          return this.#i.onApplied(o.delta, o.outcome, o.from, o.live, o.error)
+          return this.#i.onApplied(o.delta, o.outcome, o.from, o.live, nowMs, o.error)
         case 'ack':
           return this.#ackDone(o.ackId, o.missing, o.refused)
         case 'offender':
