@@ -4,8 +4,9 @@
 // charged to the peer whose bytes decoded; bytes that do not decode are; a large value travels
 // alone. Engines driven by hand, no network, time an argument.
 import { expect } from 'chai'
-import { decodeDeltas, encodeDeltas, hlcFromParts, makeDelta, makeVersion, Replica, type Delta, type Hlc } from '../../crdt/index.ts'
-import { decodeFrame, encodeFrame, ReplicationEngine } from '../../lib/replication/index.ts'
+import { drain, engineNode } from './sim-network.ts'
+import { decodeDeltas, encodeDeltas, hlcFromParts, makeDelta, makeVersion, type Delta, type Hlc } from '../../crdt/index.ts'
+import { decodeFrame, encodeFrame } from '../../lib/replication/index.ts'
 import type { EngineOutput, ReplicationTuning } from '../../lib/replication/index.ts'
 
 const T0 = 1_700_000_000_000
@@ -13,17 +14,8 @@ const origin = { nodeId: 'w', epoch: 1 }
 const delta = (key: string, seq: number, expiresAt?: number): Delta =>
   makeDelta('set', key, makeVersion(0, hlcFromParts(T0 + seq), 'w'), undefined, Uint8Array.of(seq), expiresAt, origin, seq)
 
-function node(id: string, tuning: ReplicationTuning = {}): { replica: Replica; engine: ReplicationEngine } {
-  const replica = new Replica({ nodeId: id, epoch: 1, maxBytes: 1 << 24 })
-  replica.progress.warmedUp()
-  return { replica, engine: new ReplicationEngine({ replica, selfId: id, seed: 1, ...tuning }) }
-}
-
-function drain(e: ReplicationEngine): EngineOutput[] {
-  const out: EngineOutput[] = []
-  for (let o = e.poll(); o !== undefined; o = e.poll()) out.push(o)
-  return out
-}
+const node = (id: string, tuning: ReplicationTuning = {}): ReturnType<typeof engineNode> =>
+  engineNode(id, tuning, { epoch: 1, maxBytes: 1 << 24 })
 
 /** The delta batches in `out` (batch frames sent, or publishes to the mesh), one per batch (the first copy of a fan-out). */
 function batches(out: EngineOutput[]): Uint8Array[] {

@@ -2,6 +2,7 @@
 // fan-out and the byte-bounded queue, the one apply path and its drop reasons, gap repair and
 // its fallback, anti-entropy, acknowledgements, offenders.
 import { expect } from 'chai'
+import { drain, engineNode } from './sim-network.ts'
 import { Replica, makeDelta, makeVersion, type Hlc } from '../../crdt/index.ts'
 import { decodeDeltas, encodeDeltas } from '../../crdt/index.ts'
 import { decodeFrame, encodeFrame, FrameKindCode, ReplicationEngine } from '../../lib/replication/index.ts'
@@ -9,17 +10,6 @@ import type { EngineOutput, ReplicationFrame, ReplicationTuning } from '../../li
 
 const T0 = Date.UTC(2026, 10, 25)
 
-function node(id: string, tuning: ReplicationTuning = {}): { replica: Replica; engine: ReplicationEngine } {
-  const replica = new Replica({ nodeId: id, maxBytes: 16 * 1024 * 1024 })
-  replica.progress.warmedUp()
-  return { replica, engine: new ReplicationEngine({ replica, selfId: id, seed: 1, ...tuning }) }
-}
-
-function drain(e: ReplicationEngine): EngineOutput[] {
-  const out: EngineOutput[] = []
-  for (let o = e.poll(); o !== undefined; o = e.poll()) out.push(o)
-  return out
-}
 
 function sends(out: EngineOutput[]): { to: string; bytes: Uint8Array; frame: ReplicationFrame }[] {
   return out.flatMap((o) => (o.type === 'send' ? [{ to: o.to, bytes: o.bytes, frame: decodeFrame(o.bytes) }] : []))
@@ -29,7 +19,7 @@ const value = (n: number): Uint8Array => new Uint8Array(n).fill(7)
 
 describe('replication engine: batching and fan-out', () => {
   it('flushes at batchMaxDeltas, encodes the batch once and outputs the same bytes to every live member', () => {
-    const a = node('a', { batchMaxDeltas: 3 })
+    const a = engineNode('a', { batchMaxDeltas: 3 })
     for (const m of ['b', 'c', 'd']) a.engine.memberUp(m, T0)
     a.engine.memberDown('d', T0)
     a.engine.write(a.replica.set('k1', value(10), {}, T0), T0)
@@ -45,7 +35,7 @@ describe('replication engine: batching and fan-out', () => {
   })
 
   it('flushes batchIntervalMs after the first delta (nextDeadline), and at batchMaxBytes', () => {
-    const a = node('a', { batchIntervalMs: 2, batchMaxBytes: 1000 })
+    const a = engineNode('a', { batchIntervalMs: 2, batchMaxBytes: 1000 })
     a.engine.memberUp('b', T0)
     a.engine.write(a.replica.set('k1', value(10), {}, T0), T0)
     expect(a.engine.nextDeadline()).to.equal(T0 + 2)
@@ -62,7 +52,7 @@ describe('replication engine: batching and fan-out', () => {
   })
 
   it('writes nothing out with no live member (the log keeps the deltas for repair)', () => {
-    const a = node('a', { batchMaxDeltas: 1 })
+    const a = engineNode('a', { batchMaxDeltas: 1 })
     a.engine.write(a.replica.set('k', value(1), {}, T0), T0)
     expect(drain(a.engine)).to.deep.equal([])
     expect(a.engine.nextDeadline()).to.equal(undefined)
@@ -72,7 +62,7 @@ describe('replication engine: batching and fan-out', () => {
 describe('replication engine: the byte-bounded queue per member', () => {
   it('marks a member that does not drain behind once, sends it nothing more, and catches it up by digest when it drains', () => {
     const bound = 4096
-    const a = node('a', { batchMaxDeltas: 1, maxQueueBytes: bound })
+    const a = engineNode('a', { batchMaxDeltas: 1, maxQueueBytes: bound })
     a.engine.memberUp('slow', T0)
     a.engine.memberUp('fast', T0)
     const out: EngineOutput[] = []
@@ -98,7 +88,7 @@ describe('replication engine: the byte-bounded queue per member', () => {
   })
 
   it('forgets a member\'s queue when it goes down', () => {
-    const a = node('a', { batchMaxDeltas: 1 })
+    const a = engineNode('a', { batchMaxDeltas: 1 })
     a.engine.memberUp('b', T0)
     a.engine.write(a.replica.set('k', value(10), {}, T0), T0)
     drain(a.engine)
@@ -110,7 +100,7 @@ describe('replication engine: the byte-bounded queue per member', () => {
 })
 
 /** Delivers every send of `from` to the engines by id, repeatedly, until nothing moves. */
-type Nodes = Record<string, ReturnType<typeof node>>
+type Nodes = Record<string, ReturnType<typeof engineNode>>
 
 function exchange(nodes: Nodes, nowMs: number, drop?: (f: ReplicationFrame, to: string) => boolean): EngineOutput[] {
   const events: EngineOutput[] = []
@@ -133,8 +123,8 @@ function exchange(nodes: Nodes, nowMs: number, drop?: (f: ReplicationFrame, to: 
   return events
 }
 
-function cluster(ids: string[], tuning: ReplicationTuning = {}): Record<string, ReturnType<typeof node>> {
-  const nodes = Object.fromEntries(ids.map((id) => [id, node(id, tuning)]))
+function cluster(ids: string[], tuning: ReplicationTuning = {}): Record<string, ReturnType<typeof engineNode>> {
+  const nodes = Object.fromEntries(ids.map((id) => [id, engineNode(id, tuning)]))
   for (const a of ids) for (const b of ids) if (a !== b) nodes[a].engine.memberUp(b, T0)
   return nodes
 }

@@ -4,25 +4,11 @@
 // the command that replays it:
 //   SIM_SEED=<seed> npx mocha --no-config test/replication/replication-sim.test.ts
 import { expect } from 'chai'
-import fc from 'fast-check'
 import { compareVersions } from '../../crdt/index.ts'
 import { ReplicationSim, report, spreadWrites } from '../../lib/replication/sim/index.ts'
-import { testSeed } from '../support/seed.ts'
+import { forSeeds } from '../support/seed.ts'
 
 const REPLAY = 'npx mocha --no-config test/replication/replication-sim.test.ts'
-const fixedSeed = process.env.SIM_SEED === undefined ? undefined : Number(process.env.SIM_SEED)
-
-function forSeeds(count: number, check: (seed: number) => void): void {
-  const seeds =
-    fixedSeed !== undefined ? [fixedSeed] : fc.sample(fc.integer({ min: 1, max: 0x7fffffff }), { seed: testSeed, numRuns: count })
-  for (const seed of seeds) {
-    try {
-      check(seed)
-    } catch (err) {
-      throw new Error(`seed ${seed} failed (replay: SIM_SEED=${seed} ${REPLAY}): ${(err as Error).message}`, { cause: err })
-    }
-  }
-}
 
 /** Checked from the replicas themselves, not from the simulator's incremental count. */
 function expectEveryWriteEverywhere(sim: ReplicationSim): void {
@@ -86,12 +72,12 @@ describe('replication beside SWIM (lib/replication/sim)', function () {
   for (const rejoinOnContact of [true, false]) {
     const how = rejoinOnContact ? 'a contact from the other side rejoins' : "SWIM's push-pull alone merges the views"
     it(`converges after loss, a crash, a healed partition SWIM saw, and a join (${how}): every write reaches every live node`, () => {
-      forSeeds(8, (seed) => runPartitionScenario(seed, rejoinOnContact))
+      forSeeds(8, REPLAY, (seed) => runPartitionScenario(seed, rejoinOnContact))
     })
   }
 
   it('reports traffic per write: the writer sends one copy per live member, each other node receives about one', () => {
-    forSeeds(1, (seed) => {
+    forSeeds(1, REPLAY, (seed) => {
       const sim = new ReplicationSim({ nodes: 10, seed })
       sim.run(1000)
       sim.resetCounters()

@@ -329,3 +329,21 @@ export class SimNetwork {
 function before(a: Message, b: Message): boolean {
   return a.at < b.at || (a.at === b.at && a.order < b.order)
 }
+
+/** One engine over its own replica (warmed up), for tests that drive engines by hand. */
+export function engineNode(
+  id: string,
+  tuning: ReplicationTuning = {},
+  replicaInit: Partial<ReplicaInit> = {},
+): { replica: Replica; engine: ReplicationEngine } {
+  const replica = new Replica({ nodeId: id, maxBytes: 16 * 1024 * 1024, ...replicaInit })
+  replica.progress.warmedUp()
+  return { replica, engine: new ReplicationEngine({ replica, selfId: id, seed: 1, ...tuning }) }
+}
+
+/** Every output an engine has queued, in order. */
+export function drain(e: ReplicationEngine): EngineOutput[] {
+  const out: EngineOutput[] = []
+  for (let o = e.poll(); o !== undefined; o = e.poll()) out.push(o)
+  return out
+}

@@ -6,23 +6,9 @@ import { expect } from 'chai'
 import fc from 'fast-check'
 import { SimNetwork, type SimNode } from './sim-network.ts'
 import type { EngineOutput } from '../../lib/replication/index.ts'
-import { propertyParams, testSeed } from '../support/seed.ts'
+import { forSeeds, propertyParams } from '../support/seed.ts'
 
 const REPLAY = 'npx mocha --no-config test/replication/sim.test.ts'
-const fixedSeed = process.env.SIM_SEED === undefined ? undefined : Number(process.env.SIM_SEED)
-
-/** Runs `check(seed)` for each seed (or only SIM_SEED), naming the failing seed and its replay command. */
-function forSeeds(count: number, check: (seed: number) => void): void {
-  const seeds =
-    fixedSeed !== undefined ? [fixedSeed] : fc.sample(fc.integer({ min: 1, max: 0x7fffffff }), { seed: testSeed, numRuns: count })
-  for (const seed of seeds) {
-    try {
-      check(seed)
-    } catch (err) {
-      throw new Error(`seed ${seed} failed (replay: SIM_SEED=${seed} ${REPLAY}): ${(err as Error).message}`, { cause: err })
-    }
-  }
-}
 
 const enc = new TextEncoder()
 
@@ -44,7 +30,7 @@ describe('replication engine over a simulated network', function () {
   this.timeout(60_000)
 
   it('converges after loss, duplication, reordering, a partition and a paused member end (every seed)', () => {
-    forSeeds(20, (seed) => {
+    forSeeds(20, REPLAY, (seed) => {
       const sim = new SimNetwork({ n: 3 + (seed % 3), seed, loss: 0.1, duplicate: 0.05, delayMs: [1, 40] })
       workload(sim, 300, 1000, 100)
       sim.partition([0], sim.nodes.slice(1).map((n) => n.index))
@@ -86,7 +72,7 @@ describe('replication engine over a simulated network', function () {
   })
 
   it('outputs every remote delta exactly once as `applied` (replica apply count = applied outputs)', () => {
-    forSeeds(10, (seed) => {
+    forSeeds(10, REPLAY, (seed) => {
       const sim = new SimNetwork({ n: 4, seed, loss: 0.1, duplicate: 0.1, delayMs: [1, 30] })
       workload(sim, 400, 2000, 50)
       sim.quiet()
@@ -102,7 +88,7 @@ describe('replication engine over a simulated network', function () {
   })
 
   it('completes an ack only when every live member has applied the write (or a newer one)', () => {
-    forSeeds(8, (seed) => {
+    forSeeds(8, REPLAY, (seed) => {
       let acked = 0
       const onEvent = (node: SimNode, o: EngineOutput): void => {
         if (o.type !== 'ack' || o.missing.length > 0 || o.refused.length > 0) return
@@ -134,7 +120,7 @@ describe('replication engine over a simulated network', function () {
   })
 
   it('keeps a paused member\'s queue within its byte bound, and catches it up after it resumes', () => {
-    forSeeds(5, (seed) => {
+    forSeeds(5, REPLAY, (seed) => {
       const bound = 64 * 1024
       const behind: string[] = []
       const sim = new SimNetwork({
@@ -165,7 +151,7 @@ describe('replication engine over a simulated network', function () {
   })
 
   it('turns a malformed-frame flood into exactly one offender output per window', () => {
-    forSeeds(3, (seed) => {
+    forSeeds(3, REPLAY, (seed) => {
       const sim = new SimNetwork({ n: 3, seed, tuning: { malformedLimit: 10, malformedWindowMs: 60_000 } })
       const junk = (): Uint8Array => Uint8Array.from({ length: 1 + sim.rng.int(40) }, () => sim.rng.int(256))
       const flood = (): void => {

@@ -22,3 +22,20 @@ export function propertyParams<T>(numRuns: number): fc.Parameters<T> {
     },
   }
 }
+
+/**
+ * Runs `check(seed)` for `count` seeds drawn from testSeed — or only for SIM_SEED when it is
+ * set — and names the failing seed with the command that replays it (`replay`: how to run the
+ * test file).
+ */
+export function forSeeds(count: number, replay: string, check: (seed: number) => void): void {
+  const fixed = process.env.SIM_SEED === undefined ? undefined : Number(process.env.SIM_SEED)
+  const seeds = fixed !== undefined ? [fixed] : fc.sample(fc.integer({ min: 1, max: 0x7fffffff }), { seed: testSeed, numRuns: count })
+  for (const seed of seeds) {
+    try {
+      check(seed)
+    } catch (err) {
+      throw new Error(`seed ${seed} failed (replay: SIM_SEED=${seed} ${replay}): ${(err as Error).message}`, { cause: err })
+    }
+  }
+}
