@@ -310,6 +310,11 @@ interface WarmResult {
   entriesHeld: number
   peers: number
   complete: boolean
+  failedSlices: number
+  /** CPU of the joining process from its start to sync:done (ms, user + system). */
+  joinerCpuMs?: number
+  /** CPU of the three source nodes over the same round (ms). */
+  sourcesCpuMs?: number
 }
 
 interface WatchResult {
@@ -596,13 +601,18 @@ async function warmupPhase(writer: Worker): Promise<WarmupPhase> {
   const cacheWarm: WarmResult[] = []
   const redisWarm: number[] = []
   for (let r = 0; r < ROUNDS; r++) {
+    const sourcesCpu = await cpusOf([a3, b3, c3])
     const d = await startCacheNode(`D${r}`, await a3.call<string[]>('addresses'))
-    cacheWarm.push(await d.call('warmedUp'))
+    const warmed = await d.call<WarmResult>('warmedUp')
+    const joinerCpuMs = await d.call<number>('cpuMs')
+    const sourcesCpuMs = (await cpusOf([a3, b3, c3])).reduce((sum, ms, i) => sum + ms - sourcesCpu[i], 0)
+    cacheWarm.push({ ...warmed, joinerCpuMs, sourcesCpuMs })
     await d.stop() // one joiner at a time: each holds the whole data set
     const cw3 = cacheWarm[r]
     log(
       `(3) round ${r + 1}: cache node warmed ${f(cw3.entriesHeld)} entries from ${cw3.peers} peers in ${f(cw3.sinceCreateMs)} ms ` +
-        `(warm-up itself ${f(cw3.ms)} ms)`,
+        `(warm-up itself ${f(cw3.ms)} ms; ${cw3.complete ? 'complete' : 'incomplete'}, ${cw3.failedSlices} failed slices; ` +
+        `CPU ms: joiner ${f(cw3.joinerCpuMs ?? 0)}, sources ${f(cw3.sourcesCpuMs ?? 0)})`,
     )
     const r3 = await startRedis(`replica3-${r}`)
     redisWarm.push(await replicate(r3, m3, 1))
@@ -624,6 +634,7 @@ function warmupTable(cacheWarm: WarmResult[], redisWarm: number[], extra: string
       'entries held',
       'deltas received (> held: a slice was streamed twice)',
       'peers',
+      'CPU ms: joiner / sources',
       'Redis: REPLICAOF → synced (ms)',
     ],
     [
@@ -634,6 +645,7 @@ function warmupTable(cacheWarm: WarmResult[], redisWarm: number[], extra: string
         f(x.entriesHeld),
         f(x.entries),
         String(x.peers),
+        `${f(x.joinerCpuMs ?? 0)} / ${f(x.sourcesCpuMs ?? 0)}`,
         f(redisWarm[i]),
       ]),
       ...extra,
@@ -680,6 +692,12 @@ async function main(): Promise<void> {
     const writer = new Worker('redis-writer')
     await writer.ready
     const { a3, b3, c3, m3, cacheWarm, redisWarm } = await warmupPhase(writer)
+    const swim = await memberEventsOf([a3, b3, c3])
+    type Repairs = { repair: { rangeRequests: number; rangeDeltas: number; sinceFallbacks: number; sinceDeltas: number } }
+    const repairs = (await Promise.all([a3, b3, c3].map((w) => w.call<Repairs>('stats')))).map(
+      ({ repair: r }, i) =>
+        `${'ABC'[i]}: ${r.rangeRequests} range (${f(r.rangeDeltas)} deltas), ${r.sinceFallbacks} since (${f(r.sinceDeltas)} deltas)`,
+    )
     await Promise.all([a3, b3, c3, writer].map((w) => w.stop()))
     stopRedis(m3)
     loads.push(['end', loadNow()])
@@ -693,6 +711,9 @@ async function main(): Promise<void> {
         `Median of ${ROUNDS}: cache ${f(cw)} ms, Redis ${f(rw)} ms, ratio ${(cw / rw).toFixed(2)}.`,
         '',
         warmupTable(cacheWarm, redisWarm),
+        '',
+        `SWIM events seen by the source nodes (\`swim: { profile: 'local' }\`): ${swim}.`,
+        `Repairs the source nodes made (all phases): ${repairs.join('; ')}.`,
       ].join('\n'),
     )
     const summary = { warmupMs: Math.round(cw), redisWarmupMs: Math.round(rw), warmupOnly: true, commit: machine.commit }
@@ -895,8 +916,8 @@ async function main(): Promise<void> {
     ),
     '',
     warmupTable(cacheWarm, redisWarm, [
-      ['(fill) B from A', f(fillB.sinceCreateMs), f(fillB.ms), f(fillB.entriesHeld), f(fillB.entries), String(fillB.peers), ''],
-      ['(fill) C from A and B', f(fillC.sinceCreateMs), f(fillC.ms), f(fillC.entriesHeld), f(fillC.entries), String(fillC.peers), ''],
+      ['(fill) B from A', f(fillB.sinceCreateMs), f(fillB.ms), f(fillB.entriesHeld), f(fillB.entries), String(fillB.peers), '', ''],
+      ['(fill) C from A and B', f(fillC.sinceCreateMs), f(fillC.ms), f(fillC.entriesHeld), f(fillC.entries), String(fillC.peers), '', ''],
     ]),
     '',
     formatTable(
