@@ -149,6 +149,10 @@ describe('S3FifoStore properties', () => {
     const store = new S3FifoStore<number>({ maxBytes: 100, sizeOf: () => 1 })
     for (let i = 0; i < 10; i++) store.set(`k${i}`, new Uint8Array([i]), { version: i })
     expect([...store.entries((k) => Number(k.slice(1)) % 2 === 0)].map((e) => e.key)).to.deep.equal(['k8', 'k6', 'k4', 'k2', 'k0'])
+    // Asked only as far as the caller reads (a byte budget may end a since() early).
+    let asked = 0
+    const first = store.entries(() => ++asked > 1).next()
+    expect([first.value?.key, asked]).to.deep.equal(['k8', 2])
     const seen: string[] = []
     for (const e of store.entries()) {
       seen.push(`${e.key}=${e.value[0]}`)
