@@ -14,6 +14,8 @@
 //                                       redisWarmupMs (and more: see `summary` in main)
 //   npm run bench -- cluster --writes-only   phases (1) and (1b) alone (~1 min): to compare two
 //                                       builds in turn (their JSON has the write/CPU fields only)
+//   npm run bench -- cluster --warmup-only   phase (3) alone (~1.5 min): the warm-up side by side
+//                                       (its JSON has warmupMs and redisWarmupMs only)
 //
 // Workloads (values 100 B, keys `<p>:<i>` strings of 3–9 B, one writer):
 // 1. Replicated write throughput, 3 cache nodes: node A writes N distinct keys as fast as it
@@ -57,6 +59,8 @@ const quick = process.argv.includes('--quick')
 const json = process.argv.includes('--json')
 /** --writes-only: phases (1) and (1b) alone (throughput and CPU per write), e.g. to compare two builds in turn. */
 const writesOnly = process.argv.includes('--writes-only')
+/** --warmup-only: phase (3) alone (~1.5 min): the warm-up beside a Redis replica's full sync. */
+const warmupOnly = process.argv.includes('--warmup-only')
 const ROUNDS = quick ? 1 : 3
 const WRITE_N = quick ? 20_000 : 300_000
 /** Writes per scaling run (one round per cluster size: 8 processes on 2 cores are slow). */
@@ -306,6 +310,11 @@ interface WarmResult {
   entriesHeld: number
   peers: number
   complete: boolean
+  failedSlices: number
+  /** CPU of the joining process from its start to sync:done (ms, user + system). */
+  joinerCpuMs?: number
+  /** CPU of the three source nodes over the same round (ms). */
+  sourcesCpuMs?: number
 }
 
 interface WatchResult {
@@ -561,6 +570,101 @@ async function runScaling(): Promise<ScalingRow[]> {
   return scaling
 }
 
+/**
+ * (3) The warm-up data goes into A alone, and B and C get it by warming up from A (then from A
+ * and B); then ROUNDS new nodes D warm up from them, each beside a new Redis replica's full sync.
+ */
+async function warmupPhase(writer: Worker): Promise<WarmupPhase> {
+  // Filling three nodes through gossip at full speed stalls on this machine (see
+  // docs/cluster-results.md, "Findings": a lost tail larger than repairMaxBytes is marked
+  // repaired), and a source missing entries would make D's warm-up smaller than 1,000,000.
+  log(`(3) writing ${f(WARM_N)} entries into node A alone; B then C warm up from it`)
+  const a3 = await startCacheNode('wA')
+  await a3.call('write', 'k:', WARM_N, 0, FILL_MS, VALUE_BYTES, 1024, true)
+  const addrs3 = await a3.call<string[]>('addresses')
+  const b3 = await startCacheNode('wB', addrs3)
+  const fillB = await b3.call<WarmResult>('warmedUp')
+  const c3 = await startCacheNode('wC', addrs3)
+  const fillC = await c3.call<WarmResult>('warmedUp')
+  log(`(3) B warmed from ${fillB.peers} peer in ${f(fillB.sinceCreateMs)} ms, C from ${fillC.peers} peers in ${f(fillC.sinceCreateMs)} ms`)
+  if (fillB.entriesHeld !== WARM_N || fillC.entriesHeld !== WARM_N) {
+    throw new Error(`(3) B and C hold ${fillB.entriesHeld} and ${fillC.entriesHeld} entries, not ${WARM_N}`)
+  }
+  await waitFor(
+    async () => (await Promise.all([a3, b3, c3].map((w) => w.call<number>('aliveCount')))).every((n) => n === 3),
+    20_000,
+    '3 nodes to see each other alive',
+  )
+  const m3 = await startRedis('master3')
+  const fill = await writer.call<{ ms: number }>('redisFill', m3.port, 'k:', WARM_N, VALUE_BYTES)
+  log(`(3) Redis master filled in ${f(fill.ms)} ms; warming up`)
+  const cacheWarm: WarmResult[] = []
+  const redisWarm: number[] = []
+  for (let r = 0; r < ROUNDS; r++) {
+    const sourcesCpu = await cpusOf([a3, b3, c3])
+    const d = await startCacheNode(`D${r}`, await a3.call<string[]>('addresses'))
+    const warmed = await d.call<WarmResult>('warmedUp')
+    const joinerCpuMs = await d.call<number>('cpuMs')
+    const sourcesCpuMs = (await cpusOf([a3, b3, c3])).reduce((sum, ms, i) => sum + ms - sourcesCpu[i], 0)
+    cacheWarm.push({ ...warmed, joinerCpuMs, sourcesCpuMs })
+    await d.stop() // one joiner at a time: each holds the whole data set
+    const cw3 = cacheWarm[r]
+    log(
+      `(3) round ${r + 1}: cache node warmed ${f(cw3.entriesHeld)} entries from ${cw3.peers} peers in ${f(cw3.sinceCreateMs)} ms ` +
+        `(warm-up itself ${f(cw3.ms)} ms; ${cw3.complete ? 'complete' : 'incomplete'}, ${cw3.failedSlices} failed slices; ` +
+        `CPU ms: joiner ${f(cw3.joinerCpuMs ?? 0)}, sources ${f(cw3.sourcesCpuMs ?? 0)})`,
+    )
+    const r3 = await startRedis(`replica3-${r}`)
+    redisWarm.push(await replicate(r3, m3, 1))
+    const size = Number(await r3.client.call('DBSIZE'))
+    log(`(3) round ${r + 1}: redis replica synced ${f(size)} keys in ${f(redisWarm[r])} ms`)
+    stopRedis(r3)
+  }
+
+  return { a3, b3, c3, m3, fill, fillB, fillC, cacheWarm, redisWarm }
+}
+
+/** One row per warm-up round: the cache's joiner beside the Redis replica; `extra` rows after. */
+function warmupTable(cacheWarm: WarmResult[], redisWarm: number[], extra: string[][] = []): string {
+  return formatTable(
+    [
+      'warm-up round',
+      'cache: create → sync:done (ms)',
+      'cache: warm-up (ms)',
+      'entries held',
+      'deltas received (> held: a slice was streamed twice)',
+      'peers',
+      'CPU ms: joiner / sources',
+      'Redis: REPLICAOF → synced (ms)',
+    ],
+    [
+      ...cacheWarm.map((x, i) => [
+        `D${i + 1}`,
+        f(x.sinceCreateMs),
+        f(x.ms),
+        f(x.entriesHeld),
+        f(x.entries),
+        String(x.peers),
+        `${f(x.joinerCpuMs ?? 0)} / ${f(x.sourcesCpuMs ?? 0)}`,
+        f(redisWarm[i]),
+      ]),
+      ...extra,
+    ],
+  )
+}
+
+interface WarmupPhase {
+  a3: Worker
+  b3: Worker
+  c3: Worker
+  m3: RedisServer
+  fill: { ms: number }
+  fillB: WarmResult
+  fillC: WarmResult
+  cacheWarm: WarmResult[]
+  redisWarm: number[]
+}
+
 async function main(): Promise<void> {
   for (const cmd of ['redis-server', 'redis-benchmark']) {
     if (!exists(cmd)) {
@@ -583,6 +687,39 @@ async function main(): Promise<void> {
   const loads: [string, string][] = [['start', loadNow()]]
   const busyAtStart = busyProcesses()
   log(`${machine.nproc} cpus, node ${machine.node}, ${machine.redis}; load ${loadNow()}${quick ? ' (quick)' : ''}`)
+
+  if (warmupOnly) {
+    const writer = new Worker('redis-writer')
+    await writer.ready
+    const { a3, b3, c3, m3, cacheWarm, redisWarm } = await warmupPhase(writer)
+    const swim = await memberEventsOf([a3, b3, c3])
+    type Repairs = { repair: { rangeRequests: number; rangeDeltas: number; sinceFallbacks: number; sinceDeltas: number } }
+    const repairs = (await Promise.all([a3, b3, c3].map((w) => w.call<Repairs>('stats')))).map(
+      ({ repair: r }, i) =>
+        `${'ABC'[i]}: ${r.rangeRequests} range (${f(r.rangeDeltas)} deltas), ${r.sinceFallbacks} since (${f(r.sinceDeltas)} deltas)`,
+    )
+    await Promise.all([a3, b3, c3, writer].map((w) => w.stop()))
+    stopRedis(m3)
+    loads.push(['end', loadNow()])
+    const cw = median(cacheWarm.map((x) => x.sinceCreateMs))
+    const rw = median(redisWarm)
+    console.error(
+      [
+        `## also-cache warm-up vs Redis full sync (${machine.startedAt}, commit ${machine.commit}${quick ? ', --quick' : ''})`,
+        '',
+        `Load average (1/5/15 min): ${loads.map(([k, v]) => `${k} ${v}`).join('; ')}.`,
+        `Median of ${ROUNDS}: cache ${f(cw)} ms, Redis ${f(rw)} ms, ratio ${(cw / rw).toFixed(2)}.`,
+        '',
+        warmupTable(cacheWarm, redisWarm),
+        '',
+        `SWIM events seen by the source nodes (\`swim: { profile: 'local' }\`): ${swim}.`,
+        `Repairs the source nodes made (all phases): ${repairs.join('; ')}.`,
+      ].join('\n'),
+    )
+    const summary = { warmupMs: Math.round(cw), redisWarmupMs: Math.round(rw), warmupOnly: true, commit: machine.commit }
+    console.log(JSON.stringify(summary))
+    return
+  }
 
   // ---- (1) throughput, then (2) lag, on one 3-node cluster and one master + 2 replicas ----
   log(`starting 3 cache nodes, a Redis master and ${REDIS_REPLICAS} replicas`)
@@ -699,47 +836,7 @@ async function main(): Promise<void> {
   loads.push(['after (1b)', loadNow()])
 
   // ---- (3) warm-up of WARM_N entries, (4) read latency on them ----
-  // The warm-up data goes into A alone, and B and C get it by warming up from A (then from A
-  // and B): filling three nodes through gossip at full speed stalls on this machine (see
-  // docs/cluster-results.md, "Findings": a lost tail larger than repairMaxBytes is marked
-  // repaired), and a source missing entries would make D's warm-up smaller than 1,000,000.
-  log(`(3) writing ${f(WARM_N)} entries into node A alone; B then C warm up from it`)
-  const a3 = await startCacheNode('wA')
-  await a3.call('write', 'k:', WARM_N, 0, FILL_MS, VALUE_BYTES, 1024, true)
-  const addrs3 = await a3.call<string[]>('addresses')
-  const b3 = await startCacheNode('wB', addrs3)
-  const fillB = await b3.call<WarmResult>('warmedUp')
-  const c3 = await startCacheNode('wC', addrs3)
-  const fillC = await c3.call<WarmResult>('warmedUp')
-  log(`(3) B warmed from ${fillB.peers} peer in ${f(fillB.sinceCreateMs)} ms, C from ${fillC.peers} peers in ${f(fillC.sinceCreateMs)} ms`)
-  if (fillB.entriesHeld !== WARM_N || fillC.entriesHeld !== WARM_N) {
-    throw new Error(`(3) B and C hold ${fillB.entriesHeld} and ${fillC.entriesHeld} entries, not ${WARM_N}`)
-  }
-  await waitFor(
-    async () => (await Promise.all([a3, b3, c3].map((w) => w.call<number>('aliveCount')))).every((n) => n === 3),
-    20_000,
-    '3 nodes to see each other alive',
-  )
-  const m3 = await startRedis('master3')
-  const fill = await writer.call<{ ms: number }>('redisFill', m3.port, 'k:', WARM_N, VALUE_BYTES)
-  log(`(3) Redis master filled in ${f(fill.ms)} ms; warming up`)
-  const cacheWarm: WarmResult[] = []
-  const redisWarm: number[] = []
-  for (let r = 0; r < ROUNDS; r++) {
-    const d = await startCacheNode(`D${r}`, await a3.call<string[]>('addresses'))
-    cacheWarm.push(await d.call('warmedUp'))
-    await d.stop() // one joiner at a time: each holds the whole data set
-    const cw3 = cacheWarm[r]
-    log(
-      `(3) round ${r + 1}: cache node warmed ${f(cw3.entriesHeld)} entries from ${cw3.peers} peers in ${f(cw3.sinceCreateMs)} ms ` +
-        `(warm-up itself ${f(cw3.ms)} ms)`,
-    )
-    const r3 = await startRedis(`replica3-${r}`)
-    redisWarm.push(await replicate(r3, m3, 1))
-    const size = Number(await r3.client.call('DBSIZE'))
-    log(`(3) round ${r + 1}: redis replica synced ${f(size)} keys in ${f(redisWarm[r])} ms`)
-    stopRedis(r3)
-  }
+  const { a3, b3, c3, m3, fill, fillB, fillC, cacheWarm, redisWarm } = await warmupPhase(writer)
   loads.push(['after (3)', loadNow()])
 
   log('(4) read latency')
@@ -819,30 +916,10 @@ async function main(): Promise<void> {
       ],
     ),
     '',
-    formatTable(
-      [
-        'warm-up round',
-        'cache: create → sync:done (ms)',
-        'cache: warm-up (ms)',
-        'entries held',
-        'deltas received (> held: a slice was streamed twice)',
-        'peers',
-        'Redis: REPLICAOF → synced (ms)',
-      ],
-      [
-        ...cacheWarm.map((x, i) => [
-          `D${i + 1}`,
-          f(x.sinceCreateMs),
-          f(x.ms),
-          f(x.entriesHeld),
-          f(x.entries),
-          String(x.peers),
-          f(redisWarm[i]),
-        ]),
-        ['(fill) B from A', f(fillB.sinceCreateMs), f(fillB.ms), f(fillB.entriesHeld), f(fillB.entries), String(fillB.peers), ''],
-        ['(fill) C from A and B', f(fillC.sinceCreateMs), f(fillC.ms), f(fillC.entriesHeld), f(fillC.entries), String(fillC.peers), ''],
-      ],
-    ),
+    warmupTable(cacheWarm, redisWarm, [
+      ['(fill) B from A', f(fillB.sinceCreateMs), f(fillB.ms), f(fillB.entriesHeld), f(fillB.entries), String(fillB.peers), '', ''],
+      ['(fill) C from A and B', f(fillC.sinceCreateMs), f(fillC.ms), f(fillC.entriesHeld), f(fillC.entries), String(fillC.peers), '', ''],
+    ]),
     '',
     formatTable(
       ['read', 'samples', 'misses', 'p50 µs', 'p99 µs', 'max µs'],

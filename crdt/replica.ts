@@ -329,7 +329,7 @@ export class Replica {
       const op = g.kind === 'deleted' && !this.#shadows.has(v) ? 'delete' : 'ghost'
       yield makeDelta(op, g.key, v, undefined, undefined, undefined, this.origin, 0)
     }
-    const it = this.#store.entries()
+    const it = this.#store.entries(accept)
     for (;;) {
       // See expired entries too: their versions must travel.
       this.#storeNowMs = Number.NEGATIVE_INFINITY
@@ -337,7 +337,6 @@ export class Replica {
       this.#storeNowMs = this.#nowMs
       if (next.done === true) return
       const e = next.value
-      if (accept !== undefined && !accept(e.key)) continue
       const v = e.version as Version
       const lastMerge = this.#docs.get(v)
       if (v.hlc <= hlc && (lastMerge === undefined || lastMerge.hlc <= hlc)) continue

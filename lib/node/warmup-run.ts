@@ -29,6 +29,8 @@ export interface WarmupRunInit {
   entryBytesMax: number
   now: () => number
   apply: (d: Delta, from: string) => void
+  /** A chunk at once (see WarmupInit.applyMany); optional. */
+  applyMany?: (deltas: readonly Delta[], from: string) => void
   baseline: (origin: Origin, contiguous: number, hlc: number) => void
   onProgress: (p: WarmupProgress) => void
   /** Called once the replica is marked warmed up, unless the node closed meanwhile. */
@@ -58,6 +60,7 @@ export async function runWarmUp(i: WarmupRunInit): Promise<void> {
           entryBytesMax: i.entryBytesMax,
           now: i.now,
           apply: i.apply,
+          applyMany: i.applyMany,
           baseline: i.baseline,
           onProgress: i.onProgress,
         }).catch(() => ({ ...failed, ms: i.now() - started })) // never an unhandled rejection: repair and anti-entropy go on

@@ -55,7 +55,14 @@ export interface WarmupInit {
    */
   entryBytesMax?: number
   now: () => number
+  /** Applies one received delta (the node's one path for remote deltas). */
   apply: (delta: Delta, from: string) => void
+  /**
+   * Applies a whole received chunk, in order, as `apply` would one by one: a bulk path may
+   * share work across the chunk (one copy of its values, one pass of accounting). Optional:
+   * without it every delta goes through `apply`.
+   */
+  applyMany?: (deltas: readonly Delta[], from: string) => void
   baseline: (origin: Origin, contiguous: number, hlc: number) => void
   onProgress: (p: WarmupProgress) => void
   /** A local snapshot to start from (see snapshot.ts). */
@@ -84,7 +91,7 @@ export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
   let used = false
   if (snap !== undefined && (snapshotUsable || peers.length === 0)) {
     used = true
-    for (const d of snap.deltas) init.apply(d, 'snapshot')
+    applyAll(init, snap.deltas, 'snapshot')
     progress.entries += snap.deltas.length
     sinceHlc = snap.clock
     init.onProgress({ ...progress })
@@ -108,7 +115,7 @@ export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
   const stream = async (peer: string, lo: number, hi: number): Promise<boolean> => {
     try {
       const onChunk = (deltas: Delta[], bytes: number): void => {
-        for (const d of deltas) init.apply(d, peer)
+        applyAll(init, deltas, peer)
         progress.entries += deltas.length
         progress.bytes += bytes
         init.onProgress({ ...progress })
@@ -158,4 +165,10 @@ export async function warmUp(init: WarmupInit): Promise<WarmupResult> {
     init.baseline(origin, reportedBy === digests.size ? contiguous : 0, hlc)
   }
   return { ...progress, ms: init.now() - started, snapshot, complete, failedSlices }
+}
+
+/** A chunk through the bulk hook when the node gives one, else delta by delta. */
+function applyAll(init: WarmupInit, deltas: readonly Delta[], from: string): void {
+  if (init.applyMany !== undefined) init.applyMany(deltas, from)
+  else for (const d of deltas) init.apply(d, from)
 }

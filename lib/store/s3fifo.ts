@@ -302,17 +302,31 @@ export class S3FifoStore<V = unknown> {
 
   /**
    * Live entries, main queue first, then small, each newest first: hottest first, the order
-   * a warm-up wants. A snapshot of the keys is taken at the call; entries changed or removed
-   * while iterating are seen as they are at that moment, or skipped.
+   * a warm-up wants. A snapshot of the slots (and their keys) is taken at the call; entries
+   * changed or removed while iterating are seen as they are at that moment, or skipped.
+   * `accept` keeps only the keys it accepts, asked before an entry is built (a warm-up slice
+   * wants half the keys or fewer: the others cost no allocation) and only as far as the
+   * caller reads (a repair whose byte budget ends the stream early hashes no further).
    */
-  *entries(): IterableIterator<StoreEntry<V>> {
+  *entries(accept?: (key: string) => boolean): IterableIterator<StoreEntry<V>> {
+    const slots: number[] = []
     const keys: string[] = []
     for (const q of [MAIN, SMALL]) {
-      for (let s = this.#head[q]; s !== NONE; s = this.#next[s]) keys.push(this.#keys[s] as string)
+      for (let s = this.#head[q]; s !== NONE; s = this.#next[s]) {
+        slots.push(s)
+        keys.push(this.#keys[s] as string)
+      }
     }
-    for (const key of keys) {
-      const entry = this.getEntry(key)
-      if (entry !== undefined) yield entry
+    for (let i = 0; i < slots.length; i++) {
+      const key = keys[i]
+      if (accept !== undefined && !accept(key)) continue
+      // The slot still holds its key: no index probe (one per key was most of a warm-up's
+      // serving cost on a 1M-entry store, 3–5 µs; docs/cluster-results.md). Otherwise the
+      // slot was freed or reused meanwhile: the index says where the key is now, if anywhere.
+      let slot: number | undefined = slots[i]
+      if (this.#keys[slot] !== key) slot = this.#index.get(key)
+      if (slot === undefined || !this.#holds(slot) || this.#isExpired(slot as Slot)) continue
+      yield this.#entryAt(slot as Slot)
     }
   }
 

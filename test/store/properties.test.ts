@@ -144,6 +144,56 @@ describe('S3FifoStore properties', () => {
     expect([...store.entries()].find((e) => e.key === 'k10')).to.deep.include({ version: 10, expiresAt: 5e15 })
   })
 
+
+  it('entries(accept) keeps only accepted keys, and sees changes made while it iterates', () => {
+    const store = new S3FifoStore<number>({ maxBytes: 100, sizeOf: () => 1 })
+    for (let i = 0; i < 10; i++) store.set(`k${i}`, new Uint8Array([i]), { version: i })
+    expect([...store.entries((k) => Number(k.slice(1)) % 2 === 0)].map((e) => e.key)).to.deep.equal(['k8', 'k6', 'k4', 'k2', 'k0'])
+    // Asked only as far as the caller reads (a byte budget may end a since() early).
+    let asked = 0
+    const first = store.entries(() => ++asked > 1).next()
+    expect([first.value?.key, asked]).to.deep.equal(['k8', 2])
+    const seen: string[] = []
+    for (const e of store.entries()) {
+      seen.push(`${e.key}=${e.value[0]}`)
+      if (e.key === 'k9') {
+        store.delete('k7') // removed: skipped
+        store.delete('k6')
+        store.set('new', new Uint8Array([42])) // takes a freed slot: not listed (not in the snapshot)
+        store.set('k6', new Uint8Array([66])) // back in another slot: seen as it is now
+        store.set('k5', new Uint8Array([55])) // updated in place: seen as it is now
+      }
+    }
+    expect(seen).to.deep.equal(['k9=9', 'k8=8', 'k6=66', 'k5=55', 'k4=4', 'k3=3', 'k2=2', 'k1=1', 'k0=0'])
+  })
+
+  it('entries, with writes between its steps (evictions reuse slots), yields each snapshot key live at its turn, as it is then', () => {
+    const writes = fc.array(fc.record({ key: fc.nat(40), del: fc.boolean(), v: fc.nat(255) }), { maxLength: 8 })
+    fc.assert(
+      fc.property(fc.array(writes, { minLength: 1, maxLength: 30 }), (steps) => {
+        // A ghost of 2 entries: evicted keys are forgotten fast and their slots reused.
+        const store = new S3FifoStore<number>({ maxBytes: 20, sizeOf: () => 1, ghostRatio: 0.1 })
+        for (let i = 0; i < 24; i++) store.set(`k${i}`, new Uint8Array([i]), { version: i })
+        const snapshot = [...store.entries()].map((e) => e.key)
+        const it = store.entries()
+        let at = 0
+        for (let s = 0; ; s++) {
+          const next = it.next()
+          const until = next.done === true ? snapshot.length : snapshot.indexOf(next.value.key, at)
+          expect(until, 'a key out of the snapshot, or out of order').to.be.at.least(at)
+          for (; at < until; at++) expect(store.getEntry(snapshot[at]), `${snapshot[at]} skipped while live`).to.equal(undefined)
+          if (next.done === true) return
+          expect(next.value).to.deep.equal(store.getEntry(next.value.key))
+          at++
+          for (const w of steps[s % steps.length]) {
+            if (w.del) store.delete(`k${w.key}`)
+            else store.set(`k${w.key}`, new Uint8Array([w.v]), { version: 100 + w.v })
+          }
+        }
+      }),
+      propertyParams(300),
+    )
+  })
   it('an update keeps frequency and queue, moves to the queue head, and changes the charge', () => {
     const store = new S3FifoStore({ maxBytes: 1000, sizeOf: (_k, v) => v.byteLength })
     store.set('a', new Uint8Array(10))
