@@ -93,6 +93,8 @@ export async function startParts(parts: NodeParts, o: ResolvedNodeOptions, p2p: 
     entryBytesMax: parts.entryBytesMax,
     now: parts.now,
     apply: (d, from) => void parts.link.applyReceived(from, [d]),
+    // A chunk at once: one pass of the engine's apply path and one drain of its outputs.
+    applyMany: (deltas, from) => void parts.link.applyReceived(from, deltas),
     baseline: (origin, contiguous, hlc) => parts.link.baseline(origin, contiguous, hlc),
     onProgress: (p) => hooks.dispatch('sync:progress', p),
     onDone: hooks.onWarmedUp,

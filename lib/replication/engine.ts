@@ -767,6 +767,9 @@ export class ReplicationEngine {
     if (mine === undefined) {
       // Never heard of it: everything it wrote is wanted — but only of a member: a digest naming strangers sets off nothing.
       if (highest === 0 || !this.#members.has(origin.nodeId)) return
+      // Nor while this node warms up: the warm-up streams that origin's state (and baselines
+      // it); pulling its seqs from 1 now would stream the whole store a second time.
+      if (tracker.assumePrefix) return
       tracker.start(origin, 0)
       if (tracker.progress(origin) === undefined) return
     } else if (mine.contiguous >= highest) return

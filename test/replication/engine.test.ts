@@ -208,6 +208,23 @@ describe('replication engine: gap repair and anti-entropy', () => {
     expect(a.engine.stats().repair.antiEntropyRounds).to.equal(1)
   })
 
+  it('while warming up, a digest naming a member never heard of sets off no pull (the warm-up streams its state)', () => {
+    const replica = new Replica({ nodeId: 'b', maxBytes: 1 << 24 })
+    const b = new ReplicationEngine({ replica, selfId: 'b', seed: 1 })
+    b.memberUp('a', T0)
+    const a = { nodeId: 'a', epoch: 1 }
+    const digest = { origin: a, lastSeq: 500, clock: 0 as Hlc, horizon: 0 as Hlc, progress: [] }
+    b.receive('a', encodeFrame({ kind: 'digest', replyWanted: false, digest }), T0)
+    b.tick(T0 + 5_000)
+    const kinds = drain(b).flatMap((o) => (o.type === 'send' ? [o.bytes[1]] : []))
+    expect(kinds).to.not.include(FrameKindCode.want).and.not.include(FrameKindCode.since)
+    // Once warmed up, the same digest wants a's seqs from 1.
+    replica.progress.warmedUp()
+    b.receive('a', encodeFrame({ kind: 'digest', replyWanted: false, digest }), T0 + 6_000)
+    b.tick(T0 + 7_000)
+    expect(drain(b).flatMap((o) => (o.type === 'send' ? [o.bytes[1]] : []))).to.include(FrameKindCode.want)
+  })
+
   it('does not set off pulls for an origin that is not a member (a digest naming strangers)', () => {
     const { b } = cluster(['a', 'b'])
     const stranger = { nodeId: 'mallory', epoch: 1 }
