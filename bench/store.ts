@@ -14,9 +14,12 @@
 // - replay, every trace (`--traces`): the same loop, with the sizes of the trace, over every
 //   trace in tracesDir at 1% and 10% of its unique bytes (byte mode: charge = trace size),
 //   the miss-heavy ones included (adaptsize_cdn 70–79% misses, cloudphysics_sample 80–83%).
-//   Per round the three implementations run back to back on each cell; the S3-FIFO and LRU
-//   miss counts are checked against libCacheSim's (REFERENCE.md) in every round. An object
-//   the store refuses as too large throws EntryTooLargeError (caught: the replay rules).
+//   Per round the three implementations run back to back on each cell, in an order that
+//   turns each round, the heap collected before each timing, so each round's
+//   s3fifo/lru-cache ratio pairs timings taken seconds apart: their median is the figure
+//   least moved by other load on the machine. The S3-FIFO and LRU miss counts are checked
+//   against libCacheSim's (REFERENCE.md) in every round. An object the store refuses as too
+//   large throws EntryTooLargeError (caught: the replay rules).
 // - latency: every 64th operation of both workloads timed alone with hrtime (the timer's
 //   own cost, measured, is printed beside it).
 // - memory: heap + array buffers per entry at 1,000,000 entries of 100 B values, beyond the
@@ -142,6 +145,7 @@ function benchReplay(trace: Trace, capacity: number): Record<Impl, { opsPerSec: 
   for (let round = 0; round < ROUNDS; round++) {
     for (const impl of IMPLS) {
       const c = makeCache(impl, capacity, 'trace')
+      gc!() // this timing pays for its own garbage only (see benchEveryTrace)
       const t0 = performance.now()
       out[impl].misses = replayLoops[impl](c, trace.keys, trace.sizes, zeros)
       out[impl].opsPerSec.push(trace.keys.length / ((performance.now() - t0) / 1000))
@@ -221,8 +225,13 @@ function benchEveryTrace(): TraceCell[] {
       // about MIN_TIMED_REQUESTS requests instead of a few ms of timer noise.
       const n = cell.trace.keys.length
       const passes = Math.ceil(MIN_TIMED_REQUESTS / n)
-      for (const impl of IMPLS) {
+      // The order turns each round, and the heap is collected before each timing: a timing
+      // must not pay for the garbage of the one before it (a Map of every key the trace has,
+      // dropped just before, once made whichever implementation came next pay its collection).
+      for (let j = 0; j < IMPLS.length; j++) {
+        const impl = IMPLS[(j + round) % IMPLS.length]
         let misses = 0
+        gc!()
         const t0 = performance.now()
         for (let p = 0; p < passes; p++) {
           misses = replayAllLoops[impl](makeCache(impl, cell.capacity, 'trace'), cell.trace.keys, cell.trace.sizes, values)
@@ -245,7 +254,7 @@ function printEveryTrace(cells: TraceCell[]): void {
     formatTable(
       [
         'trace, capacity', 'requests', 'miss ratio (S3-FIFO)', 's3fifo ops/s', 'lru-cache ops/s', 'Map ops/s',
-        's3fifo vs lru-cache', 'min – max per round',
+        's3fifo vs lru-cache', 'median of per-round ratios', 'min – max per round',
       ],
       cells.map((cell) => {
         const perRound = cell.opsPerSec.s3fifo.map((x, i) => x / cell.opsPerSec['lru-cache'][i])
@@ -257,6 +266,7 @@ function printEveryTrace(cells: TraceCell[]): void {
           Math.round(tput(cell.opsPerSec['lru-cache'])).toLocaleString('en'),
           Math.round(tput(cell.opsPerSec.Map)).toLocaleString('en'),
           ratio(tput(cell.opsPerSec.s3fifo), tput(cell.opsPerSec['lru-cache'])),
+          ratio(median(perRound), 1),
           `${ratio(Math.min(...perRound), 1)} – ${ratio(Math.max(...perRound), 1)}`,
         ]
       }),

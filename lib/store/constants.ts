@@ -46,8 +46,9 @@ export const DEFAULT_ENTRY_OVERHEAD_BYTES = 288
 
 /**
  * Slots allocated up front. The byte capacity decides how many entries fit, so this is only
- * an estimate: the slot arrays double when full (never grow in small steps).
- * Cost: about 40 B of typed arrays per slot.
+ * an estimate: the slab doubles when full (never grows in small steps).
+ * Cost: a 16 B record per slot (8 B more once some entry has a TTL), allocated but not
+ * touched until used (slots are handed out in order).
  */
 export const DEFAULT_ESTIMATED_ENTRIES = 1024
 

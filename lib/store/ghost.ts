@@ -21,7 +21,7 @@
 //
 // Storage: the ghost is a third queue in the store's slab (s3fifo.ts): a ghost is a slot with
 // its key, version and charge but no value, its kind kept in the slot's frequency byte, linked
-// through the same prev/next arrays. An entry that leaves for the ghost keeps its slot, and so
+// through the same prev/next links. An entry that leaves for the ghost keeps its slot, and so
 // does a ghost that comes back as an entry: the key's index value never changes on either
 // step, so neither touches the Map. Measured on the miss-heavy traces (docs/store.md): the
 // separate ghost slab it replaces cost one more Map.set per miss (the index value rewritten
@@ -38,19 +38,9 @@ export interface GhostEntry<V> {
   kind: GhostKind
 }
 
-// Growth of the slab's typed arrays (s3fifo.ts doubles them when full).
+// Growth of the expiry array (s3fifo.ts doubles the slab when full).
 export function growFloat64(a: Float64Array, n: number): Float64Array {
   const b = new Float64Array(n)
-  b.set(a)
-  return b
-}
-export function growInt32(a: Int32Array, n: number): Int32Array {
-  const b = new Int32Array(n)
-  b.set(a)
-  return b
-}
-export function growUint8(a: Uint8Array, n: number): Uint8Array {
-  const b = new Uint8Array(n)
   b.set(a)
   return b
 }

@@ -11,18 +11,18 @@ const SMALL = 0
 const MAIN = 1
 const GHOST = 2
 
-/** @internal The store's structures as they are (no copies). */
+/** @internal The store's structures (its arrays as they are; the queue ends and counts copied from its fields). */
 export interface RawStore<V> {
   head: Int32Array
   tail: Int32Array
-  prev: Int32Array
-  next: Int32Array
-  queue: Uint8Array
+  prev: (slot: number) => number
+  next: (slot: number) => number
+  queue: (slot: number) => number
   keys: (string | undefined)[]
   values: (Uint8Array | undefined)[]
-  charge: Uint32Array
-  expiresAt: Float64Array
-  freq: Uint8Array
+  charge: (slot: number) => number
+  expiresAt: (slot: number) => number
+  freq: (slot: number) => number
   index: Map<string, number>
   hot: HotKeyRing
   ghostCount: number
@@ -30,6 +30,8 @@ export interface RawStore<V> {
   ghostCapacityBytes: number
   freeHead: number
   freeCount: number
+  /** Slots ever handed out; those at or above it are free without being on the free list. */
+  used: number
   slots: number
   queueBytes: Float64Array
   queueCount: Int32Array
@@ -48,15 +50,15 @@ export function validateStore<V>(r: RawStore<V>): void {
     let n = 0
     let b = 0
     let prev = NONE
-    for (let s = r.head[q]; s !== NONE; s = r.next[s]) {
-      if (r.prev[s] !== prev) throw new Error(`store: broken back link at slot ${s}`)
-      if (r.queue[s] !== q) throw new Error(`store: slot ${s} linked in queue ${q} but marked ${r.queue[s]}`)
+    for (let s = r.head[q]; s !== NONE; s = r.next(s)) {
+      if (r.prev(s) !== prev) throw new Error(`store: broken back link at slot ${s}`)
+      if (r.queue(s) !== q) throw new Error(`store: slot ${s} linked in queue ${q} but marked ${r.queue(s)}`)
       const key = r.keys[s]
       if (key === undefined || r.index.get(key) !== s) throw new Error(`store: slot ${s} not indexed`)
       if (r.values[s] === undefined) throw new Error(`store: slot ${s} has no value`)
-      if (r.expiresAt[s] !== 0) ttl++
+      if (r.expiresAt(s) !== 0) ttl++
       n++
-      b += r.charge[s]
+      b += r.charge(s)
       prev = s
       if (n > r.slots) throw new Error('store: cycle in a queue')
     }
@@ -70,16 +72,16 @@ export function validateStore<V>(r: RawStore<V>): void {
   let ghosts = 0
   let ghostBytes = 0
   let prev = NONE
-  for (let s = r.head[GHOST]; s !== NONE; s = r.next[s]) {
-    if (r.prev[s] !== prev) throw new Error(`ghost: broken back link at slot ${s}`)
-    if (r.queue[s] !== GHOST) throw new Error(`ghost: slot ${s} linked in the ghost but marked ${r.queue[s]}`)
+  for (let s = r.head[GHOST]; s !== NONE; s = r.next(s)) {
+    if (r.prev(s) !== prev) throw new Error(`ghost: broken back link at slot ${s}`)
+    if (r.queue(s) !== GHOST) throw new Error(`ghost: slot ${s} linked in the ghost but marked ${r.queue(s)}`)
     const key = r.keys[s]
     if (key === undefined || r.index.get(key) !== s) throw new Error(`ghost: slot ${s} not indexed`)
     if (r.values[s] !== undefined) throw new Error(`ghost: slot ${s} holds a value`)
-    if (r.expiresAt[s] !== 0) throw new Error(`ghost: slot ${s} has an expiry`)
-    if (r.freq[s] > 2) throw new Error(`ghost: slot ${s} has kind ${r.freq[s]}`)
+    if (r.expiresAt(s) !== 0) throw new Error(`ghost: slot ${s} has an expiry`)
+    if (r.freq(s) > 2) throw new Error(`ghost: slot ${s} has kind ${r.freq(s)}`)
     ghosts++
-    ghostBytes += r.charge[s]
+    ghostBytes += r.charge(s)
     prev = s
     if (ghosts > r.slots) throw new Error('ghost: cycle in the FIFO')
   }
@@ -91,12 +93,15 @@ export function validateStore<V>(r: RawStore<V>): void {
     throw new Error(`store: ${count} entries + ${ghosts} ghosts, ${r.index.size} indexed`)
   }
   let free = 0
-  for (let s = r.freeHead; s !== NONE; s = r.next[s]) {
+  for (let s = r.freeHead; s !== NONE; s = r.next(s)) {
     if (r.keys[s] !== undefined) throw new Error(`store: free slot ${s} holds a key`)
-    if (r.expiresAt[s] !== 0) throw new Error(`store: free slot ${s} has an expiry`)
+    if (r.expiresAt(s) !== 0) throw new Error(`store: free slot ${s} has an expiry`)
     if (++free > r.slots) throw new Error('store: cycle in the free list')
   }
-  if (free !== r.freeCount || count + ghosts + free !== r.slots) throw new Error('store: slots leaked')
+  if (free !== r.freeCount || count + ghosts + free !== r.used || r.used > r.slots) throw new Error('store: slots leaked')
+  for (let s = r.used; s < r.slots; s++) {
+    if (r.keys[s] !== undefined || r.expiresAt(s) !== 0) throw new Error(`store: unused slot ${s} holds an entry`)
+  }
   if (bytes !== r.bytes) throw new Error(`store: ${bytes} B counted, ${r.bytes} B tracked`)
   if (bytes > r.maxBytes) throw new Error(`store: ${bytes} B over maxBytes ${r.maxBytes}`)
   if (count > r.maxEntries) throw new Error(`store: ${count} entries over maxEntries ${r.maxEntries}`)
@@ -104,25 +109,26 @@ export function validateStore<V>(r: RawStore<V>): void {
   r.hot.validate()
 }
 
-/** The test door (S3FifoStore.unsafeExposeInternals). */
-export function exposeInternals<V>(r: RawStore<V>): StoreInternals {
+/**
+ * The test door (S3FifoStore.unsafeExposeInternals). `raw` is called on every query: the queue
+ * ends live in the store's fields, so a RawStore is a snapshot of them.
+ */
+export function exposeInternals<V>(raw: () => RawStore<V>): StoreInternals {
   const keysOf = (q: number): string[] => {
+    const r = raw()
     const keys: string[] = []
-    for (let s = r.head[q]; s !== NONE; s = r.next[s]) keys.push(r.keys[s] as string)
+    for (let s = r.head[q]; s !== NONE; s = r.next(s)) keys.push(r.keys[s] as string)
     return keys
   }
   return {
     smallKeys: () => keysOf(SMALL),
     mainKeys: () => keysOf(MAIN),
-    ghostKeys: () => {
-      const keys: string[] = []
-      for (let s = r.head[GHOST]; s !== NONE; s = r.next[s]) keys.push(r.keys[s] as string)
-      return keys
-    },
+    ghostKeys: () => keysOf(GHOST),
     freqOf: (key) => {
+      const r = raw()
       const slot = r.index.get(key)
-      return slot === undefined || r.values[slot] === undefined ? undefined : r.freq[slot]
+      return slot === undefined || r.values[slot] === undefined ? undefined : r.freq(slot)
     },
-    hotKeys: () => r.hot.keys(),
+    hotKeys: () => raw().hot.keys(),
   }
 }

@@ -20,9 +20,11 @@
 //   injected clock, only for entries that have a TTL); expired entries are reclaimed when a
 //   read touches them, when eviction reaches them, and by a sweep of a few slots per write.
 //
-// Layout (node-lru-cache's, quick-cache's): slots in parallel typed arrays plus arrays of
-// keys, values and versions; one Map from key to slot; a free list through `next`; arrays
-// double when full. `get` allocates nothing. Hot-key hints (docs/hints.md): promotions go to a
+// Layout (quick-cache's slab): each slot a 16 B record (links, charge, frequency, queue) in one
+// buffer, so the eviction step finds a slot's fields on one cache line; plain arrays of keys,
+// values and versions; expiry times in their own array, allocated at the first TTL; one Map
+// from key to slot; slots handed out by a bump pointer, then reused through a free list chained
+// through `next`; the buffer doubles when full. `get` allocates nothing. Hot-key hints (docs/hints.md): promotions go to a
 // bounded ring (drainHotKeys); boost raises a frequency.
 // The ghost FIFO is a third queue in the same slab (ghost.ts has its rules): a ghost is a slot
 // that keeps its key, version and charge but no value. An entry becomes a ghost, and a ghost
@@ -31,7 +33,7 @@
 
 import { EntryTooLargeError } from '../foundation/index.ts'
 import { EXPIRY_SWEEP_SLOTS_PER_WRITE, FREQ_SATURATION, MAIN_REINSERT_FREQ_CAP } from './constants.ts'
-import { GhostKindCode, growFloat64, growInt32, growUint8, KIND_NAMES, type GhostEntry } from './ghost.ts'
+import { GhostKindCode, growFloat64, KIND_NAMES, type GhostEntry } from './ghost.ts'
 import { HotKeyRing } from './hot-ring.ts'
 import { exposeInternals, validateStore, type RawStore } from './inspect.ts'
 import { resolveStoreOptions, type S3FifoStoreInit } from './options.ts'
@@ -55,6 +57,8 @@ const EMPTY_VALUE = new Uint8Array(0)
 const ABSENT = 0x3fffffff
 /** Per-entry charges are Uint32 (4 B a slot instead of 8): no single entry reaches 4 GiB. */
 const MAX_CHARGE = 0xffffffff
+/** Slots a store can have: a slot's record starts at byte slot × 16, an Int32. */
+const MAX_SLOTS = 1 << 27
 
 export class S3FifoStore<V = unknown> {
   readonly maxBytes: number
@@ -77,15 +81,31 @@ export class S3FifoStore<V = unknown> {
   #values: (Uint8Array | undefined)[] = []
   /** Written only once some entry has a version, so a plain cache pays nothing for it. */
   #versions: (V | undefined)[] = []
-  #charge: Uint32Array = new Uint32Array(0)
+  /**
+   * Absolute expiry per slot, 0 for none. Allocated at the first write with a TTL (one Float64
+   * per slot, sized and grown with the slab): until then it is empty, so a store that never
+   * sees a TTL neither allocates nor zeroes it (8 B a slot, a third of the slab).
+   */
   #expiresAt: Float64Array = new Float64Array(0)
-  #freq: Uint8Array = new Uint8Array(0)
-  #queue: Uint8Array = new Uint8Array(0)
-  #prev: Int32Array = new Int32Array(0)
-  /** Next older slot in a queue, or the next free slot (free slots are chained through it). */
-  #next: Int32Array = new Int32Array(0)
+  // A slot's record: 16 B in one buffer, so that the eviction step, which reads and writes all
+  // of it for each slot it touches, finds it on one cache line (lru-cache and the earlier
+  // layout kept one typed array per field: a cache line per field per slot touched).
+  //   Int32 word 0: prev (next newer slot in its queue, NONE at the head)
+  //   Int32 word 1: next (next older slot, NONE at the tail; free slots chain through it)
+  //   Uint32 word 2: charge
+  //   byte 12: freq (an entry's hit counter; a ghost's kind); byte 13: queue (SMALL, MAIN, GHOST)
+  // Three views of the same buffer; a slot's byte offset is slot × 16 (so < 2^31: MAX_SLOTS).
+  #links: Int32Array = new Int32Array(0)
+  #charges: Uint32Array = new Uint32Array(0)
+  #flags: Uint8Array = new Uint8Array(0)
+  /** Head of the free list: slots released since they were first used. */
   #freeHead = NONE
   #freeCount = 0
+  /**
+   * Slots ever handed out: every slot at or above it is free without being on the free list
+   * (a bump allocator), so presizing costs no pass over the new slots and touches none of them.
+   */
+  #used = 0
   #slots = 0
   /**
    * The last key `get` missed (or `lookup` asked for) and what the index said for it, so that
@@ -95,12 +115,23 @@ export class S3FifoStore<V = unknown> {
    */
   #missedKey: string | undefined = undefined
   #missedIndex = ABSENT
-  /** Newest and oldest slot of small, main and the ghost FIFO (indexed SMALL, MAIN, GHOST). */
-  readonly #head = new Int32Array([NONE, NONE, NONE])
-  readonly #tail = new Int32Array([NONE, NONE, NONE])
-  readonly #queueBytes = new Float64Array(2)
-  readonly #queueCount = new Int32Array(2)
+  // Newest (head) and oldest (tail) slot, charges and entry count of small, main and the ghost
+  // FIFO, as plain fields: the eviction step reads and writes them several times per miss, and a
+  // field costs one load where an element of a small typed array costs four (array, its data
+  // pointer, its length for the bounds check, the element).
+  #smallHead = NONE
+  #smallTail = NONE
+  #mainHead = NONE
+  #mainTail = NONE
+  #ghostHead = NONE
+  #ghostTail = NONE
+  #smallBytes = 0
+  #mainBytes = 0
+  #smallCount = 0
+  #mainCount = 0
   #bytes = 0
+  /** Whether maxEntries bounds the store (not Infinity): else makeRoom never counts entries. */
+  readonly #entriesBounded: boolean
   /** The ghost FIFO's size; its charges never count toward maxBytes. */
   #ghostCount = 0
   #ghostBytes = 0
@@ -123,6 +154,7 @@ export class S3FifoStore<V = unknown> {
     const o = resolveStoreOptions(init)
     this.maxBytes = o.maxBytes
     this.maxEntries = o.maxEntries
+    this.#entriesBounded = o.maxEntries !== Infinity
     this.smallCapacityBytes = o.smallCapacityBytes
     this.mainCapacityBytes = o.mainCapacityBytes
     this.promotionThreshold = o.promotionThreshold
@@ -138,7 +170,7 @@ export class S3FifoStore<V = unknown> {
 
   /** Entries held (expired ones not yet reclaimed included). */
   get size(): number {
-    return this.#queueCount[SMALL] + this.#queueCount[MAIN]
+    return this.#smallCount + this.#mainCount
   }
 
   /** Sum of the charges of the entries held; always ≤ maxBytes. */
@@ -181,8 +213,8 @@ export class S3FifoStore<V = unknown> {
         return undefined
       }
     }
-    const f = this.#freq[slot as number]
-    if (f < FREQ_SATURATION) this.#freq[slot as number] = f + 1
+    const f = this.#flags[((slot as number) << 4) + 12]
+    if (f < FREQ_SATURATION) this.#flags[((slot as number) << 4) + 12] = f + 1
     this.#hits++
     return value
   }
@@ -243,9 +275,10 @@ export class S3FifoStore<V = unknown> {
       if (hasVersion) this.#ghostInsert(key, slot, options.version, GhostKindCode.deleted, this.chargeOf(key, EMPTY_VALUE))
       return false
     }
-    const version = hasVersion ? options.version : this.#versions[slot]
+    // The ghost keeps the slot's version unless the caller gives one.
+    if (hasVersion) this.#versions[slot] = options.version
     this.#deletes++
-    this.#toGhost(slot as Slot, version, GhostKindCode.deleted)
+    this.#toGhost(slot as Slot, GhostKindCode.deleted)
     return true
   }
 
@@ -256,9 +289,9 @@ export class S3FifoStore<V = unknown> {
    */
   boost(key: string, freq: number): boolean {
     const slot = this.#index.get(key)
-    const target = this.#hot.boostTarget(slot === undefined || !this.#holds(slot) ? -1 : this.#freq[slot], freq)
+    const target = this.#hot.boostTarget(slot === undefined || !this.#holds(slot) ? -1 : this.#flags[(slot << 4) + 12], freq)
     if (target < 0) return false
-    this.#freq[slot as number] = target
+    this.#flags[((slot as number) << 4) + 12] = target
     return true
   }
 
@@ -290,14 +323,14 @@ export class S3FifoStore<V = unknown> {
 
   /** @internal The ghost kind the last lookup found (meaningful when it returned 2). */
   lookedUpKind(): GhostKindCode {
-    return this.#freq[this.#missedIndex] as GhostKindCode
+    return this.#flags[(this.#missedIndex << 4) + 12] as GhostKindCode
   }
 
   /** The ghost record of a key the store does not hold (evicted, deleted or expired). */
   ghost(key: string): GhostEntry<V> | undefined {
     const slot = this.#index.get(key)
     if (slot === undefined || this.#holds(slot)) return undefined
-    return { key, version: this.#versions[slot], kind: KIND_NAMES[this.#freq[slot]] }
+    return { key, version: this.#versions[slot], kind: KIND_NAMES[this.#flags[(slot << 4) + 12]] }
   }
 
   /**
@@ -311,8 +344,8 @@ export class S3FifoStore<V = unknown> {
   *entries(accept?: (key: string) => boolean): IterableIterator<StoreEntry<V>> {
     const slots: number[] = []
     const keys: string[] = []
-    for (const q of [MAIN, SMALL]) {
-      for (let s = this.#head[q]; s !== NONE; s = this.#next[s]) {
+    for (const head of [this.#mainHead, this.#smallHead]) {
+      for (let s = head; s !== NONE; s = this.#links[(s << 2) + 1]) {
         slots.push(s)
         keys.push(this.#keys[s] as string)
       }
@@ -333,7 +366,7 @@ export class S3FifoStore<V = unknown> {
   /** Every ghost (evicted, deleted, expired), newest first. */
   *ghosts(): IterableIterator<GhostEntry<V>> {
     const keys: string[] = []
-    for (let s = this.#head[GHOST]; s !== NONE; s = this.#next[s]) keys.push(this.#keys[s] as string)
+    for (let s = this.#ghostHead; s !== NONE; s = this.#links[(s << 2) + 1]) keys.push(this.#keys[s] as string)
     for (const key of keys) {
       const g = this.ghost(key)
       if (g !== undefined) yield g
@@ -357,17 +390,16 @@ export class S3FifoStore<V = unknown> {
   /** Removes every entry and ghost; each version goes to onForget. */
   clear(): void {
     this.#missedKey = undefined
-    for (const q of [SMALL, MAIN]) {
-      while (this.#tail[q] !== NONE) {
-        const slot = this.#tail[q] as Slot
+    for (const q of [SMALL, MAIN] as const) {
+      for (let slot = this.#tailOf(q); slot !== NONE; slot = this.#tailOf(q)) {
         const key = this.#keys[slot] as string
         const version = this.#versions[slot]
-        this.#free(slot)
+        this.#free(slot as Slot)
         this.#index.delete(key)
         this.#onForget?.(key, version)
       }
     }
-    while (this.#tail[GHOST] !== NONE) this.#ghostForget(this.#tail[GHOST] as Slot)
+    while (this.#ghostTail !== NONE) this.#ghostForget(this.#ghostTail as Slot)
     this.#hot.clear()
   }
 
@@ -377,7 +409,7 @@ export class S3FifoStore<V = unknown> {
       promotions: this.#promotions, smallEvictions: this.#smallEvictions, mainDrops: this.#mainDrops,
       mainReinserts: this.#mainReinserts, expirations: this.#expirations, rejections: this.#rejections,
       ...this.#hot.stats(),
-      entries: this.size, bytes: this.#bytes, smallBytes: this.#queueBytes[SMALL], mainBytes: this.#queueBytes[MAIN],
+      entries: this.size, bytes: this.#bytes, smallBytes: this.#smallBytes, mainBytes: this.#mainBytes,
       ghostEntries: this.#ghostCount, ghostBytes: this.#ghostBytes,
     }
   }
@@ -392,19 +424,22 @@ export class S3FifoStore<V = unknown> {
    * of the public API: its shape may change in any release.
    */
   static unsafeExposeInternals<V>(store: S3FifoStore<V>): StoreInternals {
-    return exposeInternals(store.#raw())
+    return exposeInternals(() => store.#raw())
   }
 
   /** The raw structures, for validate() and the test door (inspect.ts); never on a hot path. */
   #raw(): RawStore<V> {
     return {
-      head: this.#head, tail: this.#tail, prev: this.#prev, next: this.#next, queue: this.#queue,
-      keys: this.#keys, values: this.#values, charge: this.#charge, expiresAt: this.#expiresAt,
-      freq: this.#freq, index: this.#index, hot: this.#hot,
+      head: Int32Array.of(this.#smallHead, this.#mainHead, this.#ghostHead),
+      tail: Int32Array.of(this.#smallTail, this.#mainTail, this.#ghostTail),
+      prev: (s) => this.#links[s << 2], next: (s) => this.#links[(s << 2) + 1], queue: (s) => this.#flags[(s << 4) + 13],
+      keys: this.#keys, values: this.#values, charge: (s) => this.#charges[(s << 2) + 2], expiresAt: (s) => this.#expiryOf(s),
+      freq: (s) => this.#flags[(s << 4) + 12], index: this.#index, hot: this.#hot,
       ghostCount: this.#ghostCount, ghostBytes: this.#ghostBytes,
       ghostCapacityBytes: this.ghostCapacityBytes,
-      freeHead: this.#freeHead, freeCount: this.#freeCount, slots: this.#slots,
-      queueBytes: this.#queueBytes, queueCount: this.#queueCount, bytes: this.#bytes,
+      freeHead: this.#freeHead, freeCount: this.#freeCount, used: this.#used, slots: this.#slots,
+      queueBytes: Float64Array.of(this.#smallBytes, this.#mainBytes),
+      queueCount: Int32Array.of(this.#smallCount, this.#mainCount), bytes: this.#bytes,
       ttlCount: this.#ttlCount, maxBytes: this.maxBytes, maxEntries: this.maxEntries,
     }
   }
@@ -415,7 +450,7 @@ export class S3FifoStore<V = unknown> {
     let toMain = false
     const fromGhost = found !== ABSENT
     if (fromGhost) {
-      toMain = this.#freq[found] === GhostKindCode.evicted
+      toMain = this.#flags[(found << 4) + 12] === GhostKindCode.evicted
       if (charge > this.maxEntryBytes + 1) this.#ghostForget(found as Slot)
       // Unlinked, the slot waits for the entry (its key and index value kept): nothing below
       // looks this key up (evictions touch only the keys they evict).
@@ -436,10 +471,14 @@ export class S3FifoStore<V = unknown> {
     this.#keys[slot] = key
     this.#values[slot] = value
     if (version !== undefined || slot < this.#versions.length) this.#versions[slot] = version
-    this.#charge[slot] = charge
-    this.#expiresAt[slot] = expiresAt
-    if (expiresAt !== 0) this.#ttlCount++
-    this.#freq[slot] = 0
+    this.#charges[(slot << 2) + 2] = charge
+    // A free or ghost slot's expiresAt is 0 already: a plain cache never touches the array.
+    if (expiresAt !== 0) {
+      if (this.#expiresAt.length === 0) this.#expiresAt = new Float64Array(this.#slots)
+      this.#expiresAt[slot] = expiresAt
+      this.#ttlCount++
+    }
+    this.#flags[(slot << 4) + 12] = 0
     this.#link(toMain ? MAIN : SMALL, slot)
     this.#inserts++
   }
@@ -447,14 +486,15 @@ export class S3FifoStore<V = unknown> {
   #update(slot: Slot, value: Uint8Array, charge: number, expiresAt: number, version: V | undefined, now: number): void {
     if (charge > this.maxEntryBytes) throw this.#reject(this.#keys[slot] as string, charge)
     // Detach so that making room cannot evict the entry being written; frequency is kept.
-    const queue = this.#queue[slot] as Queue
+    const queue = this.#flags[(slot << 4) + 13] as Queue
     this.#unlink(slot)
     this.#makeRoom(charge, 0, now)
     this.#values[slot] = value
     if (version !== undefined || slot < this.#versions.length) this.#versions[slot] = version
-    this.#charge[slot] = charge
-    if ((this.#expiresAt[slot] !== 0) !== (expiresAt !== 0)) this.#ttlCount += expiresAt !== 0 ? 1 : -1
-    this.#expiresAt[slot] = expiresAt
+    this.#charges[(slot << 2) + 2] = charge
+    if ((this.#expiryOf(slot) !== 0) !== (expiresAt !== 0)) this.#ttlCount += expiresAt !== 0 ? 1 : -1
+    if (expiresAt !== 0 && this.#expiresAt.length === 0) this.#expiresAt = new Float64Array(this.#slots)
+    if (this.#expiresAt.length !== 0) this.#expiresAt[slot] = expiresAt
     this.#link(queue, slot)
     this.#updates++
   }
@@ -466,9 +506,9 @@ export class S3FifoStore<V = unknown> {
 
   /** Evicts until `charge` more bytes and `extraEntries` more entries fit. */
   #makeRoom(charge: number, extraEntries: number, now: number): void {
-    while (this.#bytes + charge > this.maxBytes || this.size + extraEntries > this.maxEntries) {
-      if (this.#queueBytes[MAIN] > this.mainCapacityBytes || this.#queueCount[SMALL] === 0) {
-        if (this.#queueCount[MAIN] === 0) return // nothing left to evict (charge ≤ |S| ≤ maxBytes: unreachable)
+    while (this.#bytes + charge > this.maxBytes || (this.#entriesBounded && this.size + extraEntries > this.maxEntries)) {
+      if (this.#mainBytes > this.mainCapacityBytes || this.#smallCount === 0) {
+        if (this.#mainCount === 0) return // nothing left to evict (charge ≤ |S| ≤ maxBytes: unreachable)
         this.#evictMain(now)
       } else {
         this.#evictSmall(now)
@@ -477,45 +517,47 @@ export class S3FifoStore<V = unknown> {
   }
 
   #evictSmall(now: number): void {
-    while (this.#queueCount[SMALL] > 0) {
-      const slot = this.#tail[SMALL] as Slot
+    while (this.#smallCount > 0) {
+      const slot = this.#smallTail as Slot
       if (this.#ttlCount > 0 && this.#expiredAt(slot, now)) return this.#expire(slot)
-      if (this.#freq[slot] >= this.promotionThreshold) {
+      if (this.#flags[(slot << 4) + 12] >= this.promotionThreshold) {
         this.#unlink(slot)
-        this.#freq[slot] = 0
+        this.#flags[(slot << 4) + 12] = 0
         this.#link(MAIN, slot)
         this.#promotions++
         this.#hot.record(this.#keys[slot] as string)
         continue
       }
       this.#smallEvictions++
-      this.#toGhost(slot, this.#versions[slot], GhostKindCode.evicted)
+      // The slot keeps its version: the ghost remembers the entry's own.
+      this.#toGhost(slot, GhostKindCode.evicted)
       return
     }
   }
 
   #evictMain(now: number): void {
-    while (this.#queueCount[MAIN] > 0) {
-      const slot = this.#tail[MAIN] as Slot
+    while (this.#mainCount > 0) {
+      const slot = this.#mainTail as Slot
       if (this.#ttlCount > 0 && this.#expiredAt(slot, now)) return this.#expire(slot)
-      const f = this.#freq[slot]
+      const f = this.#flags[(slot << 4) + 12]
       if (f >= 1) {
-        this.#freq[slot] = (f < MAIN_REINSERT_FREQ_CAP ? f : MAIN_REINSERT_FREQ_CAP) - 1
-        this.#moveTailToHead(MAIN)
+        this.#flags[(slot << 4) + 12] = (f < MAIN_REINSERT_FREQ_CAP ? f : MAIN_REINSERT_FREQ_CAP) - 1
+        this.#moveMainTailToHead()
         this.#mainReinserts++
         continue
       }
       const key = this.#keys[slot] as string
-      const version = this.#versions[slot]
+      const version = slot < this.#versions.length ? this.#versions[slot] : undefined
       this.#free(slot)
       this.#index.delete(key)
       this.#mainDrops++
-      this.#onForget?.(key, version)
+      if (this.#onForget !== undefined) this.#onForget(key, version)
       return
     }
   }
 
   #isExpired(slot: Slot): boolean {
+    if (this.#ttlCount === 0) return false // no live entry has a TTL
     const expiresAt = this.#expiresAt[slot]
     return expiresAt !== 0 && expiresAt <= this.#now()
   }
@@ -528,7 +570,7 @@ export class S3FifoStore<V = unknown> {
   #expire(slot: Slot): void {
     this.#missedKey = undefined
     this.#expirations++
-    this.#toGhost(slot, this.#versions[slot], GhostKindCode.expired)
+    this.#toGhost(slot, GhostKindCode.expired)
   }
 
   /** Inspects the next few slots of the slab for expired entries (incremental reclamation). */
@@ -538,13 +580,19 @@ export class S3FifoStore<V = unknown> {
 
   #sweepOne(now: number): void {
     const slot = this.#sweepHand as Slot
-    this.#sweepHand = this.#sweepHand + 1 === this.#slots ? 0 : this.#sweepHand + 1
+    // Only slots ever used can hold an entry (while ttlCount > 0, #used > 0).
+    this.#sweepHand = this.#sweepHand + 1 >= this.#used ? 0 : this.#sweepHand + 1
     // Ghost and free slots have expiresAt 0: only entries can be expired.
     if (this.#expiredAt(slot, now)) this.#expire(slot)
   }
 
+  /** A slot's expiry, 0 for none (also while no write ever had a TTL: the array is then empty). */
+  #expiryOf(slot: number): number {
+    return this.#expiresAt.length === 0 ? 0 : this.#expiresAt[slot]
+  }
+
   #entryAt(slot: Slot): StoreEntry<V> {
-    const expiresAt = this.#expiresAt[slot]
+    const expiresAt = this.#expiryOf(slot)
     return {
       key: this.#keys[slot] as string,
       value: this.#values[slot] as Uint8Array,
@@ -556,8 +604,11 @@ export class S3FifoStore<V = unknown> {
   /** Unlinks an entry's slot and puts it on the free list. The caller deletes the key's index value. */
   #free(slot: Slot): void {
     this.#unlink(slot)
-    if (this.#expiresAt[slot] !== 0) this.#ttlCount--
-    this.#expiresAt[slot] = 0
+    // While no entry has a TTL every expiresAt is 0: the array is not read.
+    if (this.#ttlCount !== 0 && this.#expiresAt[slot] !== 0) {
+      this.#ttlCount--
+      this.#expiresAt[slot] = 0
+    }
     this.#release(slot)
   }
 
@@ -566,30 +617,34 @@ export class S3FifoStore<V = unknown> {
     this.#keys[slot] = undefined
     this.#values[slot] = undefined
     if (slot < this.#versions.length) this.#versions[slot] = undefined
-    this.#next[slot] = this.#freeHead
+    this.#links[(slot << 2) + 1] = this.#freeHead
     this.#freeHead = slot
     this.#freeCount++
   }
 
-  /** A free slot (the slab doubles when none is left). */
+  /** A free slot: the last released, else the next never used (the slab doubles when none is left). */
   #allocate(): Slot {
-    if (this.#freeHead === NONE) this.#grow(this.#slots * 2)
-    const slot = this.#freeHead as Slot
-    this.#freeHead = this.#next[slot]
-    this.#freeCount--
-    return slot
+    const free = this.#freeHead
+    if (free !== NONE) {
+      this.#freeHead = this.#links[(free << 2) + 1]
+      this.#freeCount--
+      return free as Slot
+    }
+    if (this.#used === this.#slots) this.#grow(this.#slots * 2)
+    return this.#used++ as Slot
   }
 
   // ---- The ghost FIFO (rules in ghost.ts). A ghost slot: key, version, charge, no value,
   // expiresAt 0, queue GHOST, its kind in freq; linked through prev/next like the queues.
 
-  /** An entry becomes a ghost of `version` in place: its slot and index value stay. */
-  #toGhost(slot: Slot, version: V | undefined, kind: GhostKindCode): void {
+  /** An entry becomes a ghost in place, with the version its slot holds: its slot and index value stay. */
+  #toGhost(slot: Slot, kind: GhostKindCode): void {
     this.#unlink(slot)
-    if (this.#expiresAt[slot] !== 0) this.#ttlCount--
-    this.#expiresAt[slot] = 0
+    if (this.#ttlCount !== 0 && this.#expiresAt[slot] !== 0) {
+      this.#ttlCount--
+      this.#expiresAt[slot] = 0
+    }
     this.#values[slot] = undefined
-    if (version !== undefined || slot < this.#versions.length) this.#versions[slot] = version
     this.#ghostAdd(slot, kind)
   }
 
@@ -602,10 +657,10 @@ export class S3FifoStore<V = unknown> {
     if (found !== ABSENT) {
       const slot = found as Slot
       if (version !== undefined || slot < this.#versions.length) this.#versions[slot] = version
-      this.#freq[slot] = kind
+      this.#flags[(slot << 4) + 12] = kind
       if (charge > this.ghostCapacityBytes || charge > MAX_CHARGE) return this.#ghostForget(slot)
-      this.#ghostBytes += charge - this.#charge[slot]
-      this.#charge[slot] = charge
+      this.#ghostBytes += charge - this.#charges[(slot << 2) + 2]
+      this.#charges[(slot << 2) + 2] = charge
       this.#ghostTrim()
       return
     }
@@ -617,13 +672,13 @@ export class S3FifoStore<V = unknown> {
     this.#index.set(key, slot)
     this.#keys[slot] = key
     if (version !== undefined || slot < this.#versions.length) this.#versions[slot] = version
-    this.#charge[slot] = charge
+    this.#charges[(slot << 2) + 2] = charge
     this.#ghostAdd(slot, kind)
   }
 
   /** Links a slot that holds key, version and charge at the ghost's head, then trims. */
   #ghostAdd(slot: Slot, kind: GhostKindCode): void {
-    const charge = this.#charge[slot]
+    const charge = this.#charges[(slot << 2) + 2]
     if (charge > this.ghostCapacityBytes) {
       // Larger than the whole ghost: not remembered, its version forgotten at once.
       const key = this.#keys[slot] as string
@@ -633,14 +688,14 @@ export class S3FifoStore<V = unknown> {
       this.#onForget?.(key, version)
       return
     }
-    this.#queue[slot] = GHOST
-    this.#freq[slot] = kind
-    const head = this.#head[GHOST]
-    this.#prev[slot] = NONE
-    this.#next[slot] = head
-    if (head !== NONE) this.#prev[head] = slot
-    else this.#tail[GHOST] = slot
-    this.#head[GHOST] = slot
+    this.#flags[(slot << 4) + 13] = GHOST
+    this.#flags[(slot << 4) + 12] = kind
+    const head = this.#ghostHead
+    this.#links[slot << 2] = NONE
+    this.#links[(slot << 2) + 1] = head
+    if (head !== NONE) this.#links[head << 2] = slot
+    else this.#ghostTail = slot
+    this.#ghostHead = slot
     this.#ghostCount++
     this.#ghostBytes += charge
     this.#ghostTrim()
@@ -648,28 +703,52 @@ export class S3FifoStore<V = unknown> {
 
   /** Oldest ghosts fall out until the bound holds (each charge is ≤ the bound, so it ends). */
   #ghostTrim(): void {
-    while (this.#ghostBytes > this.ghostCapacityBytes) this.#ghostForget(this.#tail[GHOST] as Slot)
+    while (this.#ghostBytes > this.ghostCapacityBytes) this.#ghostForgetOldest()
+  }
+
+  /**
+   * #ghostForget of the ghost's tail, on the path every miss takes in a full store: the tail
+   * has no newer neighbour to relink, and a ghost slot's value is already undefined.
+   */
+  #ghostForgetOldest(): void {
+    const slot = this.#ghostTail as Slot
+    const key = this.#keys[slot] as string
+    const p = this.#links[slot << 2]
+    this.#ghostTail = p
+    if (p !== NONE) this.#links[(p << 2) + 1] = NONE
+    else this.#ghostHead = NONE
+    this.#ghostCount--
+    this.#ghostBytes -= this.#charges[(slot << 2) + 2]
+    this.#index.delete(key)
+    const version = this.#onForget !== undefined && slot < this.#versions.length ? this.#versions[slot] : undefined
+    this.#keys[slot] = undefined
+    if (slot < this.#versions.length) this.#versions[slot] = undefined
+    this.#links[(slot << 2) + 1] = this.#freeHead
+    this.#freeHead = slot
+    this.#freeCount++
+    if (this.#onForget !== undefined) this.#onForget(key, version)
   }
 
   /** Drops a ghost, takes its key out of the index, and hands its version to onForget. */
   #ghostForget(slot: Slot): void {
     const key = this.#keys[slot] as string
-    const version = this.#versions[slot]
     this.#ghostUnlink(slot)
     this.#index.delete(key)
+    if (this.#onForget === undefined) return this.#release(slot)
+    const version = slot < this.#versions.length ? this.#versions[slot] : undefined
     this.#release(slot)
-    this.#onForget?.(key, version)
+    this.#onForget(key, version)
   }
 
   #ghostUnlink(slot: Slot): void {
-    const p = this.#prev[slot]
-    const n = this.#next[slot]
-    if (p !== NONE) this.#next[p] = n
-    else this.#head[GHOST] = n
-    if (n !== NONE) this.#prev[n] = p
-    else this.#tail[GHOST] = p
+    const p = this.#links[slot << 2]
+    const n = this.#links[(slot << 2) + 1]
+    if (p !== NONE) this.#links[(p << 2) + 1] = n
+    else this.#ghostHead = n
+    if (n !== NONE) this.#links[n << 2] = p
+    else this.#ghostTail = p
     this.#ghostCount--
-    this.#ghostBytes -= this.#charge[slot]
+    this.#ghostBytes -= this.#charges[(slot << 2) + 2]
   }
 
   /** Whether a slot the index names holds an entry (not a ghost): entries always have a value. */
@@ -677,64 +756,82 @@ export class S3FifoStore<V = unknown> {
     return this.#values[slot] !== undefined
   }
 
+  /** Oldest slot of small or main (for clear()). */
+  #tailOf(q: Queue): number {
+    return q === SMALL ? this.#smallTail : this.#mainTail
+  }
+
   /** Pushes a slot at the head (newest end) of a queue and counts its charge there. */
   #link(q: Queue, slot: number): void {
-    const head = this.#head[q]
-    this.#queue[slot] = q
-    this.#prev[slot] = NONE
-    this.#next[slot] = head
-    if (head !== NONE) this.#prev[head] = slot
-    else this.#tail[q] = slot
-    this.#head[q] = slot
-    this.#queueBytes[q] += this.#charge[slot]
-    this.#queueCount[q]++
-    this.#bytes += this.#charge[slot]
-  }
-
-  /** Moves a queue's oldest slot to its head: a reinsertion, so no byte accounting changes. */
-  #moveTailToHead(q: Queue): void {
-    const slot = this.#tail[q]
-    const head = this.#head[q]
-    if (slot === head) return
-    const p = this.#prev[slot]
-    this.#next[p] = NONE
-    this.#tail[q] = p
-    this.#prev[slot] = NONE
-    this.#next[slot] = head
-    this.#prev[head] = slot
-    this.#head[q] = slot
-  }
-
-  #unlink(slot: number): void {
-    const q = this.#queue[slot]
-    const p = this.#prev[slot]
-    const n = this.#next[slot]
-    if (p !== NONE) this.#next[p] = n
-    else this.#head[q] = n
-    if (n !== NONE) this.#prev[n] = p
-    else this.#tail[q] = p
-    this.#queueBytes[q] -= this.#charge[slot]
-    this.#queueCount[q]--
-    this.#bytes -= this.#charge[slot]
-  }
-
-  #grow(slots: number): void {
-    if (slots >= ABSENT) throw new RangeError(`S3FifoStore: more than ${ABSENT} slots`)
-    const old = this.#slots
-    const charge = new Uint32Array(slots)
-    charge.set(this.#charge)
-    this.#charge = charge
-    this.#expiresAt = growFloat64(this.#expiresAt, slots)
-    this.#freq = growUint8(this.#freq, slots)
-    this.#queue = growUint8(this.#queue, slots)
-    this.#prev = growInt32(this.#prev, slots)
-    this.#next = growInt32(this.#next, slots)
-    // Chain the new slots so the lowest is handed out first.
-    for (let s = slots - 1; s >= old; s--) {
-      this.#next[s] = this.#freeHead
-      this.#freeHead = s
+    const charge = this.#charges[(slot << 2) + 2]
+    this.#flags[(slot << 4) + 13] = q
+    this.#links[slot << 2] = NONE
+    if (q === SMALL) {
+      const head = this.#smallHead
+      this.#links[(slot << 2) + 1] = head
+      if (head !== NONE) this.#links[head << 2] = slot
+      else this.#smallTail = slot
+      this.#smallHead = slot
+      this.#smallBytes += charge
+      this.#smallCount++
+    } else {
+      const head = this.#mainHead
+      this.#links[(slot << 2) + 1] = head
+      if (head !== NONE) this.#links[head << 2] = slot
+      else this.#mainTail = slot
+      this.#mainHead = slot
+      this.#mainBytes += charge
+      this.#mainCount++
     }
-    this.#freeCount += slots - old
+    this.#bytes += charge
+  }
+
+  /** Moves main's oldest slot to its head: a reinsertion, so no byte accounting changes. */
+  #moveMainTailToHead(): void {
+    const slot = this.#mainTail
+    const head = this.#mainHead
+    if (slot === head) return
+    const p = this.#links[slot << 2]
+    this.#links[(p << 2) + 1] = NONE
+    this.#mainTail = p
+    this.#links[slot << 2] = NONE
+    this.#links[(slot << 2) + 1] = head
+    this.#links[head << 2] = slot
+    this.#mainHead = slot
+  }
+
+  /** Takes an entry's slot out of small or main and uncounts its charge. */
+  #unlink(slot: number): void {
+    const charge = this.#charges[(slot << 2) + 2]
+    const p = this.#links[slot << 2]
+    const n = this.#links[(slot << 2) + 1]
+    if (this.#flags[(slot << 4) + 13] === SMALL) {
+      if (p !== NONE) this.#links[(p << 2) + 1] = n
+      else this.#smallHead = n
+      if (n !== NONE) this.#links[n << 2] = p
+      else this.#smallTail = p
+      this.#smallBytes -= charge
+      this.#smallCount--
+    } else {
+      if (p !== NONE) this.#links[(p << 2) + 1] = n
+      else this.#mainHead = n
+      if (n !== NONE) this.#links[n << 2] = p
+      else this.#mainTail = p
+      this.#mainBytes -= charge
+      this.#mainCount--
+    }
+    this.#bytes -= charge
+  }
+
+  /** Resizes the slot arrays to `slots`; the new slots are free (above #used), untouched. */
+  #grow(slots: number): void {
+    if (slots > MAX_SLOTS) throw new RangeError(`S3FifoStore: estimatedEntries or the entries and ghosts held exceed ${MAX_SLOTS} slots`)
+    const flags = new Uint8Array(slots * 16)
+    flags.set(this.#flags)
+    this.#flags = flags
+    this.#links = new Int32Array(flags.buffer)
+    this.#charges = new Uint32Array(flags.buffer)
+    if (this.#expiresAt.length !== 0) this.#expiresAt = growFloat64(this.#expiresAt, slots)
     this.#slots = slots
   }
 }
