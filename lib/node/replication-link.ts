@@ -165,6 +165,9 @@ export class ReplicationLink {
   async stop(flushTimeoutMs: number): Promise<void> {
     if (!this.#running) return
     await this.flush(flushTimeoutMs)
+    // Acknowledged writes still waiting settle now (AckTimeoutError naming who did not answer).
+    this.engine.close(this.#i.now())
+    this.#drive()
     this.#running = false
     if (this.#timer !== undefined) clearTimeout(this.#timer)
     this.#timer = undefined

@@ -96,6 +96,13 @@ export class AckTable {
     return done
   }
 
+  /** Finishes every write still waiting: the members that owe an answer are `missing`. */
+  finishAll(): AckDone[] {
+    const done = [...this.#pending.values()].map((p) => this.#finish(p))
+    this.#dueMs = Infinity
+    return done
+  }
+
   #finish(p: PendingAck): AckDone {
     this.#pending.delete(p.ackId)
     const refused = p.refused.sort((a, b) => (a.member < b.member ? -1 : a.member > b.member ? 1 : 0))

@@ -248,6 +248,14 @@ export class ReplicationEngine {
     this.#compare(digest, nowMs)
   }
 
+  /**
+   * The node is closing: every acknowledged write still waiting finishes now, with the members
+   * that had not answered as `missing` (an `ack` output each), instead of never.
+   */
+  close(_nowMs: number): void {
+    for (const done of this.#acks.finishAll()) this.#ackDone(done)
+  }
+
   /** Sends the batch being filled now, whatever its size (the node's flush()). */
   flush(_nowMs: number): void {
     this.#flush()

@@ -284,6 +284,16 @@ describe('replication engine: acknowledged writes', () => {
     expect(drain(a.engine)).to.deep.equal([{ type: 'ack', ackId: 2, missing: [], refused: [] }])
   })
 
+  it('close finishes every acknowledged write still waiting, naming the members that had not answered', () => {
+    const { a } = cluster(['a', 'b', 'c'])
+    a.engine.write(a.replica.set('k', value(5), {}, T0), T0, 8)
+    drain(a.engine)
+    a.engine.close(T0 + 1)
+    expect(drain(a.engine)).to.deep.equal([{ type: 'ack', ackId: 8, missing: ['b', 'c'], refused: [] }])
+    a.engine.tick(T0 + 10_000)
+    expect(drain(a.engine).filter((o) => o.type === 'ack'), 'finished once').to.deep.equal([])
+  })
+
   it('retries an unanswered request alone, and a member answers a duplicate as stale', () => {
     const nodes = cluster(['a', 'b'], { ackRetryMs: 50 })
     const { a } = nodes
