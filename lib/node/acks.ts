@@ -13,7 +13,7 @@
 // ack before the database write, set after it (README, write-through recipe).
 
 import { AlsoCacheError } from '../foundation/index.ts'
-import type { PushOutcome } from '../networking/index.ts'
+import type { AckRefusal } from '../replication/index.ts'
 
 export class AckTimeoutError extends AlsoCacheError {
   /** Member ids that had not acknowledged the write at the deadline. */
@@ -29,12 +29,8 @@ export class AckTimeoutError extends AlsoCacheError {
   }
 }
 
-/** A member that answered an acknowledged write by refusing it, and why. */
-export interface AckRefusal {
-  member: string
-  /** What the member said: 'clock-drift', 'too-large', 'below-horizon', 'invalid-yjs', 'inadmissible' or 'failed'. */
-  reason: Exclude<PushOutcome, 'applied' | 'stale'>
-}
+/** A member that answered an acknowledged write by refusing it, and why (the engine decides it). */
+export type { AckRefusal }
 
 /**
  * Members refused an acknowledged write: it is applied here (and wherever else it was

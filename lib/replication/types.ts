@@ -9,6 +9,7 @@ export type ApplyOutcome = 'applied' | 'stale' | { readonly dropped: DropReason 
 /** A member that answered an acknowledged write by refusing it, and why. */
 export interface AckRefusal {
   readonly member: string
+  /** What the member said: 'clock-drift', 'too-large', 'below-horizon', 'invalid-yjs', 'inadmissible' or 'failed'. */
   readonly reason: Exclude<AckOutcome, 'applied' | 'stale'>
 }
 
