@@ -21,7 +21,7 @@ import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_WRITE_VALUE_BYTES } from './constants.ts
 import type { Delta } from './delta.ts'
 
 /** Which argument of a write broke the rule (also the `argument` of WriteRefusedError). */
-export type WriteArgument = 'key' | 'value' | 'ttlMs' | 'userVersion' | 'update' | 'options' | 'ack' | 'timeoutMs'
+export type WriteArgument = 'key' | 'value' | 'ttlMs' | 'userVersion' | 'update' | 'options' | 'ack' | 'timeoutMs' | 'prefix'
 
 /**
  * A write that breaks the admission rule: nothing was applied or sent. `code` is
@@ -36,15 +36,18 @@ export class WriteRefusedError extends AlsoCacheError {
   }
 }
 
-/** Why a key is refused, or undefined when it is admitted. */
-export function keyProblem(key: unknown): string | undefined {
-  if (typeof key !== 'string') return `key must be a string, got ${typeof key}`
+/**
+ * Why a key is refused, or undefined when it is admitted. A clear's prefix obeys the same
+ * bounds (`what` names it in the message); '' is a key like any other.
+ */
+export function keyProblem(key: unknown, what: 'key' | 'prefix' = 'key'): string | undefined {
+  if (typeof key !== 'string') return `${what} must be a string, got ${typeof key}`
   // Three UTF-8 bytes per UTF-16 unit at most: short keys need no byte count.
   if (key.length * 3 > MAX_KEY_BYTES && Buffer.byteLength(key) > MAX_KEY_BYTES) {
-    return `key is ${Buffer.byteLength(key)} B in UTF-8, over the ${MAX_KEY_BYTES} B bound: use a shorter key (or a hash of it)`
+    return `${what} is ${Buffer.byteLength(key)} B in UTF-8, over the ${MAX_KEY_BYTES} B bound: use a shorter ${what}`
   }
   if (!key.isWellFormed()) {
-    return 'key holds a lone UTF-16 surrogate, which UTF-8 cannot carry (peers would store another key): fix the string'
+    return `${what} holds a lone UTF-16 surrogate, which UTF-8 cannot carry (peers would read another ${what}): fix the string`
   }
   return undefined
 }
@@ -93,5 +96,7 @@ export function admitsDelta(d: Delta, nowMs: number, maxClockDriftMs: number): b
   const e = d.expiresAt
   if (e !== undefined && !(Number.isSafeInteger(e) && e >= 0 && e <= nowMs + MAX_TTL_MS + maxClockDriftMs)) return false
   const u = d.version.userVersion
+  // A clear is a prefix and a stamp only (codec.ts).
+  if (d.op === 'clear') return u === 0 && v === undefined && e === undefined && d.base === undefined
   return Number.isSafeInteger(u) && u >= 0
 }

@@ -12,13 +12,17 @@
 //              hlcBase                                  -- the smallest hlc in the batch
 //              deltaCount { delta }
 //   delta   := u8 flags                                 -- bits 0-1 op code, 2 expiresAt,
-//                                                          3 userVersion, 4 base; 5-7 zero
+//                                                          3 userVersion, 4 base, 5 op code's
+//                                                          third bit (op = bits 0-1 + 4 × bit 5);
+//                                                          6-7 zero
 //              originIndex seq
 //              string key
 //              [userVersion] (hlc − hlcBase) nodeIndex
 //              [base: userVersion hlc nodeIndex]        -- merge only, always present there
 //              [expiresAt]
 //              [bytes value]                            -- set and merge only
+//
+// A clear (op 4) is a key (its prefix) and a version only: no userVersion, expiry or base.
 //
 // Interning node ids and origins keeps a batch of one writer's deltas to ~1 byte per id, and
 // the hlc offset from the batch base to 1–4 bytes instead of 8: a 100 B value travels in about
@@ -50,16 +54,19 @@ export const DELTA_FORMAT_VERSION = 1
 
 /**
  * Wire codes of the ops. APPEND-ONLY: these numbers are part of the protocol; never reuse or
- * renumber one (a 2-bit field: a fifth op needs a new format version).
+ * renumber one. Codes 0-3 sit in flag bits 0-1; code 4 and up set bit 5 (the op's third bit),
+ * so a build from before clears refuses a clear as malformed instead of misreading it: every
+ * node of a cluster must run a build that knows clears before one is made.
  */
-export const DeltaOpCode = { set: 0, delete: 1, merge: 2, ghost: 3 } as const
-const OPS: readonly DeltaOp[] = ['set', 'delete', 'merge', 'ghost']
+export const DeltaOpCode = { set: 0, delete: 1, merge: 2, ghost: 3, clear: 4 } as const
+const OPS: readonly (DeltaOp | undefined)[] = ['set', 'delete', 'merge', 'ghost', 'clear']
 
 const FLAG_OP_MASK = 0b11
 const FLAG_EXPIRES = 1 << 2
 const FLAG_USER_VERSION = 1 << 3
 const FLAG_BASE = 1 << 4
-const FLAG_RESERVED = 0b1110_0000
+const FLAG_OP_HIGH = 1 << 5
+const FLAG_RESERVED = 0b1100_0000
 
 /** Bytes per delta beyond key and value, for sizing the first buffer (not a bound). */
 const ESTIMATED_DELTA_OVERHEAD_BYTES = 16
@@ -135,7 +142,8 @@ export function encodeDeltas(deltas: readonly Delta[]): Uint8Array {
   for (let i = 0; i < deltas.length; i++) {
     const d = deltas[i]
     const v = d.version
-    let flags = opCode(d.op)
+    const code = opCode(d.op)
+    let flags = (code & FLAG_OP_MASK) | ((code & 4) << 3)
     if (d.expiresAt !== undefined) flags |= FLAG_EXPIRES
     if (v.userVersion !== 0) flags |= FLAG_USER_VERSION
     if (d.base !== undefined) flags |= FLAG_BASE
@@ -191,7 +199,11 @@ export function decodeDeltas(bytes: Uint8Array): Delta[] {
   for (let i = 0; i < count; i++) {
     const flags = d.readUint8()
     if ((flags & FLAG_RESERVED) !== 0) malformed(`delta ${i} has reserved flag bits set (0x${flags.toString(16)})`)
-    const op = OPS[flags & FLAG_OP_MASK]
+    const op = OPS[(flags & FLAG_OP_MASK) | ((flags & FLAG_OP_HIGH) >> 3)]
+    if (op === undefined) malformed(`delta ${i} has an unknown op code (flags 0x${flags.toString(16)})`)
+    if (op === 'clear' && (flags & (FLAG_EXPIRES | FLAG_USER_VERSION)) !== 0) {
+      malformed(`delta ${i}: a clear carries no expiry or userVersion`)
+    }
     const origin = origins[index(d, originCount, 'origin index')]
     const seq = d.readVarUint()
     const key = d.readString(MAX_KEY_BYTES, 'key')
@@ -245,6 +257,9 @@ export function assertDelta(d: Delta, i = 0): void {
     throw new TypeError(`delta ${i}: origin epoch must be a safe integer ≥ 0`)
   }
   if (!Number.isSafeInteger(d.seq) || d.seq < 0) throw new TypeError(`delta ${i}: seq must be a safe integer ≥ 0`)
+  if (d.op === 'clear' && (d.expiresAt !== undefined || d.version.userVersion !== 0)) {
+    throw new TypeError(`delta ${i}: a clear carries no expiry and userVersion 0`)
+  }
 }
 
 /** The wire code of an op, or -1 (a switch: cheaper than a keyed lookup on the hot path). */
@@ -258,6 +273,8 @@ function opCode(op: DeltaOp): number {
       return DeltaOpCode.merge
     case 'ghost':
       return DeltaOpCode.ghost
+    case 'clear':
+      return DeltaOpCode.clear
     default:
       return -1
   }

@@ -76,6 +76,13 @@ export const MAX_WRITE_VALUE_BYTES = MAX_FRAME_BYTES - MAX_KEY_BYTES - 64 * 1024
  * once overflowed the codec in the publish path. Omit the ttl for an entry that never expires.
  */
 export const MAX_TTL_MS = 10 * 365 * 24 * 3600 * 1000
+/**
+ * Distinct range clears a replica keeps (crdt/clears.ts): each costs ~100 B plus its prefix.
+ * Past it, the two oldest fold into one clear of everything at the later stamp (more keys
+ * cleared than asked: a miss is safe). Clears made redundant by a later clear of a prefix of
+ * theirs are not kept, and `clear()` of everything drops every older range.
+ */
+export const DEFAULT_MAX_CLEAR_RANGES = 1024
 /** One node id (libp2p peer ids are ~52 characters). */
 export const MAX_NODE_ID_BYTES = 256
 /** Distinct node ids named in one batch. */

@@ -7,6 +7,9 @@
 //   the sender does not hold its value" (an evicted, expired or unstorable write): it drops an
 //   older value on the receiver and blocks older writes, but never deletes anything as new or
 //   newer, and the real write with that version is still applied when it arrives.
+// - op 'clear' is a range tombstone: `key` is a prefix ('' for every key) and `version` its
+//   stamp (userVersion 0); every write to a key with that prefix stamped before it is gone
+//   (crdt/clears.ts has the rule).
 // - origin = (nodeId, epoch) of the replica that sent it; `seq` is that origin's contiguous
 //   sequence number (1, 2, 3, ...) for deltas of its own writes, and 0 for state transfer
 //   (since(T) streams what a replica holds, which is not part of any sequence).
@@ -15,7 +18,7 @@
 import type { Version } from './version.ts'
 
 /** Delta operations. The numeric wire codes are in codec.ts (append-only). */
-export const DeltaOp = { set: 'set', delete: 'delete', merge: 'merge', ghost: 'ghost' } as const
+export const DeltaOp = { set: 'set', delete: 'delete', merge: 'merge', ghost: 'ghost', clear: 'clear' } as const
 export type DeltaOp = (typeof DeltaOp)[keyof typeof DeltaOp]
 
 /** Who sent a delta: a node in one run of its process (the epoch changes at every start). */
@@ -27,6 +30,7 @@ export interface Origin {
 
 export interface Delta {
   readonly op: DeltaOp
+  /** The key; for a clear, the prefix it clears ('' for all). */
   readonly key: string
   /** The write's version; for a merge, the merge's own stamp (its base is in `base`). */
   readonly version: Version

@@ -2,12 +2,12 @@
 // validation, resolved once at construction.
 
 import type { S3FifoStoreInit, StoreTuning } from '../lib/store/index.ts'
-import { DEFAULT_MAX_CLOCK_DRIFT_MS, MAX_NODE_ID_BYTES } from './constants.ts'
+import { DEFAULT_MAX_CLEAR_RANGES, DEFAULT_MAX_CLOCK_DRIFT_MS, MAX_NODE_ID_BYTES } from './constants.ts'
 import type { OriginLogInit } from './origin-log.ts'
 import type { SeqTrackerInit } from './seq-tracker.ts'
 import type { ValueCopy } from './value-copier.ts'
 import type { Version } from './version.ts'
-import { nonNegativeInt, nonNegativeNumber } from '../lib/foundation/index.ts'
+import { intInRange, nonNegativeInt, nonNegativeNumber } from '../lib/foundation/index.ts'
 
 /** Store tuning for the replica's S3FifoStore; the replica owns its clock and onForget. */
 export interface ReplicaStoreInit extends StoreTuning {
@@ -55,6 +55,12 @@ export interface ReplicaInit {
   log?: OriginLogInit
   /** Bounds of the receive-progress tracker. @default {} (1,024 origins, 64 ranges each) */
   tracker?: SeqTrackerInit
+  /**
+   * Range clears kept before the two oldest fold into a clear of everything (crdt/clears.ts).
+   * Integer in [2, 65,536].
+   * @default 1024 (DEFAULT_MAX_CLEAR_RANGES)
+   */
+  maxClearRanges?: number
 }
 
 export interface ResolvedReplicaOptions {
@@ -65,6 +71,7 @@ export interface ResolvedReplicaOptions {
   log: OriginLogInit
   tracker: SeqTrackerInit
   valueCopy: ValueCopy
+  maxClearRanges: number
 }
 
 export function resolveReplicaOptions(init: ReplicaInit): ResolvedReplicaOptions {
@@ -85,5 +92,6 @@ export function resolveReplicaOptions(init: ReplicaInit): ResolvedReplicaOptions
     log: init.log ?? {},
     tracker: init.tracker ?? {},
     valueCopy: init.valueCopy ?? 'each',
+    maxClearRanges: intInRange('Replica', 'maxClearRanges', init.maxClearRanges ?? DEFAULT_MAX_CLEAR_RANGES, 2, 65_536),
   }
 }

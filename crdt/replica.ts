@@ -25,6 +25,10 @@
 //   older value is dropped, never served again (a miss is safe).
 // - Local eviction never makes a delta; since(T) streams shadows as 'ghost' deltas, which
 //   drop older values elsewhere but never delete an equal or newer one.
+// - clear(prefix) is a range tombstone (crdt/clears.ts): it removes or tombstones every key
+//   with the prefix stamped before it, and every write that arrives later stamped before it
+//   is refused the same way ('stale': a newer state is known). A replica keeps the ranges;
+//   since(T) sends those above T first, so a receiver is safe before any value lands.
 // - What this file does not know: peers, batching, timers. The node decides when to send a
 //   delta, whom to ask for a log range or since(T), and when; this class only keeps the log
 //   (`log`) and the receive progress (`progress`) it needs to answer.
@@ -38,6 +42,7 @@
 import { EntryTooLargeError } from '../lib/foundation/index.ts'
 import { S3FifoStore, type StoreEntry } from '../lib/store/index.ts'
 import { GhostKindCode } from '../lib/store/index.ts'
+import { ClearTable, stampBefore, type ClearRange } from './clears.ts'
 import { makeDelta, type Delta, type Origin } from './delta.ts'
 import { YjsValueError } from './errors.ts'
 import { HLC_ZERO, HybridLogicalClock, type Hlc } from './hlc.ts'
@@ -103,6 +108,14 @@ export interface ReplicaStats {
   droppedYjs: number
   /** Of dropped: a delta that breaks the admission rule (admission.ts), refused alone. */
   droppedInadmissible: number
+  /** Clears applied here (local and remote; a redundant one is 'stale', not counted). */
+  clears: number
+  /** Keys a clear removed or tombstoned here. */
+  clearedKeys: number
+  /** Of stale: remote writes refused because a clear held here covers them. */
+  staleCleared: number
+  /** Range clears held (bounded by maxClearRanges; crdt/clears.ts). */
+  clearRanges: number
 }
 
 /** What the node puts in an anti-entropy exchange. */
@@ -131,6 +144,7 @@ export class Replica {
   readonly #clock: HybridLogicalClock
   readonly #store: S3FifoStore<Version>
   readonly #copier: ValueCopier
+  readonly #clears: ClearTable
   readonly #setOptions: { version: Version | undefined; expiresAt: number | undefined } = { version: undefined, expiresAt: undefined }
   readonly #deleteOptions: { version: Version | undefined } = { version: undefined }
   /** Store versions that are yjs documents → the highest merge folded in. Keys are private copies. */
@@ -150,6 +164,9 @@ export class Replica {
   #droppedTooLarge = 0
   #droppedYjs = 0
   #droppedInadmissible = 0
+  #clearsApplied = 0
+  #clearedKeys = 0
+  #staleCleared = 0
   #lastLocalResult: ApplyResult = 'applied'
   #lastDropReason: DropReason | undefined = undefined
 
@@ -160,6 +177,7 @@ export class Replica {
     this.log = new OriginLog(o.log)
     this.progress = new SeqTracker(o.tracker)
     this.#copier = new ValueCopier(o.valueCopy)
+    this.#clears = new ClearTable(o.maxClearRanges)
     this.#clock = new HybridLogicalClock({ maxClockDriftMs: o.maxClockDriftMs })
     this.#store = new S3FifoStore<Version>({
       ...o.store,
@@ -259,6 +277,17 @@ export class Replica {
   }
 
   /**
+   * Clears every key that starts with `prefix` ('' for every key), here and, through the
+   * returned delta, on every replica: a write stamped before this clear is gone wherever it
+   * lands, one after it survives (crdt/clears.ts has the rule and its memory bound).
+   */
+  clear(prefix: string, nowMs: number): Delta {
+    refuse('prefix', 'Replica.clear', keyProblem(prefix, 'prefix'))
+    const version = makeVersion(0, this.#clock.now(nowMs), this.nodeId)
+    return this.#local(makeDelta('clear', prefix, version, undefined, undefined, undefined, this.origin, this.#seq + 1), nowMs)
+  }
+
+  /**
    * Applies a remote delta at local time `nowMs`: 'applied' (the state changed), 'stale'
    * (nothing new: an older or duplicate write) or 'dropped' (refused: hlc too far ahead,
    * absent key below the horizon, value too large for the store, or yjs bytes refused).
@@ -313,7 +342,7 @@ export class Replica {
 
   /**
    * Everything this replica knows with an hlc > `hlc`, as state-transfer deltas (seq 0, this
-   * replica's origin): first tombstones ('delete') and shadows ('ghost'), newest first —
+   * replica's origin): first its range clears, then tombstones ('delete') and shadows ('ghost'), newest first —
    * small, and they make the receiver safe before it spends its budget on values — then
    * entries hottest first (main, then small) as 'set', or 'merge' with the full document
    * state for yjs keys. An entry already expired at the last call's nowMs travels as a
@@ -323,6 +352,8 @@ export class Replica {
    */
   *since(hlc: Hlc, options: SinceOptions = {}): IterableIterator<Delta> {
     const accept = options.keys
+    // Clears first, whatever keys are accepted: they bound every slice of the key space.
+    for (const r of this.#clears.since(hlc)) yield makeDelta('clear', r.prefix, r.stamp, undefined, undefined, undefined, this.origin, 0)
     for (const g of this.#store.ghosts()) {
       const v = g.version
       if (v === undefined || this.#topHlc(v) <= hlc || (accept !== undefined && !accept(g.key))) continue
@@ -372,6 +403,10 @@ export class Replica {
       droppedTooLarge: this.#droppedTooLarge,
       droppedYjs: this.#droppedYjs,
       droppedInadmissible: this.#droppedInadmissible,
+      clears: this.#clearsApplied,
+      clearedKeys: this.#clearedKeys,
+      staleCleared: this.#staleCleared,
+      clearRanges: this.#clears.size,
     }
   }
 
@@ -388,7 +423,10 @@ export class Replica {
         const v = e.version
         if (v === undefined) throw new Error(`Replica: entry ${e.key} without a version`)
         if (v.hlc > this.#clock.last) throw new Error(`Replica: entry ${e.key} is ahead of the clock`)
+        const cover = this.#clears.cover(e.key, v)
+        if (cover !== undefined && cover !== this.#clears.floor) throw new Error(`Replica: entry ${e.key} is covered by a clear`)
       }
+      this.#clears.validate()
     } finally {
       this.#storeNowMs = this.#nowMs
     }
@@ -415,6 +453,23 @@ export class Replica {
   }
 
   #apply(delta: Delta, remote: boolean): ApplyResult {
+    if (delta.op === 'clear') return this.#applyClear(delta)
+    // A remote write stamped before a clear held here: what the clear made of it (clears.ts).
+    // A local write never is: its stamp is above every clear this replica has seen.
+    if (remote && this.#clears.size > 0) {
+      const register = delta.op === 'merge' ? (delta.base as Version) : delta.version
+      const stamp = this.#clears.cover(delta.key, register)
+      if (stamp !== undefined) {
+        // At userVersion 0 the range keeps refusing it; under the floor only where the key
+        // holds nothing: where it holds something, possibly older, the tombstone must win.
+        if (register.userVersion === 0 && (stamp !== this.#clears.floor || this.#store.lookup(delta.key) === 0)) {
+          this.#staleCleared++
+          return 'stale'
+        }
+        const tomb = makeVersion(register.userVersion, stamp.hlc, stamp.nodeId)
+        delta = makeDelta('delete', delta.key, tomb, undefined, undefined, undefined, delta.origin, delta.seq)
+      }
+    }
     const key = delta.key
     // One index probe tells entry (even expired: its version still orders writes), ghost or
     // nothing, and primes the store's insert, update or delete that #install may do next: one
@@ -457,6 +512,52 @@ export class Replica {
     return 'stale'
   }
 
+  /** A clear: into the table, then out of the store ('stale' when a held range already covers it). */
+  #applyClear(delta: Delta): ApplyResult {
+    if (!this.#clears.add(delta.key, delta.version)) return 'stale'
+    this.#clearStore({ prefix: delta.key, stamp: delta.version })
+    this.#clearsApplied++
+    return 'applied'
+  }
+
+  /**
+   * Every key of the range stamped before it: removed without a trace at userVersion 0 (the
+   * range refuses its older writes), else a tombstone (u, stamp of the latest covering clear).
+   * One pass over the store's entries (expired ones too: their versions order writes) and ghosts.
+   */
+  #clearStore(range: ClearRange): void {
+    const keys: string[] = []
+    const versions: Version[] = []
+    const prefix = range.prefix
+    this.#storeNowMs = Number.NEGATIVE_INFINITY
+    try {
+      for (const e of this.#store.entries(prefix === '' ? undefined : (k) => k.startsWith(prefix))) {
+        const v = e.version as Version
+        if (stampBefore(v, range.stamp)) {
+          keys.push(e.key)
+          versions.push(v)
+        }
+      }
+    } finally {
+      this.#storeNowMs = this.#nowMs
+    }
+    for (const g of this.#store.ghosts()) {
+      const v = g.version
+      if (v !== undefined && g.key.startsWith(prefix) && stampBefore(v, range.stamp)) {
+        keys.push(g.key)
+        versions.push(v)
+      }
+    }
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i]
+      const v = versions[i]
+      const stamp = this.#clears.cover(key, v) ?? range.stamp
+      this.#clearedKeys++
+      if (v.userVersion === 0) this.#store.remove(key)
+      else this.#storeDelete(key, makeVersion(v.userVersion, stamp.hlc, stamp.nodeId))
+    }
+  }
+
   /** Replaces what is known about the key with the delta's content. */
   #install(delta: Delta, copy: boolean): ApplyResult {
     const key = delta.key
@@ -467,6 +568,8 @@ export class Replica {
       case 'ghost':
         this.#shadow(key, delta.version)
         return 'applied'
+      case 'clear':
+        return this.#applyClear(delta)
       case 'set': {
         if (delta.expiresAt !== undefined && delta.expiresAt <= this.#nowMs) {
           this.#shadow(key, delta.version)

@@ -283,6 +283,26 @@ export class S3FifoStore<V = unknown> {
   }
 
   /**
+   * Removes `key`'s entry or ghost without a trace: no ghost is left and onForget is not
+   * called. For an owner that remembers elsewhere what the removed version said (the
+   * replica's range clears, crdt/clears.ts). Returns whether anything was removed.
+   */
+  remove(key: string): boolean {
+    this.#missedKey = undefined
+    const slot = this.#index.get(key)
+    if (slot === undefined) return false
+    this.#index.delete(key)
+    if (this.#holds(slot)) {
+      this.#deletes++
+      this.#free(slot as Slot)
+    } else {
+      this.#ghostUnlink(slot as Slot)
+      this.#release(slot as Slot)
+    }
+    return true
+  }
+
+  /**
    * A peer's hint that `key` is hot there: raises a held entry's frequency to min(freq, 3)
    * (MAIN_REINSERT_FREQ_CAP) if lower. Never inserts, lowers, moves or counts a hit; a key not
    * held is a counted no-op. Returns whether the frequency was raised (see hot-ring.ts).

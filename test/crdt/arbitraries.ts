@@ -20,7 +20,7 @@ export const arbOrigin: fc.Arbitrary<Origin> = fc
 
 export const arbDelta: fc.Arbitrary<Delta> = fc
   .tuple(
-    fc.constantFrom<DeltaOp>('set', 'delete', 'merge', 'ghost'),
+    fc.constantFrom<DeltaOp>('set', 'delete', 'merge', 'ghost', 'clear'),
     fc.string({ maxLength: 40, unit: 'grapheme' }),
     arbVersion,
     arbVersion,
@@ -33,10 +33,11 @@ export const arbDelta: fc.Arbitrary<Delta> = fc
     makeDelta(
       op,
       key,
-      version,
+      // A clear is a prefix and a stamp: userVersion 0, no expiry (codec.ts).
+      op === 'clear' ? makeVersion(0, version.hlc, version.nodeId) : version,
       op === 'merge' ? base : undefined,
       op === 'set' || op === 'merge' ? value : undefined,
-      expiresAt,
+      op === 'clear' ? undefined : expiresAt,
       origin,
       seq,
     ),
