@@ -36,6 +36,7 @@ export { WriteRefusedError, keyProblem, ttlProblem, userVersionProblem, valuePro
 export type { WriteArgument } from './admission.ts'
 export {
   DEFAULT_LOG_MAX_BYTES,
+  DEFAULT_MAX_CLEAR_RANGES,
   DEFAULT_LOG_MAX_DELTAS,
   DEFAULT_MAX_CLOCK_DRIFT_MS,
   DEFAULT_MAX_RANGES_PER_ORIGIN,

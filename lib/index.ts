@@ -9,6 +9,7 @@ export type {
   CacheEntry,
   CacheNodeEventMap,
   CacheNodeInit,
+  ClearOptions,
   DeleteWriteOptions,
   DeltaDropped,
   DroppedReason,

@@ -26,6 +26,7 @@ import {
   CacheNodeEvents,
   type AckOptions,
   type CacheEntry,
+  type ClearOptions,
   type DeleteWriteOptions,
   type SyncDone,
   type WriteOptions,
@@ -189,6 +190,23 @@ export class CacheNode extends CacheNodeEvents {
       this.#assertOpen()
       const o = checkWriteOptions(options, 'delete')
       return this.#replicate(this.#parts.replica.delete(key, o, this.#parts.now()), o)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * Clears every key, here and on every node — or, with `prefix`, every key that starts with
+   * it — written before this call; writes made after it survive, in whatever order the
+   * deliveries arrive (hybrid logical time orders them: docs/replication.md, "Clears").
+   * Replicated, repaired and warmed up like a delete; with `ack: 'all'`, resolves once every
+   * live member applied it. Costs one pass over this node's keys here and on each member.
+   */
+  clear(options?: ClearOptions): Promise<WriteResult> {
+    try {
+      this.#assertOpen()
+      const o = checkWriteOptions(options, 'clear')
+      return this.#replicate(this.#parts.replica.clear(o.prefix ?? '', this.#parts.now()), o)
     } catch (err) {
       return Promise.reject(err)
     }

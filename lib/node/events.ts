@@ -18,6 +18,15 @@ export interface AckOptions {
   timeoutMs?: number
 }
 
+/** The options of `clear`. */
+export interface ClearOptions extends AckOptions {
+  /**
+   * Clear only the keys that start with this string (a namespace: `'user:'`). A string within
+   * the key bounds (MAX_KEY_BYTES, well-formed UTF-16). @default '' (every key)
+   */
+  prefix?: string
+}
+
 /** The options of `delete`: a tombstone has no TTL. */
 export interface DeleteWriteOptions extends AckOptions {
   /** The database's own row version: compared before the hlc (G3). @default 0 */

@@ -16,6 +16,7 @@ export type {
   SyncDone,
   SyncProgress,
   AckOptions,
+  ClearOptions,
   DeleteWriteOptions,
   WriteOptions,
   WriteResult,

@@ -33,7 +33,7 @@ export class RemoteAccounting {
     if (d.seq > 0) this.#i.noteOrigin(d.origin, d.version.hlc, from)
     if (outcome === 'applied') {
       if (live) this.#i.noteLag(d.version.hlc, nowMs)
-      this.#i.noteHeld?.(d.key)
+      if (d.op !== 'clear') this.#i.noteHeld?.(d.key)
       return
     }
     if (live && outcome === 'stale') this.#i.noteLag(d.version.hlc, nowMs)

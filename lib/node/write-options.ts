@@ -4,8 +4,8 @@
 // here. Everything is checked before the write is applied or sent: a refused write changes
 // nothing anywhere.
 
-import { refuse, ttlProblem, userVersionProblem, WriteRefusedError } from '../../crdt/index.ts'
-import type { WriteOptions } from './events.ts'
+import { keyProblem, refuse, ttlProblem, userVersionProblem, WriteRefusedError } from '../../crdt/index.ts'
+import type { ClearOptions, WriteOptions } from './events.ts'
 
 /**
  * Longest deadline of an acknowledged write: setTimeout's limit (2^31 − 1 ms ≈ 24.8 days).
@@ -13,13 +13,14 @@ import type { WriteOptions } from './events.ts'
  */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1
 
-type WriteOp = 'set' | 'delete' | 'merge'
+type WriteOp = 'set' | 'delete' | 'merge' | 'clear'
 
 /** The options each operation takes; anything else is refused (a typo must not pass silently). */
 const ALLOWED: Record<WriteOp, ReadonlySet<string>> = {
   set: new Set(['ttlMs', 'userVersion', 'ack', 'timeoutMs']),
   delete: new Set(['userVersion', 'ack', 'timeoutMs']),
   merge: new Set(['ack', 'timeoutMs']),
+  clear: new Set(['prefix', 'ack', 'timeoutMs']),
 }
 
 /** Checked write options: undefined fields left out. */
@@ -28,6 +29,8 @@ export interface CheckedWriteOptions {
   userVersion?: number
   ack: 'all' | 'none'
   timeoutMs?: number
+  /** clear only: the prefix cleared ('' for every key). */
+  prefix?: string
 }
 
 /** Validates the options of a write; throws WriteRefusedError naming the bad one. */
@@ -35,12 +38,13 @@ export function checkWriteOptions(options: unknown, op: WriteOp): CheckedWriteOp
   const where = `CacheNode.${op}`
   if (options === undefined || options === null) return { ack: 'none' }
   if (typeof options !== 'object') throw new WriteRefusedError('options', `${where}: options must be an object, got ${typeof options}`)
-  const o = options as WriteOptions
+  const o = options as WriteOptions & ClearOptions
   for (const name of Object.keys(o)) {
     if (!ALLOWED[op].has(name)) {
       throw new WriteRefusedError('options', `${where}: unknown option ${JSON.stringify(name)}; ${op} takes ${[...ALLOWED[op]].join(', ')}`)
     }
   }
+  if (o.prefix !== undefined) refuse('prefix', where, keyProblem(o.prefix, 'prefix'))
   refuse('ttlMs', where, ttlProblem(o.ttlMs))
   refuse('userVersion', where, userVersionProblem(o.userVersion))
   const ack = o.ack ?? 'none'
@@ -59,5 +63,6 @@ export function checkWriteOptions(options: unknown, op: WriteOp): CheckedWriteOp
   if (o.ttlMs !== undefined) out.ttlMs = o.ttlMs
   if (o.userVersion !== undefined) out.userVersion = o.userVersion
   if (timeoutMs !== undefined) out.timeoutMs = timeoutMs
+  if (o.prefix !== undefined) out.prefix = o.prefix
   return out
 }

@@ -1,0 +1,110 @@
+// clear() and clear({ prefix }) through the public API of three nodes on loopback: replicated
+// as a versioned range tombstone, so on every node a key written before the clear is gone and
+// one written after it survives — with deliveries dropped (repair brings them), and into a
+// node that joins afterwards (warm-up carries the clear first).
+import { expect } from 'chai'
+import { waitFor } from '../support/cluster.ts'
+import { createCacheNode, WriteRefusedError, type CacheNode, type Version, type WriteResult } from '../../lib/index.ts'
+
+const MiB = 1024 * 1024
+const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
+const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : new TextDecoder().decode(b))
+const waitUntil = (cond: () => boolean, what: string, timeoutMs = 20_000): Promise<void> =>
+  waitFor(cond, { timeoutMs, what, intervalMs: 10 })
+const dump = (n: CacheNode): string[] => [...n.entries()].map(([k, e]) => `${k}=${text(e.value)}`).sort()
+const keysOf = (n: CacheNode): string[] => [...n.entries()].map(([k]) => k).sort()
+
+describe('CacheNode.clear: a replicated range tombstone', function () {
+  const common = { maxBytes: 64 * MiB, swim: { profile: 'local' as const }, antiEntropyIntervalMs: 300 }
+  let nodes: CacheNode[] = []
+
+  before(async () => {
+    const a = await createCacheNode({ ...common, warmupPeers: 0 })
+    // b drops a third of what it receives live: what it misses, repair must bring, clears included.
+    const b = await createCacheNode({ ...common, bootstrap: a.addresses(), dropGossipRate: 0.3, faultSeed: 7 })
+    const c = await createCacheNode({ ...common, bootstrap: a.addresses() })
+    nodes = [a, b, c]
+    await waitUntil(() => nodes.every((n) => n.members().filter((m) => m.state === 'alive').length === 3), 'membership')
+  })
+  after(async () => {
+    await Promise.all(nodes.map((n) => n.close()))
+  })
+
+  it('clear({ prefix }) removes the keys with the prefix on every node; other keys and later writes stay', async () => {
+    const [a, b, c] = nodes
+    for (let i = 0; i < 50; i++) await a.set(`user:${i}`, bytes(`u${i}`))
+    await a.set('order:1', bytes('o1'), { ack: 'all' })
+    await waitUntil(() => nodes.every((n) => n.get('user:49') !== undefined), 'the users everywhere')
+    const r = await b.clear({ prefix: 'user:', ack: 'all' })
+    expect(r.stale).to.equal(false)
+    for (const n of [a, c]) {
+      expect(n.get('user:0'), 'acknowledged: applied on every member').to.equal(undefined)
+      expect(n.getEntry('user:49')).to.equal(undefined)
+    }
+    await c.set('user:after', bytes('later'), { ack: 'all' })
+    for (const n of nodes) {
+      expect(text(n.get('order:1'))).to.equal('o1')
+      expect(text(n.get('user:after'))).to.equal('later')
+      expect(keysOf(n).filter((k) => k.startsWith('user:'))).to.deep.equal(['user:after'])
+    }
+    expect(c.stats().replica.clears).to.equal(1)
+  })
+
+  it('writes racing a clear from another node end the same on every node (repair brings what was dropped)', async () => {
+    const [a, b, c] = nodes
+    const writes: Promise<WriteResult>[] = []
+    let clear: Promise<WriteResult> | undefined
+    for (let i = 0; i < 300; i++) {
+      writes.push((i % 2 === 0 ? a : c).set(`race:${i}`, bytes(`v${i}`)))
+      // Let some of the writes reach b before its clear, and race the rest against it.
+      if (i === 150) clear = new Promise((resolve) => setImmediate(() => resolve(b.clear({ prefix: 'race:' }))))
+      if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+    const versions = await Promise.all(writes)
+    const stamp = (await clear!).version
+    // The rule, from the versions each call returned: a write survives iff it was stamped after
+    // the clear (hybrid logical time, then node id).
+    const after = (v: Version): boolean => v.hlc > stamp.hlc || (v.hlc === stamp.hlc && v.nodeId > stamp.nodeId)
+    const expected = versions.flatMap((v, i) => (after(v.version) ? [`race:${i}=v${i}`] : [])).sort()
+    expect(expected.length, 'some writes on each side of the clear').to.be.within(1, 299)
+    const race = (n: CacheNode): string[] => dump(n).filter((k) => k.startsWith('race:'))
+    await waitUntil(() => nodes.every((n) => race(n).join() === expected.join()), 'every node to hold exactly the writes after the clear')
+    for (const n of nodes) n.validate()
+  })
+
+  it('clear() of everything empties every node; a node that joins afterwards warms up without the cleared keys', async () => {
+    const [a, b, c] = nodes
+    await a.set('keep:before', bytes('x'), { ack: 'all' })
+    await c.clear({ ack: 'all' })
+    for (const n of nodes) expect(keysOf(n), 'empty everywhere').to.deep.equal([])
+    await b.set('keep:after', bytes('y'), { ack: 'all' })
+    const d = await createCacheNode({ ...common, bootstrap: a.addresses() })
+    nodes.push(d)
+    await d.warmedUp
+    expect(dump(d)).to.deep.equal(['keep:after=y'])
+    expect(d.stats().replica.clearRanges, 'the clear came with the warm-up').to.be.greaterThan(0)
+  })
+
+  it('a bad prefix or option rejects (never throws) with a typed error naming it, and nothing replicates', async () => {
+    const [a] = nodes
+    const clearsBefore = a.stats().replica.clears
+    for (const [options, argument] of [
+      [{ prefix: 42 }, 'prefix'],
+      [{ prefix: '\ud800' }, 'prefix'],
+      [{ prefix: 'x'.repeat(70_000) }, 'prefix'],
+      [{ pattern: 'x' }, 'options'],
+      ['everything', 'options'],
+    ] as const) {
+      let p: Promise<unknown> | undefined
+      expect(() => (p = a.clear(options as never))).to.not.throw()
+      const err = await p!.then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err, JSON.stringify(options).slice(0, 40)).to.be.instanceOf(WriteRefusedError)
+      expect(err).to.have.property('code', 'ERR_INVALID_WRITE')
+      expect(err).to.have.property('argument', argument)
+    }
+    expect(a.stats().replica.clears).to.equal(clearsBefore)
+  })
+})
