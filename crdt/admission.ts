@@ -14,14 +14,16 @@
 //   ttlMs      a finite number > 0 and ≤ MAX_TTL_MS (10 years): expiry times stay exact
 //              integers far below 2^53 (a larger ttl overflowed the codec and killed the node);
 //   expiresAt  (remote) a safe integer ≤ nowMs + MAX_TTL_MS + maxClockDriftMs;
-//   userVersion a safe integer ≥ 0.
+//   userVersion a safe integer ≥ 0;
+//   tags       an array of at most MAX_TAGS_PER_ENTRY (16) tags, each a non-empty well-formed
+//              string of at most MAX_TAG_BYTES (128) in UTF-8 (the writer drops duplicates).
 
 import { AlsoCacheError } from '../lib/foundation/index.ts'
-import { MAX_KEY_BYTES, MAX_TTL_MS, MAX_WRITE_VALUE_BYTES } from './constants.ts'
+import { MAX_KEY_BYTES, MAX_TAG_BYTES, MAX_TAGS_PER_ENTRY, MAX_TTL_MS, MAX_WRITE_VALUE_BYTES } from './constants.ts'
 import type { Delta } from './delta.ts'
 
 /** Which argument of a write broke the rule (also the `argument` of WriteRefusedError). */
-export type WriteArgument = 'key' | 'value' | 'ttlMs' | 'userVersion' | 'update' | 'options' | 'ack' | 'timeoutMs' | 'prefix'
+export type WriteArgument = 'key' | 'value' | 'ttlMs' | 'userVersion' | 'update' | 'options' | 'ack' | 'timeoutMs' | 'prefix' | 'tags'
 
 /**
  * A write that breaks the admission rule: nothing was applied or sent. `code` is
@@ -70,6 +72,30 @@ export function ttlProblem(ttlMs: unknown): string | undefined {
   return undefined
 }
 
+/** Why one tag is refused, or undefined. */
+export function tagProblem(tag: unknown): string | undefined {
+  if (typeof tag !== 'string') return `a tag must be a string, got ${typeof tag}`
+  if (tag.length === 0) return 'a tag must not be empty'
+  if (tag.length * 3 > MAX_TAG_BYTES && Buffer.byteLength(tag) > MAX_TAG_BYTES) {
+    const bytes = Buffer.byteLength(tag)
+    return `tag ${JSON.stringify(tag.slice(0, 32))}… is ${bytes} B in UTF-8, over the ${MAX_TAG_BYTES} B bound: use a shorter tag`
+  }
+  if (!tag.isWellFormed()) return 'a tag holds a lone UTF-16 surrogate, which UTF-8 cannot carry: fix the string'
+  return undefined
+}
+
+/** Why a set's tags are refused, or undefined (undefined or []: no tags). */
+export function tagsProblem(tags: unknown): string | undefined {
+  if (tags === undefined) return undefined
+  if (!Array.isArray(tags)) return `tags must be an array of strings, got ${typeof tags}`
+  if (tags.length > MAX_TAGS_PER_ENTRY) return `${tags.length} tags is over the ${MAX_TAGS_PER_ENTRY} an entry may carry`
+  for (const t of tags) {
+    const problem = tagProblem(t)
+    if (problem !== undefined) return problem
+  }
+  return undefined
+}
+
 /** Why a userVersion is refused, or undefined (undefined: 0, admitted). */
 export function userVersionProblem(userVersion: unknown): string | undefined {
   if (userVersion === undefined) return undefined
@@ -96,7 +122,12 @@ export function admitsDelta(d: Delta, nowMs: number, maxClockDriftMs: number): b
   const e = d.expiresAt
   if (e !== undefined && !(Number.isSafeInteger(e) && e >= 0 && e <= nowMs + MAX_TTL_MS + maxClockDriftMs)) return false
   const u = d.version.userVersion
-  // A clear is a prefix and a stamp only (codec.ts).
-  if (d.op === 'clear') return u === 0 && v === undefined && e === undefined && d.base === undefined
+  // A clear and an invalidate are a key (prefix, tag) and a stamp only (codec.ts).
+  if (d.op === 'clear' || d.op === 'invalidate') {
+    if (d.op === 'invalidate' && tagProblem(d.key) !== undefined) return false
+    return u === 0 && v === undefined && e === undefined && d.base === undefined && d.tags === undefined
+  }
+  const tags = d.tags
+  if (tags !== undefined && (v === undefined || tags.length === 0 || tagsProblem(tags) !== undefined)) return false
   return Number.isSafeInteger(u) && u >= 0
 }

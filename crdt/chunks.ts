@@ -20,6 +20,7 @@
 //   nobody waits for it. encodeChunks also splits a batch encodeDeltas still refuses (a bound
 //   checked only there) until each refused delta stands alone, and leaves that one out.
 
+import { tagsProblem } from './admission.ts'
 import { intInRange, utf8Length } from '../lib/foundation/index.ts'
 import { assertDelta, deltaEncodedBytesMax, encodeDeltas } from './codec.ts'
 import { MAX_BATCH_BYTES, MAX_KEY_BYTES, MAX_NODE_ID_BYTES } from './constants.ts'
@@ -185,6 +186,7 @@ export function decodable(d: Delta): boolean {
   const key = d.key
   if (!(key as WellFormedString).isWellFormed() || (key.length * 3 > MAX_KEY_BYTES && utf8Length(key) > MAX_KEY_BYTES)) return false
   if (!nodeIdFits(d.version.nodeId) || !nodeIdFits(d.origin.nodeId) || (d.base !== undefined && !nodeIdFits(d.base.nodeId))) return false
+  if (d.tags !== undefined && tagsProblem(d.tags) !== undefined) return false
   return d.value === undefined || deltaEncodedBytesMax(d) + MAX_BATCH_HEADER_BYTES <= MAX_BATCH_BYTES
 }
 

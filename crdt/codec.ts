@@ -14,15 +14,17 @@
 //   delta   := u8 flags                                 -- bits 0-1 op code, 2 expiresAt,
 //                                                          3 userVersion, 4 base, 5 op code's
 //                                                          third bit (op = bits 0-1 + 4 × bit 5);
-//                                                          6-7 zero
+//                                                          6 tags; 7 zero
 //              originIndex seq
 //              string key
 //              [userVersion] (hlc − hlcBase) nodeIndex
 //              [base: userVersion hlc nodeIndex]        -- merge only, always present there
 //              [expiresAt]
 //              [bytes value]                            -- set and merge only
+//              [tagCount { string tag }]                -- set and merge only; 1..MAX_TAGS_PER_ENTRY
 //
-// A clear (op 4) is a key (its prefix) and a version only: no userVersion, expiry or base.
+// A clear (op 4) and an invalidate (op 5) are a key (the prefix; the tag) and a version only:
+// no userVersion, expiry, base or tags.
 //
 // Interning node ids and origins keeps a batch of one writer's deltas to ~1 byte per id, and
 // the hlc offset from the batch base to 1–4 bytes instead of 8: a 100 B value travels in about
@@ -42,6 +44,8 @@ import {
   MAX_NODE_ID_BYTES,
   MAX_NODES_PER_BATCH,
   MAX_ORIGINS_PER_BATCH,
+  MAX_TAG_BYTES,
+  MAX_TAGS_PER_ENTRY,
   MAX_VALUE_BYTES,
   MIN_ENCODED_DELTA_BYTES,
 } from './constants.ts'
@@ -58,15 +62,16 @@ export const DELTA_FORMAT_VERSION = 1
  * so a build from before clears refuses a clear as malformed instead of misreading it: every
  * node of a cluster must run a build that knows clears before one is made.
  */
-export const DeltaOpCode = { set: 0, delete: 1, merge: 2, ghost: 3, clear: 4 } as const
-const OPS: readonly (DeltaOp | undefined)[] = ['set', 'delete', 'merge', 'ghost', 'clear']
+export const DeltaOpCode = { set: 0, delete: 1, merge: 2, ghost: 3, clear: 4, invalidate: 5 } as const
+const OPS: readonly (DeltaOp | undefined)[] = ['set', 'delete', 'merge', 'ghost', 'clear', 'invalidate']
 
 const FLAG_OP_MASK = 0b11
 const FLAG_EXPIRES = 1 << 2
 const FLAG_USER_VERSION = 1 << 3
 const FLAG_BASE = 1 << 4
 const FLAG_OP_HIGH = 1 << 5
-const FLAG_RESERVED = 0b1100_0000
+const FLAG_TAGS = 1 << 6
+const FLAG_RESERVED = 0b1000_0000
 
 /** Bytes per delta beyond key and value, for sizing the first buffer (not a bound). */
 const ESTIMATED_DELTA_OVERHEAD_BYTES = 16
@@ -147,6 +152,8 @@ export function encodeDeltas(deltas: readonly Delta[]): Uint8Array {
     if (d.expiresAt !== undefined) flags |= FLAG_EXPIRES
     if (v.userVersion !== 0) flags |= FLAG_USER_VERSION
     if (d.base !== undefined) flags |= FLAG_BASE
+    const tags = d.tags
+    if (tags !== undefined) flags |= FLAG_TAGS
     e.writeUint8(flags)
     e.writeVarUint(originIndex[i])
     e.writeVarUint(d.seq)
@@ -161,6 +168,10 @@ export function encodeDeltas(deltas: readonly Delta[]): Uint8Array {
     }
     if (d.expiresAt !== undefined) e.writeVarUint(d.expiresAt)
     if (d.value !== undefined) e.writeBytes(d.value)
+    if (tags !== undefined) {
+      e.writeVarUint(tags.length)
+      for (const t of tags) e.writeString(t)
+    }
   }
   const out = e.finish()
   if (out.byteLength > MAX_BATCH_BYTES) {
@@ -201,8 +212,8 @@ export function decodeDeltas(bytes: Uint8Array): Delta[] {
     if ((flags & FLAG_RESERVED) !== 0) malformed(`delta ${i} has reserved flag bits set (0x${flags.toString(16)})`)
     const op = OPS[(flags & FLAG_OP_MASK) | ((flags & FLAG_OP_HIGH) >> 3)]
     if (op === undefined) malformed(`delta ${i} has an unknown op code (flags 0x${flags.toString(16)})`)
-    if (op === 'clear' && (flags & (FLAG_EXPIRES | FLAG_USER_VERSION)) !== 0) {
-      malformed(`delta ${i}: a clear carries no expiry or userVersion`)
+    if ((op === 'clear' || op === 'invalidate') && (flags & (FLAG_EXPIRES | FLAG_USER_VERSION | FLAG_TAGS)) !== 0) {
+      malformed(`delta ${i}: a ${op} carries no expiry, userVersion or tags`)
     }
     const origin = origins[index(d, originCount, 'origin index')]
     const seq = d.readVarUint()
@@ -222,7 +233,15 @@ export function decodeDeltas(bytes: Uint8Array): Delta[] {
     }
     const expiresAt = (flags & FLAG_EXPIRES) !== 0 ? d.readVarUint() : undefined
     const value = op === 'set' || op === 'merge' ? d.readBytes(MAX_VALUE_BYTES, 'value') : undefined
-    out.push(makeDelta(op, key, version, base, value, expiresAt, origin, seq))
+    let tags: string[] | undefined
+    if ((flags & FLAG_TAGS) !== 0) {
+      if (value === undefined) malformed(`delta ${i}: only a set or a merge carries tags`)
+      const n = d.readBoundedVarUint(MAX_TAGS_PER_ENTRY, 'tag count')
+      if (n === 0) malformed(`delta ${i}: no tags are encoded by omission, never as an empty list`)
+      tags = []
+      for (let t = 0; t < n; t++) tags.push(d.readString(MAX_TAG_BYTES, 'tag'))
+    }
+    out.push(makeDelta(op, key, version, base, value, expiresAt, origin, seq, tags))
   }
   d.expectEnd('delta batch')
   return out
@@ -234,7 +253,9 @@ export function decodeDeltas(bytes: Uint8Array): Delta[] {
  */
 export function deltaEncodedBytesMax(delta: Delta): number {
   const value = delta.value === undefined ? 0 : delta.value.byteLength + 8
-  return 1 + 8 + 8 + 8 + 3 * delta.key.length + 8 + 8 + 8 + (delta.base === undefined ? 0 : 24) + 8 + value
+  let tags = 0
+  if (delta.tags !== undefined) for (const t of delta.tags) tags += 3 * t.length + 8
+  return 1 + 8 + 8 + 8 + 3 * delta.key.length + 8 + 8 + 8 + (delta.base === undefined ? 0 : 24) + 8 + value + tags
 }
 
 /** Checks a delta before it is encoded (paired with the checks in decodeDeltas). */
@@ -257,8 +278,15 @@ export function assertDelta(d: Delta, i = 0): void {
     throw new TypeError(`delta ${i}: origin epoch must be a safe integer ≥ 0`)
   }
   if (!Number.isSafeInteger(d.seq) || d.seq < 0) throw new TypeError(`delta ${i}: seq must be a safe integer ≥ 0`)
-  if (d.op === 'clear' && (d.expiresAt !== undefined || d.version.userVersion !== 0)) {
-    throw new TypeError(`delta ${i}: a clear carries no expiry and userVersion 0`)
+  if ((d.op === 'clear' || d.op === 'invalidate') && (d.expiresAt !== undefined || d.version.userVersion !== 0)) {
+    throw new TypeError(`delta ${i}: a ${d.op} carries no expiry and userVersion 0`)
+  }
+  const tags = d.tags
+  if (tags !== undefined) {
+    if (!hasValue) throw new TypeError(`delta ${i}: only a set or a merge carries tags`)
+    if (!Array.isArray(tags) || tags.length === 0 || tags.length > MAX_TAGS_PER_ENTRY || !tags.every((t) => typeof t === 'string')) {
+      throw new TypeError(`delta ${i}: tags must be 1 to ${MAX_TAGS_PER_ENTRY} strings, or undefined`)
+    }
   }
 }
 
@@ -275,6 +303,8 @@ function opCode(op: DeltaOp): number {
       return DeltaOpCode.ghost
     case 'clear':
       return DeltaOpCode.clear
+    case 'invalidate':
+      return DeltaOpCode.invalidate
     default:
       return -1
   }

@@ -51,6 +51,20 @@ export const MAX_BATCH_BYTES = 16 * 1024 * 1024
 /** One key, in UTF-8 bytes: the wire bound and the admission rule's bound (admission.ts). */
 export const MAX_KEY_BYTES = 64 * 1024
 /**
+ * Tags on one entry (`set(key, value, { tags })`). Tags are held beside the entry and are not
+ * part of its charge in maxBytes: this and MAX_TAG_BYTES bound what they add (2 KiB at most,
+ * usually a few references to strings shared with the tag index).
+ */
+export const MAX_TAGS_PER_ENTRY = 16
+/** One tag, in UTF-8 bytes (non-empty). */
+export const MAX_TAG_BYTES = 128
+/**
+ * Tag invalidations a replica keeps (crdt/tags.ts), the latest per tag: each costs ~100 B plus
+ * its tag. Past it, the oldest is forgotten into the tag floor: a tagged write stamped below it
+ * that arrives later is a miss (a tombstone at its own version).
+ */
+export const DEFAULT_MAX_TAG_INVALIDATIONS = 16_384
+/**
  * One value or yjs update off the wire (the decoder's bound). Writes are admitted only up to
  * MAX_WRITE_VALUE_BYTES; a decodable delta between the two is refused alone, never its batch.
  */

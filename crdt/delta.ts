@@ -7,6 +7,9 @@
 //   the sender does not hold its value" (an evicted, expired or unstorable write): it drops an
 //   older value on the receiver and blocks older writes, but never deletes anything as new or
 //   newer, and the real write with that version is still applied when it arrives.
+// - tags (set and merge only): the entry's tags; `invalidateTags` deletes every entry written
+//   with one of them before it (crdt/tags.ts). op 'invalidate' carries one tag as its key and
+//   its stamp as its version (userVersion 0).
 // - op 'clear' is a range tombstone: `key` is a prefix ('' for every key) and `version` its
 //   stamp (userVersion 0); every write to a key with that prefix stamped before it is gone
 //   (crdt/clears.ts has the rule).
@@ -18,7 +21,7 @@
 import type { Version } from './version.ts'
 
 /** Delta operations. The numeric wire codes are in codec.ts (append-only). */
-export const DeltaOp = { set: 'set', delete: 'delete', merge: 'merge', ghost: 'ghost', clear: 'clear' } as const
+export const DeltaOp = { set: 'set', delete: 'delete', merge: 'merge', ghost: 'ghost', clear: 'clear', invalidate: 'invalidate' } as const
 export type DeltaOp = (typeof DeltaOp)[keyof typeof DeltaOp]
 
 /** Who sent a delta: a node in one run of its process (the epoch changes at every start). */
@@ -43,6 +46,8 @@ export interface Delta {
   readonly origin: Origin
   /** ≥ 1: position in the origin's sequence; 0: state transfer, in no sequence. */
   readonly seq: number
+  /** set and merge only: the entry's tags (1 to MAX_TAGS_PER_ENTRY, distinct); undefined: none. */
+  readonly tags: readonly string[] | undefined
 }
 
 /** A delta object (always this shape). */
@@ -55,8 +60,9 @@ export function makeDelta(
   expiresAt: number | undefined,
   origin: Origin,
   seq: number,
+  tags?: readonly string[],
 ): Delta {
-  return { op, key, version, base, value, expiresAt, origin, seq }
+  return { op, key, version, base, value, expiresAt, origin, seq, tags }
 }
 
 /** A stable string for an origin, for maps: `${epoch}/${nodeId}`. */

@@ -32,7 +32,16 @@ export { SeqTracker } from './seq-tracker.ts'
 export type { OriginProgress, SeqGap, SeqTrackerInit } from './seq-tracker.ts'
 export { EMPTY_YJS_STATE, foldYjsUpdates } from './yjs-value.ts'
 export { ClockDriftError, YjsValueError } from './errors.ts'
-export { WriteRefusedError, keyProblem, ttlProblem, userVersionProblem, valueProblem, refuse } from './admission.ts'
+export {
+  WriteRefusedError,
+  keyProblem,
+  tagProblem,
+  tagsProblem,
+  ttlProblem,
+  userVersionProblem,
+  valueProblem,
+  refuse,
+} from './admission.ts'
 export type { WriteArgument } from './admission.ts'
 export {
   DEFAULT_LOG_MAX_BYTES,
@@ -46,6 +55,9 @@ export {
   MAX_BATCH_BYTES,
   MAX_DELTAS_PER_BATCH,
   MAX_KEY_BYTES,
+  MAX_TAG_BYTES,
+  MAX_TAGS_PER_ENTRY,
+  DEFAULT_MAX_TAG_INVALIDATIONS,
   MAX_NODE_ID_BYTES,
   MAX_NODES_PER_BATCH,
   MAX_ORIGINS_PER_BATCH,

@@ -2,7 +2,7 @@
 // validation, resolved once at construction.
 
 import type { S3FifoStoreInit, StoreTuning } from '../lib/store/index.ts'
-import { DEFAULT_MAX_CLEAR_RANGES, DEFAULT_MAX_CLOCK_DRIFT_MS, MAX_NODE_ID_BYTES } from './constants.ts'
+import { DEFAULT_MAX_CLEAR_RANGES, DEFAULT_MAX_CLOCK_DRIFT_MS, DEFAULT_MAX_TAG_INVALIDATIONS, MAX_NODE_ID_BYTES } from './constants.ts'
 import type { OriginLogInit } from './origin-log.ts'
 import type { SeqTrackerInit } from './seq-tracker.ts'
 import type { ValueCopy } from './value-copier.ts'
@@ -61,6 +61,12 @@ export interface ReplicaInit {
    * @default 1024 (DEFAULT_MAX_CLEAR_RANGES)
    */
   maxClearRanges?: number
+  /**
+   * Tags whose latest invalidation is kept before the oldest goes into the tag floor
+   * (crdt/tags.ts). Integer in [1, 1,048,576].
+   * @default 16,384 (DEFAULT_MAX_TAG_INVALIDATIONS)
+   */
+  maxTagInvalidations?: number
 }
 
 export interface ResolvedReplicaOptions {
@@ -72,6 +78,7 @@ export interface ResolvedReplicaOptions {
   tracker: SeqTrackerInit
   valueCopy: ValueCopy
   maxClearRanges: number
+  maxTagInvalidations: number
 }
 
 export function resolveReplicaOptions(init: ReplicaInit): ResolvedReplicaOptions {
@@ -93,5 +100,12 @@ export function resolveReplicaOptions(init: ReplicaInit): ResolvedReplicaOptions
     tracker: init.tracker ?? {},
     valueCopy: init.valueCopy ?? 'each',
     maxClearRanges: intInRange('Replica', 'maxClearRanges', init.maxClearRanges ?? DEFAULT_MAX_CLEAR_RANGES, 2, 65_536),
+    maxTagInvalidations: intInRange(
+      'Replica',
+      'maxTagInvalidations',
+      init.maxTagInvalidations ?? DEFAULT_MAX_TAG_INVALIDATIONS,
+      1,
+      1 << 20,
+    ),
   }
 }

@@ -29,6 +29,9 @@
 //   with the prefix stamped before it, and every write that arrives later stamped before it
 //   is refused the same way ('stale': a newer state is known). A replica keeps the ranges;
 //   since(T) sends those above T first, so a receiver is safe before any value lands.
+// - Tags (crdt/tags.ts): a set may carry tags; invalidate(tag) turns every write tagged with it
+//   and stamped before it into a tombstone at the write's own version, here and wherever the
+//   write lands later. The tag index finds the entries without a pass over the store.
 // - What this file does not know: peers, batching, timers. The node decides when to send a
 //   delta, whom to ask for a log range or since(T), and when; this class only keeps the log
 //   (`log`) and the receive progress (`progress`) it needs to answer.
@@ -43,13 +46,15 @@ import { EntryTooLargeError } from '../lib/foundation/index.ts'
 import { S3FifoStore, type StoreEntry } from '../lib/store/index.ts'
 import { GhostKindCode } from '../lib/store/index.ts'
 import { ClearTable, stampBefore, type ClearRange } from './clears.ts'
+import { TagIndex, TagTable } from './tags.ts'
+import { MAX_TAGS_PER_ENTRY } from './constants.ts'
 import { makeDelta, type Delta, type Origin } from './delta.ts'
 import { YjsValueError } from './errors.ts'
 import { HLC_ZERO, HybridLogicalClock, type Hlc } from './hlc.ts'
 import { OriginLog } from './origin-log.ts'
 import { resolveReplicaOptions, type ReplicaInit } from './replica-options.ts'
 import { SeqTracker, type OriginProgress } from './seq-tracker.ts'
-import { keyProblem, refuse, ttlProblem, userVersionProblem, valueProblem, admitsDelta } from './admission.ts'
+import { keyProblem, refuse, tagProblem, tagsProblem, ttlProblem, userVersionProblem, valueProblem, admitsDelta } from './admission.ts'
 import { compareVersions, makeVersion, maxVersion, ZERO_VERSION, type Version } from './version.ts'
 import { ValueCopier } from './value-copier.ts'
 import { bytesEqual, EMPTY_YJS_STATE, foldYjsUpdates } from './yjs-value.ts'
@@ -69,6 +74,11 @@ export interface SetOptions {
    * ≤ MAX_TTL_MS (10 years). @default never expires
    */
   ttlMs?: number
+  /**
+   * Tags for invalidateTags: up to MAX_TAGS_PER_ENTRY (16) non-empty strings of at most
+   * MAX_TAG_BYTES (128) each; duplicates are dropped. @default none
+   */
+  tags?: readonly string[]
 }
 
 export interface SinceOptions {
@@ -90,6 +100,8 @@ export interface ReplicaEntry {
   /** yjs documents only: the highest merge folded in. */
   lastMerge: Version | undefined
   expiresAt: number | undefined
+  /** The tags the entry was written with, or undefined. */
+  tags: readonly string[] | undefined
 }
 
 export interface ReplicaStats {
@@ -116,6 +128,14 @@ export interface ReplicaStats {
   staleCleared: number
   /** Range clears held (bounded by maxClearRanges; crdt/clears.ts). */
   clearRanges: number
+  /** Tag invalidations applied here (local and remote; one per tag). */
+  invalidations: number
+  /** Entries an invalidation turned into tombstones here (also writes that arrived covered). */
+  invalidatedKeys: number
+  /** Tags whose latest invalidation is held (bounded by maxTagInvalidations; crdt/tags.ts). */
+  tagInvalidations: number
+  /** (tag, key) pairs in the tag index: at most the tags of the entries and ghosts held. */
+  tagListings: number
 }
 
 /** What the node puts in an anti-entropy exchange. */
@@ -145,6 +165,14 @@ export class Replica {
   readonly #store: S3FifoStore<Version>
   readonly #copier: ValueCopier
   readonly #clears: ClearTable
+  readonly #tagTable: TagTable
+  readonly #tagIndex = new TagIndex()
+  /** Store versions written with tags → their tags (interned by the index). */
+  readonly #tags = new WeakMap<Version, readonly string[]>()
+  /** Whether any tagged version was ever held: until then the tag paths cost one branch. */
+  #tagsUsed = false
+  /** What #apply's lookup found for the key being applied (its tags leave the index if replaced). */
+  #replaced: Version | undefined = undefined
   readonly #setOptions: { version: Version | undefined; expiresAt: number | undefined } = { version: undefined, expiresAt: undefined }
   readonly #deleteOptions: { version: Version | undefined } = { version: undefined }
   /** Store versions that are yjs documents → the highest merge folded in. Keys are private copies. */
@@ -167,6 +195,8 @@ export class Replica {
   #clearsApplied = 0
   #clearedKeys = 0
   #staleCleared = 0
+  #invalidations = 0
+  #invalidatedKeys = 0
   #lastLocalResult: ApplyResult = 'applied'
   #lastDropReason: DropReason | undefined = undefined
 
@@ -178,11 +208,12 @@ export class Replica {
     this.progress = new SeqTracker(o.tracker)
     this.#copier = new ValueCopier(o.valueCopy)
     this.#clears = new ClearTable(o.maxClearRanges)
+    this.#tagTable = new TagTable(o.maxTagInvalidations)
     this.#clock = new HybridLogicalClock({ maxClockDriftMs: o.maxClockDriftMs })
     this.#store = new S3FifoStore<Version>({
       ...o.store,
       now: () => this.#storeNowMs,
-      onForget: (_key, version) => this.#forget(version),
+      onForget: (key, version) => this.#forget(key, version),
     })
   }
 
@@ -233,10 +264,13 @@ export class Replica {
     const ttlMs = options?.ttlMs
     refuse('ttlMs', 'Replica.set', ttlProblem(ttlMs))
     const userVersion = checkedUserVersion(options?.userVersion, 'Replica.set')
+    const tags = options?.tags
+    refuse('tags', 'Replica.set', tagsProblem(tags))
     const version = makeVersion(userVersion, this.#clock.now(nowMs), this.nodeId)
     const expiresAt = ttlMs === undefined ? undefined : Math.ceil(nowMs + ttlMs)
     const copy = this.#copier.copy(value)
-    return this.#local(makeDelta('set', key, version, undefined, copy, expiresAt, this.origin, this.#seq + 1), nowMs)
+    const distinct = tags === undefined || tags.length === 0 ? undefined : [...new Set(tags)]
+    return this.#local(makeDelta('set', key, version, undefined, copy, expiresAt, this.origin, this.#seq + 1, distinct), nowMs)
   }
 
   /** Deletes `key` (a tombstone with this version) and returns the delta to send. */
@@ -272,7 +306,9 @@ export class Replica {
     }
     const version = makeVersion(base.userVersion, this.#clock.now(nowMs), this.nodeId)
     const baseCopy = makeVersion(base.userVersion, base.hlc, base.nodeId)
-    const delta = makeDelta('merge', key, version, baseCopy, update.slice(), entry?.expiresAt, this.origin, this.#seq + 1)
+    // The document's tags travel with its merges: a replica that only ever sees merges knows them.
+    const tags = entry === undefined || !this.#tagsUsed ? undefined : this.#tags.get(entry.version as Version)
+    const delta = makeDelta('merge', key, version, baseCopy, update.slice(), entry?.expiresAt, this.origin, this.#seq + 1, tags)
     return this.#local(delta, nowMs)
   }
 
@@ -285,6 +321,17 @@ export class Replica {
     refuse('prefix', 'Replica.clear', keyProblem(prefix, 'prefix'))
     const version = makeVersion(0, this.#clock.now(nowMs), this.nodeId)
     return this.#local(makeDelta('clear', prefix, version, undefined, undefined, undefined, this.origin, this.#seq + 1), nowMs)
+  }
+
+  /**
+   * Invalidates `tag`, here and, through the returned delta, on every replica: every write
+   * tagged with it and stamped before this call becomes a tombstone at its own version, wherever
+   * it lands (crdt/tags.ts has the rule and its memory bound).
+   */
+  invalidate(tag: string, nowMs: number): Delta {
+    refuse('tags', 'Replica.invalidate', tagProblem(tag))
+    const version = makeVersion(0, this.#clock.now(nowMs), this.nodeId)
+    return this.#local(makeDelta('invalidate', tag, version, undefined, undefined, undefined, this.origin, this.#seq + 1), nowMs)
   }
 
   /**
@@ -328,7 +375,8 @@ export class Replica {
     const e = this.#store.getEntry(key)
     if (e === undefined) return undefined
     const version = e.version as Version
-    return { key, value: e.value, version, lastMerge: this.#docs.get(version), expiresAt: e.expiresAt }
+    const tags = this.#tagsUsed ? this.#tags.get(version) : undefined
+    return { key, value: e.value, version, lastMerge: this.#docs.get(version), expiresAt: e.expiresAt, tags }
   }
 
   /** Every live entry at `nowMs`, hottest first (main queue, then small). */
@@ -336,13 +384,14 @@ export class Replica {
     this.#setNow(nowMs)
     for (const e of this.#store.entries()) {
       const version = e.version as Version
-      yield { key: e.key, value: e.value, version, lastMerge: this.#docs.get(version), expiresAt: e.expiresAt }
+      const tags = this.#tagsUsed ? this.#tags.get(version) : undefined
+      yield { key: e.key, value: e.value, version, lastMerge: this.#docs.get(version), expiresAt: e.expiresAt, tags }
     }
   }
 
   /**
    * Everything this replica knows with an hlc > `hlc`, as state-transfer deltas (seq 0, this
-   * replica's origin): first its range clears, then tombstones ('delete') and shadows ('ghost'), newest first —
+   * replica's origin): first its range clears and tag invalidations, then tombstones ('delete') and shadows ('ghost'), newest first —
    * small, and they make the receiver safe before it spends its budget on values — then
    * entries hottest first (main, then small) as 'set', or 'merge' with the full document
    * state for yjs keys. An entry already expired at the last call's nowMs travels as a
@@ -354,6 +403,9 @@ export class Replica {
     const accept = options.keys
     // Clears first, whatever keys are accepted: they bound every slice of the key space.
     for (const r of this.#clears.since(hlc)) yield makeDelta('clear', r.prefix, r.stamp, undefined, undefined, undefined, this.origin, 0)
+    for (const [tag, stamp] of this.#tagTable.since(hlc)) {
+      yield makeDelta('invalidate', tag, stamp, undefined, undefined, undefined, this.origin, 0)
+    }
     for (const g of this.#store.ghosts()) {
       const v = g.version
       if (v === undefined || this.#topHlc(v) <= hlc || (accept !== undefined && !accept(g.key))) continue
@@ -373,10 +425,10 @@ export class Replica {
       if (v.hlc <= hlc && (lastMerge === undefined || lastMerge.hlc <= hlc)) continue
       if (e.expiresAt !== undefined && e.expiresAt <= this.#nowMs) {
         yield makeDelta('ghost', e.key, v, undefined, undefined, undefined, this.origin, 0)
-      } else if (lastMerge === undefined) {
-        yield makeDelta('set', e.key, v, undefined, e.value, e.expiresAt, this.origin, 0)
       } else {
-        yield makeDelta('merge', e.key, lastMerge, v, e.value, e.expiresAt, this.origin, 0)
+        const tags = this.#tagsUsed ? this.#tags.get(v) : undefined
+        if (lastMerge === undefined) yield makeDelta('set', e.key, v, undefined, e.value, e.expiresAt, this.origin, 0, tags)
+        else yield makeDelta('merge', e.key, lastMerge, v, e.value, e.expiresAt, this.origin, 0, tags)
       }
     }
   }
@@ -407,6 +459,10 @@ export class Replica {
       clearedKeys: this.#clearedKeys,
       staleCleared: this.#staleCleared,
       clearRanges: this.#clears.size,
+      invalidations: this.#invalidations,
+      invalidatedKeys: this.#invalidatedKeys,
+      tagInvalidations: this.#tagTable.size,
+      tagListings: this.#tagIndex.listings(),
     }
   }
 
@@ -425,8 +481,15 @@ export class Replica {
         if (v.hlc > this.#clock.last) throw new Error(`Replica: entry ${e.key} is ahead of the clock`)
         const cover = this.#clears.cover(e.key, v)
         if (cover !== undefined && cover !== this.#clears.floor) throw new Error(`Replica: entry ${e.key} is covered by a clear`)
+        const tags = this.#tags.get(v)
+        const tagCover = this.#tagTable.cover(tags, v)
+        if (tagCover !== undefined && tagCover !== this.#tagTable.floor) throw new Error(`Replica: entry ${e.key} is covered by a tag`)
+        for (const t of tags ?? []) if (!this.#tagIndex.has(t, e.key)) throw new Error(`Replica: entry ${e.key} is not listed under ${t}`)
       }
       this.#clears.validate()
+      this.#tagTable.validate()
+      const held = this.#store.size + this.#store.stats().ghostEntries
+      if (this.#tagIndex.listings() > held * MAX_TAGS_PER_ENTRY) throw new Error('Replica: the tag index outgrew the store')
     } finally {
       this.#storeNowMs = this.#nowMs
     }
@@ -454,6 +517,7 @@ export class Replica {
 
   #apply(delta: Delta, remote: boolean): ApplyResult {
     if (delta.op === 'clear') return this.#applyClear(delta)
+    if (delta.op === 'invalidate') return this.#applyInvalidate(delta)
     // A remote write stamped before a clear held here: what the clear made of it (clears.ts).
     // A local write never is: its stamp is above every clear this replica has seen.
     if (remote && this.#clears.size > 0) {
@@ -468,6 +532,15 @@ export class Replica {
         }
         const tomb = makeVersion(register.userVersion, stamp.hlc, stamp.nodeId)
         delta = makeDelta('delete', delta.key, tomb, undefined, undefined, undefined, delta.origin, delta.seq)
+      }
+    }
+    // A remote tagged write stamped before an invalidation of one of its tags: a tombstone at
+    // its own version (tags.ts). Local writes never are: their stamps are above every invalidation.
+    if (remote && delta.tags !== undefined) {
+      const register = delta.op === 'merge' ? (delta.base as Version) : delta.version
+      if (this.#tagTable.cover(delta.tags, register) !== undefined) {
+        this.#invalidatedKeys++
+        delta = makeDelta('delete', delta.key, register, undefined, undefined, undefined, delta.origin, delta.seq)
       }
     }
     const key = delta.key
@@ -485,6 +558,7 @@ export class Replica {
         kind = store.lookedUpKind() === GhostKindCode.deleted && !this.#shadows.has(known) ? KNOWN_TOMBSTONE : KNOWN_SHADOW
       }
     }
+    this.#replaced = known
     if (known === undefined) {
       if (remote && delta.version.hlc <= this.#horizon) {
         this.#droppedBelowHorizon++
@@ -520,6 +594,28 @@ export class Replica {
     return 'applied'
   }
 
+  /** An invalidation: into the table, then every listed entry written before it becomes a tombstone. */
+  #applyInvalidate(delta: Delta): ApplyResult {
+    const tag = delta.key
+    const stamp = delta.version
+    if (!this.#tagTable.add(tag, stamp)) return 'stale'
+    this.#invalidations++
+    for (const key of this.#tagIndex.take(tag)) {
+      const e = this.#rawEntry(key)
+      const v = e?.version as Version | undefined
+      const tags = v === undefined ? undefined : this.#tags.get(v)
+      if (v === undefined || tags === undefined || !tags.includes(tag)) continue
+      if (!stampBefore(v, stamp)) {
+        this.#tagIndex.add(key, [tag])
+        continue
+      }
+      this.#tagIndex.remove(key, tags)
+      this.#storeDelete(key, v)
+      this.#invalidatedKeys++
+    }
+    return 'applied'
+  }
+
   /**
    * Every key of the range stamped before it: removed without a trace at userVersion 0 (the
    * range refuses its older writes), else a tombstone (u, stamp of the latest covering clear).
@@ -552,6 +648,7 @@ export class Replica {
       const key = keys[i]
       const v = versions[i]
       const stamp = this.#clears.cover(key, v) ?? range.stamp
+      this.#unindex(key, v)
       this.#clearedKeys++
       if (v.userVersion === 0) this.#store.remove(key)
       else this.#storeDelete(key, makeVersion(v.userVersion, stamp.hlc, stamp.nodeId))
@@ -561,6 +658,7 @@ export class Replica {
   /** Replaces what is known about the key with the delta's content. */
   #install(delta: Delta, copy: boolean): ApplyResult {
     const key = delta.key
+    if (this.#tagsUsed && this.#replaced !== undefined) this.#unindex(key, this.#replaced)
     switch (delta.op) {
       case 'delete':
         this.#storeDelete(key, delta.version)
@@ -570,13 +668,17 @@ export class Replica {
         return 'applied'
       case 'clear':
         return this.#applyClear(delta)
+      case 'invalidate':
+        return this.#applyInvalidate(delta)
       case 'set': {
         if (delta.expiresAt !== undefined && delta.expiresAt <= this.#nowMs) {
           this.#shadow(key, delta.version)
           return 'applied'
         }
         const value = delta.value as Uint8Array
-        return this.#put(key, copy ? this.#copier.copy(value) : value, delta.version, delta.expiresAt)
+        const result = this.#put(key, copy ? this.#copier.copy(value) : value, delta.version, delta.expiresAt)
+        if (delta.tags !== undefined && result === 'applied') this.#index(key, delta.version, delta.tags)
+        return result
       }
       case 'merge': {
         const base = delta.base as Version
@@ -589,7 +691,9 @@ export class Replica {
         }
         const doc = makeVersion(base.userVersion, base.hlc, base.nodeId)
         this.#docs.set(doc, delta.version)
-        return this.#put(key, state, doc, delta.expiresAt)
+        const result = this.#put(key, state, doc, delta.expiresAt)
+        if (delta.tags !== undefined && result === 'applied') this.#index(key, doc, delta.tags)
+        return result
       }
     }
   }
@@ -609,6 +713,8 @@ export class Replica {
     if (nextMerge === lastMerge && bytesEqual(state, entry.value)) return 'stale'
     const doc = lastMerge === undefined ? makeVersion(current.userVersion, current.hlc, current.nodeId) : current
     this.#docs.set(doc, nextMerge as Version)
+    const tags = this.#tagsUsed ? this.#tags.get(current) : undefined
+    if (tags !== undefined) this.#tags.set(doc, tags)
     return this.#put(entry.key, state, doc, entry.expiresAt)
   }
 
@@ -662,8 +768,21 @@ export class Replica {
     return lastMerge === undefined || lastMerge.hlc < v.hlc ? v.hlc : lastMerge.hlc
   }
 
-  #forget(version: Version | undefined): void {
+  /** Lists a held version's tags in the index (interned) and remembers them beside it. */
+  #index(key: string, version: Version, tags: readonly string[]): void {
+    this.#tagsUsed = true
+    this.#tags.set(version, this.#tagIndex.add(key, tags))
+  }
+
+  /** Takes a version's tags (if any) out of the index: the version left the store or was replaced. */
+  #unindex(key: string, version: Version): void {
+    const tags = this.#tags.get(version)
+    if (tags !== undefined) this.#tagIndex.remove(key, tags)
+  }
+
+  #forget(key: string, version: Version | undefined): void {
     if (version === undefined) return
+    if (this.#tagsUsed) this.#unindex(key, version)
     const hlc = this.#topHlc(version)
     if (hlc > this.#horizon) this.#horizon = hlc as Hlc
   }

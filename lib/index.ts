@@ -43,8 +43,8 @@ export { renderPrometheus, PROMETHEUS_CONTENT_TYPE } from './node/index.ts'
 export { generateClusterKey } from './networking/index.ts'
 
 // What a write may be (README "What a write may be"): the bounds a caller can check its input against.
-export { MAX_KEY_BYTES, MAX_TTL_MS, MAX_WRITE_VALUE_BYTES } from '../crdt/index.ts'
-export { MAX_TIMEOUT_MS } from './node/index.ts'
+export { MAX_KEY_BYTES, MAX_TAG_BYTES, MAX_TAGS_PER_ENTRY, MAX_TTL_MS, MAX_WRITE_VALUE_BYTES } from '../crdt/index.ts'
+export { MAX_TAGS_PER_INVALIDATION, MAX_TIMEOUT_MS } from './node/index.ts'
 
 // Errors: every error thrown on purpose is an AlsoCacheError with a stable `code`.
 export { AlsoCacheError, EntryTooLargeError } from './foundation/index.ts'

@@ -16,7 +16,7 @@
 // Reads are local and synchronous (G1); writes apply here at once, then replicate (docs/node.md).
 
 import type { Libp2p } from 'libp2p'
-import { MAX_WRITE_VALUE_BYTES, type Delta } from '../../crdt/index.ts'
+import { MAX_WRITE_VALUE_BYTES, tagProblem, WriteRefusedError, type Delta } from '../../crdt/index.ts'
 import type { Member, MemberEvent } from '../../membership/index.ts'
 import { EntryTooLargeError } from '../foundation/index.ts'
 import { acquireIdentity, PeerGate, type CacheServices, type IdentityLease } from '../networking/index.ts'
@@ -42,6 +42,9 @@ import { checkWriteOptions, type CheckedWriteOptions } from './write-options.ts'
 
 
 const EMPTY_VALUE = new Uint8Array(0)
+
+/** Tags one invalidateTags call may name (each is one replicated delta). */
+export const MAX_TAGS_PER_INVALIDATION = 1024
 
 export class CacheNode extends CacheNodeEvents {
   readonly id: string
@@ -118,13 +121,13 @@ export class CacheNode extends CacheNodeEvents {
   /** Value, version and expiry of `key` (no hit counted), or undefined. */
   getEntry(key: string): CacheEntry | undefined {
     const e = this.#parts.replica.getEntry(key, this.#parts.now())
-    return e === undefined ? undefined : { value: e.value, version: e.version, expiresAt: e.expiresAt }
+    return e === undefined ? undefined : { value: e.value, version: e.version, expiresAt: e.expiresAt, tags: e.tags }
   }
 
   /** Every live entry, hottest first (main queue, then small). No hit is counted. */
   *entries(): IterableIterator<[string, CacheEntry]> {
     for (const e of this.#parts.replica.entries(this.#parts.now())) {
-      yield [e.key, { value: e.value, version: e.version, expiresAt: e.expiresAt }]
+      yield [e.key, { value: e.value, version: e.version, expiresAt: e.expiresAt, tags: e.tags }]
     }
   }
 
@@ -207,6 +210,32 @@ export class CacheNode extends CacheNodeEvents {
       this.#assertOpen()
       const o = checkWriteOptions(options, 'clear')
       return this.#replicate(this.#parts.replica.clear(o.prefix ?? '', this.#parts.now()), o)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * Invalidates `tags`: every entry written with one of them before this call is deleted here
+   * and on every node, and so is such a write that reaches a node later; entries written with
+   * them afterwards survive (docs/replication.md, "Tags"). One replicated delta per tag; with
+   * `ack: 'all'`, resolves once every live member applied them all. The result's version is
+   * the last tag's.
+   */
+  invalidateTags(tags: readonly string[], options?: AckOptions): Promise<WriteResult> {
+    try {
+      this.#assertOpen()
+      const o = checkWriteOptions(options, 'invalidateTags')
+      if (!Array.isArray(tags) || tags.length === 0 || tags.length > MAX_TAGS_PER_INVALIDATION) {
+        throw new WriteRefusedError('tags', `CacheNode.invalidateTags: tags must be an array of 1 to ${MAX_TAGS_PER_INVALIDATION} tags`)
+      }
+      for (const t of tags) {
+        const problem = tagProblem(t)
+        if (problem !== undefined) throw new WriteRefusedError('tags', `CacheNode.invalidateTags: ${problem}`)
+      }
+      const now = this.#parts.now()
+      const writes = [...new Set(tags)].map((t) => this.#replicate(this.#parts.replica.invalidate(t, now), o))
+      return Promise.all(writes).then((results) => results[results.length - 1])
     } catch (err) {
       return Promise.reject(err)
     }

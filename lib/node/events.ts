@@ -37,6 +37,11 @@ export interface DeleteWriteOptions extends AckOptions {
 export interface WriteOptions extends DeleteWriteOptions {
   /** Expire after this many ms (an absolute time travels with the entry: G5). */
   ttlMs?: number
+  /**
+   * Tags for `invalidateTags`: up to MAX_TAGS_PER_ENTRY (16) non-empty strings of at most
+   * MAX_TAG_BYTES (128) UTF-8 bytes each; duplicates are dropped. @default none
+   */
+  tags?: readonly string[]
 }
 
 /** What a write did on this node (it replicates either way). */
@@ -56,6 +61,8 @@ export interface CacheEntry {
   version: Version
   /** Absolute expiry in ms of the wall clock; undefined: never. */
   expiresAt: number | undefined
+  /** The tags it was written with (`set(key, value, { tags })`); undefined: none. */
+  tags?: readonly string[]
 }
 
 /**

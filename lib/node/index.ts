@@ -23,6 +23,7 @@ export type {
 } from './events.ts'
 export { NodeClosedError } from './errors.ts'
 export { MAX_TIMEOUT_MS } from './write-options.ts'
+export { MAX_TAGS_PER_INVALIDATION } from './cache-node.ts'
 export { AckRefusedError, AckTimeoutError } from './acks.ts'
 export type { AckRefusal } from './acks.ts'
 export { DEFAULT_LOADER_TIMEOUT_MS, LoaderError, LoaderTimeoutError } from './get-or-load.ts'

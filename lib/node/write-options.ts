@@ -4,7 +4,7 @@
 // here. Everything is checked before the write is applied or sent: a refused write changes
 // nothing anywhere.
 
-import { keyProblem, refuse, ttlProblem, userVersionProblem, WriteRefusedError } from '../../crdt/index.ts'
+import { keyProblem, refuse, tagsProblem, ttlProblem, userVersionProblem, WriteRefusedError } from '../../crdt/index.ts'
 import type { ClearOptions, WriteOptions } from './events.ts'
 
 /**
@@ -13,14 +13,15 @@ import type { ClearOptions, WriteOptions } from './events.ts'
  */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1
 
-type WriteOp = 'set' | 'delete' | 'merge' | 'clear'
+type WriteOp = 'set' | 'delete' | 'merge' | 'clear' | 'invalidateTags'
 
 /** The options each operation takes; anything else is refused (a typo must not pass silently). */
 const ALLOWED: Record<WriteOp, ReadonlySet<string>> = {
-  set: new Set(['ttlMs', 'userVersion', 'ack', 'timeoutMs']),
+  set: new Set(['ttlMs', 'userVersion', 'tags', 'ack', 'timeoutMs']),
   delete: new Set(['userVersion', 'ack', 'timeoutMs']),
   merge: new Set(['ack', 'timeoutMs']),
   clear: new Set(['prefix', 'ack', 'timeoutMs']),
+  invalidateTags: new Set(['ack', 'timeoutMs']),
 }
 
 /** Checked write options: undefined fields left out. */
@@ -31,6 +32,8 @@ export interface CheckedWriteOptions {
   timeoutMs?: number
   /** clear only: the prefix cleared ('' for every key). */
   prefix?: string
+  /** set only: the entry's tags. */
+  tags?: readonly string[]
 }
 
 /** Validates the options of a write; throws WriteRefusedError naming the bad one. */
@@ -46,6 +49,7 @@ export function checkWriteOptions(options: unknown, op: WriteOp): CheckedWriteOp
   }
   if (o.prefix !== undefined) refuse('prefix', where, keyProblem(o.prefix, 'prefix'))
   refuse('ttlMs', where, ttlProblem(o.ttlMs))
+  refuse('tags', where, tagsProblem(o.tags))
   refuse('userVersion', where, userVersionProblem(o.userVersion))
   const ack = o.ack ?? 'none'
   if (ack !== 'all' && ack !== 'none') {
@@ -64,5 +68,6 @@ export function checkWriteOptions(options: unknown, op: WriteOp): CheckedWriteOp
   if (o.userVersion !== undefined) out.userVersion = o.userVersion
   if (timeoutMs !== undefined) out.timeoutMs = timeoutMs
   if (o.prefix !== undefined) out.prefix = o.prefix
+  if (o.tags !== undefined) out.tags = o.tags
   return out
 }

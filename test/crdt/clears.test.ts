@@ -270,7 +270,7 @@ describe('crdt/clears: the wire', () => {
     // The flags byte: after format, 1 node id ("n"), 1 origin (0, 1), hlc base, count.
     const at = bytes.length - 1 - 1 - 1 - 1 - 1 - 1 - 1
     expect(bytes[at] & 0b100011).to.equal(0b100000)
-    for (const flags of [0b100100, 0b101000, 0b100001, 0b100010, 0b100011, 0b1000000]) {
+    for (const flags of [0b100100, 0b101000, 0b100010, 0b100011, 0b1100000, 0b10100000]) {
       const bad = bytes.slice()
       bad[at] = flags
       expect(() => decodeDeltas(bad), `flags ${flags.toString(2)}`).to.throw(DecodeError)

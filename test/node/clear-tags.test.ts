@@ -1,7 +1,7 @@
-// clear() and clear({ prefix }) through the public API of three nodes on loopback: replicated
-// as a versioned range tombstone, so on every node a key written before the clear is gone and
-// one written after it survives — with deliveries dropped (repair brings them), and into a
-// node that joins afterwards (warm-up carries the clear first).
+// clear() / clear({ prefix }) and tags (set's `tags`, invalidateTags) through the public API of
+// three nodes on loopback: replicated as versioned tombstones, so on every node a key written
+// before the clear or invalidation is gone and one written after it survives — with deliveries
+// dropped (repair brings them), and into a node that joins afterwards (warm-up carries them first).
 import { expect } from 'chai'
 import { waitFor } from '../support/cluster.ts'
 import { createCacheNode, WriteRefusedError, type CacheNode, type Version, type WriteResult } from '../../lib/index.ts'
@@ -14,7 +14,7 @@ const waitUntil = (cond: () => boolean, what: string, timeoutMs = 20_000): Promi
 const dump = (n: CacheNode): string[] => [...n.entries()].map(([k, e]) => `${k}=${text(e.value)}`).sort()
 const keysOf = (n: CacheNode): string[] => [...n.entries()].map(([k]) => k).sort()
 
-describe('CacheNode.clear: a replicated range tombstone', function () {
+describe('CacheNode.clear and invalidateTags: replicated, ordered by hybrid logical time', function () {
   const common = { maxBytes: 64 * MiB, swim: { profile: 'local' as const }, antiEntropyIntervalMs: 300 }
   let nodes: CacheNode[] = []
 
@@ -72,17 +72,82 @@ describe('CacheNode.clear: a replicated range tombstone', function () {
     for (const n of nodes) n.validate()
   })
 
+  it('invalidateTags deletes the entries tagged before it on every node; later tagged and untagged entries stay', async () => {
+    const [a, b, c] = nodes
+    await a.set('product:1', bytes('p1'), { tags: ['product:1', 'catalog'] })
+    await a.set('product:2', bytes('p2'), { tags: ['product:2', 'catalog'] })
+    await a.set('untagged', bytes('u'), { ack: 'all' })
+    await waitUntil(() => nodes.every((n) => n.get('product:2') !== undefined), 'the products everywhere')
+    expect(c.getEntry('product:1')?.tags).to.deep.equal(['product:1', 'catalog'])
+    await c.invalidateTags(['product:1'], { ack: 'all' })
+    await b.set('product:1b', bytes('again'), { tags: ['product:1'], ack: 'all' })
+    for (const n of nodes) {
+      expect(n.get('product:1')).to.equal(undefined)
+      expect(text(n.get('product:2'))).to.equal('p2')
+      expect(text(n.get('untagged'))).to.equal('u')
+      expect(text(n.get('product:1b'))).to.equal('again')
+    }
+    await b.invalidateTags(['catalog', 'product:1'], { ack: 'all' })
+    for (const n of nodes) expect(keysOf(n).filter((k) => k.startsWith('product:'))).to.deep.equal([])
+  })
+
+  it('tagged writes racing an invalidation from another node: exactly those stamped after it survive everywhere', async () => {
+    const [a, b, c] = nodes
+    const writes: Promise<WriteResult>[] = []
+    let invalidation: Promise<WriteResult> | undefined
+    for (let i = 0; i < 300; i++) {
+      writes.push((i % 2 === 0 ? a : c).set(`tagged:${i}`, bytes(`v${i}`), { tags: ['race', `n${i % 5}`] }))
+      if (i === 150) invalidation = new Promise((resolve) => setImmediate(() => resolve(b.invalidateTags(['race']))))
+      if (i % 50 === 0) await new Promise((resolve) => setImmediate(resolve))
+    }
+    const versions = await Promise.all(writes)
+    const stamp = (await invalidation!).version
+    const after = (v: Version): boolean => v.hlc > stamp.hlc || (v.hlc === stamp.hlc && v.nodeId > stamp.nodeId)
+    const expected = versions.flatMap((v, i) => (after(v.version) ? [`tagged:${i}=v${i}`] : [])).sort()
+    expect(expected.length, 'some writes on each side of the invalidation').to.be.within(1, 299)
+    const tagged = (n: CacheNode): string[] => dump(n).filter((k) => k.startsWith('tagged:'))
+    await waitUntil(() => nodes.every((n) => tagged(n).join() === expected.join()), 'every node to hold exactly the writes after it')
+    for (const n of nodes) n.validate()
+  })
+
+  it('bad tags reject with a typed error naming them, and nothing replicates', async () => {
+    const [a] = nodes
+    const before = a.stats().replica
+    for (const write of [
+      () => a.set('k', bytes('x'), { tags: 'catalog' as never }),
+      () => a.set('k', bytes('x'), { tags: [''] }),
+      () => a.set('k', bytes('x'), { tags: ['t'.repeat(129)] }),
+      () => a.invalidateTags([]),
+      () => a.invalidateTags('catalog' as never),
+      () => a.invalidateTags([7 as never]),
+    ]) {
+      let p: Promise<unknown> | undefined
+      expect(() => (p = write())).to.not.throw()
+      const err = await p!.then(
+        () => undefined,
+        (e: unknown) => e,
+      )
+      expect(err).to.be.instanceOf(WriteRefusedError)
+      expect(err).to.have.property('argument', 'tags')
+    }
+    expect(a.stats().replica.writes).to.equal(before.writes)
+  })
+
   it('clear() of everything empties every node; a node that joins afterwards warms up without the cleared keys', async () => {
     const [a, b, c] = nodes
     await a.set('keep:before', bytes('x'), { ack: 'all' })
     await c.clear({ ack: 'all' })
     for (const n of nodes) expect(keysOf(n), 'empty everywhere').to.deep.equal([])
     await b.set('keep:after', bytes('y'), { ack: 'all' })
+    await b.set('tagged:late', bytes('z'), { tags: ['late'], ack: 'all' })
+    await a.invalidateTags(['late'], { ack: 'all' })
     const d = await createCacheNode({ ...common, bootstrap: a.addresses() })
     nodes.push(d)
     await d.warmedUp
     expect(dump(d)).to.deep.equal(['keep:after=y'])
     expect(d.stats().replica.clearRanges, 'the clear came with the warm-up').to.be.greaterThan(0)
+    expect(d.stats().replica.tagInvalidations, 'and the invalidations').to.be.greaterThan(0)
+    d.validate()
   })
 
   it('a bad prefix or option rejects (never throws) with a typed error naming it, and nothing replicates', async () => {
