@@ -117,6 +117,17 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
     [{ reason: 'too_large' }, replica.droppedTooLarge],
     [{ reason: 'invalid_yjs' }, replica.droppedYjs],
   ])
+  counter('also_cache_clears_total', 'Clears (clear, clear({ prefix })) applied here, local and remote.', replica.clears)
+  counter('also_cache_cleared_keys_total', 'Keys a clear removed or tombstoned here.', replica.clearedKeys)
+  gauge('also_cache_clear_ranges', 'Range clears held (bounded by maxClearRanges).', replica.clearRanges)
+  counter('also_cache_tag_invalidations_total', 'Tag invalidations applied here, local and remote (one per tag).', replica.invalidations)
+  counter('also_cache_invalidated_keys_total', 'Entries an invalidation turned into tombstones here.', replica.invalidatedKeys)
+  gauge(
+    'also_cache_tag_invalidations_held',
+    'Tags whose latest invalidation is held (bounded by maxTagInvalidations).',
+    replica.tagInvalidations,
+  )
+  gauge('also_cache_tag_listings', '(tag, key) pairs in the tag index.', replica.tagListings)
 
   // ---- replication (the engine over its streams; gossipsub in large clusters) ----
   counter('also_cache_deltas_sent_total', 'Local deltas written for replication.', replication.writes)
