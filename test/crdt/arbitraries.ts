@@ -20,7 +20,7 @@ export const arbOrigin: fc.Arbitrary<Origin> = fc
 
 export const arbDelta: fc.Arbitrary<Delta> = fc
   .tuple(
-    fc.constantFrom<DeltaOp>('set', 'delete', 'merge', 'ghost', 'clear'),
+    fc.constantFrom<DeltaOp>('set', 'delete', 'merge', 'ghost', 'clear', 'invalidate'),
     fc.string({ maxLength: 40, unit: 'grapheme' }),
     arbVersion,
     arbVersion,
@@ -28,20 +28,24 @@ export const arbDelta: fc.Arbitrary<Delta> = fc
     fc.option(fc.maxSafeNat(), { nil: undefined }),
     arbOrigin,
     fc.oneof(fc.constant(0), fc.nat(100), fc.maxSafeNat()),
+    fc.option(fc.array(fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme' }), { minLength: 1, maxLength: 4 }), { nil: undefined }),
   )
-  .map(([op, key, version, base, value, expiresAt, origin, seq]) =>
-    makeDelta(
+  .map(([op, key, version, base, value, expiresAt, origin, seq, tags]) => {
+    const hasValue = op === 'set' || op === 'merge'
+    // A clear or an invalidate is a key and a stamp: userVersion 0, no expiry, no tags (codec.ts).
+    const stampOnly = op === 'clear' || op === 'invalidate'
+    return makeDelta(
       op,
       key,
-      // A clear is a prefix and a stamp: userVersion 0, no expiry (codec.ts).
-      op === 'clear' ? makeVersion(0, version.hlc, version.nodeId) : version,
+      stampOnly ? makeVersion(0, version.hlc, version.nodeId) : version,
       op === 'merge' ? base : undefined,
-      op === 'set' || op === 'merge' ? value : undefined,
-      op === 'clear' ? undefined : expiresAt,
+      hasValue ? value : undefined,
+      stampOnly ? undefined : expiresAt,
       origin,
       seq,
-    ),
-  )
+      hasValue ? tags : undefined,
+    )
+  })
 
 /** A plain-object view of a delta for deep equality (Uint8Array views compare by content). */
 export function plain(d: Delta): unknown {
