@@ -183,7 +183,8 @@ export class WarmupPlan {
     }
     for (const peer of this.#peers) {
       const asked = this.#slices.filter((s) => s.peer === peer && s.state === 'asked').length
-      if (asked !== (this.#inFlight.get(peer) ?? 0)) throw new Error(`WarmupPlan: ${peer} has ${asked} requests in flight, counted ${this.#inFlight.get(peer)}`)
+      const counted = this.#inFlight.get(peer) ?? 0
+      if (asked !== counted) throw new Error(`WarmupPlan: ${peer} has ${asked} requests in flight, counted ${counted}`)
     }
     for (const s of this.#slices) {
       if (!this.#serving.includes(s.peer)) throw new Error(`WarmupPlan: slice ${s.id} asked of ${s.peer}, which did not answer its digest`)
@@ -263,7 +264,8 @@ export class WarmupPlan {
 
   /** Nothing is in flight: baseline if nothing was left out (rule 6), then done. */
   #finish(): void {
-    const failedSlices = this.#serving.length === 0 ? (this.#peers.length > 0 ? 1 : 0) : this.#slices.filter((s) => s.state === 'given-up').length
+    const failedSlices =
+      this.#serving.length === 0 ? (this.#peers.length > 0 ? 1 : 0) : this.#slices.filter((s) => s.state === 'given-up').length
     const cut = this.#slices.some((s) => s.state === 'cut')
     const complete = failedSlices === 0 && !cut
     if (complete) this.#baselines()
