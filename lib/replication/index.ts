@@ -1,6 +1,7 @@
 // The sans-IO replication engine (docs/replication-engine.md): batching, fan-out with a
 // byte-bounded queue per member, one apply path, gap repair, anti-entropy, acknowledgements and
-// offender counting, with time as an argument; and the frames of the replication stream.
+// offender counting, with time as an argument; the frames of the replication stream; and the
+// warm-up plan (which peer is asked which slice, what is baselined).
 export { ReplicationEngine } from './engine.ts'
 export type { ReplicationEngineInit } from './engine.ts'
 export type { AckRefusal, ApplyOutcome, EngineOutput, ReplicationEngineStats } from './types.ts'
@@ -35,3 +36,5 @@ export {
   MAX_TRACKED_PEERS,
 } from './options.ts'
 export type { ReplicationTuning } from './options.ts'
+export { MAX_WARMUP_RETRY_REQUESTS, WarmupPlan } from './warmup-plan.ts'
+export type { WarmupPlanInit, WarmupPlanOutput, WarmupPlanResult, WarmupSliceResult } from './warmup-plan.ts'
