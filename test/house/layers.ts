@@ -30,6 +30,7 @@ export const LAYERS: Readonly<Record<string, readonly string[]>> = {
   'lib/node': ['lib/foundation', 'lib/store', 'crdt', 'membership', 'lib/hints', 'lib/networking', 'lib/replication'],
   lib: ['lib/foundation', 'lib/store', 'crdt', 'membership', 'lib/networking', 'lib/node'],
   'lib/cli': ['lib', 'lib/foundation', 'crdt', 'membership', 'lib/networking', 'lib/node'],
+  'lib/adapters': ['lib'],
   examples: ['lib'],
 }
 

@@ -1,6 +1,6 @@
 // The public API is exactly what docs/api.md lists: the values and the types of both entry
-// points (lib/index.ts → `also-cache`, lib/replica.ts → `also-cache/replica`), and the built
-// package resolves both specifiers to the same names. A new export is a semver promise: it
+// points (lib/index.ts → `also-cache`, lib/replica.ts → `also-cache/replica`) and of the adapters'
+// subpaths (lib/adapters/), and the built package resolves every specifier to the same names. A new export is a semver promise: it
 // fails here until docs/api.md lists it.
 import { expect } from 'chai'
 import { execFileSync } from 'node:child_process'
@@ -40,6 +40,8 @@ describe('house: the public API', () => {
   for (const [specifier, file] of [
     ['also-cache', 'lib/index.ts'],
     ['also-cache/replica', 'lib/replica.ts'],
+    ['also-cache/keyv', 'lib/adapters/keyv.ts'],
+    ['also-cache/cachified', 'lib/adapters/cachified.ts'],
   ] as const) {
     it(`${specifier} (${file}) exports exactly the values and types docs/api.md lists`, async () => {
       const doc = documented(specifier)
@@ -56,11 +58,16 @@ describe('house: the public API', () => {
     const script = [
       "const main = await import('also-cache')",
       "const replica = await import('also-cache/replica')",
-      'console.log(JSON.stringify([Object.keys(main).sort(), Object.keys(replica).sort()]))',
+      "const keyv = await import('also-cache/keyv')",
+      "const cachified = await import('also-cache/cachified')",
+      'const names = [main, replica, keyv, cachified].map((m) => Object.keys(m).sort())',
+      'console.log(JSON.stringify(names))',
     ].join('\n')
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { cwd: root, encoding: 'utf8' })
-    const [main, replica] = JSON.parse(out) as [string[], string[]]
+    const [main, replica, keyv, cachified] = JSON.parse(out) as [string[], string[], string[], string[]]
     expect(main).to.deep.equal(documented('also-cache').values)
     expect(replica).to.deep.equal(documented('also-cache/replica').values)
+    expect(keyv).to.deep.equal(documented('also-cache/keyv').values)
+    expect(cachified).to.deep.equal(documented('also-cache/cachified').values)
   })
 })
