@@ -14,6 +14,8 @@ export type {
   DeltaDropped,
   DroppedReason,
   GetOrLoadOptions,
+  GetOrLoadStatus,
+  GetOrLoadStatusName,
   HotKeyHintsStats,
   HotKeyHintsTuning,
   IdentityConflict,

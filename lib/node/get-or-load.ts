@@ -3,13 +3,20 @@
 // - Fresh hit: returned at once, no loader call.
 // - Miss: one loader call per key per node, however many callers wait (single flight); the
 //   loaded value is then set (and replicated) like any write, and every waiter gets it.
-// - Stale: an entry in the last `staleWhileRevalidateMs` of its life is returned at once while
-//   one refresh runs in the background; if the refresh fails, the stale value keeps being
-//   served until the window ends.
+// - Stale: in the `staleWhileRevalidateMs` after its ttl, an entry is returned at once while one
+//   refresh runs in the background; if the refresh fails, the stale value keeps being served
+//   until the window ends.
+// - Stale on error: past that, but inside `staleIfErrorMs` after its ttl, the caller waits for
+//   a load as on a miss — and if the loader fails, gets the old value instead of the error
+//   (lru-cache's allowStaleOnFetchRejection, BentoCache's grace period). A longer window than
+//   the revalidation one: an outage of the data source serves old values, a healthy one never.
+// Each call can learn which of these it was: pass `status: {}` and read `status.status`
+// ('hit', 'stale', 'loaded', 'coalesced', 'stale-on-error'), as lru-cache's fetch status does.
 //
 // How "stale" is known without extra metadata: getOrLoad stores an entry with the hard expiry
-// now + ttlMs + staleWhileRevalidateMs, and takes it as fresh while
-// now < expiresAt − staleWhileRevalidateMs. The store never serves past the hard expiry (G5).
+// now + ttlMs + grace, grace = max(staleWhileRevalidateMs, staleIfErrorMs), and takes it as
+// fresh while now < expiresAt − grace. The store never serves past the hard expiry (G5). The
+// windows are read from each call's options: give every call for a key the same ones.
 //
 // A race to know about: a loader that read the database before a newer write of the same row
 // could put the older row into the cache after it. Return the row's version as `userVersion`
@@ -32,11 +39,26 @@ export type Loaded = Uint8Array | { value: Uint8Array; userVersion?: number; ttl
 
 export type LoaderFn = (key: string) => Promise<Loaded> | Loaded
 
+/** What one getOrLoad call did (`status.status`). */
+export type GetOrLoadStatusName = 'hit' | 'stale' | 'loaded' | 'coalesced' | 'stale-on-error'
+
+/** Pass `{}` as `options.status`: getOrLoad fills `status` before its promise settles. */
+export interface GetOrLoadStatus {
+  status?: GetOrLoadStatusName
+}
+
 export interface GetOrLoadOptions {
   /** How long a loaded value is fresh. Required: a loaded value must not live forever by accident. */
   ttlMs: number
   /** After ttlMs, how long the old value may still be served while one refresh runs. @default 0 */
   staleWhileRevalidateMs?: number
+  /**
+   * After ttlMs, how long the old value is kept to answer a caller whose load fails (the caller
+   * waits for the load first). Longer than staleWhileRevalidateMs to matter. @default 0
+   */
+  staleIfErrorMs?: number
+  /** An object this call fills with what it did (GetOrLoadStatus). @default none */
+  status?: GetOrLoadStatus
   /** Passed to the replicating set of a loaded value. @default 'none' */
   ack?: WriteOptions['ack']
   /**
@@ -47,7 +69,7 @@ export interface GetOrLoadOptions {
   loaderTimeoutMs?: number
 }
 
-const OPTIONS = new Set(['ttlMs', 'staleWhileRevalidateMs', 'ack', 'loaderTimeoutMs'])
+const OPTIONS = new Set(['ttlMs', 'staleWhileRevalidateMs', 'staleIfErrorMs', 'status', 'ack', 'loaderTimeoutMs'])
 const NO_FOREVER = 'a loaded value must not live forever by accident'
 
 /** A loader that failed with no stale value to fall back on; `cause` is the loader's error. */
@@ -82,12 +104,14 @@ export interface LoaderStats {
   coalesced: number
   staleServed: number
   refreshes: number
+  /** Callers answered with the old value because their load failed (staleIfErrorMs). */
+  staleOnError: number
 }
 
 export class SingleFlightLoader {
   readonly #host: LoaderHost
   readonly #inflight = new Map<string, Promise<Uint8Array>>()
-  readonly stats: LoaderStats = { loads: 0, loadFailures: 0, coalesced: 0, staleServed: 0, refreshes: 0 }
+  readonly stats: LoaderStats = { loads: 0, loadFailures: 0, coalesced: 0, staleServed: 0, refreshes: 0, staleOnError: 0 }
 
   constructor(host: LoaderHost) {
     this.#host = host
@@ -106,14 +130,21 @@ export class SingleFlightLoader {
       throw new WriteRefusedError('options', `getOrLoad: unknown option ${JSON.stringify(name)}; it takes ${[...OPTIONS].join(', ')}`)
     }
     refuse('key', 'getOrLoad', keyProblem(key))
-    const { ttlMs } = options
+    const { ttlMs, status } = options
     const swrMs = options.staleWhileRevalidateMs ?? 0
+    const sieMs = options.staleIfErrorMs ?? 0
     if (ttlMs === undefined) throw new WriteRefusedError('ttlMs', `getOrLoad: ttlMs is required (${NO_FOREVER})`)
     refuse('ttlMs', 'getOrLoad', ttlProblem(ttlMs))
-    if (!(typeof swrMs === 'number' && swrMs >= 0 && Number.isFinite(swrMs))) {
-      throw new WriteRefusedError('options', `getOrLoad: staleWhileRevalidateMs must be a finite number ≥ 0, got ${String(swrMs)}`)
+    for (const [name, ms] of [['staleWhileRevalidateMs', swrMs], ['staleIfErrorMs', sieMs]] as const) {
+      if (!(typeof ms === 'number' && ms >= 0 && Number.isFinite(ms))) {
+        throw new WriteRefusedError('options', `getOrLoad: ${name} must be a finite number ≥ 0, got ${String(ms)}`)
+      }
     }
-    refuse('ttlMs', 'getOrLoad (ttlMs + staleWhileRevalidateMs)', ttlProblem(ttlMs + swrMs))
+    const graceMs = Math.max(swrMs, sieMs)
+    refuse('ttlMs', 'getOrLoad (ttlMs + the longer stale window)', ttlProblem(ttlMs + graceMs))
+    if (status !== undefined && (status === null || typeof status !== 'object')) {
+      throw new WriteRefusedError('options', 'getOrLoad: status must be an object for the call to fill ({})')
+    }
     if (options.ack !== undefined && options.ack !== 'all' && options.ack !== 'none') {
       throw new WriteRefusedError('ack', `getOrLoad: ack must be 'all' or 'none', got ${JSON.stringify(options.ack)}`)
     }
@@ -124,25 +155,37 @@ export class SingleFlightLoader {
     }
     if (typeof loader !== 'function') throw new WriteRefusedError('options', 'getOrLoad: loader must be a function (key) => value')
     const entry = this.#host.getEntry(key)
+    let fallback: Uint8Array | undefined
     if (entry !== undefined) {
-      const freshUntil = entry.expiresAt === undefined ? Infinity : entry.expiresAt - swrMs
-      if (this.#host.now() < freshUntil) return Promise.resolve(entry.value)
-      // Stale but still inside its window: serve it, refresh once in the background.
-      this.stats.staleServed++
-      if (!this.#inflight.has(key)) {
-        this.stats.refreshes++
-        this.#load(key, loader, options).catch(() => {
-          // A failed refresh keeps the stale value until its hard expiry.
-        })
+      const freshUntil = entry.expiresAt === undefined ? Infinity : entry.expiresAt - graceMs
+      const now = this.#host.now()
+      if (now < freshUntil) return answered(status, 'hit', entry.value)
+      if (now < freshUntil + swrMs) {
+        // Stale but inside the revalidation window: serve it, refresh once in the background.
+        this.stats.staleServed++
+        if (!this.#inflight.has(key)) {
+          this.stats.refreshes++
+          this.#load(key, loader, options).catch(() => {
+            // A failed refresh keeps the stale value until its hard expiry.
+          })
+        }
+        return answered(status, 'stale', entry.value)
       }
-      return Promise.resolve(entry.value)
+      // Past it, inside the stale-if-error window: load as on a miss, the old value as the fallback.
+      fallback = entry.value
     }
     const running = this.#inflight.get(key)
-    if (running !== undefined) {
-      this.stats.coalesced++
-      return running
-    }
-    return this.#load(key, loader, options)
+    if (running !== undefined) this.stats.coalesced++
+    const load = running ?? this.#load(key, loader, options)
+    const done = running === undefined ? 'loaded' : 'coalesced'
+    return load.then(
+      (value) => answered(status, done, value),
+      (err: unknown) => {
+        if (fallback === undefined) throw err
+        this.stats.staleOnError++
+        return answered(status, 'stale-on-error', fallback)
+      },
+    )
   }
 
   #load(key: string, loader: LoaderFn, options: GetOrLoadOptions): Promise<Uint8Array> {
@@ -167,7 +210,7 @@ export class SingleFlightLoader {
         // userVersion from the loader is the loader's failure, counted as one).
         if (typeof ttlMs !== 'number') throw new WriteRefusedError('ttlMs', `the loader's ttlMs must be a number, got ${String(ttlMs)}`)
         await this.#host.set(key, value, {
-          ttlMs: ttlMs + (options.staleWhileRevalidateMs ?? 0),
+          ttlMs: ttlMs + Math.max(options.staleWhileRevalidateMs ?? 0, options.staleIfErrorMs ?? 0),
           ...(userVersion === undefined ? {} : { userVersion }),
           ...(options.ack === undefined ? {} : { ack: options.ack }),
         })
@@ -185,6 +228,12 @@ export class SingleFlightLoader {
     )
     return p
   }
+}
+
+/** Records what the call did in the caller's status object (if any), and answers `value`. */
+function answered(status: GetOrLoadStatus | undefined, name: GetOrLoadStatusName, value: Uint8Array): Promise<Uint8Array> {
+  if (status !== undefined) status.status = name
+  return Promise.resolve(value)
 }
 
 /** Runs the loader; rejects with LoaderTimeoutError once `timeoutMs` pass without a result. */

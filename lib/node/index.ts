@@ -27,7 +27,7 @@ export { MAX_TAGS_PER_INVALIDATION } from './cache-node.ts'
 export { AckRefusedError, AckTimeoutError } from './acks.ts'
 export type { AckRefusal } from './acks.ts'
 export { DEFAULT_LOADER_TIMEOUT_MS, LoaderError, LoaderTimeoutError } from './get-or-load.ts'
-export type { GetOrLoadOptions, Loaded, LoaderFn } from './get-or-load.ts'
+export type { GetOrLoadOptions, GetOrLoadStatus, GetOrLoadStatusName, Loaded, LoaderFn } from './get-or-load.ts'
 
 // For the CLI and the public API (lib/index.ts); not all of it is public.
 export { DEFAULT_LISTEN } from './constants.ts'

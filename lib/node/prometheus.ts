@@ -98,6 +98,11 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
     loader.staleServed,
   )
   counter('also_cache_loader_refreshes_total', 'Background refreshes of stale values started.', loader.refreshes)
+  counter(
+    'also_cache_loader_stale_on_error_total',
+    'getOrLoad callers answered with the old value because their load failed (staleIfErrorMs).',
+    loader.staleOnError,
+  )
 
   // ---- replication: the replica's view ----
   counter('also_cache_local_writes_total', 'Writes made on this node (set, delete, merge); each is one delta.', replica.writes)

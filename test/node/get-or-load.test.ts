@@ -1,7 +1,7 @@
 // getOrLoad through the public API, on one node with an injected clock: single flight,
 // stale-while-revalidate, stale kept when the refresh fails, and loader errors.
 import { expect } from 'chai'
-import { createCacheNode, LoaderError, type CacheNode } from '../../lib/index.ts'
+import { createCacheNode, LoaderError, type CacheNode, type GetOrLoadStatus } from '../../lib/index.ts'
 
 const bytes = (s: string): Uint8Array => new TextEncoder().encode(s)
 const text = (b: Uint8Array): string => new TextDecoder().decode(b)
@@ -90,6 +90,57 @@ describe('CacheNode.getOrLoad', () => {
     failing.fail(new Error('still down'))
     const err = await again.catch((e: unknown) => e)
     expect(err).to.be.instanceOf(LoaderError).with.property('code', 'ERR_LOADER_FAILED')
+  })
+
+  it('tells each call what it did through status: loaded, coalesced, hit, stale', async () => {
+    const o = { ttlMs: 1000, staleWhileRevalidateMs: 5000 }
+    const loader = gatedLoader()
+    const first: GetOrLoadStatus = {}
+    const joined: GetOrLoadStatus = {}
+    const a = node.getOrLoad('s', loader.fn, { ...o, status: first })
+    const b = node.getOrLoad('s', loader.fn, { ...o, status: joined })
+    loader.release('v1')
+    await Promise.all([a, b])
+    expect([first.status, joined.status]).to.deep.equal(['loaded', 'coalesced'])
+    const hit: GetOrLoadStatus = {}
+    await node.getOrLoad('s', loader.fn, { ...o, status: hit })
+    expect(hit.status).to.equal('hit')
+    now += 1500
+    const stale: GetOrLoadStatus = {}
+    await node.getOrLoad('s', loader.fn, { ...o, status: stale })
+    expect(stale.status).to.equal('stale')
+    loader.release('v2')
+  })
+
+  it('staleIfErrorMs: past the revalidation window a caller waits for the load, and gets the old value if it fails', async () => {
+    const o = { ttlMs: 1000, staleWhileRevalidateMs: 100, staleIfErrorMs: 60_000 }
+    const first = gatedLoader()
+    const p = node.getOrLoad('e', first.fn, o)
+    first.release('v1')
+    await p
+    expect(node.getEntry('e')?.expiresAt, 'kept for the longer window').to.equal(now + 61_000)
+    now += 5_000 // past ttl + revalidation window, inside stale-if-error
+    const failing = gatedLoader()
+    const statuses: GetOrLoadStatus[] = [{}, {}, {}]
+    const callers = statuses.map((status) => node.getOrLoad('e', failing.fn, { ...o, status }))
+    expect(failing.calls, 'one load for the three callers, which wait for it').to.have.length(1)
+    failing.fail(new Error('database down'))
+    expect((await Promise.all(callers)).map(text)).to.deep.equal(['v1', 'v1', 'v1'])
+    expect(statuses.map((s) => s.status)).to.deep.equal(['stale-on-error', 'stale-on-error', 'stale-on-error'])
+    expect(node.stats().loader.staleOnError).to.equal(3)
+    // The source is back: the next caller gets the fresh value.
+    const healthy = gatedLoader()
+    const loaded: GetOrLoadStatus = {}
+    const next = node.getOrLoad('e', healthy.fn, { ...o, status: loaded })
+    healthy.release('v2')
+    expect(text(await next)).to.equal('v2')
+    expect(loaded.status).to.equal('loaded')
+    // Past the stale-if-error window too, a failure is the caller's error again.
+    now += 62_000
+    const down = gatedLoader()
+    const last = node.getOrLoad('e', down.fn, o)
+    down.fail(new Error('down again'))
+    expect(await last.catch((e: unknown) => e)).to.be.instanceOf(LoaderError)
   })
 
   it('refuses bad options by rejecting with a typed error naming them (never a throw)', async () => {
