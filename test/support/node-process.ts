@@ -1,7 +1,8 @@
 // A cache node in its own process, driven over IPC by test/support/cluster.ts.
 // argv[2]: JSON of CacheNodeInit. Messages in: { id, cmd, args }; out: { id, ok, result | error }
 // and { event, detail } for node events. Values travel as UTF-8 strings.
-import { createCacheNode, type CacheNode } from '../../lib/index.ts'
+import { createCacheNode, type CacheNode, type WriteResult } from '../../lib/index.ts'
+import { Prng } from '../../lib/foundation/index.ts'
 import { commonHandlers, serveCommands, type Handlers } from './ipc-commands.ts'
 import * as Y from 'yjs'
 
@@ -59,6 +60,36 @@ const handlers: Handlers = {
     const out: [string, string, unknown][] = []
     for (const [key, e] of node.entries()) out.push([key, text.decode(e.value), e.version])
     return out.sort((a, b) => (a[0] < b[0] ? -1 : 1))
+  },
+  clear: (opts?: object) => node.clear(opts),
+  invalidateTags: (tags: string[], opts?: object) => node.invalidateTags(tags, opts),
+  /**
+   * A seeded mix of n writes: tagged sets (85 %), deletes (10 %), clears of a prefix m0:..m2:
+   * (2 %) and tag invalidations t0..t4 (3 %), yielding every 20 so replication interleaves.
+   * Returns each with its version, for checking the clear and tag rules across processes.
+   */
+  mix: async (seed: number, n: number) => {
+    const prng = new Prng(seed)
+    const pick = (k: number): number => Math.floor(prng.next() * k)
+    const out: { op: string; key: string; tags?: string[]; version: WriteResult['version'] }[] = []
+    for (let i = 0; i < n; i++) {
+      const r = prng.next()
+      const key = `m${pick(3)}:${pick(20)}`
+      if (r < 0.85) {
+        const tags = [`t${pick(5)}`]
+        out.push({ op: 'set', key, tags, version: (await node.set(key, bytes.encode(`${seed}:${i}`), { tags })).version })
+      } else if (r < 0.95) out.push({ op: 'delete', key, version: (await node.delete(key)).version })
+      else if (r < 0.97) {
+        const prefix = `m${pick(3)}:`
+        out.push({ op: 'clear', key: prefix, version: (await node.clear({ prefix })).version })
+      } else {
+        const tag = `t${pick(5)}`
+        out.push({ op: 'invalidate', key: tag, version: (await node.invalidateTags([tag])).version })
+      }
+      if (i % 20 === 19) await new Promise((r) => setImmediate(r))
+    }
+    await node.flush()
+    return out
   },
   /** Writes n keys prefix0..prefix(n-1) as fast as the node takes them. */
   load: async (prefix: string, n: number, valueBytes = 100) => {
