@@ -11,6 +11,8 @@ export type {
   IdentityConflict,
   InternalError,
   JoinFailed,
+  KeyChanged,
+  KeyChangeOp,
   PeerBanned,
   SnapshotRefused,
   SyncDone,
@@ -22,6 +24,7 @@ export type {
 } from './events.ts'
 export { NodeClosedError } from './errors.ts'
 export { MAX_TIMEOUT_MS } from './write-options.ts'
+export type { SetManyEntry } from './write-batch.ts'
 export { AckRefusedError, AckTimeoutError } from './acks.ts'
 export type { AckRefusal } from './acks.ts'
 export { DEFAULT_LOADER_TIMEOUT_MS, LoaderError, LoaderTimeoutError } from './get-or-load.ts'
