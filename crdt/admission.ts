@@ -31,10 +31,13 @@ export type WriteArgument = 'key' | 'value' | 'ttlMs' | 'userVersion' | 'update'
  */
 export class WriteRefusedError extends AlsoCacheError {
   readonly argument: WriteArgument
+  /** In a batch call (the node's setMany, deleteMany): the position of the refused entry; otherwise undefined. */
+  readonly index: number | undefined
 
-  constructor(argument: WriteArgument, message: string) {
+  constructor(argument: WriteArgument, message: string, index?: number) {
     super('ERR_INVALID_WRITE', message)
     this.argument = argument
+    this.index = index
   }
 }
 

@@ -56,7 +56,7 @@ export class KeyvAlsoCache {
   }
 
   async getMany<Value>(keys: string[]): Promise<Array<Value | undefined>> {
-    return keys.map((key) => decode(this.node.get(key)) as Value | undefined)
+    return this.node.getMany(keys).map((bytes) => decode(bytes) as Value | undefined)
   }
 
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
@@ -64,31 +64,35 @@ export class KeyvAlsoCache {
     return true
   }
 
+  /** One setMany of the node: every entry checked before any is written. */
   async setMany(entries: Array<{ key: string; value: unknown; ttl?: number }>): Promise<void> {
-    // Every entry is encoded first: one that cannot be stored refuses the call before any write.
-    const encoded = entries.map((e) => encode(e.value))
-    await Promise.all(entries.map((e, i) => this.node.set(e.key, encoded[i], this.#options(e.ttl))))
+    const batch = entries.map((e) => {
+      const entry: { key: string; value: Uint8Array; ttlMs?: number } = { key: e.key, value: encode(e.value) }
+      if (e.ttl !== undefined && e.ttl !== 0) entry.ttlMs = e.ttl
+      return entry
+    })
+    await this.node.setMany(batch, this.#write)
   }
 
   async delete(key: string): Promise<boolean> {
-    const held = this.node.getEntry(key) !== undefined
+    const held = this.node.has(key)
     await this.node.delete(key, this.#write)
     return held
   }
 
   /** True when every key was held (and is now deleted everywhere), as Keyv's own fallback answers. */
   async deleteMany(keys: string[]): Promise<boolean> {
-    const held = keys.map((key) => this.node.getEntry(key) !== undefined)
-    await Promise.all(keys.map((key) => this.node.delete(key, this.#write)))
+    const held = keys.map((key) => this.node.has(key))
+    await this.node.deleteMany(keys, this.#write)
     return held.every(Boolean)
   }
 
   async has(key: string): Promise<boolean> {
-    return this.node.getEntry(key) !== undefined
+    return this.node.has(key)
   }
 
   async hasMany(keys: string[]): Promise<boolean[]> {
-    return keys.map((key) => this.node.getEntry(key) !== undefined)
+    return keys.map((key) => this.node.has(key))
   }
 
   /** Clears this namespace (or everything without one) on every node: one replicated range clear. */
@@ -100,7 +104,7 @@ export class KeyvAlsoCache {
   /** Live entries under `namespace` (all without one), as [key, value]: local, no network. */
   async *iterator<Value>(namespace?: string): AsyncGenerator<[string, Value | undefined], void> {
     const prefix = namespace === undefined || namespace === '' ? '' : `${namespace}:`
-    for (const [key, e] of this.node.entries()) if (key.startsWith(prefix)) yield [key, decode(e.value) as Value | undefined]
+    for (const [key, e] of this.node.entries(prefix)) yield [key, decode(e.value) as Value | undefined]
   }
 
   /** The node belongs to its creator: nothing to close here. */

@@ -1,7 +1,8 @@
 // The foundation: what every other folder may import, and which imports nothing of the
 // project. Errors with stable codes, the wire encoder and decoder, the seeded PRNG, hashing,
-// UTF-8 lengths, the option checkers, the bounded map. See docs/README.md.
+// UTF-8 lengths, the option and argument checkers, the bounded map. See docs/README.md.
 export { AlsoCacheError, DecodeError, DecodeErrorCode, EntryTooLargeError } from './errors.ts'
+export { argumentTypeError, checkArray, checkKey, checkPrefix, ERR_INVALID_ARG_TYPE } from './arguments.ts'
 export { Encoder, varUintBytes } from './encoder.ts'
 export { Decoder } from './decoder.ts'
 export { Prng } from './prng.ts'

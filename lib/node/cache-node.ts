@@ -10,6 +10,9 @@
 //   peer-policing.ts   counts malformed input per peer and bans past the limit (peer:banned)
 //   since-policy.ts    what a peer's since(T) request is served: its key-hash slice, hot keys first
 //   stats.ts           NodeStats and its assembly
+//   write-batch.ts     setMany/deleteMany/getMany: every entry checked before any is applied
+//   touch.ts           touch: a new expiry, replicated as a new version of the same bytes
+//   key-changed.ts     the key:changed event (built only while someone listens)
 //   fault-injection.ts the test-only gossip drops (dropGossipRate, faultSeed)
 //   clock.ts           the wall clock (versions, expiry) and the monotonic one (SWIM, waits)
 //
@@ -18,7 +21,7 @@
 import type { Libp2p } from 'libp2p'
 import { MAX_WRITE_VALUE_BYTES, tagProblem, WriteRefusedError, type Delta } from '../../crdt/index.ts'
 import type { Member, MemberEvent } from '../../membership/index.ts'
-import { EntryTooLargeError } from '../foundation/index.ts'
+import { checkKey, checkPrefix } from '../foundation/index.ts'
 import { acquireIdentity, PeerGate, type CacheServices, type IdentityLease } from '../networking/index.ts'
 import { wallClock } from './clock.ts'
 import { NodeClosedError } from './errors.ts'
@@ -36,8 +39,11 @@ import type { GetOrLoadOptions, LoaderFn } from './get-or-load.ts'
 import { openTransport, startParts, stopParts } from './lifecycle.ts'
 import { resolveNodeOptions, type CacheNodeInit, type ResolvedNodeOptions } from './options.ts'
 import { composeParts, type NodeParts } from './parts.ts'
+import { keyChangeOf, type KeyChangeOp } from './key-changed.ts'
 import { checkSnapshotPath, type SnapshotState } from './snapshot.ts'
 import { nodeStats, type NodeStats } from './stats.ts'
+import { touchDelta } from './touch.ts'
+import { checkDeleteKeys, checkReadKeys, checkSetEntries, refuseTooLarge, type SetManyEntry } from './write-batch.ts'
 import { checkWriteOptions, type CheckedWriteOptions } from './write-options.ts'
 
 
@@ -75,6 +81,7 @@ export class CacheNode extends CacheNodeEvents {
       onInternalError: (where, err) => this.#onInternalError(where, err),
       getEntry: (key) => this.getEntry(key),
       set: (key, value, options) => this.set(key, value, options),
+      keyChangesWatched: () => this.listens('key:changed'),
     })
     let resolveWarm: (d: SyncDone) => void = () => {}
     this.warmedUp = new Promise((resolve) => (resolveWarm = resolve))
@@ -124,11 +131,34 @@ export class CacheNode extends CacheNodeEvents {
     return e === undefined ? undefined : { value: e.value, version: e.version, expiresAt: e.expiresAt, tags: e.tags }
   }
 
-  /** Every live entry, hottest first (main queue, then small). No hit is counted. */
-  *entries(): IterableIterator<[string, CacheEntry]> {
-    for (const e of this.#parts.replica.entries(this.#parts.now())) {
-      yield [e.key, { value: e.value, version: e.version, expiresAt: e.expiresAt, tags: e.tags }]
-    }
+  /** Whether `key` is held here and not expired. No hit is counted. Throws a TypeError for a non-string key. */
+  has(key: string): boolean {
+    return this.#parts.replica.getEntry(checkKey('CacheNode.has', 'key', key), this.#parts.now()) !== undefined
+  }
+
+  /**
+   * The values of `keys`, in order, undefined for each miss: local and synchronous, each key
+   * counted as a hit or a miss like `get`. Throws a TypeError (before reading any) when `keys`
+   * is not an array of strings.
+   */
+  getMany(keys: readonly string[]): (Uint8Array | undefined)[] {
+    const list = checkReadKeys(keys)
+    const values = new Array<Uint8Array | undefined>(list.length)
+    for (let i = 0; i < list.length; i++) values[i] = this.get(list[i])
+    return values
+  }
+
+  /**
+   * Every live entry (those starting with `prefix` when given), hottest first (main queue, then
+   * small). Local; no hit is counted. A prefix that is not a string throws a TypeError at once.
+   */
+  entries(prefix?: string): IterableIterator<[string, CacheEntry]> {
+    return this.#entries(checkPrefix('CacheNode.entries', prefix))
+  }
+
+  /** The keys `entries(prefix)` would give, in the same order. */
+  keys(prefix?: string): IterableIterator<string> {
+    return this.#keys(checkPrefix('CacheNode.keys', prefix))
   }
 
   /**
@@ -159,13 +189,7 @@ export class CacheNode extends CacheNodeEvents {
     try {
       this.#assertOpen()
       const o = checkWriteOptions(options, 'set')
-      // Refused here, before it replicates, if this node's store could never hold it: the
-      // caller hears of it at once instead of finding a miss.
-      const store = this.#parts.replica.store
-      if (value instanceof Uint8Array && typeof key === 'string') {
-        const charge = store.chargeOf(key, value)
-        if (charge > store.maxEntryBytes) throw new EntryTooLargeError(key, charge, store.maxEntryBytes)
-      }
+      refuseTooLarge(this.#parts.replica.store, key, value)
       return this.#replicate(this.#parts.replica.set(key, value, o, this.#parts.now()), o)
     } catch (err) {
       return Promise.reject(err)
@@ -236,6 +260,54 @@ export class CacheNode extends CacheNodeEvents {
       const now = this.#parts.now()
       const writes = [...new Set(tags)].map((t) => this.#replicate(this.#parts.replica.invalidate(t, now), o))
       return Promise.all(writes).then((results) => results[results.length - 1])
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * Sets every entry (`{ key, value, ttlMs?, userVersion? }`), in order, as that many sets. All
+   * are checked first: one bad entry rejects the call (its error's `index` names it) and
+   * nothing is applied or sent. Resolves with each write's result, in order; with
+   * `ack: 'all'`, once every live member applied every one of them.
+   */
+  setMany(entries: readonly SetManyEntry[], options?: AckOptions): Promise<WriteResult[]> {
+    try {
+      this.#assertOpen()
+      const o = checkWriteOptions(options, 'setMany')
+      const checked = checkSetEntries(entries, this.#parts.replica.store)
+      const now = this.#parts.now()
+      return Promise.all(checked.map((e) => this.#replicate(this.#parts.replica.set(e.key, e.value, e, now), o)))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** Deletes every key, in order, as that many deletes; checked all first, like setMany. */
+  deleteMany(keys: readonly string[], options?: DeleteWriteOptions): Promise<WriteResult[]> {
+    try {
+      this.#assertOpen()
+      const o = checkWriteOptions(options, 'deleteMany')
+      const checked = checkDeleteKeys(keys)
+      const now = this.#parts.now()
+      return Promise.all(checked.map((key) => this.#replicate(this.#parts.replica.delete(key, o, now), o)))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /**
+   * Gives `key` a new time to live, everywhere: resolves true, or false when the key is not
+   * held here (absent or expired: nothing is sent, like Redis EXPIRE). It travels as a new
+   * version of the same bytes with the entry's userVersion (touch.ts: cost and ordering).
+   */
+  touch(key: string, ttlMs: number, options?: AckOptions): Promise<boolean> {
+    try {
+      this.#assertOpen()
+      const o = checkWriteOptions(options, 'touch')
+      const delta = touchDelta(this.#parts.replica, key, ttlMs, this.#parts.now())
+      if (delta === undefined) return Promise.resolve(false)
+      return this.#replicate(delta, o, 'touch').then(() => true)
     } catch (err) {
       return Promise.reject(err)
     }
@@ -317,13 +389,26 @@ export class CacheNode extends CacheNodeEvents {
     })
   }
 
-  async #replicate(delta: Delta, options: CheckedWriteOptions): Promise<WriteResult> {
+  async #replicate(delta: Delta, options: CheckedWriteOptions, op?: KeyChangeOp): Promise<WriteResult> {
     // Read before the first await: the replica's last local result is this write's.
-    const result: WriteResult = { version: delta.version, stale: this.#parts.replica.lastLocalResult === 'stale' }
+    const applied = this.#parts.replica.lastLocalResult
+    const result: WriteResult = { version: delta.version, stale: applied === 'stale' }
     // With ack 'all': every member alive or suspected now (SWIM has not declared it dead, G6) must apply it.
     const acked = this.#parts.link.write(delta, options.ack === 'all' ? (options.timeoutMs ?? this.#o.ackTimeoutMs) : undefined)
+    if (applied === 'applied' && this.listens('key:changed')) this.dispatch('key:changed', keyChangeOf(delta, undefined, op))
     if (acked !== undefined) await acked
     return result
+  }
+
+  *#entries(prefix: string | undefined): IterableIterator<[string, CacheEntry]> {
+    for (const e of this.#parts.replica.entries(this.#parts.now())) {
+      if (prefix !== undefined && !e.key.startsWith(prefix)) continue
+      yield [e.key, { value: e.value, version: e.version, expiresAt: e.expiresAt, tags: e.tags }]
+    }
+  }
+
+  *#keys(prefix: string | undefined): IterableIterator<string> {
+    for (const e of this.#parts.replica.entries(this.#parts.now())) if (prefix === undefined || e.key.startsWith(prefix)) yield e.key
   }
 
   #onMemberEvent(ev: MemberEvent): void {

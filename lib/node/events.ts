@@ -5,6 +5,7 @@ import type { Member } from '../../membership/index.ts'
 import type { WarmupProgress, WarmupResult } from './warmup.ts'
 import type { SnapshotErrorReason } from './snapshot.ts'
 import type { IdentityConflict } from './identity-conflict.ts'
+import type { KeyChanged, KeyChangeOp } from './key-changed.ts'
 
 /** How a write is acknowledged: the options of `merge`, and part of every write's. */
 export interface AckOptions {
@@ -115,7 +116,7 @@ export interface SnapshotRefused {
   message: string
 }
 
-export type { IdentityConflict }
+export type { IdentityConflict, KeyChanged, KeyChangeOp }
 
 export type SyncProgress = WarmupProgress
 export type SyncDone = WarmupResult
@@ -134,6 +135,8 @@ export interface CacheNodeEventMap {
   'snapshot:refused': CustomEvent<SnapshotRefused>
   /** Another process runs with this node's id (see identity-conflict.ts). */
   'identity:conflict': CustomEvent<IdentityConflict>
+  /** A key changed here, by a local write or an applied remote one (see key-changed.ts). Off unless listened to. */
+  'key:changed': CustomEvent<KeyChanged>
 }
 
 type Listener = Parameters<EventTarget['addEventListener']>[1]
@@ -141,20 +144,50 @@ type Listener = Parameters<EventTarget['addEventListener']>[1]
 /** Announces one of the node's events: what the node hands its parts instead of itself. */
 export type Dispatch = <K extends keyof CacheNodeEventMap>(type: K, detail: CacheNodeEventMap[K]['detail']) => void
 
-/** Typed events: addEventListener knows the node's event names and their details. */
+/**
+ * Typed events: addEventListener knows the node's event names and their details. It also keeps
+ * which listeners are attached, so the node can skip building an event nobody listens to
+ * (`listens`): a plain EventTarget cannot say.
+ */
 export class CacheNodeEvents {
   readonly #target = new EventTarget()
+  /** Per type: each listener as given → as registered (a `once` listener is wrapped to be forgotten after it ran). */
+  readonly #listeners = new Map<string, Map<unknown, Listener>>()
 
   addEventListener<K extends keyof CacheNodeEventMap>(
     type: K,
     listener: (event: CacheNodeEventMap[K]) => void,
     options?: boolean | { once?: boolean; signal?: AbortSignal },
   ): void {
-    this.#target.addEventListener(type, listener as Listener, options)
+    const o = typeof options === 'object' && options !== null ? options : undefined
+    let byType = this.#listeners.get(type)
+    if (byType === undefined) this.#listeners.set(type, (byType = new Map()))
+    // EventTarget ignores a listener added twice, and one whose signal already aborted.
+    if (byType.has(listener) || o?.signal?.aborted === true) return
+    const map = byType
+    const registered: Listener =
+      o?.once === true
+        ? (event) => {
+            map.delete(listener)
+            listener(event as CacheNodeEventMap[K])
+          }
+        : (listener as Listener)
+    map.set(listener, registered)
+    this.#target.addEventListener(type, registered, options)
+    o?.signal?.addEventListener('abort', () => map.get(listener) === registered && map.delete(listener), { once: true })
   }
 
   removeEventListener<K extends keyof CacheNodeEventMap>(type: K, listener: (event: CacheNodeEventMap[K]) => void): void {
-    this.#target.removeEventListener(type, listener as Listener)
+    const byType = this.#listeners.get(type)
+    const registered = byType?.get(listener)
+    byType?.delete(listener)
+    this.#target.removeEventListener(type, registered ?? (listener as Listener))
+  }
+
+  /** @internal Whether a listener of `type` is attached (one Map probe: cheap enough for every write). */
+  protected listens(type: keyof CacheNodeEventMap): boolean {
+    const byType = this.#listeners.get(type)
+    return byType !== undefined && byType.size > 0
   }
 
   /** @internal The node announces its events here. */

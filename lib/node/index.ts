@@ -11,6 +11,8 @@ export type {
   IdentityConflict,
   InternalError,
   JoinFailed,
+  KeyChanged,
+  KeyChangeOp,
   PeerBanned,
   SnapshotRefused,
   SyncDone,
@@ -24,6 +26,7 @@ export type {
 export { NodeClosedError } from './errors.ts'
 export { MAX_TIMEOUT_MS } from './write-options.ts'
 export { MAX_TAGS_PER_INVALIDATION } from './cache-node.ts'
+export type { SetManyEntry } from './write-batch.ts'
 export { AckRefusedError, AckTimeoutError } from './acks.ts'
 export type { AckRefusal } from './acks.ts'
 export { DEFAULT_LOADER_TIMEOUT_MS, LoaderError, LoaderTimeoutError } from './get-or-load.ts'

@@ -10,7 +10,7 @@
 //            ├── SWIM service ── membership: who is alive, events, hang up on the dead
 //            └── sync protocol ── SyncService: serves since (since-policy.ts) and digests
 //                for warm-ups (its range and push serve older peers)
-//   every remote delta ── RemoteAccounting; every malformed message ── PeerPolicing
+//   every remote delta ── RemoteAccounting (lag, key:changed, delta:dropped); every malformed message ── PeerPolicing
 
 import type { Libp2p } from 'libp2p'
 import type { GossipsubMessage } from '@libp2p/gossipsub'
@@ -25,6 +25,7 @@ import type { Dispatch } from './events.ts'
 import { gossipDropper } from './fault-injection.ts'
 import { SingleFlightLoader, type LoaderHost } from './get-or-load.ts'
 import { IdentityConflictDetector } from './identity-conflict.ts'
+import { keyChangeOf } from './key-changed.ts'
 import { LagTracker } from './lag.ts'
 import type { ResolvedNodeOptions } from './options.ts'
 import { PeerPolicing } from './peer-policing.ts'
@@ -43,6 +44,8 @@ export interface NodeHooks {
   /** The node's own getEntry and set: a loaded value is written like any other. */
   getEntry: LoaderHost['getEntry']
   set: LoaderHost['set']
+  /** Whether anyone listens to `key:changed` (events.ts: no event is built for nobody). */
+  keyChangesWatched: () => boolean
 }
 
 export interface NodeParts {
@@ -104,6 +107,8 @@ export function composeParts(o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>,
     noteOrigin: (origin, hlc, from) => conflicts.note(origin, hlc, from),
     noteHeld: hintsEnabled ? (key) => hints.noteHeld(key) : undefined,
     onDropped: (e) => dispatch('delta:dropped', e),
+    keyChangesWatched: hooks.keyChangesWatched,
+    onKeyChanged: (d, from, op) => dispatch('key:changed', keyChangeOf(d, from, op)),
     onInternalError: hooks.onInternalError,
   })
   const components = (p2p as unknown as { components: { registrar: Registrar; connectionManager: ConnectionManager } }).components

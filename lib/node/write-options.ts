@@ -1,8 +1,8 @@
-// The node's half of the admission rule: the options of set/delete/merge. The key, value, ttl
-// and userVersion are checked by the replica (crdt/admission.ts), with the same code every
-// receiver runs; what only the writer has (ack, deadline, the store's entry bound) is checked
-// here. Everything is checked before the write is applied or sent: a refused write changes
-// nothing anywhere.
+// The node's half of the admission rule: the options of set, delete, merge, touch and the batch
+// calls. The key, value, ttl and userVersion are checked by the replica (crdt/admission.ts),
+// with the same code every receiver runs (a batch's entries all first: write-batch.ts); what
+// only the writer has (ack, deadline, the store's entry bound) is checked here. Everything is
+// checked before the write is applied or sent: a refused write changes nothing anywhere.
 
 import { keyProblem, refuse, tagsProblem, ttlProblem, userVersionProblem, WriteRefusedError } from '../../crdt/index.ts'
 import type { ClearOptions, WriteOptions } from './events.ts'
@@ -13,7 +13,7 @@ import type { ClearOptions, WriteOptions } from './events.ts'
  */
 export const MAX_TIMEOUT_MS = 2 ** 31 - 1
 
-type WriteOp = 'set' | 'delete' | 'merge' | 'clear' | 'invalidateTags'
+type WriteOp = 'set' | 'delete' | 'merge' | 'clear' | 'invalidateTags' | 'touch' | 'setMany' | 'deleteMany'
 
 /** The options each operation takes; anything else is refused (a typo must not pass silently). */
 const ALLOWED: Record<WriteOp, ReadonlySet<string>> = {
@@ -22,6 +22,10 @@ const ALLOWED: Record<WriteOp, ReadonlySet<string>> = {
   merge: new Set(['ack', 'timeoutMs']),
   clear: new Set(['prefix', 'ack', 'timeoutMs']),
   invalidateTags: new Set(['ack', 'timeoutMs']),
+  touch: new Set(['ack', 'timeoutMs']),
+  // Each entry of setMany carries its own ttlMs and userVersion (write-batch.ts).
+  setMany: new Set(['ack', 'timeoutMs']),
+  deleteMany: new Set(['userVersion', 'ack', 'timeoutMs']),
 }
 
 /** Checked write options: undefined fields left out. */

@@ -38,7 +38,7 @@ import { HotKeyRing } from './hot-ring.ts'
 import { exposeInternals, validateStore, type RawStore } from './inspect.ts'
 import { resolveStoreOptions, type S3FifoStoreInit } from './options.ts'
 import type { StoreEntry, StoreInternals, StoreSetOptions, StoreStats } from './types.ts'
-import { utf8Length } from '../foundation/index.ts'
+import { checkPrefix, utf8Length } from '../foundation/index.ts'
 
 export type { S3FifoStoreInit, StoreTuning } from './options.ts'
 export type { StoreEntry, StoreInternals, StoreSetOptions, StoreStats } from './types.ts'
@@ -226,6 +226,7 @@ export class S3FifoStore<V = unknown> {
     return this.#values[slot]
   }
 
+  /** Whether `key` is held and not expired, without counting a hit. */
   has(key: string): boolean {
     const slot = this.#index.get(key)
     return slot !== undefined && this.#holds(slot) && !this.#isExpired(slot as Slot)
@@ -381,6 +382,17 @@ export class S3FifoStore<V = unknown> {
       if (slot === undefined || !this.#holds(slot) || this.#isExpired(slot as Slot)) continue
       yield this.#entryAt(slot as Slot)
     }
+  }
+
+  /**
+   * The keys held and not expired, hottest first like `entries` (main queue, then small), only
+   * those that start with `prefix` when it is given. No hit is counted. Lazy: a key deleted or
+   * evicted before the iterator reaches it is skipped. A prefix that is not a string throws a
+   * TypeError (ERR_INVALID_ARG_TYPE) here, not at the first `next()`.
+   */
+  keys(prefix?: string): IterableIterator<string> {
+    const p = checkPrefix('S3FifoStore.keys', prefix)
+    return this.#keysStartingWith(p)
   }
 
   /** Every ghost (evicted, deleted, expired), newest first. */
@@ -607,6 +619,10 @@ export class S3FifoStore<V = unknown> {
   }
 
   /** A slot's expiry, 0 for none (also while no write ever had a TTL: the array is then empty). */
+  *#keysStartingWith(prefix: string | undefined): IterableIterator<string> {
+    for (const e of this.entries(prefix === undefined || prefix === '' ? undefined : (key) => key.startsWith(prefix))) yield e.key
+  }
+
   #expiryOf(slot: number): number {
     return this.#expiresAt.length === 0 ? 0 : this.#expiresAt[slot]
   }

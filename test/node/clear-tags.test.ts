@@ -110,6 +110,33 @@ describe('CacheNode.clear and invalidateTags: replicated, ordered by hybrid logi
     for (const n of nodes) n.validate()
   })
 
+  it('touch keeps the tags of an entry, setMany takes tags, and key:changed reports clears and invalidations once each', async () => {
+    const [a, b, c] = nodes
+    await a.setMany(
+      [
+        { key: 'sm:1', value: bytes('1'), tags: ['sm'] },
+        { key: 'sm:2', value: bytes('2'), tags: ['sm', 'two'] },
+      ],
+      { ack: 'all' },
+    )
+    expect(c.getEntry('sm:2')?.tags).to.deep.equal(['sm', 'two'])
+    expect(await b.touch('sm:1', 60_000, { ack: 'all' })).to.equal(true)
+    expect(c.getEntry('sm:1')?.tags, 'a touch carries the tags').to.deep.equal(['sm'])
+    const seen: { key: string; op: string; origin: string }[] = []
+    const listener = (e: CustomEvent<{ key: string; op: string; origin: string }>): void =>
+      void seen.push({ key: e.detail.key, op: e.detail.op, origin: e.detail.origin })
+    c.addEventListener('key:changed', listener)
+    await a.invalidateTags(['sm'], { ack: 'all' })
+    await a.clear({ prefix: 'nothing-here:', ack: 'all' })
+    c.removeEventListener('key:changed', listener)
+    expect(c.has('sm:1')).to.equal(false)
+    expect(c.has('sm:2')).to.equal(false)
+    expect(seen).to.deep.equal([
+      { key: 'sm', op: 'invalidate', origin: a.id },
+      { key: 'nothing-here:', op: 'clear', origin: a.id },
+    ])
+  })
+
   it('bad tags reject with a typed error naming them, and nothing replicates', async () => {
     const [a] = nodes
     const before = a.stats().replica
