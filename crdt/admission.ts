@@ -34,8 +34,8 @@ export class WriteRefusedError extends AlsoCacheError {
   /** In a batch call (the node's setMany, deleteMany): the position of the refused entry; otherwise undefined. */
   readonly index: number | undefined
 
-  constructor(argument: WriteArgument, message: string, index?: number) {
-    super('ERR_INVALID_WRITE', message)
+  constructor(argument: WriteArgument, message: string, index?: number, options?: ErrorOptions) {
+    super('ERR_INVALID_WRITE', message, options)
     this.argument = argument
     this.index = index
   }

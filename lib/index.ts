@@ -3,7 +3,7 @@
 // tests and simulations, is the subpath `also-cache/replica` (lib/replica.ts).
 
 // The cache node.
-export { createCacheNode, CacheNode } from './node/index.ts'
+export { createCacheNode, CacheNode, loaded } from './node/index.ts'
 export type {
   AckOptions,
   CacheEntry,
@@ -24,7 +24,10 @@ export type {
   KeyChanged,
   KeyChangeOp,
   Loaded,
+  LoadedEntry,
   LoaderFn,
+  ValueCodec,
+  ValueCodecOption,
   NodeStats,
   PeerBanned,
   SetManyEntry,
@@ -59,6 +62,7 @@ export {
   AckRefusedError,
   AckTimeoutError,
   LoaderError,
+  ValueCodecError,
   LoaderTimeoutError,
   NodeClosedError,
   SnapshotError,

@@ -35,7 +35,7 @@ import {
   type WriteOptions,
   type WriteResult,
 } from './events.ts'
-import type { GetOrLoadOptions, LoaderFn } from './get-or-load.ts'
+import { LoadedEntry, type GetOrLoadOptions, type LoaderFn } from './get-or-load.ts'
 import { openTransport, startParts, stopParts } from './lifecycle.ts'
 import { resolveNodeOptions, type CacheNodeInit, type ResolvedNodeOptions } from './options.ts'
 import { composeParts, type NodeParts } from './parts.ts'
@@ -45,6 +45,7 @@ import { nodeStats, type NodeStats } from './stats.ts'
 import { touchDelta } from './touch.ts'
 import { checkDeleteKeys, checkReadKeys, checkSetEntries, refuseTooLarge, type SetManyEntry } from './write-batch.ts'
 import { checkWriteOptions, type CheckedWriteOptions } from './write-options.ts'
+import { ValueConverter, type ValueCodec } from './value-codec.ts'
 
 
 const EMPTY_VALUE = new Uint8Array(0)
@@ -52,8 +53,10 @@ const EMPTY_VALUE = new Uint8Array(0)
 /** Tags one invalidateTags call may name (each is one replicated delta). */
 export const MAX_TAGS_PER_INVALIDATION = 1024
 
-export class CacheNode extends CacheNodeEvents {
+export class CacheNode<T = Uint8Array> extends CacheNodeEvents {
   readonly id: string
+  /** Values ↔ bytes (valueCodec); undefined for bytes, so a byte node converts nothing. */
+  readonly #values: ValueConverter<T> | undefined
   readonly #o: ResolvedNodeOptions
   readonly #p2p: Libp2p<CacheServices>
   readonly #gate: PeerGate
@@ -75,12 +78,14 @@ export class CacheNode extends CacheNodeEvents {
     this.#p2p = p2p
     this.#swim = p2p.services.swim
     this.id = p2p.peerId.toString()
+    this.#values = o.valueCodec === undefined ? undefined : new ValueConverter(o.valueCodec as ValueCodec<T>, o.keepDecoded)
     this.#parts = composeParts(o, p2p, gate, {
       now: wallClock(o.clock, o.clockOffsetMs),
       dispatch: (type, detail) => this.dispatch(type, detail),
       onInternalError: (where, err) => this.#onInternalError(where, err),
-      getEntry: (key) => this.getEntry(key),
-      set: (key, value, options) => this.set(key, value, options),
+      // The loader works on the stored bytes, whatever the codec (getOrLoad converts at its edges).
+      getEntry: (key) => this.#entryBytes(key),
+      set: (key, value, options) => this.#setBytes(key, value, options),
       keyChangesWatched: () => this.listens('key:changed'),
     })
     let resolveWarm: (d: SyncDone) => void = () => {}
@@ -89,28 +94,28 @@ export class CacheNode extends CacheNodeEvents {
   }
 
   /** @internal Use createCacheNode(). */
-  static async create(init?: CacheNodeInit): Promise<CacheNode> {
-    const o = resolveNodeOptions(init)
+  static async create<T = Uint8Array>(init?: CacheNodeInit<T>): Promise<CacheNode<T>> {
+    const o = resolveNodeOptions(init as CacheNodeInit<unknown>)
     const gate = new PeerGate({ ...(o.allowPeers === undefined ? {} : { allowed: o.allowPeers }) })
     // Paths are checked before anything listens: a bad one leaves nothing behind.
     if (o.snapshotPath !== undefined) await checkSnapshotPath(o.snapshotPath)
     const identity = o.identityPath === undefined ? undefined : await acquireIdentity(o.identityPath)
     try {
-      return await CacheNode.#create(o, gate, identity)
+      return await CacheNode.#create<T>(o, gate, identity)
     } catch (err) {
       await identity?.release()
       throw err
     }
   }
 
-  static async #create(o: ResolvedNodeOptions, gate: PeerGate, identity: IdentityLease | undefined): Promise<CacheNode> {
+  static async #create<T>(o: ResolvedNodeOptions, gate: PeerGate, identity: IdentityLease | undefined): Promise<CacheNode<T>> {
     // SWIM may speak before the node exists: what it says until then is not the node's to hear.
-    let node: CacheNode | undefined
+    let node: CacheNode<T> | undefined
     const p2p = await openTransport(o, gate, identity, {
       onMemberEvent: (ev) => void (node !== undefined && node.#onMemberEvent(ev)),
       onMalformed: (from) => void (node !== undefined && node.#parts.police.noteMalformed(from)),
     })
-    node = new CacheNode(o, p2p, gate)
+    node = new CacheNode<T>(o, p2p, gate)
     node.#identity = identity
     await node.#start()
     return node
@@ -118,17 +123,22 @@ export class CacheNode extends CacheNodeEvents {
 
   // ---- reads (G1: local, synchronous, no copy) ----
 
-  /** The value of `key`, or undefined. Counts a hit or a miss. Never touches the network. */
-  get(key: string): Uint8Array | undefined {
+  /**
+   * The value of `key`, or undefined. Counts a hit or a miss. Never touches the network. With a
+   * valueCodec, the decoded value (ValueCodecError when the bytes do not decode).
+   */
+  get(key: string): T | undefined {
     const v = this.#parts.replica.get(key, this.#parts.now())
     this.#parts.takeover.noteRead(v !== undefined)
-    return v
+    if (v === undefined || this.#values === undefined) return v as T | undefined
+    return this.#values.decode(key, v)
   }
 
-  /** Value, version and expiry of `key` (no hit counted), or undefined. */
-  getEntry(key: string): CacheEntry | undefined {
-    const e = this.#parts.replica.getEntry(key, this.#parts.now())
-    return e === undefined ? undefined : { value: e.value, version: e.version, expiresAt: e.expiresAt, tags: e.tags }
+  /** Value, version, expiry and tags of `key` (no hit counted), or undefined. */
+  getEntry(key: string): CacheEntry<T> | undefined {
+    const e = this.#entryBytes(key)
+    if (e === undefined || this.#values === undefined) return e as CacheEntry<T> | undefined
+    return { ...e, value: this.#values.decode(key, e.value) }
   }
 
   /** Whether `key` is held here and not expired. No hit is counted. Throws a TypeError for a non-string key. */
@@ -141,9 +151,9 @@ export class CacheNode extends CacheNodeEvents {
    * counted as a hit or a miss like `get`. Throws a TypeError (before reading any) when `keys`
    * is not an array of strings.
    */
-  getMany(keys: readonly string[]): (Uint8Array | undefined)[] {
+  getMany(keys: readonly string[]): (T | undefined)[] {
     const list = checkReadKeys(keys)
-    const values = new Array<Uint8Array | undefined>(list.length)
+    const values = new Array<T | undefined>(list.length)
     for (let i = 0; i < list.length; i++) values[i] = this.get(list[i])
     return values
   }
@@ -152,7 +162,7 @@ export class CacheNode extends CacheNodeEvents {
    * Every live entry (those starting with `prefix` when given), hottest first (main queue, then
    * small). Local; no hit is counted. A prefix that is not a string throws a TypeError at once.
    */
-  entries(prefix?: string): IterableIterator<[string, CacheEntry]> {
+  entries(prefix?: string): IterableIterator<[string, CacheEntry<T>]> {
     return this.#entries(checkPrefix('CacheNode.entries', prefix))
   }
 
@@ -166,10 +176,18 @@ export class CacheNode extends CacheNodeEvents {
    * many callers wait, stale-while-revalidate inside `staleWhileRevalidateMs`, stale kept on
    * a failed refresh. The loaded value replicates like a set. See get-or-load.ts.
    */
-  getOrLoad(key: string, loader: LoaderFn, options: GetOrLoadOptions): Promise<Uint8Array> {
+  getOrLoad(key: string, loader: LoaderFn<T>, options: GetOrLoadOptions): Promise<T> {
     try {
       this.#assertOpen()
-      return this.#parts.loader.getOrLoad(key, loader, options)
+      const values = this.#values
+      if (values === undefined) return this.#parts.loader.getOrLoad(key, loader as LoaderFn, options) as Promise<T>
+      // With a codec the loader's value is encoded as a set's would be; the caller gets it decoded.
+      const bytesLoader: LoaderFn = async (k) => {
+        const r = await loader(k)
+        if (r instanceof LoadedEntry) return { value: values.encode(r.value as T, 'getOrLoad'), userVersion: r.userVersion, ttlMs: r.ttlMs }
+        return values.encode(r as T, 'getOrLoad')
+      }
+      return this.#parts.loader.getOrLoad(key, bytesLoader, options).then((bytes) => values.decode(key, bytes))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -185,12 +203,10 @@ export class CacheNode extends CacheNodeEvents {
    * resolves at once, or with `ack: 'all'` once every live member applied it (G6), with the
    * write's version and whether it lost to a higher version already held (`stale`).
    */
-  set(key: string, value: Uint8Array, options?: WriteOptions): Promise<WriteResult> {
+  set(key: string, value: T, options?: WriteOptions): Promise<WriteResult> {
     try {
-      this.#assertOpen()
-      const o = checkWriteOptions(options, 'set')
-      refuseTooLarge(this.#parts.replica.store, key, value)
-      return this.#replicate(this.#parts.replica.set(key, value, o, this.#parts.now()), o)
+      const bytes = this.#values === undefined ? (value as Uint8Array) : this.#values.encode(value, 'CacheNode.set')
+      return this.#setBytes(key, bytes, options)
     } catch (err) {
       return Promise.reject(err)
     }
@@ -271,11 +287,13 @@ export class CacheNode extends CacheNodeEvents {
    * nothing is applied or sent. Resolves with each write's result, in order; with
    * `ack: 'all'`, once every live member applied every one of them.
    */
-  setMany(entries: readonly SetManyEntry[], options?: AckOptions): Promise<WriteResult[]> {
+  setMany(entries: readonly SetManyEntry<T>[], options?: AckOptions): Promise<WriteResult[]> {
     try {
       this.#assertOpen()
       const o = checkWriteOptions(options, 'setMany')
-      const checked = checkSetEntries(entries, this.#parts.replica.store)
+      const values = this.#values
+      const asBytes = values === undefined ? entries : encodeEntries(entries, values)
+      const checked = checkSetEntries(asBytes, this.#parts.replica.store)
       const now = this.#parts.now()
       return Promise.all(checked.map((e) => this.#replicate(this.#parts.replica.set(e.key, e.value, e, now), o)))
     } catch (err) {
@@ -389,6 +407,20 @@ export class CacheNode extends CacheNodeEvents {
     })
   }
 
+  /** The stored bytes of `key` with version, expiry and tags (no hit counted), or undefined. */
+  #entryBytes(key: string): CacheEntry | undefined {
+    const e = this.#parts.replica.getEntry(key, this.#parts.now())
+    return e === undefined ? undefined : { value: e.value, version: e.version, expiresAt: e.expiresAt, tags: e.tags }
+  }
+
+  /** set of bytes: checked whole (the admission rule, the store's entry bound), applied, replicated. */
+  #setBytes(key: string, value: Uint8Array, options?: WriteOptions): Promise<WriteResult> {
+    this.#assertOpen()
+    const o = checkWriteOptions(options, 'set')
+    refuseTooLarge(this.#parts.replica.store, key, value)
+    return this.#replicate(this.#parts.replica.set(key, value, o, this.#parts.now()), o)
+  }
+
   async #replicate(delta: Delta, options: CheckedWriteOptions, op?: KeyChangeOp): Promise<WriteResult> {
     // Read before the first await: the replica's last local result is this write's.
     const applied = this.#parts.replica.lastLocalResult
@@ -400,10 +432,12 @@ export class CacheNode extends CacheNodeEvents {
     return result
   }
 
-  *#entries(prefix: string | undefined): IterableIterator<[string, CacheEntry]> {
+  *#entries(prefix: string | undefined): IterableIterator<[string, CacheEntry<T>]> {
+    const values = this.#values
     for (const e of this.#parts.replica.entries(this.#parts.now())) {
       if (prefix !== undefined && !e.key.startsWith(prefix)) continue
-      yield [e.key, { value: e.value, version: e.version, expiresAt: e.expiresAt, tags: e.tags }]
+      const value = values === undefined ? (e.value as T) : values.decode(e.key, e.value)
+      yield [e.key, { value, version: e.version, expiresAt: e.expiresAt, tags: e.tags }]
     }
   }
 
@@ -431,7 +465,24 @@ export class CacheNode extends CacheNodeEvents {
   }
 }
 
-/** Starts a cache node: listens, joins through `bootstrap`, warms up in the background. */
-export function createCacheNode(init?: CacheNodeInit): Promise<CacheNode> {
-  return CacheNode.create(init)
+/**
+ * Starts a cache node: listens, joins through `bootstrap`, warms up in the background. `T` is
+ * the value type with a `valueCodec` (`createCacheNode<User>({ valueCodec: 'json' })`); bytes without.
+ */
+export function createCacheNode<T = Uint8Array>(init?: CacheNodeInit<T>): Promise<CacheNode<T>> {
+  return CacheNode.create<T>(init)
+}
+
+/** setMany's entries with their values encoded; a value the codec refuses names its entry. */
+function encodeEntries<T>(entries: readonly SetManyEntry<T>[], values: ValueConverter<T>): SetManyEntry[] {
+  if (!Array.isArray(entries)) return entries as unknown as SetManyEntry[] // checkSetEntries names the mistake
+  return entries.map((e, i) => {
+    if (e === null || typeof e !== 'object') return e as unknown as SetManyEntry
+    try {
+      return { ...e, value: values.encode(e.value, `CacheNode.setMany: entries[${i}]`) }
+    } catch (err) {
+      if (err instanceof WriteRefusedError) throw new WriteRefusedError('value', err.message, i, { cause: err.cause })
+      throw err
+    }
+  })
 }

@@ -56,9 +56,9 @@ export interface WriteResult {
   stale: boolean
 }
 
-export interface CacheEntry {
-  /** The stored bytes; not a copy — do not mutate. */
-  value: Uint8Array
+export interface CacheEntry<T = Uint8Array> {
+  /** The stored bytes (not a copy — do not mutate), or with a valueCodec the decoded value. */
+  value: T
   version: Version
   /** Absolute expiry in ms of the wall clock; undefined: never. */
   expiresAt: number | undefined

@@ -34,10 +34,38 @@ import { MAX_TIMEOUT_MS } from './write-options.ts'
  */
 export const DEFAULT_LOADER_TIMEOUT_MS = 30_000
 
-/** What a loader returns: the value, or the value with the row's version and its own TTL. */
-export type Loaded = Uint8Array | { value: Uint8Array; userVersion?: number; ttlMs?: number }
+/**
+ * A loaded value with the row's version and its own TTL: `loaded(value, { userVersion, ttlMs })`.
+ * The only way to pass them from a loader of a node with a valueCodec (a plain `{ value }`
+ * object is a value there); a byte node also takes the plain form.
+ */
+export class LoadedEntry<T> {
+  readonly value: T
+  readonly userVersion: number | undefined
+  readonly ttlMs: number | undefined
+  constructor(value: T, meta: { userVersion?: number; ttlMs?: number } = {}) {
+    this.value = value
+    this.userVersion = meta.userVersion
+    this.ttlMs = meta.ttlMs
+  }
+}
 
-export type LoaderFn = (key: string) => Promise<Loaded> | Loaded
+/** What a loader returns with a version or ttl of its own (see LoadedEntry). */
+export function loaded<T>(value: T, meta: { userVersion?: number; ttlMs?: number } = {}): LoadedEntry<T> {
+  return new LoadedEntry(value, meta)
+}
+
+/** What a byte node's loader may also return: the plain form of a LoadedEntry. */
+interface PlainLoaded {
+  value: Uint8Array
+  userVersion?: number
+  ttlMs?: number
+}
+
+/** What a loader returns: the value, or the value with the row's version and its own TTL. */
+export type Loaded<T = Uint8Array> = T | LoadedEntry<T> | (T extends Uint8Array ? PlainLoaded : never)
+
+export type LoaderFn<T = Uint8Array> = (key: string) => Promise<Loaded<T>> | Loaded<T>
 
 /** What one getOrLoad call did (`status.status`). */
 export type GetOrLoadStatusName = 'hit' | 'stale' | 'loaded' | 'coalesced' | 'stale-on-error'

@@ -29,7 +29,10 @@ export { MAX_TAGS_PER_INVALIDATION } from './cache-node.ts'
 export type { SetManyEntry } from './write-batch.ts'
 export { AckRefusedError, AckTimeoutError } from './acks.ts'
 export type { AckRefusal } from './acks.ts'
-export { DEFAULT_LOADER_TIMEOUT_MS, LoaderError, LoaderTimeoutError } from './get-or-load.ts'
+export { DEFAULT_LOADER_TIMEOUT_MS, loaded, LoaderError, LoaderTimeoutError } from './get-or-load.ts'
+export type { LoadedEntry } from './get-or-load.ts'
+export { ValueCodecError } from './value-codec.ts'
+export type { ValueCodec, ValueCodecOption } from './value-codec.ts'
 export type { GetOrLoadOptions, GetOrLoadStatus, GetOrLoadStatusName, Loaded, LoaderFn } from './get-or-load.ts'
 
 // For the CLI and the public API (lib/index.ts); not all of it is public.

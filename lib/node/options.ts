@@ -6,6 +6,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { DEFAULT_HOT_KEYS_MAX, type StoreTuning } from '../store/index.ts'
 import { HotKeyHints } from '../hints/index.ts'
 import { MAX_TIMEOUT_MS } from './write-options.ts'
+import { resolveValueCodec, type ValueCodec, type ValueCodecOption } from './value-codec.ts'
 import { bool, finiteNumber, intInRange, nonNegativeInt, positiveInt, ratio } from '../foundation/index.ts'
 import { parseClusterKey } from '../networking/index.ts'
 import type { HotKeyHintsTuning } from '../hints/index.ts'
@@ -28,7 +29,20 @@ import {
   DEFAULT_WARMUP_PEERS,
 } from './constants.ts'
 
-export interface CacheNodeInit {
+export interface CacheNodeInit<T = Uint8Array> {
+  /**
+   * How values are stored: 'bytes' (Uint8Array in and out), 'json', 'v8' (structured clone), or
+   * the program's own { encode, decode }; with a codec, `set`/`get` take and return T
+   * (`createCacheNode<T>(...)`). Every node and writer of a key must use the same. See
+   * value-codec.ts. @default 'bytes'
+   */
+  valueCodec?: ValueCodecOption<T>
+  /**
+   * With a valueCodec: keep the decoded object of each entry's bytes, so later gets return that
+   * object instead of decoding again (shared by every caller: do not mutate it). Costs the
+   * objects' heap beside the bytes charged in maxBytes. @default false
+   */
+  keepDecoded?: boolean
   /** Multiaddrs to listen on. @default ['/ip4/127.0.0.1/tcp/0'] (loopback, a free port) */
   listen?: string[]
   /** Multiaddrs (with /p2p/<peer id>) of members to join through. @default [] */
@@ -137,6 +151,8 @@ export interface CacheNodeInit {
 }
 
 export interface ResolvedNodeOptions {
+  valueCodec: ValueCodec<unknown> | undefined
+  keepDecoded: boolean
   listen: string[]
   bootstrap: string[]
   cluster: string
@@ -176,7 +192,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof CacheNodeInit>([
   'listen', 'bootstrap', 'cluster', 'clusterKey', 'allowPeers', 'identityPath', 'mdns', 'maxBytes', 'store',
   'maxClockDriftMs', 'replicationLog', 'batchMaxDeltas', 'batchMaxBytes', 'batchIntervalMs', 'antiEntropyIntervalMs',
   'gapGraceMs', 'gossipAboveMembers', 'repairMaxBytes', 'warmupPeers', 'snapshotPath', 'ackTimeoutMs', 'malformedLimit',
-  'banMs', 'leaveTimeoutMs', 'hints', 'swim', 'clockOffsetMs', 'clock', 'dropGossipRate', 'faultSeed',
+  'banMs', 'leaveTimeoutMs', 'hints', 'swim', 'clockOffsetMs', 'clock', 'dropGossipRate', 'faultSeed', 'valueCodec', 'keepDecoded',
 ])
 
 /**
@@ -184,7 +200,7 @@ const OPTION_NAMES: ReadonlySet<string> = new Set<keyof CacheNodeInit>([
  * TypeError naming it, and no socket has been opened (the replica's and the hints' own
  * checks run here too, on a throwaway instance).
  */
-export function resolveNodeOptions(init: CacheNodeInit = {}): ResolvedNodeOptions {
+export function resolveNodeOptions(init: CacheNodeInit<unknown> = {}): ResolvedNodeOptions {
   if (init === null || typeof init !== 'object') throw new TypeError('createCacheNode: options must be an object')
   for (const name of Object.keys(init)) {
     if (!OPTION_NAMES.has(name)) {
@@ -215,7 +231,7 @@ function checkComponents(o: ResolvedNodeOptions): void {
   }
 }
 
-function resolveFields(init: CacheNodeInit): ResolvedNodeOptions {
+function resolveFields(init: CacheNodeInit<unknown>): ResolvedNodeOptions {
   const listen = init.listen ?? [...DEFAULT_LISTEN]
   if (!Array.isArray(listen) || !listen.every((a) => typeof a === 'string')) {
     throw new TypeError('createCacheNode: listen must be an array of multiaddr strings')
@@ -229,6 +245,8 @@ function resolveFields(init: CacheNodeInit): ResolvedNodeOptions {
     throw new TypeError(`createCacheNode: cluster must be 1–64 characters of A–Z a–z 0–9 . _ -, got ${JSON.stringify(cluster)}`)
   }
   return {
+    valueCodec: resolveValueCodec(init.valueCodec),
+    keepDecoded: bool('createCacheNode', 'keepDecoded', init.keepDecoded ?? false),
     listen,
     bootstrap,
     cluster,

@@ -23,10 +23,10 @@ import {
 import { argumentTypeError, checkArray, checkKey, EntryTooLargeError } from '../foundation/index.ts'
 
 /** One entry of `setMany`. */
-export interface SetManyEntry {
+export interface SetManyEntry<T = Uint8Array> {
   key: string
-  /** Copied, as by `set`. */
-  value: Uint8Array
+  /** Copied, as by `set` (encoded first with a valueCodec). */
+  value: T
   /** As `set`'s ttlMs. @default never expires */
   ttlMs?: number
   /** As `set`'s userVersion (G3). @default 0 */

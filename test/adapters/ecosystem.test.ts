@@ -22,7 +22,7 @@ describe('cache-manager 7 and cacheable over also-cache (two nodes)', function (
   before(async () => {
     a = await createCacheNode({ ...common, warmupPeers: 0 })
     b = await createCacheNode({ ...common, bootstrap: a.addresses() })
-    await waitFor(() => a.members().filter((m) => m.state === 'alive').length === 2 && b.members().length === 2, {
+    await waitFor(() => [a, b].every((n) => n.members().filter((m) => m.state === 'alive').length === 2), {
       timeoutMs: 15_000,
       what: 'membership',
       intervalMs: 10,
@@ -87,7 +87,7 @@ describe('also-cache as the replicated L1 in front of Redis (cache-manager tiers
     url = `redis://127.0.0.1:${port}`
     a = await createCacheNode({ ...common, warmupPeers: 0 })
     b = await createCacheNode({ ...common, bootstrap: a.addresses() })
-    await waitFor(() => b.members().filter((m) => m.state === 'alive').length === 2, {
+    await waitFor(() => [a, b].every((n) => n.members().filter((m) => m.state === 'alive').length === 2), {
       timeoutMs: 15_000,
       what: 'membership',
       intervalMs: 10,

@@ -41,7 +41,7 @@ describe('KeyvAlsoCache: two nodes', function () {
   before(async () => {
     a = await createCacheNode({ ...common, warmupPeers: 0 })
     b = await createCacheNode({ ...common, bootstrap: a.addresses() })
-    await waitFor(() => a.members().filter((m) => m.state === 'alive').length === 2 && b.members().length === 2, {
+    await waitFor(() => [a, b].every((n) => n.members().filter((m) => m.state === 'alive').length === 2), {
       timeoutMs: 15_000,
       what: 'membership',
       intervalMs: 10,

@@ -3,7 +3,7 @@
 // acknowledged writes, no gossip. Two clusters on loopback, through the public API; then the
 // guard that hangs up on the other cluster, with stubbed components.
 import { expect } from 'chai'
-import { createCacheNode, type CacheNode, type JoinFailed } from '../../lib/index.ts'
+import { createCacheNode, type CacheNode, type CacheNodeInit, type JoinFailed } from '../../lib/index.ts'
 import type { Connection, PeerId } from '@libp2p/interface'
 import { ClusterGuard } from '../../lib/networking/cluster-guard.ts'
 import { swimProtocol } from '../../lib/networking/swim-service.ts'
@@ -16,7 +16,7 @@ const FAST = { swim: { profile: 'local' as const }, antiEntropyIntervalMs: 100 }
 
 describe('cluster identity', function () {
   const nodes: CacheNode[] = []
-  const start = async (init: Parameters<typeof createCacheNode>[0]): Promise<CacheNode> => {
+  const start = async (init: CacheNodeInit): Promise<CacheNode> => {
     const n = await createCacheNode(init)
     nodes.push(n)
     return n

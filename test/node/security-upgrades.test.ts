@@ -5,7 +5,7 @@
 // 5 new connections per second per host, fewer than MAX_PENDING_INBOUND_UPGRADES per timeout.
 import { expect } from 'chai'
 import net from 'node:net'
-import { createCacheNode, generateClusterKey, type CacheNode } from '../../lib/index.ts'
+import { createCacheNode, generateClusterKey, type CacheNode, type CacheNodeInit } from '../../lib/index.ts'
 import { INBOUND_UPGRADE_TIMEOUT_MS, MAX_PENDING_INBOUND_UPGRADES } from '../../lib/networking/libp2p.ts'
 import { waitFor } from '../support/cluster.ts'
 
@@ -41,7 +41,7 @@ function rawSocket(port: number, localAddress: string, payload: Uint8Array, half
 describe('pending inbound upgrades (private network)', function () {
   const nodes: CacheNode[] = []
   const raws: RawSocket[] = []
-  const start = async (init: Parameters<typeof createCacheNode>[0]): Promise<CacheNode> => {
+  const start = async (init: CacheNodeInit): Promise<CacheNode> => {
     const n = await createCacheNode(init)
     nodes.push(n)
     return n
