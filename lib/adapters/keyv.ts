@@ -15,13 +15,23 @@
 //   replicated range tombstone), or every key when Keyv has no namespace;
 // - reads are the node's local reads (no network); writes replicate as the node's writes do,
 //   acknowledged by every live member first with `{ ack: 'all' }`.
+// - keyv 5 prefixes keys with `namespace:` itself; keyv 6 hands its storage raw keys and the
+//   namespace (its KeyvBridgeAdapter, which wraps this v5-style adapter, expects the store to
+//   isolate namespaces). Under keyv 6 pass `{ prefixKeys: true }`: the adapter then prefixes
+//   `namespace:` itself, the same layout keyv 5 writes, so nodes driven by either share keys.
 // The adapter owns nothing: disconnect() does not close the node.
 
 import { deserialize, serialize } from 'node:v8'
 import type { CacheNode, AckOptions } from '../index.ts'
 
 /** The adapter's options: how its writes are acknowledged (AckOptions of the node's writes). */
-interface KeyvAlsoCacheOptions extends AckOptions {}
+interface KeyvAlsoCacheOptions extends AckOptions {
+  /**
+   * Prefix every key with `namespace:` here: what keyv 6 needs (it passes raw keys); keyv 5
+   * prefixes them itself. @default false (keyv 5)
+   */
+  prefixKeys?: boolean
+}
 
 type Listener = (...args: unknown[]) => void
 
@@ -37,6 +47,7 @@ export class KeyvAlsoCache {
   namespace: string | undefined
   readonly node: CacheNode
   readonly #write: AckOptions
+  readonly #prefixKeys: boolean
   readonly #listeners = new Map<string, Set<Listener>>()
 
   constructor(node: CacheNode, options: KeyvAlsoCacheOptions = {}) {
@@ -49,25 +60,29 @@ export class KeyvAlsoCache {
     if (options.ack !== undefined) write.ack = options.ack
     if (options.timeoutMs !== undefined) write.timeoutMs = options.timeoutMs
     this.#write = write
+    if (options.prefixKeys !== undefined && typeof options.prefixKeys !== 'boolean') {
+      throw new TypeError(`KeyvAlsoCache: prefixKeys must be a boolean, got ${typeof options.prefixKeys}`)
+    }
+    this.#prefixKeys = options.prefixKeys ?? false
   }
 
   async get<Value>(key: string): Promise<Value | undefined> {
-    return decode(this.node.get(key)) as Value | undefined
+    return decode(this.node.get(this.#key(key))) as Value | undefined
   }
 
   async getMany<Value>(keys: string[]): Promise<Array<Value | undefined>> {
-    return this.node.getMany(keys).map((bytes) => decode(bytes) as Value | undefined)
+    return this.node.getMany(keys.map((k) => this.#key(k))).map((bytes) => decode(bytes) as Value | undefined)
   }
 
   async set(key: string, value: unknown, ttl?: number): Promise<boolean> {
-    await this.node.set(key, encode(value), this.#options(ttl))
+    await this.node.set(this.#key(key), encode(value), this.#options(ttl))
     return true
   }
 
   /** One setMany of the node: every entry checked before any is written. */
   async setMany(entries: Array<{ key: string; value: unknown; ttl?: number }>): Promise<void> {
     const batch = entries.map((e) => {
-      const entry: { key: string; value: Uint8Array; ttlMs?: number } = { key: e.key, value: encode(e.value) }
+      const entry: { key: string; value: Uint8Array; ttlMs?: number } = { key: this.#key(e.key), value: encode(e.value) }
       if (e.ttl !== undefined && e.ttl !== 0) entry.ttlMs = e.ttl
       return entry
     })
@@ -75,24 +90,25 @@ export class KeyvAlsoCache {
   }
 
   async delete(key: string): Promise<boolean> {
-    const held = this.node.has(key)
-    await this.node.delete(key, this.#write)
+    const held = this.node.has(this.#key(key))
+    await this.node.delete(this.#key(key), this.#write)
     return held
   }
 
   /** True when every key was held (and is now deleted everywhere), as Keyv's own fallback answers. */
   async deleteMany(keys: string[]): Promise<boolean> {
-    const held = keys.map((key) => this.node.has(key))
-    await this.node.deleteMany(keys, this.#write)
+    const stored = keys.map((k) => this.#key(k))
+    const held = stored.map((k) => this.node.has(k))
+    await this.node.deleteMany(stored, this.#write)
     return held.every(Boolean)
   }
 
   async has(key: string): Promise<boolean> {
-    return this.node.has(key)
+    return this.node.has(this.#key(key))
   }
 
   async hasMany(keys: string[]): Promise<boolean[]> {
-    return keys.map((key) => this.node.has(key))
+    return keys.map((k) => this.node.has(this.#key(k)))
   }
 
   /** Clears this namespace (or everything without one) on every node: one replicated range clear. */
@@ -135,6 +151,12 @@ export class KeyvAlsoCache {
     if (set === undefined || set.size === 0) return false
     for (const l of [...set]) l(...args)
     return true
+  }
+
+  /** The node's key for a key Keyv hands over (prefixed here with prefixKeys). */
+  #key(key: string): string {
+    const ns = this.namespace
+    return this.#prefixKeys && ns !== undefined && ns !== '' ? `${ns}:${key}` : key
   }
 
   #options(ttl: number | undefined): AckOptions & { ttlMs?: number } {

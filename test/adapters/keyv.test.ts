@@ -4,6 +4,7 @@
 // one empties it on both and leaves other namespaces alone.
 import { expect } from 'chai'
 import Keyv from 'keyv'
+import Keyv6 from 'keyv6'
 import keyvTestSuite from '@keyv/test-suite'
 import { createCacheNode, type CacheNode } from '../../lib/index.ts'
 import { KeyvAlsoCache } from '../../lib/adapters/keyv.ts'
@@ -75,5 +76,53 @@ describe('KeyvAlsoCache: two nodes', function () {
     const store = new KeyvAlsoCache(a)
     await store.set('v8', { when: new Date(0), bytes: new Uint8Array([1, 2]) })
     expect(await store.get('v8')).to.deep.equal({ when: new Date(0), bytes: new Uint8Array([1, 2]) })
+  })
+})
+
+// keyv 6 (installed here as `keyv6`): a store without v6 `capabilities` runs behind its
+// KeyvBridgeAdapter, which turns v6's absolute `expires` back into a ttl and hands raw keys
+// (prefixKeys: the adapter prefixes the namespace, as keyv 5 does); every method the bridge
+// forwards works, the value reaches the other node, and keyv 5 reads what keyv 6 wrote.
+describe('KeyvAlsoCache under keyv 6', function () {
+  let a: CacheNode
+  let b: CacheNode
+  before(async () => {
+    a = await createCacheNode({ ...common, warmupPeers: 0 })
+    b = await createCacheNode({ ...common, bootstrap: a.addresses() })
+    await waitFor(() => [a, b].every((n) => n.members().filter((m) => m.state === 'alive').length === 2), {
+      timeoutMs: 15_000,
+      what: 'membership',
+      intervalMs: 10,
+    })
+  })
+  after(async () => {
+    await Promise.all([a?.close(), b?.close()])
+  })
+
+  it('get, set with ttl, has, getMany, setMany, delete, deleteMany and a namespace clear, across two nodes', async () => {
+    const onA = new Keyv6({ store: new KeyvAlsoCache(a, { ack: 'all', prefixKeys: true }), namespace: 'v6' })
+    const onB = new Keyv6({ store: new KeyvAlsoCache(b, { prefixKeys: true }), namespace: 'v6' })
+    const other = new Keyv6({ store: new KeyvAlsoCache(a, { ack: 'all', prefixKeys: true }), namespace: 'other' })
+    expect(await onA.set('k', { n: 1 }, 60_000)).to.equal(true)
+    expect(await onB.get('k')).to.deep.equal({ n: 1 })
+    const expiresAt = b.getEntry('v6:k')?.expiresAt as number
+    expect(expiresAt - Date.now(), 'the ttl made it through the bridge').to.be.within(50_000, 60_001)
+    expect(await onB.has('k')).to.equal(true)
+    await onA.setMany([
+      { key: 'x', value: 'X' },
+      { key: 'y', value: 'Y', ttl: 60_000 },
+    ])
+    expect(await onB.getMany(['x', 'y', 'none'])).to.deep.equal(['X', 'Y', undefined])
+    expect(await onA.delete('x')).to.equal(true)
+    expect(await onB.get('x')).to.equal(undefined)
+    await other.set('keep', 'me')
+    await onA.deleteMany(['y'])
+    expect(await onB.get('y')).to.equal(undefined)
+    await onA.set('z', 'Z')
+    await onA.clear()
+    expect(await onB.get('z')).to.equal(undefined)
+    const otherOnB = new Keyv6({ store: new KeyvAlsoCache(b, { prefixKeys: true }), namespace: 'other' })
+    expect(await otherOnB.get('keep'), 'another namespace stays').to.equal('me')
+    expect(await new Keyv({ store: new KeyvAlsoCache(b), namespace: 'other' }).get('keep'), 'keyv 5 reads it').to.equal('me')
   })
 })
