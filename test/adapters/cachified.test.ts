@@ -3,24 +3,17 @@
 // at once and refreshes in the background, and A then reads the refreshed value without loading.
 import { expect } from 'chai'
 import { cachified } from '@epic-web/cachified'
-import { createCacheNode, type CacheNode } from '../../lib/index.ts'
+import type { CacheNode } from '../../lib/index.ts'
 import { alsoCacheAdapter } from '../../lib/adapters/cachified.ts'
 import { waitFor } from '../support/cluster.ts'
+import { startPair } from '../support/node-pair.ts'
 
-const MiB = 1024 * 1024
-const common = { maxBytes: 64 * MiB, swim: { profile: 'local' as const }, antiEntropyIntervalMs: 300 }
 
 describe('alsoCacheAdapter: cachified across two nodes', function () {
   let a: CacheNode
   let b: CacheNode
   before(async () => {
-    a = await createCacheNode({ ...common, warmupPeers: 0 })
-    b = await createCacheNode({ ...common, bootstrap: a.addresses() })
-    await waitFor(() => [a, b].every((n) => n.members().filter((m) => m.state === 'alive').length === 2), {
-      timeoutMs: 15_000,
-      what: 'membership',
-      intervalMs: 10,
-    })
+    ;[a, b] = await startPair()
   })
   after(async () => {
     await Promise.all([a?.close(), b?.close()])

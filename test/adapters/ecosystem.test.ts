@@ -9,24 +9,17 @@ import { createCache } from 'cache-manager'
 import { Cacheable } from 'cacheable'
 import Keyv from 'keyv'
 import KeyvRedis from '@keyv/redis'
-import { createCacheNode, type CacheNode } from '../../lib/index.ts'
+import type { CacheNode } from '../../lib/index.ts'
 import { KeyvAlsoCache } from '../../lib/adapters/keyv.ts'
 import { waitFor } from '../support/cluster.ts'
+import { startPair } from '../support/node-pair.ts'
 
-const MiB = 1024 * 1024
-const common = { maxBytes: 64 * MiB, swim: { profile: 'local' as const }, antiEntropyIntervalMs: 300 }
 
 describe('cache-manager 7 and cacheable over also-cache (two nodes)', function () {
   let a: CacheNode
   let b: CacheNode
   before(async () => {
-    a = await createCacheNode({ ...common, warmupPeers: 0 })
-    b = await createCacheNode({ ...common, bootstrap: a.addresses() })
-    await waitFor(() => [a, b].every((n) => n.members().filter((m) => m.state === 'alive').length === 2), {
-      timeoutMs: 15_000,
-      what: 'membership',
-      intervalMs: 10,
-    })
+    ;[a, b] = await startPair()
   })
   after(async () => {
     await Promise.all([a?.close(), b?.close()])
@@ -85,13 +78,7 @@ describe('also-cache as the replicated L1 in front of Redis (cache-manager tiers
       this.skip()
     }
     url = `redis://127.0.0.1:${port}`
-    a = await createCacheNode({ ...common, warmupPeers: 0 })
-    b = await createCacheNode({ ...common, bootstrap: a.addresses() })
-    await waitFor(() => [a, b].every((n) => n.members().filter((m) => m.state === 'alive').length === 2), {
-      timeoutMs: 15_000,
-      what: 'membership',
-      intervalMs: 10,
-    })
+    ;[a, b] = await startPair()
   })
   after(async () => {
     await Promise.all([a?.close(), b?.close()])

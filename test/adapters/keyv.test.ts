@@ -8,11 +8,9 @@ import Keyv6 from 'keyv6'
 import keyvTestSuite from '@keyv/test-suite'
 import { createCacheNode, type CacheNode } from '../../lib/index.ts'
 import { KeyvAlsoCache } from '../../lib/adapters/keyv.ts'
-import { waitFor } from '../support/cluster.ts'
+import { PAIR_DEFAULTS, startPair } from '../support/node-pair.ts'
 import { jestExpect, vitestShim } from './vitest-shim.ts'
 
-const MiB = 1024 * 1024
-const common = { maxBytes: 64 * MiB, swim: { profile: 'local' as const }, antiEntropyIntervalMs: 300 }
 
 describe('the vitest shim', () => {
   it('fails a matcher that does not hold, and passes one that does (so the suite can fail)', () => {
@@ -28,7 +26,7 @@ describe('the vitest shim', () => {
 describe('KeyvAlsoCache: @keyv/test-suite', function () {
   let node: CacheNode
   before(async () => {
-    node = await createCacheNode({ ...common, warmupPeers: 0 })
+    node = await createCacheNode({ ...PAIR_DEFAULTS, warmupPeers: 0 })
   })
   after(async () => {
     await node?.close()
@@ -40,13 +38,7 @@ describe('KeyvAlsoCache: two nodes', function () {
   let a: CacheNode
   let b: CacheNode
   before(async () => {
-    a = await createCacheNode({ ...common, warmupPeers: 0 })
-    b = await createCacheNode({ ...common, bootstrap: a.addresses() })
-    await waitFor(() => [a, b].every((n) => n.members().filter((m) => m.state === 'alive').length === 2), {
-      timeoutMs: 15_000,
-      what: 'membership',
-      intervalMs: 10,
-    })
+    ;[a, b] = await startPair()
   })
   after(async () => {
     await Promise.all([a?.close(), b?.close()])
@@ -87,13 +79,7 @@ describe('KeyvAlsoCache under keyv 6', function () {
   let a: CacheNode
   let b: CacheNode
   before(async () => {
-    a = await createCacheNode({ ...common, warmupPeers: 0 })
-    b = await createCacheNode({ ...common, bootstrap: a.addresses() })
-    await waitFor(() => [a, b].every((n) => n.members().filter((m) => m.state === 'alive').length === 2), {
-      timeoutMs: 15_000,
-      what: 'membership',
-      intervalMs: 10,
-    })
+    ;[a, b] = await startPair()
   })
   after(async () => {
     await Promise.all([a?.close(), b?.close()])

@@ -19,7 +19,7 @@ import { ClearTable, stampBefore } from '../../crdt/clears.ts'
 import { DecodeError } from '../../lib/foundation/index.ts'
 import { propertyParams } from '../support/seed.ts'
 import { T0 } from './arbitraries.ts'
-import { Cluster } from './cluster.ts'
+import { Cluster, ruleContents } from './cluster.ts'
 
 const v = (hlc: number, nodeId = 'n', userVersion = 0): Version => makeVersion(userVersion, hlc as Hlc, nodeId)
 
@@ -219,7 +219,7 @@ describe('crdt/clears: replicas', () => {
           // Below the bound, every replica holds the rule's contents: the latest write of each
           // key, unless a clear stamped after it covers it (then nothing, or a tombstone with its
           // userVersion). Past it (the floor), a replica may miss more, never hold another value.
-          const rule = expected(c.made, c.time(0))
+          const rule = ruleContents(c.made, c.time(0))
           for (let i = 0; i < size; i++) {
             c.replicas[i].validate()
             const held = c.contents(i)
@@ -278,31 +278,3 @@ describe('crdt/clears: the wire', () => {
     expect(() => encodeDeltas([{ ...d, version: v(5, 'n', 2) }])).to.throw(TypeError, /userVersion 0/)
   })
 })
-
-/** The live contents the rule gives for `made` (no eviction, no fold), shaped like Cluster.contents. */
-function expected(made: readonly Delta[], nowMs: number): unknown[] {
-  const clears = made.filter((d) => d.op === 'clear')
-  const best = new Map<string, { version: Version; d: Delta | undefined }>()
-  for (const d of made) {
-    if (d.op === 'clear') continue
-    let top: Version | undefined
-    for (const cl of clears) if (d.key.startsWith(cl.key) && (top === undefined || stampBefore(top, cl.version))) top = cl.version
-    let version = d.version
-    let live: Delta | undefined = d.op === 'set' ? d : undefined
-    if (top !== undefined && stampBefore(d.version, top)) {
-      if (d.version.userVersion === 0) continue
-      version = makeVersion(d.version.userVersion, top.hlc, top.nodeId)
-      live = undefined
-    }
-    const cur = best.get(d.key)
-    if (cur === undefined || compareVersions(version, cur.version) > 0) best.set(d.key, { version, d: live })
-  }
-  return [...best.entries()]
-    .filter(([, b]) => b.d !== undefined && (b.d.expiresAt === undefined || b.d.expiresAt > nowMs))
-    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
-    .map(([key, b]) => {
-      const d = b.d as Delta
-      const value = Buffer.from(d.value as Uint8Array).toString('hex')
-      return { key, value, version: { ...d.version }, lastMerge: undefined, expiresAt: undefined }
-    })
-}

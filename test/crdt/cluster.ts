@@ -3,7 +3,8 @@
 // the test says, in the order it says, as often as it says: the network reorders, duplicates
 // and drops exactly as the seeded test draws.
 import * as Y from 'yjs'
-import { compareVersions, HLC_ZERO, Replica, type Delta, type ReplicaInit, type Version } from '../../crdt/index.ts'
+import { compareVersions, HLC_ZERO, makeVersion, Replica, type Delta, type ReplicaInit, type Version } from '../../crdt/index.ts'
+import { stampBefore } from '../../crdt/clears.ts'
 
 export interface ClusterInit {
   size: number
@@ -98,4 +99,41 @@ export function yjsText(state: Uint8Array): string {
 
 export function versionString(v: Version | undefined): string {
   return v === undefined ? '-' : `${v.userVersion}/${v.hlc}/${v.nodeId}`
+}
+
+/**
+ * The live contents the clear and tag rules give for `made` (docs/replication.md §4a, §4b),
+ * shaped like Cluster.contents: the latest write of each key, after each write is made what a
+ * clear stamped after it makes of it (nothing at userVersion 0, else a tombstone (u, stamp)),
+ * or what an invalidation of one of its tags stamped after it makes of it (a tombstone at its
+ * own version). No eviction, no floors, no yjs; entries expired at `nowMs` are left out.
+ */
+export function ruleContents(made: readonly Delta[], nowMs: number): unknown[] {
+  const clears = made.filter((d) => d.op === 'clear')
+  const invalidations = made.filter((d) => d.op === 'invalidate')
+  const best = new Map<string, { version: Version; d: Delta | undefined }>()
+  for (const d of made) {
+    if (d.op === 'clear' || d.op === 'invalidate') continue
+    let version = d.version
+    let live: Delta | undefined = d.op === 'set' ? d : undefined
+    let top: Version | undefined
+    for (const cl of clears) if (d.key.startsWith(cl.key) && (top === undefined || stampBefore(top, cl.version))) top = cl.version
+    if (top !== undefined && stampBefore(d.version, top)) {
+      if (d.version.userVersion === 0) continue
+      version = makeVersion(d.version.userVersion, top.hlc, top.nodeId)
+      live = undefined
+    } else if (invalidations.some((inv) => (d.tags ?? []).includes(inv.key) && stampBefore(d.version, inv.version))) {
+      live = undefined
+    }
+    const cur = best.get(d.key)
+    if (cur === undefined || compareVersions(version, cur.version) > 0) best.set(d.key, { version, d: live })
+  }
+  return [...best.entries()]
+    .filter(([, w]) => w.d !== undefined && (w.d.expiresAt === undefined || w.d.expiresAt > nowMs))
+    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
+    .map(([key, w]) => {
+      const d = w.d as Delta
+      const value = Buffer.from(d.value as Uint8Array).toString('hex')
+      return { key, value, version: { ...d.version }, lastMerge: undefined, expiresAt: d.expiresAt }
+    })
 }

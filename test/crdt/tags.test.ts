@@ -12,16 +12,15 @@ import {
   makeVersion,
   Replica,
   HLC_ZERO,
-  type Delta,
+
   type Hlc,
   type Version,
 } from '../../crdt/index.ts'
-import { stampBefore } from '../../crdt/clears.ts'
 import { TagIndex, TagTable } from '../../crdt/tags.ts'
 import { DecodeError } from '../../lib/foundation/index.ts'
 import { propertyParams } from '../support/seed.ts'
 import { T0 } from './arbitraries.ts'
-import { Cluster } from './cluster.ts'
+import { Cluster, ruleContents } from './cluster.ts'
 
 const v = (hlc: number, nodeId = 'n', userVersion = 0): Version => makeVersion(userVersion, hlc as Hlc, nodeId)
 const b = (n: number): Uint8Array => Uint8Array.of(n)
@@ -212,7 +211,7 @@ describe('crdt/tags: replicas', () => {
             for (const p of order) c.deliver(i, c.made[(p + i * 7919) % c.made.length])
             for (const d of c.made) c.deliver(i, d)
           }
-          const rule = expected(c.made)
+          const rule = ruleContents(c.made, c.time(0))
           for (let i = 0; i < size; i++) {
             c.replicas[i].validate()
             const held = c.contents(i)
@@ -270,34 +269,3 @@ describe('crdt/tags: the wire', () => {
     expect(() => encodeDeltas([makeDelta('delete', 'k', v(1), undefined, undefined, undefined, o, 1, ['t'])])).to.throw(TypeError)
   })
 })
-
-/** The live contents the rules give for `made` (no eviction, no floors), shaped like Cluster.contents. */
-function expected(made: readonly Delta[]): unknown[] {
-  const clears = made.filter((d) => d.op === 'clear')
-  const invalidations = made.filter((d) => d.op === 'invalidate')
-  const best = new Map<string, { version: Version; d: Delta | undefined }>()
-  for (const d of made) {
-    if (d.op === 'clear' || d.op === 'invalidate') continue
-    let version = d.version
-    let live: Delta | undefined = d.op === 'set' ? d : undefined
-    let top: Version | undefined
-    for (const cl of clears) if (d.key.startsWith(cl.key) && (top === undefined || stampBefore(top, cl.version))) top = cl.version
-    if (top !== undefined && stampBefore(d.version, top)) {
-      if (d.version.userVersion === 0) continue
-      version = makeVersion(d.version.userVersion, top.hlc, top.nodeId)
-      live = undefined
-    } else if (invalidations.some((inv) => (d.tags ?? []).includes(inv.key) && stampBefore(d.version, inv.version))) {
-      live = undefined
-    }
-    const cur = best.get(d.key)
-    if (cur === undefined || compareVersions(version, cur.version) > 0) best.set(d.key, { version, d: live })
-  }
-  return [...best.entries()]
-    .filter(([, w]) => w.d !== undefined)
-    .sort(([x], [y]) => (x < y ? -1 : x > y ? 1 : 0))
-    .map(([key, w]) => {
-      const d = w.d as Delta
-      const value = Buffer.from(d.value as Uint8Array).toString('hex')
-      return { key, value, version: { ...d.version }, lastMerge: undefined, expiresAt: undefined }
-    })
-}

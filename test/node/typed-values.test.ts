@@ -5,9 +5,8 @@
 import { expect } from 'chai'
 import { createCacheNode, loaded, ValueCodecError, WriteRefusedError, type CacheNode, type ValueCodec } from '../../lib/index.ts'
 import { waitFor } from '../support/cluster.ts'
+import { PAIR_DEFAULTS, startPair } from '../support/node-pair.ts'
 
-const MiB = 1024 * 1024
-const common = { maxBytes: 64 * MiB, swim: { profile: 'local' as const }, antiEntropyIntervalMs: 300 }
 
 interface User {
   name: string
@@ -18,16 +17,9 @@ describe('typed values (valueCodec)', function () {
   const started: CacheNode<unknown>[] = []
   type Codec<T> = 'json' | 'v8' | ValueCodec<T>
   const pair = async <T>(valueCodec: Codec<T>, keepDecoded = false): Promise<[CacheNode<T>, CacheNode<T>]> => {
-    const a = await createCacheNode<T>({ ...common, warmupPeers: 0, valueCodec, keepDecoded })
-    const b = await createCacheNode<T>({ ...common, bootstrap: a.addresses(), valueCodec, keepDecoded })
-    started.push(a as CacheNode<unknown>, b as CacheNode<unknown>)
-    // Both ways: an acknowledged write waits only for the members its writer sees alive.
-    await waitFor(() => [a, b].every((n) => n.members().filter((m) => m.state === 'alive').length === 2), {
-      timeoutMs: 15_000,
-      what: 'membership',
-      intervalMs: 10,
-    })
-    return [a, b]
+    const nodes = await startPair<T>({ valueCodec, keepDecoded })
+    started.push(...(nodes as CacheNode<unknown>[]))
+    return nodes
   }
   afterEach(async () => {
     await Promise.all(started.splice(0).map((n) => n.close()))
@@ -89,9 +81,9 @@ describe('typed values (valueCodec)', function () {
   })
 
   it('bytes another codec wrote are a ValueCodecError naming the key, not a silent miss', async () => {
-    const bytesNode = await createCacheNode({ ...common, warmupPeers: 0 })
+    const bytesNode = await createCacheNode({ ...PAIR_DEFAULTS, warmupPeers: 0 })
     started.push(bytesNode as CacheNode<unknown>)
-    const jsonNode = await createCacheNode<User>({ ...common, bootstrap: bytesNode.addresses(), valueCodec: 'json' })
+    const jsonNode = await createCacheNode<User>({ ...PAIR_DEFAULTS, bootstrap: bytesNode.addresses(), valueCodec: 'json' })
     started.push(jsonNode as CacheNode<unknown>)
     const both = [bytesNode, jsonNode] as CacheNode<unknown>[]
     await waitFor(() => both.every((n) => n.members().filter((m) => m.state === 'alive').length === 2), {
