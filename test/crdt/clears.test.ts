@@ -19,7 +19,7 @@ import { ClearTable, stampBefore } from '../../crdt/clears.ts'
 import { DecodeError } from '../../lib/foundation/index.ts'
 import { propertyParams } from '../support/seed.ts'
 import { T0 } from './arbitraries.ts'
-import { Cluster, ruleContents } from './cluster.ts'
+import { Cluster } from './cluster.ts'
 
 const v = (hlc: number, nodeId = 'n', userVersion = 0): Version => makeVersion(userVersion, hlc as Hlc, nodeId)
 
@@ -212,20 +212,11 @@ describe('crdt/clears: replicas', () => {
             else for (const p of op.picks) if (c.made.length > 0) c.deliver(i, c.made[p % c.made.length])
           }
           if (c.made.length === 0) return
-          for (let i = 0; i < size; i++) {
-            for (const p of order) c.deliver(i, c.made[(p + i * 7919) % c.made.length])
-            for (const d of c.made) c.deliver(i, d)
-          }
+          c.deliverAll(order)
           // Below the bound, every replica holds the rule's contents: the latest write of each
           // key, unless a clear stamped after it covers it (then nothing, or a tombstone with its
           // userVersion). Past it (the floor), a replica may miss more, never hold another value.
-          const rule = ruleContents(c.made, c.time(0))
-          for (let i = 0; i < size; i++) {
-            c.replicas[i].validate()
-            const held = c.contents(i)
-            if (maxClearRanges === 1024) expect(held, `replica ${i}`).to.deep.equal(rule)
-            else for (const e of held) expect(rule, `replica ${i}`).to.deep.include(e)
-          }
+          c.expectRule(maxClearRanges === 1024)
         },
       ),
       propertyParams(200),

@@ -2,6 +2,7 @@
 // (not a test file itself). Every delta a replica makes is recorded; deliveries happen when
 // the test says, in the order it says, as often as it says: the network reorders, duplicates
 // and drops exactly as the seeded test draws.
+import { expect } from 'chai'
 import * as Y from 'yjs'
 import { compareVersions, HLC_ZERO, makeVersion, Replica, type Delta, type ReplicaInit, type Version } from '../../crdt/index.ts'
 import { stampBefore } from '../../crdt/clears.ts'
@@ -53,6 +54,29 @@ export class Cluster {
         lastMerge: e.lastMerge && { ...e.lastMerge },
         expiresAt: e.expiresAt,
       }))
+  }
+
+  /** Every delta made to every replica: first as `order` picks them (repeats included), then all in order. */
+  deliverAll(order: readonly number[]): void {
+    for (let i = 0; i < this.replicas.length; i++) {
+      for (const p of order) this.deliver(i, this.made[(p + i * 7919) % this.made.length])
+      for (const d of this.made) this.deliver(i, d)
+    }
+  }
+
+  /**
+   * Every replica valid and holding the clear and tag rules' contents (ruleContents) — exactly,
+   * or, past a table's bound (its floor), only entries the rules keep: a miss more, never
+   * another value.
+   */
+  expectRule(exact: boolean): void {
+    const rule = ruleContents(this.made, this.time(0))
+    for (let i = 0; i < this.replicas.length; i++) {
+      this.replicas[i].validate()
+      const held = this.contents(i)
+      if (exact) expect(held, `replica ${i}`).to.deep.equal(rule)
+      else for (const e of held) expect(rule, `replica ${i}`).to.deep.include(e)
+    }
   }
 
   /** Repairs replica i from every other replica's since(0) stream. */
