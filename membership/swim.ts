@@ -123,7 +123,9 @@ export class Swim {
     this.id = init.id
     this.addrs = init.addrs ?? []
     this.epoch = init.epoch ?? 0
-    if (!Number.isSafeInteger(this.epoch) || this.epoch < 0) throw new RangeError(`Swim: epoch ${this.epoch} is not a safe unsigned integer`)
+    if (!Number.isSafeInteger(this.epoch) || this.epoch < 0) {
+      throw new RangeError(`Swim: epoch ${this.epoch} is not a safe unsigned integer`)
+    }
     this.#rng = new Prng(init.seed)
     this.#table = new MemberTable(init.directory ?? new MemberDirectory(), init.id)
     this.#awareness = new Awareness(this.config.awarenessMaxMultiplier)
@@ -662,7 +664,8 @@ export class Swim {
 
   #selfUpdate(kind: UpdateKind): Uint8Array {
     const alive = kind === UpdateKind.alive
-    return encodeUpdate({ kind, id: this.id, incarnation: this.#incarnation, epoch: alive ? this.epoch : 0, addrs: alive ? this.addrs : [], from: '' })
+    const epoch = alive ? this.epoch : 0
+    return encodeUpdate({ kind, id: this.id, incarnation: this.#incarnation, epoch, addrs: alive ? this.addrs : [], from: '' })
   }
 }
 

@@ -30,7 +30,8 @@ function codeOf(bytes: Uint8Array): string {
 
 describe('membership/codec', () => {
   it('encodeMessage golden bytes (frozen: changing them breaks the protocol)', () => {
-    const alive = encodeUpdate({ kind: UpdateKind.alive, id: 'n1', incarnation: 300, epoch: 1_700_000_000_000, addrs: ['/ip4/1.2.3.4'], from: '' })
+    const epoch = 1_700_000_000_000
+    const alive = encodeUpdate({ kind: UpdateKind.alive, id: 'n1', incarnation: 300, epoch, addrs: ['/ip4/1.2.3.4'], from: '' })
     const suspect = encodeUpdate({ kind: UpdateKind.suspect, id: 'n2', incarnation: 0, addrs: [], from: 'n3' })
     // Version 2: the alive update's epoch follows its incarnation (80d095ffbc31 = 1.7e12).
     expect(hex(alive)).to.equal('01026e31ac0280d095ffbc31010c2f6970342f312e322e332e34')
@@ -79,7 +80,8 @@ describe('membership/codec', () => {
       { kind: UpdateKind.suspect, id: 'n2', incarnation: 0, epoch: 0, addrs: [], from: 'n3' },
     ])
     const p = decodeMessage(unhex('020602ac0201' + '01026e36010500' + '00'))
-    expect([p.flags, p.toEpoch, p.members]).to.deep.equal([2, 300, [{ id: 'n6', state: MemberState.alive, incarnation: 1, epoch: 5, addrs: [] }]])
+    const n6 = { id: 'n6', state: MemberState.alive, incarnation: 1, epoch: 5, addrs: [] }
+    expect([p.flags, p.toEpoch, p.members]).to.deep.equal([2, 300, [n6]])
   })
 
   it('decodeMessage refuses version 1 (no epochs) with ERR_DECODE_VERSION', () => {
