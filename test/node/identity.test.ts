@@ -126,7 +126,7 @@ describe('identity files', function () {
     }
   })
 
-  it('identity:conflict: a restart with the same identity file (new epoch, the old process killed) is reported by nobody', async function () {
+  it('identity:conflict: a restart with the same identity file (new epoch, old process killed) is reported by nobody', async function () {
     this.timeout(60_000)
     const dir = await tempDir()
     const key = join(dir, 'node.key')
