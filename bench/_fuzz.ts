@@ -132,12 +132,15 @@ function swimCorpus(rnd: () => number, n: number): Uint8Array[] {
   const int = (k: number): number => Math.floor(rnd() * k)
   const id = (): string => ['12D3KooWQmYyQSo1c1Ym7orWxLYvCrM2Emx', 'n1', 'ñødé-ü', 'x'.repeat(1 + int(127))][int(4)]
   const addr = (): string => `/ip4/10.0.${int(256)}.${int(256)}/tcp/${int(65536)}`
+  // Epochs (SWIM wire v2): none, a wall-clock start, or the bound.
+  const epoch = (): number => [0, 1_700_000_000_000 + int(1e9), Number.MAX_SAFE_INTEGER][int(3)]
   const update = (): Update => {
     const kind = (1 + int(4)) as Update['kind']
     return {
       kind,
       id: id(),
       incarnation: int(2) === 0 ? int(10) : 0xffffffff - int(3),
+      epoch: kind === UpdateKind.alive ? epoch() : 0,
       addrs: kind === UpdateKind.alive ? Array.from({ length: int(4) }, addr) : [],
       from: kind === UpdateKind.suspect || kind === UpdateKind.dead ? id() : '',
     }
@@ -161,9 +164,10 @@ function swimCorpus(rnd: () => number, n: number): Uint8Array[] {
           id: id(),
           state: (1 + int(4)) as MemberState,
           incarnation: int(100),
+          epoch: epoch(),
           addrs: Array.from({ length: int(3) }, addr),
         }))
-        out.push(encodeMessage({ kind: MessageKind.pushPull, flags: int(4), members }, updates))
+        out.push(encodeMessage({ kind: MessageKind.pushPull, flags: int(4), toEpoch: epoch(), members }, updates))
       }
     }
   }

@@ -16,8 +16,13 @@ import { EMPTY, malformed, readAddrs, readId, UpdateKind, type Update } from './
 
 export { UpdateKind, type Update } from './wire-fields.ts'
 
-/** Format version. A receiver refuses any other with ERR_DECODE_VERSION. */
-export const WIRE_VERSION = 1
+/**
+ * Format version. A receiver refuses any other with ERR_DECODE_VERSION. Version 2 added the
+ * epoch of alive updates and push-pull members, and the push-pull's echoed epoch (twin.ts):
+ * a version 1 node and a version 2 node do not understand each other's SWIM, so a cluster
+ * moves from one to the other all at once.
+ */
+export const WIRE_VERSION = 2
 
 /** Message kinds. THESE NUMBERS ARE THE PROTOCOL: append only, never renumber. */
 export const MessageKind = {
@@ -35,6 +40,8 @@ export interface PushPullMember {
   id: string
   state: MemberState
   incarnation: number
+  /** The member's epoch as the sender knows it (alive members); 0 or absent when unknown. */
+  epoch?: number
   addrs: readonly string[]
 }
 
@@ -50,6 +57,12 @@ export interface Message {
   nack: boolean
   /** pushPull: PushPullFlag bits. */
   flags: number
+  /**
+   * pushPull: in a reply, the epoch the request's sender gave for itself (its own entry), so
+   * that a process that gets an answer to a request it did not send — one sent by another
+   * process with its id — can tell (twin.ts). 0 otherwise.
+   */
+  toEpoch: number
   /** pushPull only. */
   members: PushPullMember[]
   updates: Update[]
@@ -68,7 +81,10 @@ function writeUpdate(e: Encoder, u: Update): void {
   e.writeUint8(u.kind)
   e.writeString(u.id)
   e.writeVarUint(u.incarnation)
-  if (u.kind === UpdateKind.alive) writeAddrs(e, u.addrs)
+  if (u.kind === UpdateKind.alive) {
+    e.writeVarUint(u.epoch ?? 0)
+    writeAddrs(e, u.addrs)
+  }
   else if (u.kind === UpdateKind.suspect || u.kind === UpdateKind.dead) e.writeString(u.from)
 }
 
@@ -105,11 +121,13 @@ export function encodeMessage(head: MessageHead, updates: readonly Uint8Array[] 
     case MessageKind.pushPull: {
       const members = head.members ?? []
       e.writeUint8(head.flags ?? 0)
+      e.writeVarUint(head.toEpoch ?? 0)
       e.writeVarUint(members.length)
       for (const m of members) {
         e.writeUint8(m.state)
         e.writeString(m.id)
         e.writeVarUint(m.incarnation)
+        e.writeVarUint(m.epoch ?? 0)
         writeAddrs(e, m.addrs)
       }
       break
@@ -191,7 +209,7 @@ function readHead(d: Decoder): Message {
   const version = d.readUint8()
   if (version !== WIRE_VERSION) throw new DecodeError(DecodeErrorCode.version, `SWIM wire version ${version} is not ${WIRE_VERSION}`)
   const kind = d.readUint8()
-  const m: Message = { kind: kind as MessageKind, seq: 0, target: '', nack: false, flags: 0, members: [], updates: [] }
+  const m: Message = { kind: kind as MessageKind, seq: 0, target: '', nack: false, flags: 0, toEpoch: 0, members: [], updates: [] }
   switch (kind) {
     case MessageKind.ping:
     case MessageKind.ack:
@@ -211,6 +229,7 @@ function readHead(d: Decoder): Message {
     case MessageKind.pushPull: {
       m.flags = d.readUint8()
       if (m.flags > 3) throw malformed(`push-pull flags ${m.flags}`)
+      m.toEpoch = d.readBoundedVarUint(C.MAX_EPOCH, 'echoed epoch')
       const n = d.readBoundedVarUint(C.MAX_PUSH_PULL_MEMBERS_WIRE, 'push-pull member count')
       // Each member takes at least 4 bytes: refuse a count the input cannot hold before
       // allocating for it.
@@ -220,7 +239,8 @@ function readHead(d: Decoder): Message {
         if (state < MemberState.alive || state > MemberState.left) throw malformed(`member state ${state}`)
         const id = readId(d, 'member id')
         const incarnation = d.readBoundedVarUint(C.MAX_INCARNATION, 'incarnation')
-        m.members.push({ id, state: state as MemberState, incarnation, addrs: readAddrs(d) })
+        const epoch = d.readBoundedVarUint(C.MAX_EPOCH, 'epoch')
+        m.members.push({ id, state: state as MemberState, incarnation, epoch, addrs: readAddrs(d) })
       }
       break
     }
@@ -250,7 +270,7 @@ function decodeSmall(b: Uint8Array): Message | undefined {
     if (c < 0x80) break
   }
   if (i !== n - 2 || seq > C.MAX_SEQ) return undefined
-  return { kind: kind as MessageKind, seq, target: '', nack: false, flags: 0, members: NO_MEMBERS, updates: NO_UPDATES }
+  return { kind: kind as MessageKind, seq, target: '', nack: false, flags: 0, toEpoch: 0, members: NO_MEMBERS, updates: NO_UPDATES }
 }
 
 const NO_MEMBERS: PushPullMember[] = []
@@ -265,9 +285,12 @@ function readUpdate(d: Decoder): Update {
   const incarnation = d.readBoundedVarUint(C.MAX_INCARNATION, 'incarnation')
   let addrs: readonly string[] = EMPTY
   let from = ''
-  if (kind === UpdateKind.alive) addrs = readAddrs(d)
-  else if (kind === UpdateKind.suspect || kind === UpdateKind.dead) from = readId(d, 'accuser id')
-  return { kind: kind as UpdateKind, id, incarnation, addrs, from }
+  let epoch = 0
+  if (kind === UpdateKind.alive) {
+    epoch = d.readBoundedVarUint(C.MAX_EPOCH, 'epoch')
+    addrs = readAddrs(d)
+  } else if (kind === UpdateKind.suspect || kind === UpdateKind.dead) from = readId(d, 'accuser id')
+  return { kind: kind as UpdateKind, id, incarnation, epoch, addrs, from }
 }
 
 /** Paired assertion: an update we are about to encode must be one we would decode. */
@@ -276,6 +299,8 @@ function assertUpdate(u: Update): void {
   if (!Number.isInteger(u.incarnation) || u.incarnation < 0 || u.incarnation > C.MAX_INCARNATION) {
     throw new RangeError(`incarnation ${u.incarnation}`)
   }
+  const epoch = u.epoch ?? 0
+  if (!Number.isSafeInteger(epoch) || epoch < 0) throw new RangeError(`epoch ${epoch}`)
   if (u.addrs.length > C.MAX_ADDRS) throw new RangeError(`${u.addrs.length} addrs exceed MAX_ADDRS`)
   if ((u.kind === UpdateKind.suspect || u.kind === UpdateKind.dead) && u.from.length === 0) {
     throw new RangeError('suspect/dead update without an accuser')

@@ -98,6 +98,18 @@ export const MAX_RELAYS = 128
 /** Members this node will track. Alive updates for new members past it are refused and counted. */
 export const MAX_MEMBERS = 1 << 20
 
+/**
+ * A push-pull reply that echoes an epoch *below* this node's own is reported as a twin only
+ * once this node has run this long (twin.ts). Before, it may be the late answer to a request
+ * of this node's previous life: the peer queued it while the old connection broke and its
+ * frame stream dialled the id again (reaching the new process) within its open timeout, 2 s
+ * (lib/networking/swim-service.ts, SWIM_OPEN_TIMEOUT_MS). 10 s is five times that.
+ */
+export const PREVIOUS_LIFE_ECHO_GRACE_MS = 10_000
+
+/** Other processes (epochs) found running with this node's id that the core remembers; more are not reported. */
+export const MAX_TWIN_EPOCHS = 64
+
 /** A join push-pull with no reply is retried after this long... */
 export const JOIN_RETRY_MS = 2000
 /** ...this many times in all. */
@@ -118,5 +130,7 @@ export const MAX_UPDATES = 512
 export const MAX_PUSH_PULL_MEMBERS_WIRE = 65_536
 /** Incarnations are unsigned 32-bit, as in memberlist. */
 export const MAX_INCARNATION = 0xffffffff
+/** Epochs (a run's start, ms of the wall clock, or any per-start number) fit a float64 exactly. */
+export const MAX_EPOCH = Number.MAX_SAFE_INTEGER
 /** Sequence numbers wrap below 2^32 so they stay small varints. */
 export const MAX_SEQ = 0xffffffff

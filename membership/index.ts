@@ -19,6 +19,8 @@ export { Suspicion, suspicionTimeoutMs, suspicionTotalMs, expectedConfirmations 
 export { relayNackDelayMs, expectedNacks, RELAY_NACK_FRACTION } from './nack.ts'
 export { shouldTellSuspect } from './buddy.ts'
 export { nextCheckMs } from './expiry-check.ts'
+export { TwinSign, TwinLog, aliveShowsTwin, echoShowsTwin } from './twin.ts'
+export type { Twin } from './twin.ts'
 export { Suspicions } from './suspicions.ts'
 export { TRANSITIONS, transitionFor } from './transitions.ts'
 export type { Transition, Guard } from './transitions.ts'

@@ -31,6 +31,8 @@ export class MemberTable {
   #over: Map<Slot, number> | null = null
   /** Addresses, only for members that have any (a simulator's members have none: no cost). */
   readonly #addrs = new Map<Slot, readonly string[]>()
+  /** Epochs (twin.ts), only for members whose alive update carried one (a simulator's carry none). */
+  readonly #epochs = new Map<Slot, number>()
   /** Members per state, self excluded. */
   readonly #counts = [0, 0, 0, 0, 0]
   #permA = 1
@@ -133,6 +135,16 @@ export class MemberTable {
   setAddrs(slot: Slot, addrs: readonly string[]): void {
     if (addrs.length === 0) this.#addrs.delete(slot)
     else this.#addrs.set(slot, addrs)
+  }
+
+  /** The epoch of the member's run that last announced itself alive; 0 when unknown. */
+  epoch(slot: Slot): number {
+    return this.#epochs.get(slot) ?? 0
+  }
+
+  setEpoch(slot: Slot, epoch: number): void {
+    if (epoch === 0) this.#epochs.delete(slot)
+    else this.#epochs.set(slot, epoch)
   }
 
   #ensure(slot: Slot): void {
@@ -276,6 +288,9 @@ export class MemberTable {
     }
     for (const slot of this.#addrs.keys()) {
       if (this.state(slot) === MemberState.unknown) throw new Error(`MemberTable: addresses for unknown slot ${slot}`)
+    }
+    for (const slot of this.#epochs.keys()) {
+      if (this.state(slot) === MemberState.unknown) throw new Error(`MemberTable: epoch for unknown slot ${slot}`)
     }
   }
 }

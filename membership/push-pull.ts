@@ -22,6 +22,7 @@ export class ViewPager {
         id: table.directory.idOf(slot),
         state: table.state(slot),
         incarnation: table.incarnation(slot),
+        epoch: table.epoch(slot),
         addrs: table.addrs(slot),
       })
       last = slot
@@ -47,5 +48,6 @@ export function remoteEntryUpdate(table: MemberTable, m: PushPullMember, sender:
   if (m.state === MemberState.alive) kind = UpdateKind.alive
   else if (m.state === MemberState.left) kind = UpdateKind.left
   else kind = UpdateKind.suspect
-  return { kind, id: m.id, incarnation: m.incarnation, addrs: m.addrs, from: kind === UpdateKind.suspect ? sender : '' }
+  const epoch = kind === UpdateKind.alive ? (m.epoch ?? 0) : 0
+  return { kind, id: m.id, incarnation: m.incarnation, epoch, addrs: m.addrs, from: kind === UpdateKind.suspect ? sender : '' }
 }

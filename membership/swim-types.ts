@@ -10,6 +10,13 @@ export interface SwimInit {
   id: string
   /** Addresses gossiped with this node's alive updates. @default [] */
   addrs?: readonly string[]
+  /**
+   * This run's epoch: a number that differs for each start of a node with this id and grows
+   * from one start to the next (the node gives the wall clock at start). Carried by this node's
+   * alive updates, so a node that hears of its own id with another epoch can tell another
+   * process runs with it (twin.ts, pollTwin). @default 0: no epoch, twins are not looked for
+   */
+  epoch?: number
   /** Seed of the node's PRNG: one seed, one run. */
   seed: number
   /** The current time; later inputs must not go back before it. */
@@ -57,6 +64,8 @@ export interface SwimStats {
   relaysDropped: number
   /** Pings sent to suspects shortly before their suspicion expired (expiry-check.ts). */
   expiryChecks: number
+  /** Other processes (epochs) found running with this node's id (twin.ts). */
+  twins: number
 }
 
 
@@ -72,5 +81,6 @@ export function newStats(): SwimStats {
     membersRefused: 0,
     relaysDropped: 0,
     expiryChecks: 0,
+    twins: 0,
   }
 }

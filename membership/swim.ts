@@ -27,7 +27,8 @@
 // acks (awareness.ts), nacks from relays so the score can tell "I am slow" from "they are
 // dead" (nack.ts), suspicion timeouts that start long and shrink with independent
 // confirmations (suspicion.ts), and telling a suspected member directly (buddy.ts). Ours:
-// a suspecter asks the suspect itself before its suspicion expires (expiry-check.ts).
+// a suspecter asks the suspect itself before its suspicion expires (expiry-check.ts), and a
+// node that hears of another process running with its own id reports it (twin.ts, pollTwin).
 
 import { DecodeError } from '../lib/foundation/index.ts'
 import { Prng } from '../lib/foundation/index.ts'
@@ -45,6 +46,7 @@ import { Outbox } from './outbox.ts'
 import type { UpdateReader } from './update-reader.ts'
 import { ViewPager, remoteEntryUpdate } from './push-pull.ts'
 import { transitionFor, updateKindNames } from './transitions.ts'
+import { aliveShowsTwin, echoShowsTwin, TwinLog, type Twin, type TwinSign } from './twin.ts'
 import { MemberState } from './member-state.ts'
 import { resolveConfig, pushPullScaleMs, retransmitLimit, type SwimConfig } from './config.ts'
 import {
@@ -81,6 +83,8 @@ const isDead = (s: MemberState): boolean => s === MemberState.dead
 export class Swim {
   readonly id: string
   readonly addrs: readonly string[]
+  /** This run's epoch (SwimInit.epoch); 0: twins are not looked for. */
+  readonly epoch: number
   readonly config: SwimConfig
   readonly stats: SwimStats = newStats()
   readonly #rng: Prng
@@ -90,6 +94,11 @@ export class Swim {
   readonly #timers = new Float64Array(TIMER_KINDS).fill(Infinity)
   readonly #sends = new Outbox<Outgoing>()
   readonly #events = new Outbox<MemberEvent>()
+  readonly #twins = new Outbox<Twin>()
+  readonly #twinLog = new TwinLog()
+  readonly #startMs: number
+  /** The sender of the message being handled ('' outside handleMessage): whom a twin report names. */
+  #sender = ''
   #nowMs: number
   #incarnation = 0
   #leaving = false
@@ -113,6 +122,10 @@ export class Swim {
     this.config = resolveConfig(init.config)
     this.id = init.id
     this.addrs = init.addrs ?? []
+    this.epoch = init.epoch ?? 0
+    if (!Number.isSafeInteger(this.epoch) || this.epoch < 0) {
+      throw new RangeError(`Swim: epoch ${this.epoch} is not a safe unsigned integer`)
+    }
     this.#rng = new Prng(init.seed)
     this.#table = new MemberTable(init.directory ?? new MemberDirectory(), init.id)
     this.#awareness = new Awareness(this.config.awarenessMaxMultiplier)
@@ -120,7 +133,9 @@ export class Swim {
     this.#relays = new RelayTable(this.config.relaysMax)
     this.#suspicions = new Suspicions(this.config.expiryChecks)
     this.#nowMs = init.nowMs
+    this.#startMs = init.nowMs
     this.#table.setAddrs(this.#table.self, this.addrs)
+    this.#table.setEpoch(this.#table.self, this.epoch)
     if (init.members !== undefined) {
       this.#table.loadAlive(this.#table.directory.slotsOf(init.members))
     } else {
@@ -141,6 +156,7 @@ export class Swim {
   handleMessage(from: string, bytes: Uint8Array, nowMs: number): void {
     this.#advance(nowMs)
     this.#staleAccusation = false
+    this.#sender = from
     let msg
     try {
       const head = decodeHead(bytes)
@@ -150,6 +166,7 @@ export class Swim {
     } catch (err) {
       if (!(err instanceof DecodeError)) throw err
       this.stats.decodeErrors++
+      this.#sender = ''
       return
     }
     this.stats.messagesReceived++
@@ -171,15 +188,19 @@ export class Swim {
       case MessageKind.gossip:
         break
       case MessageKind.pushPull:
+        if ((msg.flags & PushPullFlag.reply) !== 0 && echoShowsTwin(this.epoch, msg.toEpoch, nowMs - this.#startMs)) {
+          this.#twin(msg.toEpoch, 'echo')
+        }
         this.#merge(from, msg.members, nowMs)
         if ((msg.flags & PushPullFlag.reply) === 0) {
-          this.#sendState(from, PushPullFlag.reply)
+          this.#sendState(from, PushPullFlag.reply, ownEntryEpoch(msg.members, from))
         } else {
           this.#joinSeeds = []
           this.#timers[TimerKind.join] = Infinity
         }
         break
     }
+    this.#sender = ''
   }
 
   /** Fires every timer due at `nowMs`. */
@@ -255,6 +276,11 @@ export class Swim {
 
   pollEvent(): MemberEvent | undefined {
     return this.#events.poll()
+  }
+
+  /** Another process found running with this node's id (twin.ts): each other epoch once. */
+  pollTwin(): Twin | undefined {
+    return this.#twins.poll()
   }
 
   /** The earliest timer deadline, or undefined when none is armed. */
@@ -472,15 +498,17 @@ export class Swim {
     this.#timers[TimerKind.join] = nowMs + this.config.joinRetryMs
   }
 
-  #sendState(to: string, flags: number): void {
+  /** `toEpoch`: in a reply, the epoch the request's sender gave for itself (twin.ts, sign 2). */
+  #sendState(to: string, flags: number, toEpoch = 0): void {
     const self: PushPullMember = {
       id: this.id,
       state: this.#leaving ? MemberState.left : MemberState.alive,
       incarnation: this.#incarnation,
+      epoch: this.epoch,
       addrs: this.addrs,
     }
     const members = this.#pager.page(this.#table, self, this.config.pushPullMembersMax)
-    this.#emit(to, encodeMessage({ kind: MessageKind.pushPull, flags, members }))
+    this.#emit(to, encodeMessage({ kind: MessageKind.pushPull, flags, toEpoch, members }))
   }
 
   #merge(from: string, members: readonly PushPullMember[], nowMs: number): void {
@@ -546,8 +574,13 @@ export class Swim {
     if (held === MemberState.suspect) this.#suspicions.close(s)
     const addrsChanged = tr.to === MemberState.alive && !sameAddrs(t.addrs(s), u.addrs)
     t.set(s, tr.to, u.incarnation)
-    if (tr.to === MemberState.alive) t.setAddrs(s, u.addrs)
-    else if (tr.to !== MemberState.suspect) t.setAddrs(s, [])
+    if (tr.to === MemberState.alive) {
+      t.setAddrs(s, u.addrs)
+      t.setEpoch(s, u.epoch ?? 0)
+    } else if (tr.to !== MemberState.suspect) {
+      t.setAddrs(s, [])
+      t.setEpoch(s, 0)
+    }
     if (tr.to === MemberState.suspect) this.#suspect(s, u, nowMs)
     if (!(viaPushPull && held === MemberState.unknown)) this.#queue(s, received?.raw() ?? encodeUpdate(u))
     if (held !== tr.to || addrsChanged) {
@@ -589,6 +622,7 @@ export class Swim {
       const u: Update = { kind: UpdateKind.dead, id: t.directory.idOf(slot), incarnation: t.incarnation(slot), addrs: [], from: this.id }
       t.set(slot, MemberState.dead, u.incarnation)
       t.setAddrs(slot, [])
+      t.setEpoch(slot, 0)
       this.#queue(slot, encodeUpdate(u))
       this.#events.push({ id: u.id, state: 'dead', incarnation: u.incarnation, addrs: [], by: this.id })
       this.stats.deathsDeclared++
@@ -600,6 +634,12 @@ export class Swim {
   #aboutSelf(u: Update): void {
     if (this.#leaving) return
     const accusation = u.kind !== UpdateKind.alive
+    // A later process with our id (twin.ts, sign 1): report it, and do not go above it — two
+    // live processes refuting each other would raise the incarnation for ever.
+    if (!accusation && aliveShowsTwin(this.epoch, u.epoch ?? 0)) {
+      this.#twin(u.epoch ?? 0, 'alive')
+      return
+    }
     // An accusation at our incarnation or later needs a refutation. An alive at a higher
     // incarnation than ours is a previous life of ours (we restarted): go above it too.
     if (accusation && u.incarnation < this.#incarnation) this.#staleAccusation = this.config.buddy
@@ -612,11 +652,25 @@ export class Swim {
     }
   }
 
+  #twin(otherEpoch: number, sign: TwinSign): void {
+    if (!this.#twinLog.note(otherEpoch)) return
+    this.stats.twins++
+    this.#twins.push({ id: this.id, epoch: this.epoch, otherEpoch, from: this.#sender, sign })
+  }
+
   #queueSelf(kind: UpdateKind): void {
     this.#queue(this.#table.self, this.#selfUpdate(kind))
   }
 
   #selfUpdate(kind: UpdateKind): Uint8Array {
-    return encodeUpdate({ kind, id: this.id, incarnation: this.#incarnation, addrs: kind === UpdateKind.alive ? this.addrs : [], from: '' })
+    const alive = kind === UpdateKind.alive
+    const epoch = alive ? this.epoch : 0
+    return encodeUpdate({ kind, id: this.id, incarnation: this.#incarnation, epoch, addrs: alive ? this.addrs : [], from: '' })
   }
+}
+
+/** The epoch a push-pull's sender gave for itself (its own entry, first in the view); 0 when it gave none. */
+function ownEntryEpoch(members: readonly PushPullMember[], sender: string): number {
+  for (const m of members) if (m.id === sender) return m.epoch ?? 0
+  return 0
 }

@@ -50,6 +50,7 @@ export class UpdateReader {
     this.incarnation = d.readBoundedVarUint(C.MAX_INCARNATION, 'incarnation')
     this.#tail = d.position
     if (kind === UpdateKind.alive) {
+      d.readBoundedVarUint(C.MAX_EPOCH, 'epoch')
       const n = d.readBoundedVarUint(C.MAX_ADDRS, 'address count')
       for (let i = 0; i < n; i++) d.skip(d.readBoundedVarUint(C.MAX_ADDR_BYTES, 'address length'), 'address')
     } else if (kind === UpdateKind.suspect || kind === UpdateKind.dead) {
@@ -66,10 +67,13 @@ export class UpdateReader {
     const d = new Reader(this.#bytes.subarray(this.#tail, this.#end))
     let addrs: readonly string[] = NO_ADDRS
     let from = ''
-    if (this.kind === UpdateKind.alive) addrs = readAddrs(d)
-    else if (this.kind === UpdateKind.suspect || this.kind === UpdateKind.dead) from = readId(d, 'accuser id')
+    let epoch = 0
+    if (this.kind === UpdateKind.alive) {
+      epoch = d.readBoundedVarUint(C.MAX_EPOCH, 'epoch')
+      addrs = readAddrs(d)
+    } else if (this.kind === UpdateKind.suspect || this.kind === UpdateKind.dead) from = readId(d, 'accuser id')
     d.expectEnd('update')
-    return { kind: this.kind, id: this.id, incarnation: this.incarnation, addrs, from }
+    return { kind: this.kind, id: this.id, incarnation: this.incarnation, epoch, addrs, from }
   }
 
   /** A copy of the current update's bytes, to queue as they are (for well-formed input, what encodeUpdate would produce). */

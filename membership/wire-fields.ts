@@ -19,6 +19,11 @@ export interface Update {
   kind: UpdateKind
   id: string
   incarnation: number
+  /**
+   * Alive only: the epoch of the run that announced itself (a per-start number, SwimInit.epoch);
+   * 0 or absent when unknown. Two epochs for one id at once are two processes sharing it (twin.ts).
+   */
+  epoch?: number
   /** Alive only; [] for others. */
   addrs: readonly string[]
   /** Suspect and dead only; '' for others. */

@@ -20,7 +20,7 @@ import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { IdentifyResult, PeerId, PeerStore, TypedEventTarget, Libp2pEvents, Startable } from '@libp2p/interface'
 import type { ConnectionManager, Registrar } from '@libp2p/interface-internal'
-import { Swim, type Member, type MemberEvent, type SwimConfigInit } from '../../membership/index.ts'
+import { Swim, type Member, type MemberEvent, type SwimConfigInit, type Twin } from '../../membership/index.ts'
 import { FrameStreams } from './frame-streams.ts'
 
 /**
@@ -57,6 +57,14 @@ export interface SwimServiceInit {
   onMalformed?: (from: string) => void
 }
 
+/** What the node gives the core when it begins (SwimService.begin). */
+export interface SwimBeginInit {
+  /** This run's epoch, carried by its alive updates (membership/twin.ts). @default 0: no twin check */
+  epoch?: number
+  /** Another process was found running with this node's id (membership/twin.ts). */
+  onTwin?: (twin: Twin) => void
+}
+
 export interface SwimServiceComponents {
   peerId: PeerId
   registrar: Registrar
@@ -75,6 +83,7 @@ export class SwimService implements Startable {
   #timer: ReturnType<typeof setTimeout> | undefined
   #timerAt = Infinity
   #running = false
+  #onTwin: ((twin: Twin) => void) | undefined
   readonly #onIdentify = (e: CustomEvent<IdentifyResult>): void => this.#peerIdentified(e.detail)
   /** This cluster's SWIM protocol id. */
   readonly protocol: string
@@ -114,11 +123,13 @@ export class SwimService implements Startable {
    * known (libp2p's address manager is still empty in the services' start hooks), so the
    * core announces where this node can be dialled. Frames that arrive before are dropped.
    */
-  begin(): void {
+  begin(init: SwimBeginInit = {}): void {
     if (this.#core !== undefined) return
+    this.#onTwin = init.onTwin
     this.#core = new Swim({
       id: this.#components.peerId.toString(),
       addrs: this.#components.addressManager.getAddresses().map(String),
+      epoch: init.epoch ?? 0,
       seed: this.#init.seed ?? Math.floor(Math.random() * 2 ** 31),
       nowMs: this.#now(),
       config: this.#init.config,
@@ -191,6 +202,7 @@ export class SwimService implements Startable {
     if (core === undefined || !this.#running) return
     for (let out = core.pollSend(); out !== undefined; out = core.pollSend()) this.#frames.send(out.to, out.bytes)
     for (let ev = core.pollEvent(); ev !== undefined; ev = core.pollEvent()) this.#onMemberEvent(ev)
+    for (let twin = core.pollTwin(); twin !== undefined; twin = core.pollTwin()) this.#onTwin?.(twin)
     const at = core.pollTimeout()
     if (at === undefined || at === this.#timerAt) return
     if (this.#timer !== undefined) clearTimeout(this.#timer)

@@ -11,6 +11,11 @@
 // 2. An epoch above its own: a process that started after this one with the same id.
 // Both mean two processes share one node id, which SWIM, gossip and repair cannot tell apart:
 // each ignores the other's writes as its own, and concurrent writes diverge for good.
+// 3. SWIM's own check (membership/twin.ts, noteTwin): the epoch rides on SWIM's alive updates
+//    and push-pull views, and a push-pull answer names the epoch of the process that asked.
+//    With direct replication streams peers route everything for the id to one of the two
+//    processes, so the other one's deltas reach nobody and cases 1–2 never see them; SWIM
+//    needs no write: the first process hears of the later one as soon as it tries to join.
 //
 // What the node does about it: it reports, once per foreign epoch — an `identity:conflict`
 // event, stats().identityConflicts, and the CLI logs it as an error. It does not stop itself:
@@ -69,12 +74,26 @@ export class IdentityConflictDetector {
     const later = origin.epoch > mine.epoch
     const writingNow = hlc !== undefined && hlcPhysicalMs(hlc) > this.#i.startedMs + this.#i.maxClockDriftMs
     if (!later && !writingNow) return
-    if (this.#reported.has(origin.epoch) || this.#reported.size >= MAX_REPORTED_EPOCHS) return
-    this.#reported.add(origin.epoch)
+    this.#report(origin.epoch, from)
+  }
+
+  /**
+   * SWIM found another process with this id (membership/twin.ts: an alive or a push-pull
+   * answer that names another epoch); it has decided already, this reports it once.
+   */
+  noteTwin(otherEpoch: number, from: string): void {
+    this.#report(otherEpoch, from)
+  }
+
+  #report(otherEpoch: number, from: string): void {
+    const mine = this.#i.origin
+    if (otherEpoch === mine.epoch || this.#reported.has(otherEpoch) || this.#reported.size >= MAX_REPORTED_EPOCHS) return
+    this.#reported.add(otherEpoch)
+    const later = otherEpoch > mine.epoch
     this.#i.onConflict({
       nodeId: mine.nodeId,
       epoch: mine.epoch,
-      otherEpoch: origin.epoch,
+      otherEpoch,
       from,
       hint:
         `another process is running with this node's id (it started ${later ? 'after' : 'before'} this one): ` +

@@ -58,7 +58,9 @@ export interface StartHooks {
 export async function startParts(parts: NodeParts, o: ResolvedNodeOptions, p2p: Libp2p<CacheServices>, hooks: StartHooks): Promise<void> {
   const { swim, pubsub } = p2p.services
   const id = p2p.peerId.toString()
-  swim.begin()
+  // SWIM carries the replica's epoch, so its twin reports and the wire check of deltas name
+  // the same run (identity-conflict.ts reports each other epoch once, whichever saw it first).
+  swim.begin({ epoch: parts.replica.origin.epoch, onTwin: (t) => parts.conflicts.noteTwin(t.otherEpoch, t.from) })
   await parts.sync.start()
   await parts.link.start()
   // Members SWIM knew before the node listened (its events from now on reach the link).

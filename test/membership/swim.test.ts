@@ -24,9 +24,17 @@ function node(id: string, config: SwimConfigInit = {}, members: readonly string[
 function gossip(...updates: Update[]): Uint8Array {
   return encodeMessage({ kind: MessageKind.gossip }, updates.map(encodeUpdate))
 }
-const alive = (id: string, incarnation: number): Update => ({ kind: UpdateKind.alive, id, incarnation, addrs: [], from: '' })
-const suspect = (id: string, incarnation: number, from: string): Update => ({ kind: UpdateKind.suspect, id, incarnation, addrs: [], from })
-const dead = (id: string, incarnation: number, from: string): Update => ({ kind: UpdateKind.dead, id, incarnation, addrs: [], from })
+// As decoded: every update has an epoch (0 unless an alive carries one).
+const alive = (id: string, incarnation: number): Update => ({ kind: UpdateKind.alive, id, incarnation, epoch: 0, addrs: [], from: '' })
+const suspect = (id: string, incarnation: number, from: string): Update => ({
+  kind: UpdateKind.suspect,
+  id,
+  incarnation,
+  epoch: 0,
+  addrs: [],
+  from,
+})
+const dead = (id: string, incarnation: number, from: string): Update => ({ ...suspect(id, incarnation, from), kind: UpdateKind.dead })
 function sends(s: Swim): Outgoing[] {
   const out: Outgoing[] = []
   for (let m = s.pollSend(); m !== undefined; m = s.pollSend()) out.push(m)

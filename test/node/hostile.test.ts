@@ -171,10 +171,11 @@ describe('hostile peer with the cluster key', function () {
     const before = await stats(b)
     const frames = [
       garbage(4, 10),
-      Uint8Array.of(1, 9, 0, 0),
-      Uint8Array.of(1, 5, 1, 9, 0, 0),
+      Uint8Array.of(2, 9, 0, 0), // unknown kind (SWIM wire version 2)
+      Uint8Array.of(2, 5, 1, 9, 0, 0), // unknown update kind
       garbage(5, 3000),
-      Uint8Array.of(2, 1, 7, 0),
+      Uint8Array.of(3, 1, 7, 0), // a version this node does not speak
+      Uint8Array.of(1, 1, 7, 0), // version 1: a node from before epochs
     ].map(lpFrame)
     const r = await h.exchange(b.id, SWIM_PROTOCOL, frames, { timeoutMs: 3_000 })
     // The SWIM reader drops bad frames and keeps reading until we close, then resets.
