@@ -91,7 +91,7 @@ class Writer {
       .then(
         (r) => {
           if (r.status === 200) this.acked.set(key, value)
-          else this.#fail(`${r.status} ${r.json<{ error: { code: string } }>().error.code}`)
+          else this.#fail(`${r.status} ${/"code":\s*"(\w+)"/.exec(r.body.toString())?.[1] ?? ''}`)
         },
         (err: NodeJS.ErrnoException) => this.#fail(err.code ?? err.name),
       )
