@@ -7,7 +7,13 @@ import { parseArgs } from 'node:util'
 import { multiaddr } from '@multiformats/multiaddr'
 import type { CacheNodeInit } from '../node/index.ts'
 import type { ProfileName } from '../../membership/index.ts'
-import { DEFAULT_HTTP_HOST, DEFAULT_HTTP_MAX_BODY_BYTES, DEFAULT_HTTP_PORT } from './constants.ts'
+import {
+  DEFAULT_HTTP_HOST,
+  DEFAULT_HTTP_MAX_BODY_BYTES,
+  DEFAULT_HTTP_PORT,
+  DEFAULT_SHUTDOWN_TIMEOUT_MS,
+  MAX_SHUTDOWN_TIMEOUT_MS,
+} from './constants.ts'
 import { BadFlagError } from './errors.ts'
 
 export interface FlagSpec {
@@ -120,6 +126,15 @@ export const FLAGS: readonly FlagSpec[] = [
       'Save the cache to FILE on shutdown and load it on the next start, ' +
       'so a restart warms up from disk and asks peers only for newer writes.',
   },
+  {
+    name: 'shutdown-timeout',
+    type: 'string',
+    value: 'MS',
+    default: String(DEFAULT_SHUTDOWN_TIMEOUT_MS),
+    help:
+      'On SIGTERM/SIGINT, how long leaving the cluster, flushing and writing the snapshot may take; past it the process ' +
+      'exits 1 naming the step that hung. Keep it below the orchestrator\'s grace period (Kubernetes: 30 s).',
+  },
   { name: 'help', type: 'boolean', short: 'h', default: '', help: 'Show this help and exit.' },
 ]
 
@@ -141,6 +156,8 @@ export interface CliOptions {
   /** Handed to createCacheNode as is; absent fields take the node's defaults. */
   node: CacheNodeInit
   http: HttpOptions
+  /** --shutdown-timeout: the bound on a graceful shutdown (run.ts). */
+  shutdownTimeoutMs: number
 }
 
 const PROFILES: readonly ProfileName[] = ['lan', 'wan', 'local']
@@ -212,6 +229,7 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
     )
   }
   const maxBody = str('max-body')
+  const shutdownTimeout = str('shutdown-timeout')
   return {
     command: values.help === true ? 'help' : positionals[0] === 'keygen' ? 'keygen' : 'run',
     clusterKeyPath,
@@ -222,7 +240,20 @@ export function parseCliArgs(argv: readonly string[]): CliOptions {
       public: isPublic,
       maxBodyBytes: maxBody === undefined ? DEFAULT_HTTP_MAX_BODY_BYTES : parseByteSize(maxBody, '--max-body'),
     },
+    shutdownTimeoutMs: shutdownTimeout === undefined ? DEFAULT_SHUTDOWN_TIMEOUT_MS : parseShutdownTimeout(shutdownTimeout),
   }
+}
+
+/** '--shutdown-timeout 25000': whole milliseconds, 1 … MAX_SHUTDOWN_TIMEOUT_MS. */
+function parseShutdownTimeout(text: string): number {
+  const ms = /^\d+$/.test(text) ? Number(text) : NaN
+  if (!(Number.isSafeInteger(ms) && ms >= 1 && ms <= MAX_SHUTDOWN_TIMEOUT_MS)) {
+    throw new BadFlagError(
+      '--shutdown-timeout',
+      `--shutdown-timeout takes whole milliseconds from 1 to ${MAX_SHUTDOWN_TIMEOUT_MS}, e.g. 25000, got ${JSON.stringify(text)}.`,
+    )
+  }
+  return ms
 }
 
 const UNITS: Record<string, number> = {

@@ -70,5 +70,16 @@ export const MAX_HTTP_BODY_BYTES_IN_FLIGHT = 64 * 1024 * 1024
 export const DEFAULT_HTTP_LIST_LIMIT = 100
 export const MAX_HTTP_LIST_LIMIT = 10_000
 
-/** How long a graceful shutdown may take before the process exits anyway (exit 1). */
-export const SHUTDOWN_TIMEOUT_MS = 10_000
+/**
+ * How long a graceful shutdown (SIGTERM, SIGINT) may take before the process exits anyway,
+ * with exit 1 and the step that hung named (--shutdown-timeout). The node's close() waits at
+ * most leaveTimeoutMs (1 s) for each of: flushing queued batches, the SWIM "left" broadcast,
+ * stopping the replication streams; then libp2p stops and the snapshot (if configured) is
+ * written, which takes milliseconds to a second or two for a full 64 MiB store. 10 s covers
+ * that several times over and stays well inside Kubernetes' default grace period (30 s),
+ * after which the process would be killed with no say in what is logged.
+ */
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000
+
+/** The longest --shutdown-timeout: 10 minutes (and below setTimeout's 2^31 − 1 ms). */
+export const MAX_SHUTDOWN_TIMEOUT_MS = 600_000

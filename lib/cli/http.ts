@@ -7,7 +7,8 @@
 //   GET    /keys?prefix=&limit=      → 200 JSON  { keys, truncated, limit }
 //   GET    /members /stats           → JSON
 //   GET    /metrics                  → Prometheus text (lib/node/prometheus.ts)
-//   GET    /healthz                  → 200 JSON once the node runs, 503 while starting/closing
+//   GET    /healthz                  → 200 JSON once the node runs, 503 while starting/closing (liveness)
+//   GET    /readyz                   → 200 JSON once the warm-up is over, 503 before it and while closing (readiness)
 //
 // Every error is JSON `{ "error": { "code", "message" } }` with a stable code (http-errors.ts).
 // A write is checked by the library's admission rule (checkWriteOptions, the same code
@@ -68,7 +69,15 @@ const KEY_PARAMS: Record<string, readonly string[]> = {
   DELETE: ['userVersion', 'ack', 'timeoutMs'],
 }
 const LIST_PARAMS: readonly string[] = ['prefix', 'limit']
-const ROUTES = ['GET|PUT|DELETE /keys/:key', 'GET /keys?prefix=&limit=', 'GET /members', 'GET /stats', 'GET /metrics', 'GET /healthz']
+const ROUTES = [
+  'GET|PUT|DELETE /keys/:key',
+  'GET /keys?prefix=&limit=',
+  'GET /members',
+  'GET /stats',
+  'GET /metrics',
+  'GET /healthz',
+  'GET /readyz',
+]
 
 export class HttpApi {
   readonly server: Server
@@ -175,6 +184,10 @@ export class HttpApi {
       const warmup = node.stats().warmup
       return sendJson(res, 200, { status: 'ok', id: node.id, warm: warmup.done, warmup })
     }
+    if (path === '/readyz') {
+      allow(method, ['GET', 'HEAD'])
+      return this.#readyz(res)
+    }
     if (path === '/members') {
       allow(method, ['GET', 'HEAD'])
       const node = this.#running()
@@ -195,7 +208,25 @@ export class HttpApi {
       allow(method, ['GET', 'HEAD'])
       return sendJson(res, 200, { service: 'also-cache', id: this.#node?.id, routes: ROUTES, docs: 'docs/cli.md' })
     }
-    throw new HttpError(404, 'ERR_NOT_FOUND', `no route ${method} ${path}; routes: /keys/:key, /keys, /members, /stats, /metrics, /healthz`)
+    const routes = '/keys/:key, /keys, /members, /stats, /metrics, /healthz, /readyz'
+    throw new HttpError(404, 'ERR_NOT_FOUND', `no route ${method} ${path}; routes: ${routes}`)
+  }
+
+  /**
+   * GET /readyz, readiness (where /healthz is liveness): 200 once the node's start-up warm-up
+   * is over (stats().ready), so a load balancer sends traffic, and a rolling deploy stops the
+   * next node, only once this one holds what its peers hold. 503 with why otherwise:
+   * `starting` (the node is not running yet), `warming` (running, its warm-up from the
+   * snapshot and peers not over), `closing` (shutting down: the balancer stops sending before
+   * the process goes). `warmup` is stats().warmup: its figures once it is over.
+   */
+  #readyz(res: ServerResponse): void {
+    const node = this.#node
+    if (this.#phase !== 'running' || node === undefined) return sendJson(res, 503, { status: this.#phase })
+    const stats = node.stats()
+    // Not ready with the warm-up over: close() has begun (the phase flips a moment later).
+    const status = stats.ready ? 'ready' : stats.warmup.done ? 'closing' : 'warming'
+    sendJson(res, stats.ready ? 200 : 503, { status, id: node.id, warmup: stats.warmup })
   }
 
   /**

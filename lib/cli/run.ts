@@ -4,13 +4,13 @@
 //
 // Start-up order: bind HTTP first (a taken port fails in milliseconds, before this node
 // joins and then leaves a cluster), then start the node, then print where everything is.
-// Shutdown: stop taking HTTP connections, close the node (it tells the cluster it is
-// leaving, so peers see "left" at once instead of suspecting it), exit 0.
+// Shutdown (handleSignals): stop taking HTTP connections, close the node (it tells the cluster
+// it is leaving, so peers see "left" at once instead of suspecting it), exit 0, all within
+// --shutdown-timeout.
 
 import type { CacheNode } from '../index.ts'
 import { parseCliArgs, type CliOptions } from './args.ts'
 import { banner, selfCommand } from './banner.ts'
-import { SHUTDOWN_TIMEOUT_MS } from './constants.ts'
 import { AddressInUseError, BadFlagError, CliError, ExitCode } from './errors.ts'
 import { HttpApi } from './http.ts'
 import { readClusterKeyFile } from './key-file.ts'
@@ -41,7 +41,7 @@ async function main(argv: readonly string[]): Promise<void> {
   api.attach(node)
   process.stdout.write(banner({ id: node.id, addresses: node.addresses(), url, options, argv, self: selfCommand() }))
   watch(node)
-  handleSignals(node, api)
+  handleSignals(node, api, options)
 }
 
 async function startNode(options: CliOptions): Promise<CacheNode> {
@@ -89,28 +89,48 @@ function watch(node: CacheNode): void {
   node.addEventListener('identity:conflict', (e) => log(`error: peer id ${e.detail.nodeId}: ${e.detail.hint}`))
 }
 
-function handleSignals(node: CacheNode, api: HttpApi): void {
+/**
+ * SIGTERM/SIGINT: the graceful shutdown a rolling deploy relies on. In order: /readyz and
+ * every route answer 503 `closing` and the server takes no new connection; node.close()
+ * sends what is queued (so writes this node acknowledged reach its peers), says "left"
+ * (peers drop it at once, and stop waiting for its acknowledgements), stops libp2p and writes
+ * the snapshot if --snapshot is set; open HTTP connections are cut; exit 0. The whole is
+ * bounded by --shutdown-timeout: past it, exit 1 naming the step that had not finished.
+ */
+function handleSignals(node: CacheNode, api: HttpApi, options: CliOptions): void {
   let closing = false
+  let step = ''
   const stop = (signal: NodeJS.Signals): void => {
     if (closing) {
       log(`${signal} again: exiting without leaving the cluster`)
       process.exit(ExitCode.interrupted)
     }
     closing = true
-    log(`${signal}: leaving the cluster and stopping (press Ctrl-C again to force)`)
-    // A peer that never answers must not keep the process alive forever.
+    const started = performance.now()
+    const timeoutMs = options.shutdownTimeoutMs
+    log(`${signal}: leaving the cluster and stopping within ${timeoutMs} ms (press Ctrl-C again to force)`)
+    // A peer that never answers, or a disk that never returns, must not keep the process alive
+    // past the orchestrator's grace period: exit 1, naming what hung.
     setTimeout(() => {
-      log(`did not stop within ${SHUTDOWN_TIMEOUT_MS} ms; exiting`)
+      const message =
+        `did not stop within ${timeoutMs} ms: ${step} had not finished. ` +
+        'The node may not have left cleanly (peers will find it dead instead) and its snapshot may be missing or old. ' +
+        'Raise --shutdown-timeout if the snapshot is large or the disk slow.'
+      log(message)
+      process.stderr.write(`also-cache [ERR_CLI_SHUTDOWN_TIMEOUT]: ${message}\n`)
       process.exit(ExitCode.failure)
-    }, SHUTDOWN_TIMEOUT_MS).unref()
+    }, timeoutMs).unref()
     void (async () => {
       const httpClosed = api.close()
+      const snapshot = options.node.snapshotPath === undefined ? '' : `, writing the snapshot to ${options.node.snapshotPath}`
+      step = `closing the node (flushing queued writes, leaving the cluster, stopping libp2p${snapshot})`
       await node.close()
       // Requests still open (a keep-alive client, a slow ack) have had the node's close to
       // finish; past it they could only get 503, so they are cut rather than waited for.
+      step = 'closing the HTTP connections'
       api.server.closeAllConnections()
       await httpClosed
-      log('stopped')
+      log(`stopped in ${Math.round(performance.now() - started)} ms`)
       process.exit(ExitCode.ok)
     })()
   }

@@ -22,9 +22,10 @@ Flags:`
 const OUTRO = `HTTP API (see docs/cli.md):
   GET|PUT|DELETE /keys/KEY   value = raw body; ?ttl=MS  ?userVersion=N  ?ack=all&timeoutMs=MS
   GET /keys?prefix=P&limit=N list keys (default ${DEFAULT_HTTP_LIST_LIMIT}, at most ${MAX_HTTP_LIST_LIMIT})
-  GET /members   GET /stats   GET /metrics (Prometheus)   GET /healthz
+  GET /members   GET /stats   GET /metrics (Prometheus)   GET /healthz (liveness)   GET /readyz (readiness)
 
-Needs Node ≥ 22. Exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 other failure (or Node < 22), 2 bad flag, 3 address in use.`
+Needs Node ≥ 22. Exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 other failure (or Node < 22, or shutdown past
+--shutdown-timeout), 2 bad flag, 3 address in use.`
 
 export function usage(): string {
   const lines = [INTRO]

@@ -373,6 +373,7 @@ export class CacheNode<T = Uint8Array> extends CacheNodeEvents {
       swim: this.#swim,
       members: this.members(),
       warmup: this.#warmup,
+      closing: this.#closed,
       malformedByPeer: this.#parts.police.byPeer(),
       refusedConnections: this.#gate.refused + this.#p2p.services.guard.refused,
       internalErrors: this.#internalErrors,

@@ -4,9 +4,9 @@
 //   start: SWIM begins → sync serves → replication streams open to live members → hints → the
 //          snapshot loads → mDNS and bootstrap dialling → SWIM joins what they reached →
 //          warm-up (background)
-//   close: queued batches go out (bounded by leaveTimeoutMs) → hints stop → SWIM says "left" →
-//          replication and sync stop → libp2p stops → the identity file is released → the
-//          snapshot is saved
+//   close: the time is noted (the snapshot's since-bound) → queued batches go out
+//          (bounded by leaveTimeoutMs) → hints stop → SWIM says "left" → replication and sync
+//          stop → libp2p stops → the identity file is released → the snapshot is saved
 //
 // Events that start announces (join:failed, snapshot:refused) are dispatched after
 // createCacheNode resolves, so a listener added right after `await` hears them.
@@ -19,7 +19,8 @@ import type { Dispatch, SyncDone } from './events.ts'
 import { dialBootstrap, dialDiscovered } from './join.ts'
 import type { ResolvedNodeOptions } from './options.ts'
 import type { NodeParts } from './parts.ts'
-import { loadSnapshot, saveSnapshot, SnapshotError, type LoadedSnapshot, type SnapshotState } from './snapshot.ts'
+import { DEFAULT_MAX_CLOCK_DRIFT_MS } from '../../crdt/index.ts'
+import { loadSnapshot, saveSnapshot, snapshotClock, SnapshotError, type LoadedSnapshot, type SnapshotState } from './snapshot.ts'
 import { runWarmUp } from './warmup-run.ts'
 
 export interface TransportHooks {
@@ -129,6 +130,8 @@ export async function stopParts(
   identity: IdentityLease | undefined,
 ): Promise<void> {
   const { swim, pubsub } = p2p.services
+  // Before this node stops receiving: what it may miss from now on is above it (snapshot.ts).
+  const closeMs = parts.now()
   await parts.link.flush(o.leaveTimeoutMs).catch(() => {})
   parts.hints.stop()
   if (parts.hints.enabled) {
@@ -140,5 +143,8 @@ export async function stopParts(
   await parts.sync.stop().catch(() => {})
   await p2p.stop()
   await identity?.release()
-  if (o.snapshotPath !== undefined) await saveSnapshot(o.snapshotPath, parts.replica, o.cluster)
+  if (o.snapshotPath !== undefined) {
+    const drift = o.maxClockDriftMs ?? DEFAULT_MAX_CLOCK_DRIFT_MS
+    await saveSnapshot(o.snapshotPath, parts.replica, o.cluster, snapshotClock(closeMs, drift))
+  }
 }

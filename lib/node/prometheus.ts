@@ -239,6 +239,7 @@ export function renderPrometheus(stats: NodeStats, members?: readonly Member[]):
   // ---- warm-up ----
   const warm = stats.warmup
   gauge('also_cache_warmup_done', '1 once the start-up warm-up from peers (and snapshot) is over.', warm.done ? 1 : 0)
+  gauge('also_cache_ready', '1 while the node is ready for traffic: warm-up over, close() not begun.', stats.ready ? 1 : 0)
   if (warm.done) {
     gauge('also_cache_warmup_entries', 'Deltas applied by the warm-up.', warm.entries)
     gauge('also_cache_warmup_bytes', 'Encoded bytes received by the warm-up.', warm.bytes)

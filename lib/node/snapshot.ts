@@ -2,6 +2,21 @@
 // then ask its peers only for since(snapshot's clock) instead of since(0) (docs/node.md,
 // "Warm-up").
 //
+// The clock written is not the replica's clock at save time but a lower bound under which this
+// replica had everything (snapshotClock): the wall-clock time close() began, less the clock
+// drift the cluster tolerates. Worked scenario (found by test/cli/rolling-restart.test.ts):
+//   1. node A begins to close; B hears A's "left" first and stops sending to it, so B's next
+//      writes are acknowledged by B and C only (A no longer counts);
+//   2. C has not heard it yet: its writes still reach A, and A's clock moves past B's writes;
+//   3. A saves its snapshot with that clock. Restarted, it asks since(clock): B's writes are
+//      below it and are not sent, and the warm-up's baselines cover their seqs, so no repair
+//      ever asks for them: acknowledged writes missing on A for good;
+//   4. with the time noted before A could miss anything (close() begun), since() brings them.
+//      Less maxClockDriftMs: a writer whose clock is behind A's, or a delta still in flight
+//      when A began to close, can carry an hlc below that time too.
+// A gap A already had long before it closed (a seq repair was still after) is not covered: as
+// before, repair of it ends with this run.
+//
 // Format, version 2 (integers unsigned LEB128 with lib/foundation unless said otherwise):
 //   magic "ACSNAP" · format version byte (2) · cluster name (length-prefixed UTF-8) ·
 //   clock hlc · chunk count · per chunk: byte length · an encoded delta batch (crdt/codec.ts) ·
@@ -25,7 +40,15 @@ import { constants } from 'node:fs'
 import { access, open, readFile, rename, stat, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { crc32 } from 'node:zlib'
-import { decodeDeltas, deltaEncodedBytesMax, encodeDeltas, type Delta, type Hlc, type Replica } from '../../crdt/index.ts'
+import {
+  decodeDeltas,
+  deltaEncodedBytesMax,
+  encodeDeltas,
+  hlcFromParts,
+  type Delta,
+  type Hlc,
+  type Replica,
+} from '../../crdt/index.ts'
 import { AlsoCacheError, DecodeError } from '../foundation/index.ts'
 import { Decoder } from '../foundation/index.ts'
 import { Encoder } from '../foundation/index.ts'
@@ -78,7 +101,10 @@ export type SnapshotState =
   | { state: 'refused'; reason: SnapshotErrorReason; message: string }
 
 export interface LoadedSnapshot {
-  /** The saving replica's clock: every delta in the file has an hlc ≤ this. */
+  /**
+   * The clock under which the saving replica had every write (snapshotClock): the warm-up asks
+   * peers for since(clock), and discards the file if a peer forgot deletes above it.
+   */
   clock: Hlc
   deltas: Delta[]
 }
@@ -162,10 +188,30 @@ async function checkDirectory(path: string): Promise<void> {
 }
 
 /**
- * Saves everything the replica knows (entries, tombstones, ghosts), hottest first, tagged with
- * `cluster`. Refuses (SnapshotError) a path checkSnapshotPath refuses; leaves no temporary file.
+ * The clock to save with a snapshot: `closeMs` (the node's wall clock when close() began)
+ * less `driftMs` (the cluster's maxClockDriftMs), never below 0. A write this replica lacks
+ * at save time because it began to close was made after that, or was in flight then, so it
+ * carries an hlc above this unless its writer's clock was more than `driftMs` behind (and then
+ * this node would refuse the writer's peers' writes as too far ahead: the cluster is already
+ * broken). Costs, at the next start, a since() of up to `driftMs` (60 s) more writes than the
+ * time close began, and a peer's horizon is compared with that lower clock (the file is
+ * discarded a little more often).
  */
-export async function saveSnapshot(path: string, replica: Replica, cluster: string): Promise<{ deltas: number; bytes: number }> {
+export function snapshotClock(closeMs: number, driftMs: number): Hlc {
+  return hlcFromParts(Math.max(0, Math.floor(closeMs) - driftMs))
+}
+
+/**
+ * Saves everything the replica knows (entries, tombstones, ghosts), hottest first, tagged with
+ * `cluster` and `clock` (see snapshotClock; the replica's own clock when not given). Refuses
+ * (SnapshotError) a path checkSnapshotPath refuses; leaves no temporary file.
+ */
+export async function saveSnapshot(
+  path: string,
+  replica: Replica,
+  cluster: string,
+  clock: Hlc = replica.clock,
+): Promise<{ deltas: number; bytes: number }> {
   await checkSnapshotPath(path)
   const chunks: Uint8Array[] = []
   let batch: Delta[] = []
@@ -186,7 +232,7 @@ export async function saveSnapshot(path: string, replica: Replica, cluster: stri
   head.writeRaw(MAGIC)
   head.writeUint8(SNAPSHOT_VERSION)
   head.writeString(cluster)
-  head.writeVarUint(replica.clock)
+  head.writeVarUint(clock)
   head.writeVarUint(chunks.length)
   // Beside the target, so the rename stays within one file system.
   const tmp = `${path}.${process.pid}.tmp`

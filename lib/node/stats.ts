@@ -16,6 +16,14 @@ import type { TakeoverStats, TakeoverTracker } from './takeover.ts'
 
 export interface NodeStats {
   id: string
+  /**
+   * Whether this node should take traffic: false until the start-up warm-up (snapshot and
+   * peers) is over, true after, and false again from the moment close() begins. The CLI's
+   * `GET /readyz` answers from it; a load balancer or a rolling deploy waits for it before
+   * sending traffic or stopping the next node. Reads and writes work either way: a node that
+   * is not ready yet serves misses for what its warm-up has not brought.
+   */
+  ready: boolean
   hits: number
   misses: number
   /** hits / (hits + misses); 0 before any read. */
@@ -67,6 +75,8 @@ export interface StatsSources {
   members: readonly Member[]
   /** The warm-up's result once it is over. */
   warmup: (SyncDone & { done: true }) | undefined
+  /** close() has begun. */
+  closing: boolean
   loader: SingleFlightLoader
   hints: HotKeyHints
   takeover: TakeoverTracker
@@ -85,6 +95,7 @@ export function nodeStats(s: StatsSources): NodeStats {
   const reads = store.hits + store.misses
   return {
     id: s.id,
+    ready: s.warmup !== undefined && !s.closing,
     hits: store.hits,
     misses: store.misses,
     hitRatio: reads === 0 ? 0 : store.hits / reads,

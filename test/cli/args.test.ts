@@ -21,7 +21,9 @@ describe('cli args', function () {
         expect(o.http).to.deep.equal({ host: '127.0.0.1', port: 7070, public: false, maxBodyBytes: 1024 * 1024 })
         expect(o.command).to.equal('run')
         expect(o.clusterKeyPath).to.equal(undefined)
+        expect(o.shutdownTimeoutMs).to.equal(10_000)
       }],
+      ['--shutdown-timeout 25000', ['--shutdown-timeout', '25000'], (o) => expect(o.shutdownTimeoutMs).to.equal(25_000)],
       [
         'repeated --listen and --bootstrap, in order',
         ['--listen', '/ip4/127.0.0.1/tcp/0', '--listen', '/ip4/127.0.0.1/tcp/4002', '--bootstrap', PEER],
@@ -85,6 +87,9 @@ describe('cli args', function () {
       [['--swim-profile', 'fast'], '--swim-profile', /lan, wan, local/],
       [['--max-body', '-1'], '--max-body', /ambiguous/],
       [['--max-body=-1'], '--max-body', /size like/],
+      [['--shutdown-timeout', '0'], '--shutdown-timeout', /from 1 to 600000/],
+      [['--shutdown-timeout', '10s'], '--shutdown-timeout', /whole milliseconds/],
+      [['--shutdown-timeout', '600001'], '--shutdown-timeout', /from 1 to 600000/],
     ]
     for (const [argv, flag, message] of bad) {
       it(`${argv.join(' ')}`, () => {

@@ -237,6 +237,27 @@ describe('cli http', function () {
     expect(body.warm).to.equal(body.warmup.done)
   })
 
+  it('GET /readyz: 200 "ready" once the warm-up is over (HEAD too), stats().ready, listed on GET /', async () => {
+    await waitFor(async () => (await request(`${b.url}/readyz`)).status === 200, { timeoutMs: 10_000, what: 'the second node ready' })
+    const body = (await request(`${b.url}/readyz`)).json<{ status: string; id: string; warmup: { done: boolean } }>()
+    expect(body).to.include({ status: 'ready', id: b.id })
+    expect(body.warmup.done).to.equal(true)
+    expect((await request(`${b.url}/readyz`, { method: 'HEAD' })).status).to.equal(200)
+    expect((await request(`${b.url}/readyz`, { method: 'POST' })).status).to.equal(405)
+    expect((await request(`${b.url}/stats`)).json<{ ready: boolean }>().ready).to.equal(true)
+    expect((await request(`${b.url}/`)).json<{ routes: string[] }>().routes).to.include('GET /readyz')
+  })
+
+  it('SIGTERM past --shutdown-timeout: exit 1, ERR_CLI_SHUTDOWN_TIMEOUT naming the step that hung', async () => {
+    // 1 ms: the node's close (a SWIM "left", libp2p stopping) always takes longer than that.
+    const c = await new CliProcess(['--http', '127.0.0.1:0', '--shutdown-timeout', '1']).started()
+    c.child.kill('SIGTERM')
+    const exit = await c.exit(15_000)
+    expect(exit.code).to.equal(1)
+    expect(c.stderr).to.match(/^also-cache \[ERR_CLI_SHUTDOWN_TIMEOUT\]: did not stop within 1 ms: closing the node \(flushing/m)
+    expect(c.stdout).to.match(/SIGTERM: leaving the cluster and stopping within 1 ms/)
+  })
+
   it('port in use: another also-cache on the same --http port exits 3 naming the port', async () => {
     const port = new URL(a.url).port
     const c = new CliProcess(['--http', `127.0.0.1:${port}`])
@@ -271,7 +292,8 @@ describe('cli http', function () {
     b.child.kill('SIGTERM')
     const exit = await b.exit(15_000)
     expect(exit.code).to.equal(0)
-    expect(b.stdout).to.match(/SIGTERM: leaving the cluster/)
+    expect(b.stdout).to.match(/SIGTERM: leaving the cluster and stopping within 10000 ms/)
+    expect(b.stdout).to.match(/stopped in \d+ ms/)
     await waitFor(
       async () => {
         const { members } = (await request(`${a.url}/members`)).json<{ members: { id: string; state: string }[] }>()

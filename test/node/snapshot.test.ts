@@ -5,7 +5,7 @@ import { expect } from 'chai'
 import { mkdir, mkdtemp, readdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Replica } from '../../crdt/index.ts'
+import { DEFAULT_MAX_CLOCK_DRIFT_MS, Replica } from '../../crdt/index.ts'
 import { createCacheNode, type SnapshotRefused } from '../../lib/index.ts'
 import { decodeSnapshot, loadSnapshot, saveSnapshot, SnapshotError } from '../../lib/node/snapshot.ts'
 import { crc32 } from 'node:zlib'
@@ -220,13 +220,18 @@ describe('snapshot files', function () {
     const snapshotPath = join(dir, 'c.snap')
     const [a, b] = await startCluster(2, FAST)
     await a.call('load', 'old', 2000)
-    const c1 = await startNode({ ...FAST, bootstrap: a.addresses, snapshotPath })
+    // The file's since-bound is the time c began to close less maxClockDriftMs (snapshotClock):
+    // with c's clock one drift ahead, that bound is the others' time then, so the old keys are
+    // below it and the new ones above without the test waiting a minute. (c writes nothing, so
+    // no one refuses its clock.)
+    const ahead = { clockOffsetMs: DEFAULT_MAX_CLOCK_DRIFT_MS }
+    const c1 = await startNode({ ...FAST, ...ahead, bootstrap: a.addresses, snapshotPath })
     await c1.call('warmed')
     await waitFor(async () => ((await c1.call('dump')) as unknown[]).length === 2000, { timeoutMs: 10_000, what: 'c to hold the old keys' })
     await c1.call('close')
     await c1.exited
     await a.call('load', 'new', 100)
-    const c2 = await startNode({ ...FAST, bootstrap: [...a.addresses, ...b.addresses], snapshotPath })
+    const c2 = await startNode({ ...FAST, ...ahead, bootstrap: [...a.addresses, ...b.addresses], snapshotPath })
     const done = (await c2.call('warmed')) as { snapshot: string; entries: number }
     expect(done.snapshot).to.equal('used')
     await waitFor(async () => JSON.stringify(await c2.call('dump')) === JSON.stringify(await a.call('dump')), {
