@@ -178,7 +178,8 @@ function takeAck(query: URLSearchParams, out: ParsedWrite): void {
 /** Write headers that do not apply to this request are refused, like an unknown query parameter. */
 function refuseHeaders(req: IncomingMessage, names: readonly string[], what: string): void {
   for (const name of names) {
-    if (req.headers[name] !== undefined) throw new HttpError(400, 'ERR_BAD_PARAM', `${name} does not apply to ${what}; remove it`, { param: name })
+    if (req.headers[name] === undefined) continue
+    throw new HttpError(400, 'ERR_BAD_PARAM', `${name} does not apply to ${what}; remove it`, { param: name })
   }
 }
 
