@@ -1,5 +1,5 @@
-// What a request to the HTTP API says, parsed: the key from the path, write options and list
-// options from the query (or a header). This file checks syntax only — a number is digits, a
+// What a request to the HTTP API says, parsed: the key or tag from the path, write, clear and
+// list options from the query (or a header). This file checks syntax only — a number is digits, a
 // parameter is known and given once. Whether a write's values are admissible (ttl range,
 // timeoutMs only with ack=all, ...) is the library's admission rule (checkWriteOptions,
 // crdt/admission.ts), applied by the caller: over HTTP and from code, one rule.
@@ -11,9 +11,21 @@ import { HttpError } from './http-errors.ts'
 
 /** A write's options as the library takes them, and where each came from in the request. */
 export interface ParsedWrite {
-  options: { ttlMs?: number; userVersion?: number; ack?: string; timeoutMs?: number }
+  options: { ttlMs?: number; userVersion?: number; tags?: string[]; ack?: string; timeoutMs?: number; prefix?: string }
   /** The library's argument name → the query parameter or header it came from ('ttlMs' → 'x-ttl-ms'). */
   sources: Record<string, string>
+}
+
+/**
+ * '/tags/a%2Fb' → 'a/b', percent-decoded like a key. Whether the tag is admissible (non-empty,
+ * at most 128 bytes) is the library's rule: invalidateTags refuses it with argument 'tags'.
+ */
+export function parseTag(path: string): string {
+  try {
+    return decodeURIComponent(path.slice('/tags/'.length))
+  } catch {
+    throw new HttpError(400, 'ERR_BAD_TAG', 'the tag is not valid percent-encoding; encode it with encodeURIComponent (escape % as %25)')
+  }
 }
 
 /** '/keys/a%2Fb' → 'a/b'. Everything after '/keys/' is the key, so '/' may appear raw too. */
@@ -72,18 +84,103 @@ export function parseWrite(req: IncomingMessage, query: URLSearchParams, method:
     out.options[argument] = parsed.value
     out.sources[argument] = parsed.source
   }
-  if (method === 'PUT') take('ttlMs', 'ttl', 'x-ttl-ms')
-  else if (req.headers['x-ttl-ms'] !== undefined) {
-    throw new HttpError(400, 'ERR_BAD_PARAM', 'x-ttl-ms does not apply to DELETE; remove it', { param: 'x-ttl-ms' })
-  }
+  if (method === 'PUT') {
+    take('ttlMs', 'ttl', 'x-ttl-ms')
+    takeTags(req, query, out)
+  } else refuseHeaders(req, ['x-ttl-ms', 'x-tags'], 'DELETE of a key')
   take('userVersion', 'userVersion', 'x-user-version')
-  take('timeoutMs', 'timeoutMs')
+  takeAck(query, out)
+  return out
+}
+
+/**
+ * The options of `DELETE /keys` (a clear): exactly one of `prefix=P` (non-empty) and
+ * `all=true`. A bare DELETE of the collection is refused rather than read as "every key", and
+ * so is an empty prefix (`?prefix=$UNSET` would otherwise wipe the cluster): clearing every
+ * key is said in words.
+ */
+export function parseClear(req: IncomingMessage, query: URLSearchParams): ParsedWrite {
+  const prefix = query.get('prefix')
+  const all = query.get('all')
+  const which = 'give prefix=P to clear the keys starting with P, or all=true to clear every key'
+  if (prefix === null && all === null) {
+    throw new HttpError(400, 'ERR_BAD_PARAM', `DELETE /keys needs prefix or all: ${which}`, { param: 'prefix' })
+  }
+  if (prefix !== null && all !== null) throw new HttpError(400, 'ERR_BAD_PARAM', `prefix and all together: ${which}`, { param: 'all' })
+  if (all !== null && all !== 'true') {
+    throw new HttpError(400, 'ERR_BAD_PARAM', `all takes only true, got ${JSON.stringify(all)}: ${which}`, { param: 'all' })
+  }
+  if (prefix === '') {
+    throw new HttpError(400, 'ERR_BAD_PARAM', 'prefix is empty, which would clear every key; say all=true for that', { param: 'prefix' })
+  }
+  refuseHeaders(req, ['x-ttl-ms', 'x-user-version', 'x-tags'], 'a clear')
+  const out: ParsedWrite = { options: { prefix: prefix ?? '' }, sources: { prefix: 'prefix' } }
+  takeAck(query, out)
+  return out
+}
+
+/** The options of `DELETE /tags/TAG`: `ack` and `timeoutMs` only. */
+export function parseInvalidate(req: IncomingMessage, query: URLSearchParams): ParsedWrite {
+  refuseHeaders(req, ['x-ttl-ms', 'x-user-version', 'x-tags'], 'a tag invalidation')
+  const out: ParsedWrite = { options: {}, sources: {} }
+  takeAck(query, out)
+  return out
+}
+
+/**
+ * An entry's tags as a response header: comma-separated, each tag percent-encoded where it
+ * must be (`%`, `,`, control characters and non-ASCII), so any tag the library admits can be
+ * shown and `decodeURIComponent` of each item gives it back. Tags such as `user:1` read as is.
+ */
+export function tagsHeader(tags: readonly string[]): string {
+  return tags.map((t) => t.replace(/[%,\u0000-\u001f\u007f-\u{10ffff}]/gu, (c) => encodeURIComponent(c))).join(',')
+}
+
+/**
+ * `tags=a,b` or `x-tags: a,b` (the query wins): split at commas, spaces and tabs around each
+ * tag dropped (HTTP list syntax), so a tag with a comma, or with edge spaces, cannot be given
+ * over HTTP. The header is read as UTF-8. Whether the tags are admissible is the library's rule.
+ */
+function takeTags(req: IncomingMessage, query: URLSearchParams, out: ParsedWrite): void {
+  const fromQuery = query.get('tags')
+  let text = fromQuery
+  if (text === null) {
+    const header = req.headers['x-tags']
+    if (header === undefined) return
+    // Node reads header bytes as latin1; a client sends UTF-8.
+    const bytes = Buffer.from(Array.isArray(header) ? header.join(',') : header, 'latin1')
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+    } catch {
+      throw new HttpError(400, 'ERR_BAD_PARAM', 'x-tags is not valid UTF-8; send the tags as UTF-8, or in the query: ?tags=', {
+        param: 'x-tags',
+      })
+    }
+  }
+  out.options.tags = text.split(',').map((t) => t.replace(/^[ \t]+|[ \t]+$/g, ''))
+  out.sources.tags = fromQuery === null ? 'x-tags' : 'tags'
+}
+
+/** `ack` and `timeoutMs` of any write, as given (the admission rule judges them). */
+function takeAck(query: URLSearchParams, out: ParsedWrite): void {
+  const timeoutMs = intParam(query, 'timeoutMs', undefined)
+  if (timeoutMs !== undefined) {
+    out.options.timeoutMs = timeoutMs.value
+    out.sources.timeoutMs = timeoutMs.source
+  }
   const ack = query.get('ack')
   if (ack !== null) {
     out.options.ack = ack
     out.sources.ack = 'ack'
   }
-  return out
+}
+
+/** Write headers that do not apply to this request are refused, like an unknown query parameter. */
+function refuseHeaders(req: IncomingMessage, names: readonly string[], what: string): void {
+  for (const name of names) {
+    if (req.headers[name] === undefined) continue
+    throw new HttpError(400, 'ERR_BAD_PARAM', `${name} does not apply to ${what}; remove it`, { param: name })
+  }
 }
 
 /** The `prefix` and `limit` of GET /keys. */

@@ -2,9 +2,11 @@
 // It decides nothing the node decides; it only parses, bounds and maps errors to statuses.
 //
 //   GET    /keys/KEY                 → 200 raw bytes + version headers | 404
-//   PUT    /keys/KEY  body = value   → 200 JSON  (?ttl= ?userVersion= ?ack=all&timeoutMs=)
+//   PUT    /keys/KEY  body = value   → 200 JSON  (?ttl= ?userVersion= ?tags=a,b ?ack=all&timeoutMs=)
 //   DELETE /keys/KEY                 → 200 JSON  (?userVersion= ?ack=all&timeoutMs=)
 //   GET    /keys?prefix=&limit=      → 200 JSON  { keys, truncated, limit }
+//   DELETE /keys?prefix=P | ?all=true → 200 JSON  { cleared: { prefix }, version, acked } (?ack=all&timeoutMs=)
+//   DELETE /tags/TAG                 → 200 JSON  { invalidated, version, acked } (?ack=all&timeoutMs=)
 //   GET    /members /stats           → JSON
 //   GET    /metrics                  → Prometheus text (lib/node/prometheus.ts)
 //   GET    /healthz                  → 200 JSON once the node runs, 503 while starting/closing (liveness)
@@ -37,7 +39,7 @@ import {
 import { AddressInUseError, BadFlagError } from './errors.ts'
 import { ByteBudget, readBody } from './http-body.ts'
 import { answerClientError, HttpError, sendError, sendJson, toHttpError } from './http-errors.ts'
-import { checkParams, parseKey, parseList, parseWrite } from './http-params.ts'
+import { checkParams, parseClear, parseInvalidate, parseKey, parseList, parseTag, parseWrite, tagsHeader } from './http-params.ts'
 import { positiveInt } from '../foundation/index.ts'
 
 export { HttpError, toHttpError } from './http-errors.ts'
@@ -65,13 +67,21 @@ type Phase = 'starting' | 'running' | 'closing'
 const KEY_PARAMS: Record<string, readonly string[]> = {
   GET: [],
   HEAD: [],
-  PUT: ['ttl', 'userVersion', 'ack', 'timeoutMs'],
+  PUT: ['ttl', 'userVersion', 'tags', 'ack', 'timeoutMs'],
   DELETE: ['userVersion', 'ack', 'timeoutMs'],
 }
-const LIST_PARAMS: readonly string[] = ['prefix', 'limit']
+/** Query parameters of /keys: a listing (GET) or a clear (DELETE). */
+const COLLECTION_PARAMS: Record<string, readonly string[]> = {
+  GET: ['prefix', 'limit'],
+  HEAD: ['prefix', 'limit'],
+  DELETE: ['prefix', 'all', 'ack', 'timeoutMs'],
+}
+const TAG_PARAMS: readonly string[] = ['ack', 'timeoutMs']
 const ROUTES = [
   'GET|PUT|DELETE /keys/:key',
   'GET /keys?prefix=&limit=',
+  'DELETE /keys?prefix= | ?all=true',
+  'DELETE /tags/:tag',
   'GET /members',
   'GET /stats',
   'GET /metrics',
@@ -175,8 +185,9 @@ export class HttpApi {
     const query = new URLSearchParams(q === -1 ? '' : rawUrl.slice(q + 1))
     const method = req.method ?? 'GET'
 
-    if (path === '/keys') return this.#list(res, method, query)
+    if (path === '/keys') return method === 'DELETE' ? this.#clear(req, res, query) : this.#list(res, method, query)
     if (path.startsWith('/keys/')) return this.#key(req, res, method, path, query)
+    if (path.startsWith('/tags/')) return this.#invalidate(req, res, method, path, query)
     if (path === '/healthz') {
       allow(method, ['GET', 'HEAD'])
       const node = this.#node
@@ -208,7 +219,7 @@ export class HttpApi {
       allow(method, ['GET', 'HEAD'])
       return sendJson(res, 200, { service: 'also-cache', id: this.#node?.id, routes: ROUTES, docs: 'docs/cli.md' })
     }
-    const routes = '/keys/:key, /keys, /members, /stats, /metrics, /healthz, /readyz'
+    const routes = '/keys/:key, /keys, /tags/:tag, /members, /stats, /metrics, /healthz, /readyz'
     throw new HttpError(404, 'ERR_NOT_FOUND', `no route ${method} ${path}; routes: ${routes}`)
   }
 
@@ -235,13 +246,12 @@ export class HttpApi {
    * store at most (no hit counted, no value copied).
    */
   #list(res: ServerResponse, method: string, query: URLSearchParams): void {
-    allow(method, ['GET', 'HEAD'])
-    checkParams(query, LIST_PARAMS)
+    allow(method, Object.keys(COLLECTION_PARAMS))
+    checkParams(query, COLLECTION_PARAMS[method])
     const { prefix, limit } = parseList(query)
     const keys: string[] = []
     let truncated = false
-    for (const [key] of this.#running().entries()) {
-      if (!key.startsWith(prefix)) continue
+    for (const key of this.#running().keys(prefix)) {
       if (keys.length === limit) {
         truncated = true
         break
@@ -249,6 +259,37 @@ export class HttpApi {
       keys.push(key)
     }
     sendJson(res, 200, { keys, truncated, limit })
+  }
+
+  /**
+   * DELETE /keys?prefix=P or ?all=true: clear(), on every node, of the keys written before it
+   * (docs/replication.md, "Clears"). A bare DELETE /keys is refused (http-params.ts, parseClear).
+   */
+  async #clear(req: IncomingMessage, res: ServerResponse, query: URLSearchParams): Promise<void> {
+    checkParams(query, COLLECTION_PARAMS.DELETE)
+    const { options, sources } = parseClear(req, query)
+    try {
+      const checked = checkWriteOptions(options, 'clear')
+      const result = await this.#running().clear(checked)
+      sendJson(res, 200, { cleared: { prefix: checked.prefix ?? '' }, version: result.version, acked: checked.ack === 'all' })
+    } catch (err) {
+      throw toHttpError(err, sources)
+    }
+  }
+
+  /** DELETE /tags/TAG: invalidateTags([TAG]) on every node (docs/replication.md, "Tags"). */
+  async #invalidate(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams): Promise<void> {
+    allow(method, ['DELETE'])
+    const tag = parseTag(path)
+    checkParams(query, TAG_PARAMS)
+    const { options, sources } = parseInvalidate(req, query)
+    try {
+      const checked = checkWriteOptions(options, 'invalidateTags')
+      const result = await this.#running().invalidateTags([tag], checked)
+      sendJson(res, 200, { invalidated: tag, version: result.version, acked: checked.ack === 'all' })
+    } catch (err) {
+      throw toHttpError(err, sources)
+    }
   }
 
   async #key(req: IncomingMessage, res: ServerResponse, method: string, path: string, query: URLSearchParams): Promise<void> {
@@ -283,6 +324,7 @@ export class HttpApi {
       headers['x-version-hlc'] = e.version.hlc
       headers['x-version-node'] = e.version.nodeId
       if (e.expiresAt !== undefined) headers['x-expires-at'] = e.expiresAt
+      if (e.tags !== undefined && e.tags.length > 0) headers['x-tags'] = tagsHeader(e.tags)
     }
     res.writeHead(200, headers)
     res.end(value)

@@ -20,8 +20,10 @@ Try it (two terminals):
 Flags:`
 
 const OUTRO = `HTTP API (see docs/cli.md):
-  GET|PUT|DELETE /keys/KEY   value = raw body; ?ttl=MS  ?userVersion=N  ?ack=all&timeoutMs=MS
+  GET|PUT|DELETE /keys/KEY   value = raw body; ?ttl=MS  ?userVersion=N  ?tags=a,b  ?ack=all&timeoutMs=MS
   GET /keys?prefix=P&limit=N list keys (default ${DEFAULT_HTTP_LIST_LIMIT}, at most ${MAX_HTTP_LIST_LIMIT})
+  DELETE /keys?prefix=P      clear those keys on every node (?all=true: every key)
+  DELETE /tags/TAG           delete the entries written with TAG on every node
   GET /members   GET /stats   GET /metrics (Prometheus)   GET /healthz (liveness)   GET /readyz (readiness)
 
 Needs Node ≥ 22. Exit codes: 0 stopped by Ctrl-C/SIGTERM, 1 other failure (or Node < 22, or shutdown past

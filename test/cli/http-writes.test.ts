@@ -237,6 +237,11 @@ describe('cli http writes', function () {
       expect(r.json<ErrorBody>().error.code, bad).to.equal('ERR_BAD_PARAM')
     }
     expect((await request(`${b.url}/keys?limit=${MAX_HTTP_LIST_LIMIT}`)).status).to.equal(200)
-    expect((await request(`${b.url}/keys`, { method: 'DELETE' })).status).to.equal(405)
+    // A bare DELETE of the collection is a clear without saying what to clear: refused, nothing wiped.
+    const bare = await request(`${b.url}/keys`, { method: 'DELETE' })
+    expect(bare.status).to.equal(400)
+    expect(bare.json<ErrorBody>().error.code).to.equal('ERR_BAD_PARAM')
+    expect((await request(`${b.url}/keys?prefix=list%2F`)).json<{ keys: string[] }>().keys).to.have.length(2)
+    expect((await request(`${b.url}/keys`, { method: 'POST' })).status).to.equal(405)
   })
 })
